@@ -1,0 +1,134 @@
+"""Domain errors mapped from the database's stable SQLSTATEs and constraints.
+
+The SQL raises the message an operator should read (``four_eyes: …``,
+``payload_prohibited_key: embedding at $.a.b``); Python only chooses the
+exception class, so the rule and its wording live in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import DatabaseError
+
+
+class QueuegovError(Exception):
+    """A governed act was refused by a rule; ``str()`` is the operator's message."""
+
+    code = "error"
+    refusal = True  # a refusal (rule said no), not a failure (something broke)
+
+
+class ActorRequired(QueuegovError):
+    code = "actor_required"
+
+
+class FourEyesViolation(QueuegovError):
+    code = "four_eyes"
+
+
+class InvalidState(QueuegovError):
+    code = "invalid_state"
+
+
+class InvalidValue(QueuegovError):
+    code = "invalid_value"
+
+
+class UnknownObject(QueuegovError):
+    code = "unknown"
+
+
+class ReasonRequired(QueuegovError):
+    code = "reason_required"
+
+
+class PayloadRejected(QueuegovError):
+    code = "payload_rejected"
+
+
+class VocabularyError(QueuegovError):
+    code = "vocabulary"
+
+
+class AppendOnly(QueuegovError):
+    code = "append_only"
+
+
+class TransitionRefused(QueuegovError):
+    code = "transition_refused"
+
+
+class PermissionRefused(QueuegovError):
+    code = "permission"
+
+
+class GateClosed(QueuegovError):
+    code = "gate_closed"
+
+
+SQLSTATE_ERRORS: dict[str, type[QueuegovError]] = {
+    "QG001": ActorRequired,
+    "QG002": FourEyesViolation,
+    "QG003": InvalidState,
+    "QG004": InvalidValue,
+    "QG005": UnknownObject,
+    "QG006": AppendOnly,
+    "QG007": PayloadRejected,
+    "QG008": ReasonRequired,
+}
+
+# CHECK constraints (and domain checks) whose violation is a refusal, by name.
+CONSTRAINT_ERRORS: dict[str, type[QueuegovError]] = {
+    "payload_prohibited_key": PayloadRejected,
+    "event_stream_allowed": VocabularyError,
+    "delivery_lane_allowed": VocabularyError,
+    "severity_allowed": VocabularyError,
+    "payload_classification_allowed": VocabularyError,
+    "executor_kind_allowed": VocabularyError,
+    "event_domain_name_format": VocabularyError,
+    "four_eyes_decider_differs": FourEyesViolation,
+    "gate_change_reason_required": ReasonRequired,
+    "config_value_matches_type": InvalidValue,
+    "gate_change_request_one_pending_per_key": InvalidState,
+}
+
+# Trigger messages raised by pgtrigger (FSM / Protect).
+MESSAGE_PREFIXES: dict[str, type[QueuegovError]] = {
+    "pgtrigger: Invalid transition": TransitionRefused,
+    "pgtrigger: Cannot": AppendOnly,
+}
+
+
+def translate(exc: DatabaseError) -> QueuegovError | None:
+    """Return the domain error for a database error, or None if it is not a rule."""
+    cause = exc.__cause__ or exc
+    diag = getattr(cause, "diag", None)
+    sqlstate = getattr(cause, "sqlstate", None)
+    message = (getattr(diag, "message_primary", None) or str(cause)).strip()
+    if sqlstate in SQLSTATE_ERRORS:
+        return SQLSTATE_ERRORS[sqlstate](message)
+    constraint = getattr(diag, "constraint_name", None)
+    if constraint in CONSTRAINT_ERRORS:
+        if not message.startswith(constraint):
+            table = getattr(diag, "table_name", None)
+            where = f" on {table}" if table else ""
+            message = f"{constraint}{where}: {message}"
+        return CONSTRAINT_ERRORS[constraint](message)
+    for prefix, error in MESSAGE_PREFIXES.items():
+        if message.startswith(prefix):
+            return error(message)
+    return None
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """Re-raise database rule violations as QueuegovError subclasses."""
+    try:
+        yield
+    except DatabaseError as exc:
+        error = translate(exc)
+        if error is None:
+            raise
+        raise error from exc

@@ -1,0 +1,60 @@
+"""Compare the triggers declared in ``Meta.triggers`` with the migration state.
+
+pgtrigger cannot write migrations for unmanaged models (TECH-NOTES), so the
+triggers are installed by hand-written operations; this keeps both in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.writer import OperationWriter
+
+from queuegov.triggers import AddTrigger, RemoveTrigger
+
+
+@dataclass(frozen=True)
+class Drift:
+    app_label: str
+    model_name: str
+    trigger_name: str
+    problem: str  # missing | outdated | undeclared
+
+    def __str__(self) -> str:
+        return f"{self.app_label}.{self.model_name}: trigger {self.trigger_name} is {self.problem} in migrations"
+
+
+def find_drift() -> tuple[list[Drift], list[object]]:
+    """Return the drift and the migration operations that would fix it."""
+    state = MigrationLoader(None, ignore_no_migrations=True).project_state()
+    drift: list[Drift] = []
+    operations: list[object] = []
+    for model in apps.get_models():
+        label, name = model._meta.app_label, model._meta.model_name
+        declared = {t.name: t.compile(model) for t in getattr(model._meta, "triggers", [])}
+        model_state = state.models.get((label, name))
+        migrated = {t.name: t for t in (model_state.options.get("triggers", []) if model_state else [])}
+        for trig_name, compiled in declared.items():
+            if trig_name not in migrated:
+                drift.append(Drift(label, name, trig_name, "missing"))
+                operations.append(AddTrigger(model_name=name, trigger=compiled))
+            elif migrated[trig_name] != compiled:
+                drift.append(Drift(label, name, trig_name, "outdated"))
+                operations += [RemoveTrigger(model_name=name, name=trig_name), AddTrigger(model_name=name, trigger=compiled)]
+        for trig_name in migrated.keys() - declared.keys():
+            drift.append(Drift(label, name, trig_name, "undeclared"))
+            operations.append(RemoveTrigger(model_name=name, name=trig_name))
+    return drift, operations
+
+
+def render_operations(operations: list[object]) -> str:
+    """Source for the operations, ready to paste into a migration."""
+    lines: list[str] = []
+    imports: set[str] = set()
+    for op in operations:
+        text, op_imports = OperationWriter(op, indentation=2).serialize()
+        lines.append(text)
+        imports |= op_imports
+    return "\n".join(sorted(imports)) + "\n\n" + "\n".join(lines)
