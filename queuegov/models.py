@@ -72,7 +72,9 @@ class DotConfig(models.Model):
 
 class DotConfigHistory(models.Model):
     id = models.BigAutoField(primary_key=True)
-    config = models.ForeignKey(DotConfig, models.DO_NOTHING, db_column="key", related_name="history", db_constraint=False)
+    config = models.ForeignKey(
+        DotConfig, models.DO_NOTHING, db_column="key", related_name="history", db_constraint=False
+    )
     old_value = models.JSONField(null=True)
     new_value = models.JSONField(null=True)
     operation = models.TextField()
@@ -92,6 +94,9 @@ class DotConfigHistory(models.Model):
             AppendOnly(name="config_history_append_only"),
             NoTruncate(name="config_history_no_truncate"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.config_id} {self.old_value} → {self.new_value} by {self.changed_by}"
 
 
 class GateChangeRequest(models.Model):

@@ -42,7 +42,8 @@ def find_drift() -> tuple[list[Drift], list[object]]:
                 operations.append(AddTrigger(model_name=name, trigger=compiled))
             elif migrated[trig_name] != compiled:
                 drift.append(Drift(label, name, trig_name, "outdated"))
-                operations += [RemoveTrigger(model_name=name, name=trig_name), AddTrigger(model_name=name, trigger=compiled)]
+                operations.append(RemoveTrigger(model_name=name, name=trig_name))
+                operations.append(AddTrigger(model_name=name, trigger=compiled))
         for trig_name in migrated.keys() - declared.keys():
             drift.append(Drift(label, name, trig_name, "undeclared"))
             operations.append(RemoveTrigger(model_name=name, name=trig_name))

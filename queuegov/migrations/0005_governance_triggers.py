@@ -1,8 +1,9 @@
 """Install the governance triggers declared in queuegov.models (see queuegov.triggers)."""
 
 import pgtrigger.compiler
-import queuegov.triggers
 from django.db import migrations
+
+import queuegov.triggers
 
 
 class Migration(migrations.Migration):

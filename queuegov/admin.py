@@ -1,0 +1,239 @@
+"""Governance screens: gates and settings, change requests, the audit trail."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from queuegov import gates
+from queuegov.actor import Actor
+from queuegov.admin_base import GovernedAdmin, ReasonForm
+from queuegov.models import (
+    AdminActionAudit,
+    DotConfig,
+    DotConfigHistory,
+    EventDomainRegistry,
+    GateChangeRequest,
+)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value)
+
+
+class RequestChangeForm(forms.Form):
+    new_value = forms.CharField(
+        max_length=64,
+        help_text="true / false for a gate; a whole number for a setting.",
+    )
+    reason = ReasonForm.base_fields["reason"]
+
+
+class DotConfigHistoryInline(admin.TabularInline):
+    model = DotConfigHistory
+    fk_name = "config"
+    fields = ("changed_at", "operation", "old_value", "new_value", "changed_by", "gate_change_request_id", "request_id")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    ordering = ("-changed_at", "-id")
+    verbose_name_plural = "history (newest first)"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(DotConfig)
+class DotConfigAdmin(GovernedAdmin):
+    list_display = ("key", "kind", "state", "description", "updated_at", "updated_by", "pending_request")
+    list_filter = ("kind",)
+    search_fields = ("key", "description")
+    ordering = ("kind", "key")
+    inlines = [DotConfigHistoryInline]
+    actions = ["request_change"]
+
+    @admin.display(description="value")
+    def state(self, obj: DotConfig) -> str:
+        if obj.kind == "gate":
+            colour, label = ("#1a7f37", "OPEN") if obj.value is True else ("#6e7781", "CLOSED")
+            return format_html('<strong style="color:{}">{}</strong>', colour, label)
+        return _json(obj.value)
+
+    @admin.display(description="pending request")
+    def pending_request(self, obj: DotConfig) -> str:
+        pending = obj.change_requests.filter(status="pending").first()
+        if pending is None:
+            return "—"
+        url = reverse("admin:queuegov_gatechangerequest_change", args=[pending.pk])
+        return format_html('<a href="{}">#{} → {}</a>', url, pending.pk, _json(pending.new_value))
+
+    def has_request_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(gates.PERM_REQUEST)
+
+    @admin.action(description="Request a change (four-eyes)", permissions=["request"])
+    def request_change(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one gate or setting to request a change.", level="error")
+            return None
+        config = queryset.get()
+        return self.confirm_and_run(
+            request,
+            queryset,
+            action="request_change",
+            title=f"Request a change to {config.key}",
+            intro=f"Current value: {_json(config.value)}. A different person must approve it before it applies.",
+            form_class=RequestChangeForm,
+            initial={"new_value": _json(not config.value) if config.kind == "gate" else _json(config.value)},
+            act=lambda obj, data: gates.request_change(
+                Actor.for_request(request), request.user, obj.key, data["new_value"], data["reason"]
+            ),
+        )
+
+
+@admin.register(GateChangeRequest)
+class GateChangeRequestAdmin(GovernedAdmin):
+    list_display = (
+        "id",
+        "config",
+        "old",
+        "new",
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("config__key", "requested_by", "decided_by", "reason")
+    list_select_related = ("config",)
+    readonly_fields = (
+        "config",
+        "old_value",
+        "new_value",
+        "reason",
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+    )
+    actions = ["approve", "reject", "withdraw"]
+
+    @admin.display(description="from")
+    def old(self, obj: GateChangeRequest) -> str:
+        return _json(obj.old_value)
+
+    @admin.display(description="to")
+    def new(self, obj: GateChangeRequest) -> str:
+        return _json(obj.new_value)
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(gates.PERM_APPROVE)
+
+    def has_reject_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(gates.PERM_REJECT)
+
+    def has_withdraw_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(gates.PERM_REQUEST)
+
+    def _decide(self, verb: str, title: str, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self.confirm_and_run(
+            request,
+            queryset,
+            action=verb,
+            title=title,
+            act=lambda obj, data: gates.decide_change(
+                Actor.for_request(request), request.user, verb, obj.pk, data["reason"]
+            ),
+        )
+
+    @admin.action(description="Approve and apply selected requests", permissions=["approve"])
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._decide("approve", "Approve and apply gate changes", request, queryset)
+
+    @admin.action(description="Reject selected requests", permissions=["reject"])
+    def reject(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._decide("reject", "Reject gate changes", request, queryset)
+
+    @admin.action(description="Withdraw my selected requests", permissions=["withdraw"])
+    def withdraw(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._decide("withdraw", "Withdraw gate change requests", request, queryset)
+
+
+@admin.register(DotConfigHistory)
+class DotConfigHistoryAdmin(GovernedAdmin):
+    list_display = (
+        "changed_at",
+        "config",
+        "operation",
+        "old_value",
+        "new_value",
+        "changed_by",
+        "gate_change_request_id",
+        "request_id",
+    )
+    list_filter = ("operation", ("changed_at", admin.DateFieldListFilter))
+    search_fields = ("config__key", "changed_by", "request_id")
+    date_hierarchy = "changed_at"
+
+
+class ActorFilter(admin.SimpleListFilter):
+    title = "actor"
+    parameter_name = "actor"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        recent = AdminActionAudit.objects.order_by("-occurred_at").values_list("actor", flat=True)[:2000]
+        return [(a, a) for a in sorted(set(recent))][:100]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(actor=self.value()) if self.value() else queryset
+
+
+class ActionFilter(ActorFilter):
+    title = "action"
+    parameter_name = "action_name"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        recent = AdminActionAudit.objects.order_by("-occurred_at").values_list("action", flat=True)[:2000]
+        return [(a, a) for a in sorted(set(recent))][:100]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+@admin.register(AdminActionAudit)
+class AdminActionAuditAdmin(GovernedAdmin):
+    list_display = ("occurred_at", "actor", "role_list", "action", "outcome", "target", "reason", "detail", "source")
+    list_filter = ("outcome", ActionFilter, ActorFilter, "source", ("occurred_at", admin.DateFieldListFilter))
+    search_fields = ("=actor", "action", "=request_id")
+    date_hierarchy = "occurred_at"
+
+    @admin.display(description="roles")
+    def role_list(self, obj: AdminActionAudit) -> str:
+        return ", ".join(obj.roles)
+
+    @admin.display(description="target")
+    def target(self, obj: AdminActionAudit) -> str:
+        ids = ", ".join(obj.target_ids[:5]) + (" …" if len(obj.target_ids) > 5 else "")
+        return f"{obj.target_table or ''} {ids}".strip()
+
+
+@admin.register(EventDomainRegistry)
+class EventDomainRegistryAdmin(GovernedAdmin):
+    list_display = ("event_domain", "description", "default_audience", "status", "created_at")
+    list_filter = ("status",)

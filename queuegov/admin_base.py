@@ -1,0 +1,145 @@
+"""Shared admin machinery: read-only substrate screens, estimated counts,
+confirmed governed actions, and refusal of forged action POSTs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from queuegov.actor import Actor
+from queuegov.audit import ActResult, record_refusal
+
+EXACT_COUNT_BELOW = 10_000
+
+
+class EstimatedCountPaginator(Paginator):
+    """Counts exactly only when the planner expects a small result.
+
+    A full COUNT over millions of jobs or events costs seconds; the planner's
+    estimate costs a millisecond and is close enough for page links.
+    """
+
+    @cached_property
+    def count(self) -> int:  # type: ignore[override]
+        qs = self.object_list
+        if not isinstance(qs, QuerySet):
+            return len(qs)
+        sql, params = qs.order_by().query.sql_with_params()
+        with connections[qs.db].cursor() as cursor:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        estimate = int(plan[0]["Plan"]["Plan Rows"])
+        if estimate < EXACT_COUNT_BELOW:
+            return qs.count()
+        return estimate
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        min_length=3,
+        max_length=2000,
+        help_text="Required. Kept in the audit trail.",
+    )
+
+
+class GovernedAdmin(admin.ModelAdmin):
+    """Read-only screen over a substrate table; state changes only via actions."""
+
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    list_per_page = 50
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def _declared_action_names(self) -> set[str]:
+        return {name for _func, name, _desc in self._get_base_actions()}
+
+    def _action_label(self, name: str) -> str:
+        return f"{self.opts.model_name}.{name}"
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        if request.method == "POST" and "action" in request.POST:
+            name = request.POST.get("action", "")
+            if name not in self.get_actions(request):
+                # Not offered to this user: a forged or stale POST. Refuse and audit.
+                selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+                record_refusal(
+                    Actor.for_request(request),
+                    self._action_label(name or "unknown"),
+                    f"permission: {request.user.get_username() or 'anonymous'} may not run action "
+                    f"{name!r} on {self.opts.verbose_name_plural}",
+                    target_table=self.opts.db_table,
+                    target_ids=selected,
+                )
+                raise PermissionDenied(f"action {name!r} is not allowed")
+        return super().changelist_view(request, extra_context)
+
+    def confirm_and_run(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        *,
+        action: str,
+        title: str,
+        act: Callable[[Any, dict[str, Any]], ActResult],
+        form_class: type[forms.Form] = ReasonForm,
+        intro: str = "",
+        initial: dict[str, Any] | None = None,
+    ) -> HttpResponse | None:
+        """Show a confirmation page with a reason; on submit run ``act`` per row."""
+        if request.POST.get("confirm") == "yes":
+            form = form_class(request.POST)
+            if form.is_valid():
+                results = [act(obj, form.cleaned_data) for obj in queryset]
+                self._report(request, title, results)
+                return None
+        else:
+            form = form_class(initial=initial)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
+            "objects": list(queryset[:200]),
+            "object_count": queryset.count(),
+            "selected_ids": [str(pk) for pk in queryset.values_list("pk", flat=True)],
+            "form": form,
+            "action": action,
+            "opts": self.opts,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/queuegov/confirm_action.html", context)
+
+    def _report(self, request: HttpRequest, title: str, results: list[ActResult]) -> None:
+        by_outcome: dict[str, list[ActResult]] = {}
+        for r in results:
+            by_outcome.setdefault(r.outcome, []).append(r)
+        for outcome, items in by_outcome.items():
+            level = messages.SUCCESS if outcome in ("applied", "dry_run") else messages.ERROR
+            details = "; ".join(r.message for r in items[:5])
+            more = f" (and {len(items) - 5} more)" if len(items) > 5 else ""
+            self.message_user(request, f"{title}: {len(items)} {outcome} — {details}{more}", level)

@@ -1,0 +1,112 @@
+"""Governed acts: the effect and its audit row in one transaction.
+
+Every admin action and governed command goes through ``governed_act``: it
+enters the actor context, checks the permission, runs the effect in a
+savepoint and writes exactly one ``admin_action_audit`` row whatever happens —
+``applied``, ``refused`` (permission, gate closed, a database rule),
+``failed`` (the effect broke and was rolled back) or ``dry_run``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import DatabaseError, transaction
+
+from queuegov import db
+from queuegov.actor import Actor, actor_context
+from queuegov.errors import QueuegovError, domain_errors
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Effect:
+    """What an effect reports back: its outcome and the state around it."""
+
+    outcome: str = "applied"  # applied | dry_run | refused (e.g. gate closed)
+    before: Any = None
+    after: Any = None
+    detail: str | None = None
+    value: Any = None
+
+
+@dataclass
+class ActResult:
+    """The outcome of one governed act, as audited."""
+
+    outcome: str
+    message: str
+    audit_id: int
+    value: Any = None
+    target_ids: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("applied", "dry_run")
+
+
+def governed_act(
+    actor: Actor,
+    action: str,
+    effect: Callable[[], Effect],
+    *,
+    target_table: str | None = None,
+    target_ids: Iterable[Any] = (),
+    reason: str | None = None,
+    user: Any = None,
+    permission: str | None = None,
+) -> ActResult:
+    """Run ``effect`` as ``actor`` and audit the attempt in the same transaction."""
+    ids = [str(i) for i in target_ids]
+    with actor_context(actor):
+
+        def record(outcome: str, detail: str | None, before: Any = None, after: Any = None) -> int:
+            return db.audit_record(
+                action=action,
+                outcome=outcome,
+                target_table=target_table,
+                target_ids=ids,
+                reason=reason or None,
+                before=before,
+                after=after,
+                detail=detail,
+            )
+
+        if permission is not None and (user is None or not user.has_perm(permission)):
+            who = user.get_username() if user is not None else actor.name
+            message = f"permission: {who} lacks {permission}"
+            return ActResult("refused", message, record("refused", message), target_ids=ids)
+        try:
+            with transaction.atomic(), domain_errors():
+                result = effect()
+        except QueuegovError as exc:
+            message = str(exc)
+            return ActResult("refused", message, record("refused", message), target_ids=ids)
+        except (DatabaseError, ValueError, TypeError, LookupError) as exc:
+            logger.exception("governed act %s failed", action)
+            message = f"failed: {type(exc).__name__}: {exc}".strip()
+            return ActResult("failed", message, record("failed", message), target_ids=ids)
+        message = result.detail or result.outcome
+        audit_id = record(result.outcome, result.detail, result.before, result.after)
+        return ActResult(result.outcome, message, audit_id, value=result.value, target_ids=ids)
+
+
+def record_refusal(
+    actor: Actor, action: str, detail: str, *, target_table: str | None = None, target_ids: Iterable[Any] = ()
+) -> int:
+    """Audit an attempt refused before any effect (e.g. a forged admin POST)."""
+    with actor_context(actor):
+        return db.audit_record(
+            action=action,
+            outcome="refused",
+            target_table=target_table,
+            target_ids=[str(i) for i in target_ids],
+            reason=None,
+            before=None,
+            after=None,
+            detail=detail,
+        )

@@ -1,0 +1,78 @@
+"""Raw SQL of the governance app: the only place it calls its SQL functions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import connection
+
+
+def _json(value: Any) -> Any:
+    # Django's psycopg 3 connection returns json/jsonb as str from raw cursors.
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def gate_change_request(key: str, new_value: Any, reason: str) -> int:
+    """File a change request; returns its id (fn_gate_change_request)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT fn_gate_change_request(%s, %s::jsonb, %s)", [key, json.dumps(new_value), reason])
+        return int(cursor.fetchone()[0])
+
+
+_DECISIONS = {
+    "approve": "fn_gate_change_approve",
+    "reject": "fn_gate_change_reject",
+    "withdraw": "fn_gate_change_withdraw",
+}
+
+
+def gate_change_decide(verb: str, request_id: int, reason: str) -> dict[str, Any]:
+    """Approve, reject or withdraw a request (fn_gate_change_<verb>)."""
+    function = _DECISIONS[verb]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s, %s)", [request_id, reason])
+        return _json(cursor.fetchone()[0])
+
+
+def audit_record(
+    *,
+    action: str,
+    outcome: str,
+    target_table: str | None,
+    target_ids: list[str],
+    reason: str | None,
+    before: Any,
+    after: Any,
+    detail: str | None,
+) -> int:
+    """Append one audit row; actor and request metadata come from the actor context."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT fn_audit_record(%s, %s, %s, %s::text[], %s, %s::jsonb, %s::jsonb, %s)",
+            [
+                action,
+                outcome,
+                target_table,
+                target_ids,
+                reason,
+                None if before is None else json.dumps(before, default=str),
+                None if after is None else json.dumps(after, default=str),
+                detail,
+            ],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def config_value_at(key: str, at: Any) -> Any:
+    """The value ``key`` had at time ``at`` (fn_config_value_at)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT fn_config_value_at(%s, %s)", [key, at])
+        return _json(cursor.fetchone()[0])
+
+
+def vocabulary() -> dict[str, list[str]]:
+    """The allowed values of each vocabulary, read from the DOMAIN definitions."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT vocabulary, allowed FROM fn_vocabulary()")
+        return {name: list(allowed) for name, allowed in cursor.fetchall()}

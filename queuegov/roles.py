@@ -1,0 +1,79 @@
+"""The four roles as auth Groups bundling custom permissions (SPEC §9).
+
+Later apps extend ``ROLE_PERMISSIONS``; the auditor gets every ``view_``
+permission of the project's apps, so a new model is readable to auditors
+without editing this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+PROJECT_APPS = ("queuegov", "events", "jobs", "staging")
+
+_READ_GOVERNANCE = [
+    "queuegov.view_dotconfig",
+    "queuegov.view_dotconfighistory",
+    "queuegov.view_gatechangerequest",
+    "queuegov.view_eventdomainregistry",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    "reviewer": [*_READ_GOVERNANCE],
+    "approver": [
+        *_READ_GOVERNANCE,
+        "queuegov.approve_gatechangerequest",
+        "queuegov.reject_gatechangerequest",
+    ],
+    "operator": [
+        *_READ_GOVERNANCE,
+        "queuegov.request_gatechangerequest",
+    ],
+    # auditor: filled in by role_permissions() with every view_ permission
+    "auditor": [],
+}
+
+ROLES = tuple(ROLE_PERMISSIONS)
+
+
+@dataclass
+class RoleSync:
+    role: str
+    created: bool
+    permissions: int
+    added: int
+    removed: int
+
+
+def role_permissions(role: str) -> list[Permission]:
+    """The exact permission set of ``role``; a missing codename is an error."""
+    if role == "auditor":
+        return list(
+            Permission.objects.filter(content_type__app_label__in=PROJECT_APPS, codename__startswith="view_")
+            .select_related("content_type")
+            .order_by("content_type__app_label", "codename")
+        )
+    perms = []
+    for label in ROLE_PERMISSIONS[role]:
+        app_label, codename = label.split(".", 1)
+        try:
+            perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        except Permission.DoesNotExist:
+            raise LookupError(f"permission {label} for role {role} does not exist; run migrate first") from None
+    return perms
+
+
+@transaction.atomic
+def bootstrap_roles() -> list[RoleSync]:
+    """Create or update the role groups so each holds exactly its permissions."""
+    results = []
+    for role in ROLES:
+        group, created = Group.objects.get_or_create(name=role)
+        wanted = set(role_permissions(role))
+        current = set(group.permissions.all())
+        group.permissions.set(wanted)
+        results.append(RoleSync(role, created, len(wanted), len(wanted - current), len(current - wanted)))
+    return results
