@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
@@ -71,13 +72,12 @@ class GovernedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
+    def get_actions(
+        self, request: HttpRequest, action_location: ActionLocation = ActionLocation.CHANGE_LIST
+    ) -> dict[str, Any]:
+        actions = super().get_actions(request, action_location=action_location)
         actions.pop("delete_selected", None)
         return actions
-
-    def _declared_action_names(self) -> set[str]:
-        return {name for _func, name, _desc in self._get_base_actions()}
 
     def _action_label(self, name: str) -> str:
         return f"{self.opts.model_name}.{name}"
@@ -98,6 +98,25 @@ class GovernedAdmin(admin.ModelAdmin):
                 )
                 raise PermissionDenied(f"action {name!r} is not allowed")
         return super().changelist_view(request, extra_context)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST":
+            # Substrate rows are never edited by hand: any write here is forged.
+            record_refusal(
+                Actor.for_request(request),
+                self._action_label("edit"),
+                f"permission: substrate rows of {self.opts.verbose_name_plural} are changed only through actions",
+                target_table=self.opts.db_table,
+                target_ids=[object_id] if object_id else [],
+            )
+            raise PermissionDenied("substrate rows are changed only through actions")
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def confirm_and_run(
         self,
