@@ -131,21 +131,59 @@ class GovernedAdmin(admin.ModelAdmin):
         initial: dict[str, Any] | None = None,
     ) -> HttpResponse | None:
         """Show a confirmation page with a reason; on submit run ``act`` per row."""
+        form = self._confirmation_form(request, form_class, initial)
+        if form.is_bound and form.is_valid():
+            self._report(request, title, [act(obj, form.cleaned_data) for obj in queryset])
+            return None
+        return self._render_confirmation(request, queryset, form, action=action, title=title, intro=intro)
+
+    def confirm_and_run_once(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        *,
+        action: str,
+        title: str,
+        act: Callable[[list[Any], dict[str, Any]], ActResult],
+        form_class: type[forms.Form] = ReasonForm,
+        intro: str = "",
+    ) -> HttpResponse | None:
+        """Like ``confirm_and_run`` but one governed act for all selected rows.
+
+        The service splits the ids into bounded SQL calls, so thousands of
+        selected rows make one audit row and a handful of short statements.
+        """
+        form = self._confirmation_form(request, form_class, None)
+        if form.is_bound and form.is_valid():
+            ids = list(queryset.order_by().values_list("pk", flat=True))
+            self._report(request, title, [act(ids, form.cleaned_data)])
+            return None
+        return self._render_confirmation(request, queryset, form, action=action, title=title, intro=intro)
+
+    @staticmethod
+    def _confirmation_form(
+        request: HttpRequest, form_class: type[forms.Form], initial: dict[str, Any] | None
+    ) -> forms.Form:
         if request.POST.get("confirm") == "yes":
-            form = form_class(request.POST)
-            if form.is_valid():
-                results = [act(obj, form.cleaned_data) for obj in queryset]
-                self._report(request, title, results)
-                return None
-        else:
-            form = form_class(initial=initial)
+            return form_class(request.POST)
+        return form_class(initial=initial)
+
+    def _render_confirmation(
+        self, request: HttpRequest, queryset: QuerySet, form: forms.Form, *, action: str, title: str, intro: str
+    ) -> HttpResponse:
+        shown = list(queryset[:200])
+        select_across = request.POST.get("select_across") == "1"
         context = {
             **self.admin_site.each_context(request),
             "title": title,
             "intro": intro,
-            "objects": list(queryset[:200]),
-            "object_count": queryset.count(),
-            "selected_ids": [str(pk) for pk in queryset.values_list("pk", flat=True)],
+            "objects": shown,
+            "object_count": len(shown) if len(shown) < 200 else self.paginator(queryset, 1).count,
+            # "Select all N" posts select_across instead of N hidden ids.
+            "select_across": select_across,
+            "selected_ids": []
+            if select_across
+            else [str(pk) for pk in queryset.order_by().values_list("pk", flat=True)],
             "form": form,
             "action": action,
             "opts": self.opts,

@@ -21,6 +21,21 @@ _READ_GOVERNANCE = [
     "queuegov.view_eventdomainregistry",
 ]
 
+_READ_JOBS = [
+    f"jobs.view_{model}"
+    for model in (
+        "job",
+        "jobdeadletter",
+        "queuestate",
+        "jobschedule",
+        "queueheartbeat",
+        "executorclass",
+        "retrypolicy",
+        "consumer",
+        "idempotencykey",
+    )
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "reviewer": [*_READ_GOVERNANCE],
     "approver": [
@@ -31,6 +46,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     "operator": [
         *_READ_GOVERNANCE,
         "queuegov.request_gatechangerequest",
+        *_READ_JOBS,
+        "jobs.cancel_job",
+        "jobs.retry_job",
+        "jobs.triage_jobdeadletter",
+        "jobs.replay_jobdeadletter",
+        "jobs.pause_queuestate",
+        "jobs.resume_queuestate",
+        "jobs.toggle_jobschedule",
     ],
     # auditor: filled in by role_permissions() with every view_ permission
     "auditor": [],

@@ -145,6 +145,15 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# django.tasks: @task functions are stored in job_queue and run by queue_worker.
+TASKS = {
+    "default": {
+        "BACKEND": "jobs.tasks_backend.JobQueueBackend",
+        "QUEUES": env.list("TASK_QUEUES", default=["default", "maintenance"]),
+        "OPTIONS": {"MAX_ATTEMPTS": env.int("TASK_MAX_ATTEMPTS", default=1)},
+    }
+}
+
 # pgtrigger on unmanaged models: triggers are installed by explicit migrations
 # (queuegov.triggers.AddTrigger); `manage.py trigger_drift --check` guards drift.
 PGTRIGGER_MIGRATIONS = False

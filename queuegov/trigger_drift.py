@@ -7,6 +7,8 @@ triggers are installed by hand-written operations; this keeps both in step.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
 
 from django.apps import apps
 from django.db.migrations.loader import MigrationLoader
@@ -27,12 +29,19 @@ class Drift:
 
 
 def find_drift() -> tuple[list[Drift], list[object]]:
-    """Return the drift and the migration operations that would fix it."""
+    """Return the drift and the migration operations that would fix it (all apps)."""
+    drift, by_app = find_drift_by_app()
+    return drift, [op for ops in by_app.values() for op in ops]
+
+
+def find_drift_by_app() -> tuple[list[Drift], dict[str, list[object]]]:
+    """Return the drift and, per app label, the operations that would fix it."""
     state = MigrationLoader(None, ignore_no_migrations=True).project_state()
     drift: list[Drift] = []
-    operations: list[object] = []
+    by_app: dict[str, list[object]] = {}
     for model in apps.get_models():
         label, name = model._meta.app_label, model._meta.model_name
+        operations = by_app.setdefault(label, [])
         declared = {t.name: t.compile(model) for t in getattr(model._meta, "triggers", [])}
         model_state = state.models.get((label, name))
         migrated = {t.name: t for t in (model_state.options.get("triggers", []) if model_state else [])}
@@ -47,7 +56,30 @@ def find_drift() -> tuple[list[Drift], list[object]]:
         for trig_name in migrated.keys() - declared.keys():
             drift.append(Drift(label, name, trig_name, "undeclared"))
             operations.append(RemoveTrigger(model_name=name, name=trig_name))
-    return drift, operations
+    return drift, {label: ops for label, ops in by_app.items() if ops}
+
+
+def write_migration(app_label: str, operations: list[object]) -> str:
+    """Write a trigger migration for ``app_label`` after its latest migration; returns its path."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    leaves = loader.graph.leaf_nodes(app_label)
+    if len(leaves) != 1:
+        raise RuntimeError(f"{app_label} has {len(leaves)} leaf migrations; merge them first")
+    leaf = leaves[0][1]
+    number = int(leaf.split("_", 1)[0]) + 1
+    name = f"{number:04d}_triggers"
+    module = import_module(f"{app_label}.migrations")
+    path = Path(module.__file__).parent / f"{name}.py"
+    body = render_operations(operations)
+    imports, ops = body.split("\n\n", 1)
+    path.write_text(
+        f'"""Install the pgtrigger triggers declared on {app_label} models (queuegov.triggers)."""\n\n'
+        f"{imports}\nfrom django.db import migrations\n\n\n"
+        f"class Migration(migrations.Migration):\n"
+        f"    dependencies = [\n        ({app_label!r}, {leaf!r}),\n    ]\n\n"
+        f"    operations = [\n{ops}\n    ]\n"
+    )
+    return str(path)
 
 
 def render_operations(operations: list[object]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from queuegov.trigger_drift import find_drift, render_operations
+from queuegov.trigger_drift import find_drift_by_app, render_operations, write_migration
 
 
 class Command(BaseCommand):
@@ -12,9 +12,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
         parser.add_argument("--check", action="store_true", help="exit 1 if there is drift")
+        parser.add_argument("--write", action="store_true", help="write a trigger migration per drifted app")
 
-    def handle(self, *args, check: bool = False, **options) -> None:  # type: ignore[no-untyped-def]
-        drift, operations = find_drift()
+    def handle(self, *args, check: bool = False, write: bool = False, **options) -> None:  # type: ignore[no-untyped-def]
+        drift, by_app = find_drift_by_app()
         if not drift:
             self.stdout.write("triggers: no drift between Meta.triggers and migrations")
             return
@@ -22,4 +23,8 @@ class Command(BaseCommand):
             self.stderr.write(str(item))
         if check:
             raise CommandError(f"{len(drift)} trigger(s) drifted; run `manage.py trigger_drift` for the operations")
-        self.stdout.write(render_operations(operations))
+        for app_label, operations in by_app.items():
+            if write:
+                self.stdout.write(f"wrote {write_migration(app_label, operations)}")
+            else:
+                self.stdout.write(f"# {app_label}\n{render_operations(operations)}")

@@ -1,0 +1,388 @@
+"""Operator screens for the job substrate; state changes only through actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+
+from jobs import services
+from jobs.models import (
+    Consumer,
+    ExecutorClass,
+    IdempotencyKey,
+    Job,
+    JobDeadLetter,
+    JobSchedule,
+    QueueHeartbeat,
+    QueueState,
+    RetryPolicy,
+)
+from queuegov.actor import Actor
+from queuegov.admin_base import GovernedAdmin, ReasonForm
+
+
+def _link(model: str, pk: Any, label: str | None = None) -> str:
+    if pk is None:
+        return "—"
+    url = reverse(f"admin:jobs_{model}_change", args=[pk])
+    return format_html('<a href="{}">{}</a>', url, label or f"#{pk}")
+
+
+class JobKindFilter(admin.SimpleListFilter):
+    """Kinds from consumer_registry (a DISTINCT over millions of jobs would be slow)."""
+
+    title = "job kind"
+    parameter_name = "job_kind"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(k, k) for k in Consumer.objects.values_list("job_kind", flat=True)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(job_kind=self.value()) if self.value() else queryset
+
+
+@admin.register(Job)
+class JobAdmin(GovernedAdmin):
+    list_display = (
+        "id",
+        "job_kind",
+        "queue",
+        "status",
+        "attempts_display",
+        "priority",
+        "run_at",
+        "lease_owner",
+        "age",
+        "dead_letter",
+    )
+    list_filter = ("status", "queue", JobKindFilter)
+    search_fields = ("=job_kind", "=idempotency_key", "=correlation_id")
+    search_help_text = "A job id, or an exact job kind, idempotency key or correlation id."
+    readonly_fields = (
+        "id",
+        "job_kind",
+        "queue",
+        "payload",
+        "priority",
+        "status",
+        "attempts",
+        "max_attempts",
+        "retry_policy",
+        "run_at",
+        "lease_owner",
+        "lease_until",
+        "idempotency_key",
+        "correlation_id",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "last_error",
+        "result",
+        "replay_of",
+        "dead_letter",
+        "replayed_as",
+    )
+    exclude = ("replay_of_dead_letter",)
+    actions = ["cancel", "retry_now"]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        term = search_term.strip().lstrip("#")
+        if term.isdigit():
+            return queryset.filter(pk=int(term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description="attempts")
+    def attempts_display(self, obj: Job) -> str:
+        return f"{obj.attempts}/{obj.max_attempts}"
+
+    @admin.display(description="age")
+    def age(self, obj: Job) -> str:
+        return timesince(obj.created_at, timezone.now())
+
+    @admin.display(description="dead letter")
+    def dead_letter(self, obj: Job) -> str:
+        if obj.status != "dead":
+            return "—"
+        dl = obj.dead_letters.order_by("-id").first()
+        return _link("jobdeadletter", dl.pk if dl else None)
+
+    @admin.display(description="replay of dead letter")
+    def replay_of(self, obj: Job) -> str:
+        return _link("jobdeadletter", obj.replay_of_dead_letter_id)
+
+    @admin.display(description="replayed as")
+    def replayed_as(self, obj: Job) -> str:
+        dl = obj.dead_letters.filter(replayed_job__isnull=False).first()
+        return _link("job", dl.replayed_job_id) if dl else "—"
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(services.PERM_CANCEL)
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(services.PERM_RETRY)
+
+    @admin.action(description="Cancel selected jobs", permissions=["cancel"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self.confirm_and_run_once(
+            request,
+            queryset,
+            action="cancel",
+            title="Cancel jobs",
+            intro="Queued and running jobs are cancelled; a running job's late result is refused.",
+            act=lambda ids, data: services.cancel_jobs(Actor.for_request(request), request.user, ids, data["reason"]),
+        )
+
+    @admin.action(description="Retry selected jobs now", permissions=["retry"])
+    def retry_now(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self.confirm_and_run_once(
+            request,
+            queryset,
+            action="retry_now",
+            title="Retry jobs now",
+            intro="Queued jobs run now; cancelled jobs are queued again. Dead jobs are replayed from dead letters.",
+            act=lambda ids, data: services.retry_jobs(Actor.for_request(request), request.user, ids, data["reason"]),
+        )
+
+
+class TriageForm(ReasonForm):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        min_length=3,
+        max_length=2000,
+        label="Note",
+        help_text="Required. Kept on the dead letter and in the audit trail.",
+    )
+
+
+@admin.register(JobDeadLetter)
+class JobDeadLetterAdmin(GovernedAdmin):
+    list_display = (
+        "id",
+        "job_link",
+        "job_kind",
+        "queue_name",
+        "attempts",
+        "error",
+        "dead_at",
+        "triage_status",
+        "triaged_by",
+        "replayed_link",
+    )
+    list_filter = ("triage_status", "queue_name")
+    search_fields = ("=job_kind", "=job__id")
+    readonly_fields = (
+        "id",
+        "job_link",
+        "job_kind",
+        "queue_name",
+        "attempts",
+        "max_attempts",
+        "last_error",
+        "job_snapshot",
+        "dead_at",
+        "triage_status",
+        "triaged_by",
+        "triaged_at",
+        "note",
+        "replayed_link",
+        "replayed_by",
+        "replayed_at",
+        "authorization_source",
+    )
+    exclude = ("job", "replayed_job")
+    actions = ["mark_manual_replay", "discard", "reopen", "replay"]
+
+    @admin.display(description="job")
+    def job_link(self, obj: JobDeadLetter) -> str:
+        return _link("job", obj.job_id)
+
+    @admin.display(description="replayed as")
+    def replayed_link(self, obj: JobDeadLetter) -> str:
+        return _link("job", obj.replayed_job_id)
+
+    @admin.display(description="last error")
+    def error(self, obj: JobDeadLetter) -> str:
+        first = (obj.last_error or "").splitlines()[:1]
+        return (first[0][:120] + "…") if first and len(first[0]) > 120 else (first[0] if first else "")
+
+    def has_triage_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(services.PERM_TRIAGE)
+
+    def has_replay_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(services.PERM_REPLAY)
+
+    def _triage(self, request: HttpRequest, queryset: QuerySet, status: str, title: str) -> HttpResponse | None:
+        return self.confirm_and_run(
+            request,
+            queryset,
+            action=request.POST.get("action", ""),
+            title=title,
+            form_class=TriageForm,
+            act=lambda obj, data: services.triage_dead_letter(
+                Actor.for_request(request), request.user, obj.pk, status, data["reason"]
+            ),
+        )
+
+    @admin.action(description="Triage: allow manual replay", permissions=["triage"])
+    def mark_manual_replay(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._triage(request, queryset, "manual_replay", "Mark for manual replay")
+
+    @admin.action(description="Triage: discard", permissions=["triage"])
+    def discard(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._triage(request, queryset, "discarded", "Discard dead letters")
+
+    @admin.action(description="Triage: reopen", permissions=["triage"])
+    def reopen(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._triage(request, queryset, "open", "Reopen dead letters")
+
+    @admin.action(description="Replay (needs manual_replay triage and the DLQ replay gate)", permissions=["replay"])
+    def replay(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self.confirm_and_run(
+            request,
+            queryset,
+            action="replay",
+            title="Replay dead letters",
+            intro="Each dead letter becomes a new job linked to it. Gate queue.dlq_replay.enabled must be open.",
+            act=lambda obj, data: services.replay_dead_letter(
+                Actor.for_request(request), request.user, obj.pk, data["reason"]
+            ),
+        )
+
+
+@admin.register(QueueState)
+class QueueStateAdmin(GovernedAdmin):
+    list_display = ("queue_name", "paused", "paused_by", "paused_at", "reason", "queued", "running")
+    actions = ["pause", "resume"]
+
+    @admin.display(description="queued")
+    def queued(self, obj: QueueState) -> int:
+        return Job.objects.filter(queue_id=obj.queue_name, status="queued").count()
+
+    @admin.display(description="running")
+    def running(self, obj: QueueState) -> int:
+        return Job.objects.filter(queue_id=obj.queue_name, status="running").count()
+
+    def has_pause_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(services.PERM_PAUSE)
+
+    def has_resume_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(services.PERM_RESUME)
+
+    @admin.action(description="Pause selected queues", permissions=["pause"])
+    def pause(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self.confirm_and_run(
+            request,
+            queryset,
+            action="pause",
+            title="Pause queues",
+            act=lambda obj, data: services.pause_queue(
+                Actor.for_request(request), request.user, obj.pk, data["reason"]
+            ),
+        )
+
+    @admin.action(description="Resume selected queues", permissions=["resume"])
+    def resume(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self.confirm_and_run(
+            request,
+            queryset,
+            action="resume",
+            title="Resume queues",
+            act=lambda obj, data: services.resume_queue(
+                Actor.for_request(request), request.user, obj.pk, data["reason"]
+            ),
+        )
+
+
+@admin.register(JobSchedule)
+class JobScheduleAdmin(GovernedAdmin):
+    list_display = (
+        "name",
+        "cron_expression",
+        "job_kind",
+        "queue",
+        "enabled",
+        "next_run_at",
+        "last_enqueued_slot",
+        "last_job",
+        "skipped_slots",
+    )
+    list_filter = ("enabled",)
+    actions = ["enable", "disable"]
+
+    @admin.display(description="last job")
+    def last_job(self, obj: JobSchedule) -> str:
+        return _link("job", obj.last_job_id)
+
+    def has_toggle_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("jobs.toggle_jobschedule")
+
+    def _toggle(self, request: HttpRequest, queryset: QuerySet, enabled: bool) -> HttpResponse | None:
+        verb = "enable" if enabled else "disable"
+        return self.confirm_and_run(
+            request,
+            queryset,
+            action=verb,
+            title=f"{verb.capitalize()} schedules",
+            act=lambda obj, data: services.set_schedule_enabled(
+                Actor.for_request(request), request.user, obj.pk, enabled, data["reason"]
+            ),
+        )
+
+    @admin.action(description="Enable selected schedules", permissions=["toggle"])
+    def enable(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._toggle(request, queryset, True)
+
+    @admin.action(description="Disable selected schedules", permissions=["toggle"])
+    def disable(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._toggle(request, queryset, False)
+
+
+@admin.register(QueueHeartbeat)
+class QueueHeartbeatAdmin(GovernedAdmin):
+    list_display = ("executor_name", "executor_kind", "state", "last_beat_at", "silent_for", "beats", "first_beat_at")
+    list_filter = ("status", "executor_kind")
+    search_fields = ("executor_name",)
+
+    @admin.display(description="status")
+    def state(self, obj: QueueHeartbeat) -> str:
+        colour = "#1a7f37" if obj.status == "fresh" else "#cf222e"
+        return format_html('<strong style="color:{}">{}</strong>', colour, obj.status.upper())
+
+    @admin.display(description="silent for")
+    def silent_for(self, obj: QueueHeartbeat) -> str:
+        return timesince(obj.last_beat_at, timezone.now())
+
+
+@admin.register(ExecutorClass)
+class ExecutorClassAdmin(GovernedAdmin):
+    list_display = ("code", "name", "executor_kind", "max_concurrency", "handler_ref", "status")
+    list_filter = ("executor_kind", "status")
+
+
+@admin.register(RetryPolicy)
+class RetryPolicyAdmin(GovernedAdmin):
+    list_display = ("code", "backoff", "max_attempts", "base_delay_seconds", "max_delay_seconds", "status")
+
+
+@admin.register(Consumer)
+class ConsumerAdmin(GovernedAdmin):
+    list_display = ("job_kind", "executor_class", "queue_name", "retry_policy", "handler_ref", "status")
+    list_filter = ("executor_class", "status")
+    list_select_related = ("executor_class", "retry_policy")
+    search_fields = ("job_kind",)
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(GovernedAdmin):
+    list_display = ("scope", "key", "result_ref", "created_at", "created_by", "expires_at")
+    list_filter = ("scope",)
+    search_fields = ("=key",)

@@ -1,0 +1,159 @@
+"""Raw SQL of the job substrate: the only place Python calls its SQL functions.
+
+Each function here is one SQL call returning the function's jsonb answer as
+a dict. ``conn`` may be a Django connection wrapper's cursor source or a plain
+psycopg connection (the worker's lease keeper uses its own).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+
+
+def _loads(value: Any) -> Any:
+    # Django's psycopg 3 connection returns json/jsonb as str from raw cursors.
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _call(sql: str, params: Sequence[Any]) -> dict[str, Any]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return _loads(cursor.fetchone()[0])
+
+
+def enqueue(
+    job_kind: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    queue_name: str | None = None,
+    priority: int = 0,
+    run_at: datetime | None = None,
+    idempotency_key: str | None = None,
+    max_attempts: int | None = None,
+    correlation_id: str | None = None,
+) -> dict[str, Any]:
+    """fn_job_enqueue: ``{"status": "enqueued" | "duplicate" | "gate_closed", "job_id": …}``."""
+    return _call(
+        "SELECT fn_job_enqueue(p_job_kind => %s, p_payload => %s::jsonb, p_queue_name => %s, p_priority => %s, "
+        "p_run_at => %s, p_idempotency_key => %s, p_max_attempts => %s, p_correlation_id => %s)",
+        [
+            job_kind,
+            json.dumps(payload or {}),
+            queue_name,
+            priority,
+            run_at,
+            idempotency_key,
+            max_attempts,
+            correlation_id,
+        ],
+    )
+
+
+def enqueue_many(jobs: list[dict[str, Any]]) -> dict[str, Any]:
+    """fn_job_enqueue_many: one statement for many jobs."""
+    return _call("SELECT fn_job_enqueue_many(%s::jsonb)", [json.dumps(jobs, default=str)])
+
+
+def claim(worker_id: str, queues: list[str] | None, batch_size: int, lease_seconds: int) -> dict[str, Any]:
+    """fn_job_claim: ``{"status": "claimed" | "empty" | "gate_closed", "jobs": [...]}``."""
+    return _call("SELECT fn_job_claim(%s, %s::text[], %s, %s)", [worker_id, queues, batch_size, lease_seconds])
+
+
+def ack_many(worker_id: str, job_ids: list[int], attempts: list[int], results: list[Any]) -> dict[str, Any]:
+    """fn_job_ack_many: fenced batch ack."""
+    return _call(
+        "SELECT fn_job_ack_many(%s, %s::bigint[], %s::integer[], %s::jsonb[])",
+        [worker_id, job_ids, attempts, [None if r is None else json.dumps(r) for r in results]],
+    )
+
+
+def fail_or_retry(job_id: int, worker_id: str, error: str, attempt: int) -> dict[str, Any]:
+    """fn_job_fail_or_retry: fenced failure (retry with backoff or dead-letter)."""
+    return _call("SELECT fn_job_fail_or_retry(%s, %s, %s, %s)", [job_id, worker_id, error, attempt])
+
+
+def release_many(worker_id: str, job_ids: list[int]) -> dict[str, Any]:
+    """fn_job_release_many: give back jobs never started."""
+    return _call("SELECT fn_job_release_many(%s, %s::bigint[])", [worker_id, job_ids])
+
+
+def heartbeat_many(conn: Any, worker_id: str, job_ids: list[int], lease_seconds: int) -> dict[str, Any]:
+    """fn_job_heartbeat_many on ``conn`` (a psycopg connection owned by the caller's thread)."""
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT fn_job_heartbeat_many(%s, %s::bigint[], %s)", [worker_id, job_ids, lease_seconds])
+        return _loads(cursor.fetchone()[0])
+
+
+def executor_heartbeat(conn: Any, name: str, kind: str, meta: dict[str, Any]) -> dict[str, Any]:
+    """fn_queue_heartbeat_tick on ``conn``."""
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT fn_queue_heartbeat_tick(%s, %s, %s::jsonb)", [name, kind, json.dumps(meta)])
+        return _loads(cursor.fetchone()[0])
+
+
+def heartbeat_tick(name: str, kind: str, meta: dict[str, Any]) -> dict[str, Any]:
+    """fn_queue_heartbeat_tick on Django's connection."""
+    return _call("SELECT fn_queue_heartbeat_tick(%s, %s, %s::jsonb)", [name, kind, json.dumps(meta)])
+
+
+def lease_reaper(limit: int = 1000) -> dict[str, Any]:
+    return _call("SELECT fn_job_lease_reaper(%s)", [limit])
+
+
+def stale_check() -> dict[str, Any]:
+    return _call("SELECT fn_queue_stale_check()", [])
+
+
+def schedule_tick() -> dict[str, Any]:
+    return _call("SELECT fn_schedule_tick()", [])
+
+
+def cancel_many(job_ids: list[int], reason: str) -> dict[str, Any]:
+    return _call("SELECT fn_job_cancel_many(%s::bigint[], %s)", [job_ids, reason])
+
+
+def retry_now_many(job_ids: list[int], reason: str) -> dict[str, Any]:
+    return _call("SELECT fn_job_retry_now_many(%s::bigint[], %s)", [job_ids, reason])
+
+
+def dead_letter_triage(dead_letter_id: int, triage_status: str, note: str) -> dict[str, Any]:
+    return _call("SELECT fn_job_dead_letter_triage(%s, %s, %s)", [dead_letter_id, triage_status, note])
+
+
+def dead_letter_replay(dead_letter_id: int, authorization_source: str) -> dict[str, Any]:
+    return _call("SELECT fn_job_dead_letter_replay(%s, %s)", [dead_letter_id, authorization_source])
+
+
+def queue_pause(queue_name: str, reason: str) -> dict[str, Any]:
+    return _call("SELECT fn_queue_pause(%s, %s)", [queue_name, reason])
+
+
+def queue_resume(queue_name: str, reason: str) -> dict[str, Any]:
+    return _call("SELECT fn_queue_resume(%s, %s)", [queue_name, reason])
+
+
+def job_row(job_id: int) -> dict[str, Any] | None:
+    """One job as a dict (for the tasks backend's get_result)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, job_kind, queue_name, payload, priority, status, attempts, run_at, lease_owner, created_at, "
+            "started_at, finished_at, last_error, result FROM job_queue WHERE id = %s",
+            [job_id],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        names = [c.name for c in cursor.description]
+    job = dict(zip(names, row, strict=True))
+    job["payload"] = _loads(job["payload"])
+    job["result"] = _loads(job["result"])
+    return job
+
+
+def schedule_set_enabled(name: str, enabled: bool, reason: str) -> dict[str, Any]:
+    return _call("SELECT fn_job_schedule_set_enabled(%s, %s, %s)", [name, enabled, reason])
