@@ -13,6 +13,8 @@ from typing import Any
 
 from django.utils.module_loading import import_string
 
+from queuegov.actor import Actor
+
 Handler = Callable[[dict[str, Any], "JobContext"], Any]
 
 _HANDLERS: dict[str, Handler] = {}
@@ -29,6 +31,11 @@ class JobContext:
     max_attempts: int
     correlation_id: str | None
     worker_id: str
+
+    @property
+    def actor(self) -> Actor:
+        """Enter ``actor_context(job.actor)`` for governed acts done by a handler."""
+        return Actor.for_worker(self.worker_id)
 
 
 class UnknownJobKind(LookupError):
