@@ -87,6 +87,9 @@ else:
 
     DATABASES = {"default": database_settings()}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+# Several test runs against one server (developers, CI, helpers) each pick their own test database.
+if env.str("TEST_DATABASE_NAME", default=""):
+    DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME")}
 # Workers and commands hold their connections (TECH-NOTES: 0.1x without).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
