@@ -32,6 +32,8 @@ def _effect_from(answer: dict[str, Any], detail: str, before: Any = None) -> Eff
         return Effect(
             outcome="refused", before=before, after=answer, detail=f"gate_closed: {answer.get('gate')} is closed"
         )
+    if status == "nothing_to_do":
+        return Effect(before=before, after=answer, detail=f"nothing_to_do: {json.dumps(answer)}", value=answer)
     return Effect(before=before, after=answer, detail=detail, value=answer)
 
 

@@ -179,11 +179,13 @@ class GovernedAdmin(admin.ModelAdmin):
             "intro": intro,
             "objects": shown,
             "object_count": len(shown) if len(shown) < 200 else self.paginator(queryset, 1).count,
-            # "Select all N" posts select_across instead of N hidden ids.
+            # "Select all N" posts the visible page's ids plus select_across, not N ids.
             "select_across": select_across,
-            "selected_ids": []
-            if select_across
-            else [str(pk) for pk in queryset.order_by().values_list("pk", flat=True)],
+            "selected_ids": (
+                request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+                if select_across
+                else [str(pk) for pk in queryset.order_by().values_list("pk", flat=True)]
+            ),
             "form": form,
             "action": action,
             "opts": self.opts,

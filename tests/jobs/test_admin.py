@@ -1,0 +1,160 @@
+"""Operator screens for jobs: actions, links, permissions, audit rows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
+from django.urls import reverse
+
+from jobs.models import Job, JobDeadLetter, QueueState
+from queuegov.models import AdminActionAudit
+from tests.queuegov.conftest import make_user, role_users, roles  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+
+def sql(query: str, params: list | None = None):
+    with connection.cursor() as cursor:
+        cursor.execute(query, params or [])
+        value = cursor.fetchone()[0]
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def post_action(client, model, action, ids=(), follow=False, select_across=False, **fields):
+    data = {"action": action, ACTION_CHECKBOX_NAME: [str(i) for i in ids], "confirm": "yes", **fields}
+    if select_across:
+        data["select_across"] = "1"
+    return client.post(reverse(f"admin:jobs_{model}_changelist"), data, follow=follow)
+
+
+@pytest.fixture
+def substrate(open_gate):
+    for gate in ("queue.job_substrate.enabled", "queue.worker.enabled"):
+        open_gate(gate)
+
+
+def dead_job() -> tuple[int, int]:
+    job_id = sql("SELECT fn_job_enqueue('demo.flaky', '{\"ref\": \"doc:1\"}'::jsonb, p_max_attempts => 1)")["job_id"]
+    claimed = sql("SELECT fn_job_claim('w-test', NULL, 10, 60)")
+    attempt = next(j["attempt"] for j in claimed["jobs"] if j["id"] == job_id)
+    answer = sql("SELECT fn_job_fail_or_retry(%s, 'w-test', 'boom', %s)", [job_id, attempt])
+    return job_id, answer["dead_letter_id"]
+
+
+@pytest.mark.parametrize(
+    ("role", "status"), [("operator", 200), ("auditor", 200), ("reviewer", 403), ("approver", 403)]
+)
+def test_job_screens_by_role(client, role_users, role, status):
+    client.force_login(role_users[role])
+    for model in ("job", "jobdeadletter", "queuestate", "jobschedule", "queueheartbeat"):
+        assert client.get(reverse(f"admin:jobs_{model}_changelist")).status_code == status
+
+
+def test_auditor_sees_no_actions(client, role_users, substrate):
+    client.force_login(role_users["auditor"])
+    page = client.get(reverse("admin:jobs_job_changelist")).content.decode()
+    assert 'value="cancel"' not in page and 'value="retry_now"' not in page
+
+
+def test_cancel_thousands_selected_across_in_one_audited_act(client, role_users, substrate):
+    sql(
+        "SELECT fn_job_enqueue_many((SELECT jsonb_agg(jsonb_build_object('job_kind', 'demo.bulk')) "
+        "FROM generate_series(1, 2500)))"
+    )
+    client.force_login(role_users["operator"])
+    # "Select all 2,500" posts the visible page's ids plus select_across.
+    page_ids = list(Job.objects.order_by("-id").values_list("id", flat=True)[:50])
+    confirm = post_action(client, "job", "cancel", page_ids, select_across=True, confirm="no")
+    assert b'name="select_across" value="1"' in confirm.content
+    response = post_action(client, "job", "cancel", page_ids, select_across=True, reason="wrong batch", follow=True)
+    assert "Cancel jobs: 1 applied" in response.content.decode()
+    assert Job.objects.filter(status="cancelled").count() == 2500
+    row = AdminActionAudit.objects.get(action="job.cancel")
+    assert row.outcome == "applied" and len(row.target_ids) == 2500 and row.reason == "wrong batch"
+
+
+def test_retry_now_and_search_by_id(client, role_users, substrate):
+    job_id = sql("SELECT fn_job_enqueue('demo.later', '{}'::jsonb, p_run_at => now() + interval '1 day')")["job_id"]
+    client.force_login(role_users["operator"])
+    page = client.get(reverse("admin:jobs_job_changelist"), {"q": str(job_id)}).content.decode()
+    assert f"/admin/jobs/job/{job_id}/change/" in page
+    post_action(client, "job", "retry_now", [job_id], reason="customer waiting")
+    job = Job.objects.get(pk=job_id)
+    assert job.run_at <= job.created_at.__class__.now(job.created_at.tzinfo)
+
+
+def test_dead_letter_triage_and_replay_need_gate_triage_and_permission(client, role_users, substrate, open_gate):
+    job_id, dl_id = dead_job()
+    client.force_login(role_users["operator"])
+    # replay before triage: refused by the gate first (closed), then by triage status
+    response = post_action(client, "jobdeadletter", "replay", [dl_id], reason="try again", follow=True)
+    assert "gate_closed: queue.dlq_replay.enabled is closed" in response.content.decode()
+    open_gate("queue.dlq_replay.enabled")
+    response = post_action(client, "jobdeadletter", "replay", [dl_id], reason="try again", follow=True)
+    assert "triage_required" in response.content.decode()
+    post_action(client, "jobdeadletter", "mark_manual_replay", [dl_id], reason="safe to rerun")
+    response = post_action(client, "jobdeadletter", "replay", [dl_id], reason="try again", follow=True)
+    dl = JobDeadLetter.objects.get(pk=dl_id)
+    assert dl.triage_status == "replayed" and dl.replayed_job_id
+    new = Job.objects.get(pk=dl.replayed_job_id)
+    assert new.replay_of_dead_letter_id == dl_id and new.payload == {"ref": "doc:1"} and new.status == "queued"
+    outcomes = list(
+        AdminActionAudit.objects.filter(action="job_dead_letter.replay")
+        .order_by("id")
+        .values_list("outcome", flat=True)
+    )
+    assert outcomes == ["refused", "refused", "applied"]
+    # links: job -> dead letter -> replayed job
+    job_page = client.get(reverse("admin:jobs_job_change", args=[job_id])).content.decode()
+    assert f"/admin/jobs/jobdeadletter/{dl_id}/change/" in job_page
+    assert f"/admin/jobs/job/{new.pk}/change/" in job_page
+    dl_page = client.get(reverse("admin:jobs_jobdeadletter_change", args=[dl_id])).content.decode()
+    assert f"/admin/jobs/job/{new.pk}/change/" in dl_page and f"/admin/jobs/job/{job_id}/change/" in dl_page
+
+
+def test_forged_replay_by_a_reviewer_is_refused(client, role_users, substrate):
+    _, dl_id = dead_job()
+    client.force_login(role_users["auditor"])
+    response = post_action(client, "jobdeadletter", "replay", [dl_id], reason="sneaky")
+    assert response.status_code == 403
+    assert JobDeadLetter.objects.get(pk=dl_id).triage_status == "open"
+    row = AdminActionAudit.objects.get(actor="user:auditor1")
+    assert (row.action, row.outcome) == ("jobdeadletter.replay", "refused")
+
+
+def test_pause_and_resume_queue(client, role_users):
+    client.force_login(role_users["operator"])
+    post_action(client, "queuestate", "pause", ["default"], reason="incident 42")
+    state = QueueState.objects.get(pk="default")
+    assert state.paused and state.paused_by == "user:operator1" and state.reason == "incident 42"
+    post_action(client, "queuestate", "resume", ["default"], reason="incident over")
+    assert not QueueState.objects.get(pk="default").paused
+    assert list(
+        AdminActionAudit.objects.filter(target_table="queue_state").order_by("id").values_list("action", "outcome")
+    ) == [
+        ("queue.pause", "applied"),
+        ("queue.resume", "applied"),
+    ]
+
+
+JOB_ACTIONS = {
+    ("job", "cancel"): {"operator"},
+    ("job", "retry_now"): {"operator"},
+    ("jobdeadletter", "mark_manual_replay"): {"operator"},
+    ("jobdeadletter", "discard"): {"operator"},
+    ("jobdeadletter", "replay"): {"operator"},
+    ("queuestate", "pause"): {"operator"},
+    ("queuestate", "resume"): {"operator"},
+    ("jobschedule", "enable"): {"operator"},
+}
+
+
+@pytest.mark.parametrize("role", ["operator", "auditor"])
+@pytest.mark.parametrize(("model", "action"), sorted(JOB_ACTIONS))
+def test_job_actions_offered_by_role(client, role_users, role, model, action):
+    client.force_login(role_users[role])
+    page = client.get(reverse(f"admin:jobs_{model}_changelist")).content.decode()
+    assert (f'<option value="{action}">' in page) == (role in JOB_ACTIONS[(model, action)])
