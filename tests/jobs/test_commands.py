@@ -102,7 +102,7 @@ def test_queue_pause_refusals():
 @pytest.mark.django_db
 def test_queue_pause_as_a_user_needs_the_permission(django_user_model):
     django_user_model.objects.create_user("visitor", password="x-long-password-1", is_staff=True)
-    with pytest.raises(CommandError, match="permission: visitor lacks jobs.pause_queuestate"):
+    with pytest.raises(CommandError, match=r"permission: visitor lacks jobs\.pause_queuestate"):
         run("queue_pause", "default", "--reason", "not mine", "--as-user", "visitor")
     assert not QueueState.objects.get(pk="default").paused
 
