@@ -10,12 +10,15 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.db import connection
 
+from jobs.registry import JobContext
 from queuegov import gates
-from queuegov.actor import Actor
+from queuegov.actor import Actor, actor_context
 from queuegov.models import GateChangeRequest
 from queuegov.roles import ROLES
 
@@ -51,20 +54,50 @@ def ensure_accounts() -> dict[str, str]:
     return passwords
 
 
+# Gates the demo opens through the four-eyes path (operator2 requests, approver
+# approves), so the demo's workers have something to do and the audit trail
+# shows how it happened. queue.dlq_replay.enabled is left as a pending request
+# for the approver to decide in the admin.
+DEMO_OPEN_GATES = (
+    "queue.job_substrate.enabled",
+    "queue.worker.enabled",
+    "queue.heartbeat.enabled",
+    "queue.lease_reaper.enabled",
+    "queue.scheduler.enabled",
+    "queue.notify.enabled",
+)
+DEMO_PENDING_GATE = "queue.dlq_replay.enabled"
+
+
+def flaky_handler(payload: dict[str, Any], job: JobContext) -> dict[str, Any]:
+    """Demo job kind ``demo.flaky``: fails when asked to, to fill the dead-letter queue."""
+    if payload.get("fail"):
+        raise RuntimeError(f"demo failure for {payload.get('ref', 'a demo job')}")
+    return {"ref": payload.get("ref"), "handled_by": job.worker_id}
+
+
 def ensure_demo_data() -> list[str]:
-    """Seed demo governance data once; returns what was created."""
+    """Seed demo governance and job data once; returns what was created."""
     created: list[str] = []
-    if not GateChangeRequest.objects.exists():
-        op = User.objects.get(username="operator")
-        result = gates.request_change(
-            Actor.for_user(op), op, "queue.job_substrate.enabled", "true", "demo: open enqueueing for the demo jobs"
+    if GateChangeRequest.objects.filter(reason__startswith="demo:").exists():
+        return created
+    op2 = User.objects.get(username="operator2")
+    approver = User.objects.get(username="approver")
+    for key in DEMO_OPEN_GATES:
+        request = gates.request_change(Actor.for_user(op2), op2, key, "true", "demo: open for the demo workers")
+        gates.decide_change(Actor.for_user(approver), approver, "approve", request.value, "demo: approved")
+    created.append(f"opened {', '.join(DEMO_OPEN_GATES)} (requested by operator2, approved by approver)")
+    op = User.objects.get(username="operator")
+    pending = gates.request_change(Actor.for_user(op), op, DEMO_PENDING_GATE, "true", "demo: allow dead-letter replay")
+    created.append(f"gate change request #{pending.value} for {DEMO_PENDING_GATE} (pending, for an approver)")
+    with actor_context(Actor.for_user(op, source="command")), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT fn_consumer_register('demo.flaky', 'pg_worker', 'default', 'no_retry', "
+            "'queuegov.demo.flaky_handler', 'demo: fails when the payload says so')"
         )
-        created.append(f"gate change request #{result.value} (pending, waiting for an approver)")
-        op2 = User.objects.get(username="operator2")
-        approver = User.objects.get(username="approver")
-        second = gates.request_change(
-            Actor.for_user(op2), op2, "event.debounce_seconds", "60", "demo: shorter debounce for the demo"
-        )
-        gates.decide_change(Actor.for_user(approver), approver, "approve", second.value, "demo: approved")
-        created.append(f"gate change request #{second.value} (applied by approver)")
+        jobs = [{"job_kind": "queuegov.noop"} for _ in range(50)] + [
+            {"job_kind": "demo.flaky", "payload": {"ref": f"doc:{i}", "fail": i % 4 == 0}} for i in range(20)
+        ]
+        cursor.execute("SELECT fn_job_enqueue_many(%s::jsonb)", [json.dumps(jobs)])
+    created.append("70 demo jobs (5 of them fail into the dead-letter queue)")
     return created

@@ -110,3 +110,46 @@ CREATE TABLE queue_heartbeat (
     beats             bigint NOT NULL DEFAULT 1,
     meta              qg_safe_payload NOT NULL DEFAULT '{}'
 );
+
+CREATE FUNCTION fn_consumer_register(
+    p_job_kind       text,
+    p_executor_class text DEFAULT 'pg_worker',
+    p_queue_name     text DEFAULT 'default',
+    p_retry_policy   text DEFAULT 'default',
+    p_handler_ref    text DEFAULT NULL,
+    p_description    text DEFAULT ''
+) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+-- Bind a job kind to its executor class, default queue, retry policy and handler.
+DECLARE
+    v_actor text := fn_actor_required();
+    v_existed boolean;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM executor_class_registry WHERE code = p_executor_class AND status = 'active') THEN
+        RAISE EXCEPTION 'unknown_executor_class: % is not an active executor class', p_executor_class USING ERRCODE = 'QG005';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM retry_policy_registry WHERE code = p_retry_policy AND status = 'active') THEN
+        RAISE EXCEPTION 'unknown_retry_policy: % is not an active retry policy', p_retry_policy USING ERRCODE = 'QG005';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM queue_state WHERE queue_name = p_queue_name) THEN
+        RAISE EXCEPTION 'unknown_queue: % is not a registered queue', p_queue_name USING ERRCODE = 'QG005';
+    END IF;
+    v_existed := EXISTS (SELECT 1 FROM consumer_registry WHERE job_kind = p_job_kind);
+    INSERT INTO consumer_registry (job_kind, executor_class, queue_name, retry_policy, handler_ref, description)
+    VALUES (p_job_kind, p_executor_class, p_queue_name, p_retry_policy, p_handler_ref, coalesce(p_description, ''))
+    ON CONFLICT (job_kind) DO UPDATE
+        SET executor_class = EXCLUDED.executor_class, queue_name = EXCLUDED.queue_name,
+            retry_policy = EXCLUDED.retry_policy, handler_ref = EXCLUDED.handler_ref,
+            description = EXCLUDED.description, status = 'active';
+    RETURN jsonb_build_object('status', CASE WHEN v_existed THEN 'updated' ELSE 'registered' END,
+                              'job_kind', p_job_kind, 'by', v_actor);
+END;
+$$;
+
+-- The built-in maintenance kinds run on the maintenance queue with no retries
+-- (the next scheduled run is the retry).
+INSERT INTO consumer_registry (job_kind, executor_class, queue_name, retry_policy, handler_ref, description) VALUES
+    ('queuegov.lease_reaper',  'pg_worker', 'maintenance', 'no_retry', 'jobs.builtin.lease_reaper',  'requeue or dead-letter expired leases'),
+    ('queuegov.stale_check',   'pg_worker', 'maintenance', 'no_retry', 'jobs.builtin.stale_check',   'mark silent executors stale'),
+    ('queuegov.schedule_tick', 'pg_worker', 'maintenance', 'no_retry', 'jobs.builtin.schedule_tick', 'enqueue due schedules'),
+    ('queuegov.noop',          'pg_worker', 'default',     'default',  'jobs.builtin.noop',          'does nothing (smoke tests, benchmarks)');

@@ -178,6 +178,11 @@ $$;
 CREATE TRIGGER job_schedule_next_slot BEFORE INSERT OR UPDATE ON job_schedule
     FOR EACH ROW EXECUTE FUNCTION fn_job_schedule_next_slot();
 
+-- The system drives its own maintenance (each run gated by its own gate too).
+INSERT INTO job_schedule (name, cron_expression, job_kind, queue_name, description) VALUES
+    ('maintenance.lease_reaper', '* * * * *', 'queuegov.lease_reaper', 'maintenance', 'reap expired leases every minute'),
+    ('maintenance.stale_check',  '* * * * *', 'queuegov.stale_check',  'maintenance', 'detect silent executors every minute');
+
 CREATE FUNCTION fn_schedule_tick(p_now timestamptz DEFAULT now()) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 -- Enqueue the latest due slot of each due schedule (missed older slots are
