@@ -23,6 +23,6 @@ class Command(BaseCommand):
             return
         for line in created:
             self.stdout.write(f"demo data: {line}")
-        self.stdout.write("Demo accounts (log in at http://127.0.0.1:8000/admin/):")
+        self.stdout.write("Demo accounts (log in at /admin/ on the demo server):")
         for username, password in passwords.items():
             self.stdout.write(f"  {username:<10} {password}")
