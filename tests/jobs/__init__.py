@@ -1,0 +1,1 @@
+"""Tests of the job substrate (SPEC §6): the SQL API, the worker, concurrency and crashes."""

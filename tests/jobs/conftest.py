@@ -1,0 +1,226 @@
+"""Fixtures of the job-substrate tests.
+
+``q`` calls the SQL API through Django's connection (the test transaction,
+or autocommit in ``transaction=True`` tests); ``pg_connect`` opens further
+plain psycopg connections for concurrency tests; ``spawn_worker`` runs real
+``manage.py queue_worker`` processes against the *test* database.
+
+Worker subprocesses get the test database through ``DATABASE_URL``. For the
+embedded server HOST is a socket directory: django-environ keeps a
+percent-encoded host literally (libpq then fails to resolve
+``%2Fwork%2F…``), but ``postgres://USER@:PORT/NAME?host=<dir>`` works: the
+query parameter lands in ``OPTIONS["host"]``, which Django passes to psycopg
+(only ``dbshell`` ignores it — see TECH-NOTES).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from django.db import connection
+
+from tests.helpers import as_json, sql_exec, sql_value
+from tests.jobs.handlers import RUNS_DDL, RUNS_TABLE
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+JOB_GATES = ("queue.job_substrate.enabled", "queue.worker.enabled")
+# Casts for fn_job_enqueue's named parameters (Django binds on the client side).
+_ENQUEUE_CASTS = {"payload": "::jsonb", "run_at": "::timestamptz", "priority": "::integer", "max_attempts": "::integer"}
+
+
+class SqlApi:
+    """Thin calls of the job SQL API; each returns the function's jsonb answer."""
+
+    @staticmethod
+    def call(sql: str, *params: Any) -> Any:
+        return as_json(sql_value(sql, list(params)))
+
+    def enqueue(self, job_kind: str = "test.job", payload: dict[str, Any] | None = None, **named: Any) -> Any:
+        """``fn_job_enqueue`` with only the named parameters given (``queue_name=…``, ``priority=…``)."""
+        args = {"job_kind": job_kind, "payload": json.dumps(payload or {}), **named}
+        sql = ", ".join(f"p_{name} => %s{_ENQUEUE_CASTS.get(name, '')}" for name in args)
+        return self.call(f"SELECT fn_job_enqueue({sql})", *args.values())
+
+    def enqueue_many(self, jobs: list[dict[str, Any]]) -> Any:
+        return self.call("SELECT fn_job_enqueue_many(%s::jsonb)", json.dumps(jobs))
+
+    def claim(self, worker: str = "w1", batch: int = 10, lease: int = 60, queues: list[str] | None = None) -> Any:
+        return self.call("SELECT fn_job_claim(%s, %s::text[], %s, %s)", worker, queues, batch, lease)
+
+    def claim_ids(self, worker: str = "w1", batch: int = 10, **kw: Any) -> list[int]:
+        return [j["id"] for j in self.claim(worker, batch, **kw)["jobs"]]
+
+    def start(self, job_id: int, worker: str = "w1", lease: int = 60) -> int:
+        """Put one job in the state a claim leaves it in (without claiming others); returns the attempt."""
+        return sql_value(
+            "UPDATE job_queue SET status = 'running', attempts = attempts + 1, lease_owner = %s,"
+            " lease_until = now() + make_interval(secs => %s), started_at = now() WHERE id = %s RETURNING attempts",
+            [worker, lease, job_id],
+        )
+
+    def dead_letter(self, job_kind: str = "test.job", payload: dict[str, Any] | None = None, **named: Any) -> int:
+        """A job that failed its only attempt; returns its dead letter id."""
+        job_id = self.enqueue(job_kind, payload, max_attempts=1, **named)["job_id"]
+        attempt = self.start(job_id, "w-dead")
+        answer = self.call("SELECT fn_job_fail_or_retry(%s, 'w-dead', 'boom', %s)", job_id, attempt)
+        assert answer["status"] == "dead", answer
+        return answer["dead_letter_id"]
+
+    def job(self, job_id: int) -> dict[str, Any]:
+        return self.call("SELECT to_jsonb(j) FROM job_queue j WHERE id = %s", job_id)
+
+    def status(self, job_id: int) -> str:
+        return sql_value("SELECT status FROM job_queue WHERE id = %s", [job_id])
+
+    def count(self, where: str = "true", *params: Any) -> int:
+        return sql_value(f"SELECT count(*) FROM job_queue WHERE {where}", list(params))
+
+
+@pytest.fixture
+def q() -> SqlApi:
+    return SqlApi()
+
+
+@pytest.fixture
+def jobs_on(open_gate: Callable[[str], Any]) -> None:
+    """Open enqueueing and claiming (both gates are OFF on a fresh install)."""
+    for gate in JOB_GATES:
+        open_gate(gate)
+
+
+@pytest.fixture
+def consumer() -> Callable[..., str]:
+    """``consumer(kind, executor_class=…, queue_name=…, retry_policy=…, handler_ref=…)``: a registry row."""
+
+    def make(
+        job_kind: str,
+        *,
+        executor_class: str = "pg_worker",
+        queue_name: str = "default",
+        retry_policy: str = "default",
+        handler_ref: str | None = None,
+    ) -> str:
+        sql_exec(
+            "INSERT INTO consumer_registry (job_kind, executor_class, queue_name, retry_policy, handler_ref)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            [job_kind, executor_class, queue_name, retry_policy, handler_ref],
+        )
+        return job_kind
+
+    return make
+
+
+@pytest.fixture
+def executor_class() -> Callable[..., str]:
+    def make(code: str, max_concurrency: int | None) -> str:
+        sql_exec(
+            "INSERT INTO executor_class_registry (code, name, executor_kind, max_concurrency)"
+            " VALUES (%s, %s, 'external_worker', %s)",
+            [code, f"test class {code}", max_concurrency],
+        )
+        return code
+
+    return make
+
+
+@pytest.fixture
+def retry_policy() -> Callable[..., str]:
+    def make(code: str, max_attempts: int, backoff: str, base: float, max_delay: float) -> str:
+        sql_exec(
+            "INSERT INTO retry_policy_registry (code, max_attempts, backoff, base_delay_seconds, max_delay_seconds)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            [code, max_attempts, backoff, base, max_delay],
+        )
+        return code
+
+    return make
+
+
+def connection_params() -> dict[str, Any]:
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    return params
+
+
+@pytest.fixture
+def pg_connect() -> Iterator[Callable[..., psycopg.Connection]]:
+    """``pg_connect(autocommit=True)``: another connection to the test database, closed after the test."""
+    opened: list[psycopg.Connection] = []
+
+    def open_(autocommit: bool = True) -> psycopg.Connection:
+        conn = psycopg.connect(**connection_params(), autocommit=autocommit)
+        opened.append(conn)
+        return conn
+
+    yield open_
+    for conn in opened:
+        conn.close()
+
+
+def worker_database_url() -> str:
+    """A DATABASE_URL naming the test database, for worker subprocesses."""
+    s = connection.settings_dict
+    user = quote(s["USER"] or "postgres", safe="")
+    password = f":{quote(s['PASSWORD'], safe='')}" if s.get("PASSWORD") else ""
+    host = str(s.get("HOST") or s.get("OPTIONS", {}).get("host") or "")
+    port = f":{s['PORT']}" if s.get("PORT") else ""
+    if host.startswith("/"):
+        return f"postgres://{user}{password}@{port}/{s['NAME']}?host={quote(host, safe='')}"
+    return f"postgres://{user}{password}@{host}{port}/{s['NAME']}"
+
+
+@pytest.fixture
+def spawn_worker() -> Iterator[Callable[..., subprocess.Popen[str]]]:
+    """``spawn_worker(*args)``: start ``manage.py queue_worker *args`` on the test database.
+
+    Every process still alive after the test is killed (by its own pid).
+    """
+    env = {**os.environ, "DATABASE_URL": worker_database_url(), "PYTHONUNBUFFERED": "1"}
+    env.pop("TEST_DATABASE_NAME", None)
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*args: str) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "queue_worker", *args],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 60) -> dict[str, Any]:
+    """Wait for a ``--json`` worker; its summary line, with ``returncode`` and ``stderr``."""
+    out, err = proc.communicate(timeout=timeout)
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    summary = json.loads(lines[-1]) if lines else {}
+    return {**summary, "returncode": proc.returncode, "stderr": err}
+
+
+@pytest.fixture
+def runs_table() -> Iterator[str]:
+    """The handlers' execution log (committed; dropped after the test)."""
+    sql_exec(RUNS_DDL)
+    sql_exec(f"TRUNCATE {RUNS_TABLE}")
+    yield RUNS_TABLE
+    sql_exec(f"DROP TABLE IF EXISTS {RUNS_TABLE}")

@@ -1,0 +1,49 @@
+"""Job handlers the tests bind to job kinds through ``consumer_registry.handler_ref``.
+
+Worker subprocesses import them by dotted path (``tests.jobs.handlers.record_run``),
+so this module must import nothing from pytest. Every handler writes one row
+per *execution* into ``RUNS_TABLE`` (committed at once: the worker's Django
+connection is in autocommit), which is how the tests see exactly-once.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.db import connection
+
+from jobs.registry import JobContext
+
+RUNS_TABLE = "test_job_runs"
+RUNS_DDL = f"""
+CREATE TABLE IF NOT EXISTS {RUNS_TABLE} (
+    id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    job_id    bigint NOT NULL,
+    attempt   integer NOT NULL,
+    worker_id text NOT NULL,
+    at        timestamptz NOT NULL DEFAULT clock_timestamp()
+)
+"""
+
+
+def _record(job: JobContext) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {RUNS_TABLE} (job_id, attempt, worker_id) VALUES (%s, %s, %s)",
+            [job.id, job.attempt, job.worker_id],
+        )
+
+
+def record_run(payload: dict[str, Any], job: JobContext) -> dict[str, Any]:
+    """Record the execution, then sleep ``payload["sleep"]`` seconds (default 0)."""
+    _record(job)
+    time.sleep(float(payload.get("sleep", 0)))
+    return {"job_id": job.id, "attempt": job.attempt}
+
+
+def slow(payload: dict[str, Any], job: JobContext) -> dict[str, Any]:
+    """Record the execution, then block for ``payload["sleep"]`` seconds (default 60)."""
+    _record(job)
+    time.sleep(float(payload.get("sleep", 60)))
+    return {"job_id": job.id, "slow": True}
