@@ -1,0 +1,229 @@
+"""Helpers shared by the test suites: database-error assertions, the actor
+context, and governed (four-eyes) changes of ``dot_config``.
+
+They talk to the SQL API through a plain cursor on purpose: the tests must not
+depend on the Python services they are meant to check.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from queuegov.actor import Actor, set_actor
+
+# Every transaction-local setting queuegov.actor.Actor writes, plus the
+# official-interface flag used by fn_gate_change_approve.
+ACTOR_SETTINGS = (*Actor(name="x").settings(), "queuegov.official_interface", "queuegov.gate_change_request_id")
+
+# Two actors used by the governed-change helpers; neither is a real user.
+REQUESTER = "test:gate-requester"
+APPROVER = "test:gate-approver"
+
+
+# ---------------------------------------------------------------------------
+# Database errors
+# ---------------------------------------------------------------------------
+@dataclass
+class DbErrorInfo:
+    """What ``db_error`` caught: the Django exception and psycopg's diagnostics."""
+
+    exception: DatabaseError | None = None
+    cause: Any = None
+    diag: Any = None
+    sqlstate: str | None = None
+    constraint: str | None = None
+    message: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def db_error(
+    match: str | None = None,
+    *,
+    constraint: str | None = None,
+    sqlstate: str | None = None,
+    using: str = "default",
+) -> Iterator[DbErrorInfo]:
+    """Assert that the block raises a database error, inside ``atomic()``.
+
+    The block runs in a savepoint that is rolled back, so the surrounding test
+    transaction stays usable (pgtrigger's ``raises_trigger_error``). With
+    psycopg 3 the error arrives as ``ProgrammingError`` / ``IntegrityError`` /
+    ``InternalError`` wrapping the psycopg error in ``__cause__``.
+
+    Args:
+        match: regular expression searched in the primary message.
+        constraint: expected ``diag.constraint_name``.
+        sqlstate: expected SQLSTATE (``QG002``, ``23514`` …).
+        using: database alias.
+    """
+    info = DbErrorInfo()
+    with pytest.raises(DatabaseError) as excinfo:
+        with transaction.atomic(using=using):
+            yield info
+    exc = excinfo.value
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    info.exception = exc
+    info.cause = cause
+    info.diag = diag
+    info.sqlstate = getattr(cause, "sqlstate", None)
+    info.constraint = getattr(diag, "constraint_name", None)
+    info.message = (getattr(diag, "message_primary", None) or str(exc)).strip()
+    assert cause is not None and diag is not None, f"not a psycopg error: {exc!r}"
+    if sqlstate is not None:
+        assert info.sqlstate == sqlstate, f"sqlstate {info.sqlstate!r} != {sqlstate!r}: {info.message}"
+    if constraint is not None:
+        assert info.constraint == constraint, f"constraint {info.constraint!r} != {constraint!r}: {info.message}"
+    if match is not None:
+        assert re.search(match, info.message), f"{match!r} not found in {info.message!r}"
+
+
+# ---------------------------------------------------------------------------
+# Cursor shortcuts
+# ---------------------------------------------------------------------------
+def sql_value(sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> Any:
+    """First column of the first row (``None`` when there is no row)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def sql_rows(sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def sql_exec(sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def as_json(value: Any) -> Any:
+    """Django's psycopg 3 connection returns jsonb as ``str`` from raw cursors."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def json_value(sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> Any:
+    return as_json(sql_value(sql, params))
+
+
+# ---------------------------------------------------------------------------
+# Actor context
+# ---------------------------------------------------------------------------
+def use_actor(name: str, **kwargs: Any) -> Actor:
+    """Set ``Actor(name=name, **kwargs)`` on the current transaction."""
+    acting = Actor(name=name, **kwargs)
+    set_actor(acting)
+    return acting
+
+
+def clear_actor() -> None:
+    """Blank every actor setting, so ``fn_actor()`` is NULL again."""
+    sql_exec(
+        "SELECT set_config(k, '', true) FROM unnest(%s::text[]) AS t(k)",
+        [list(ACTOR_SETTINGS)],
+    )
+
+
+@contextmanager
+def preserved_actor() -> Iterator[None]:
+    """Run a block under other actors and put the caller's context back after.
+
+    The block runs in a savepoint: on success the saved settings are written
+    back; on error the savepoint rollback reverts them by itself.
+    """
+    keys = list(ACTOR_SETTINGS)
+    saved = sql_value(
+        "SELECT array_agg(coalesce(current_setting(k, true), '')) FROM unnest(%s::text[]) AS t(k)", [keys]
+    )
+    with transaction.atomic():
+        yield
+        sql_exec(
+            "SELECT set_config(k, v, true) FROM unnest(%s::text[], %s::text[]) AS t(k, v)",
+            [keys, list(saved)],
+        )
+
+
+# ---------------------------------------------------------------------------
+# Governed changes of dot_config (four-eyes)
+# ---------------------------------------------------------------------------
+def config_value(key: str) -> Any:
+    return json_value("SELECT value FROM dot_config WHERE key = %s", [key])
+
+
+def request_change(key: str, value: Any, reason: str = "test change", *, requester: str = REQUESTER) -> int:
+    """File a gate-change request as ``requester``; returns the request id."""
+    with preserved_actor():
+        use_actor(requester)
+        return int(sql_value("SELECT fn_gate_change_request(%s, %s::jsonb, %s)", [key, json.dumps(value), reason]))
+
+
+def decide_change(
+    verb: str, request_id: int, reason: str | None = "test decision", *, decider: str = APPROVER
+) -> dict[str, Any]:
+    """Approve, reject or withdraw a request as ``decider``."""
+    function = {
+        "approve": "fn_gate_change_approve",
+        "reject": "fn_gate_change_reject",
+        "withdraw": "fn_gate_change_withdraw",
+    }[verb]
+    with preserved_actor():
+        use_actor(decider)
+        return json_value(f"SELECT {function}(%s, %s)", [request_id, reason])
+
+
+def governed_set(
+    key: str, value: Any, *, requester: str = REQUESTER, approver: str = APPROVER
+) -> dict[str, Any] | None:
+    """Change ``key`` the governed way: request as one actor, approve as another.
+
+    Returns the approval result, or ``None`` when the key already has the value.
+    The caller's actor context is left as it was.
+    """
+    if config_value(key) == value:
+        return None
+    request_id = request_change(key, value, f"test sets {key}", requester=requester)
+    return decide_change("approve", request_id, f"test approves {key}", decider=approver)
+
+
+# ---------------------------------------------------------------------------
+# SPEC §4: the gates and settings every fresh install has
+# ---------------------------------------------------------------------------
+SPEC_GATES = (
+    "event.emit_enabled",
+    "event.routes_master.enabled",
+    "event.route_worker.enabled",
+    "event.delivery.enabled",
+    "queue.job_substrate.enabled",
+    "queue.worker.enabled",
+    "queue.lease_reaper.enabled",
+    "queue.dlq_replay.enabled",
+    "queue.heartbeat.enabled",
+    "queue.notify.enabled",
+    "queue.scheduler.enabled",
+    "queue.retention.enabled",
+    "iu_core.retention_enabled",
+)
+SPEC_SETTINGS = {
+    "event.debounce_seconds": 90,
+    "event.retry.max_attempts": 5,
+    "queue.heartbeat.stale_after_seconds": 300,
+    "queue.retention.hot_days": 30,
+    "queue.retention.archive_days": 90,
+    "queue.retention.dlq_days": 365,
+    "iu_core.staging_ttl_days": 15,
+    "iu_core.clean_after_days": 15,
+    "iu_core.archive_after_days": 30,
+    "queue.payload.max_bytes": 65536,
+}

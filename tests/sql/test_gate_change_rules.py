@@ -1,0 +1,193 @@
+"""SPEC §4: the rules on gate_change_request hold for direct SQL too — the
+four-eyes CHECK, the status FSM, immutable fields and no DELETE — whatever
+the database role (the tests run as a superuser role)."""
+
+from __future__ import annotations
+
+import pytest
+
+from queuegov.errors import FourEyesViolation, InvalidState, TransitionRefused, translate
+from tests.factories import GateChangeRequestFactory
+from tests.helpers import db_error, sql_exec, sql_rows, sql_value
+
+pytestmark = pytest.mark.django_db
+
+IMMUTABLE_MESSAGE = r"^pgtrigger: Cannot update rows from gate_change_request table$"
+DELETE_MESSAGE = r"^pgtrigger: Cannot delete rows from gate_change_request table$"
+
+
+@pytest.fixture(autouse=True)
+def _superuser_role() -> None:
+    assert sql_value("SELECT rolsuper FROM pg_roles WHERE rolname = current_user") is True
+
+
+# ---------------------------------------------------------------------------
+# Four-eyes is a CHECK: no path avoids it
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("status", ["applied", "rejected"])
+def test_direct_update_deciding_own_request_refused_by_check(status: str) -> None:
+    request = GateChangeRequestFactory()
+    with db_error(constraint="four_eyes_decider_differs", sqlstate="23514") as err:
+        sql_exec(
+            "UPDATE gate_change_request SET status = %s, decided_by = requested_by, decided_at = now() WHERE id = %s",
+            [status, request.pk],
+        )
+    assert isinstance(translate(err.exception), FourEyesViolation)
+    assert sql_value("SELECT status FROM gate_change_request WHERE id = %s", [request.pk]) == "pending"
+
+
+def test_direct_insert_of_self_approved_request_refused_by_check() -> None:
+    with db_error(constraint="four_eyes_decider_differs"):
+        sql_exec(
+            "INSERT INTO gate_change_request"
+            " (config_key, old_value, new_value, reason, status, requested_by, decided_by, decided_at)"
+            " VALUES ('queue.worker.enabled', 'false', 'true', 'why not', 'applied', 'sql:me', 'sql:me', now())"
+        )
+
+
+def test_withdrawal_by_requester_is_allowed_by_check() -> None:
+    request = GateChangeRequestFactory(withdrawn=True)
+    assert (request.status, request.decided_by) == ("withdrawn", request.requested_by)
+
+
+def test_decision_must_be_complete() -> None:
+    request = GateChangeRequestFactory()
+    with db_error(constraint="gate_change_decision_complete"):
+        sql_exec(
+            "UPDATE gate_change_request SET status = 'rejected', decided_by = 'user:x' WHERE id = %s", [request.pk]
+        )
+
+
+def test_second_pending_request_refused_by_unique_index() -> None:
+    request = GateChangeRequestFactory()
+    with db_error(constraint="gate_change_request_one_pending_per_key", sqlstate="23505") as err:
+        sql_exec(
+            "INSERT INTO gate_change_request (config_key, old_value, new_value, reason, requested_by)"
+            " SELECT config_key, old_value, new_value, reason, 'sql:other' FROM gate_change_request WHERE id = %s",
+            [request.pk],
+        )
+    assert isinstance(translate(err.exception), InvalidState)
+
+
+def test_request_must_change_something_check() -> None:
+    with db_error(constraint="gate_change_changes_something"):
+        sql_exec(
+            "INSERT INTO gate_change_request (config_key, old_value, new_value, reason, requested_by)"
+            " VALUES ('queue.worker.enabled', 'false', 'false', 'no-op', 'sql:me')"
+        )
+
+
+# ---------------------------------------------------------------------------
+# FSM on status (pgtrigger)
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("trait", "target"),
+    [
+        ("applied", "pending"),
+        ("rejected", "pending"),
+        ("rejected", "applied"),
+        ("withdrawn", "applied"),
+        ("withdrawn", "pending"),
+        ("applied", "rejected"),
+        ("applied", "withdrawn"),
+    ],
+)
+def test_fsm_refuses_transition(trait: str, target: str) -> None:
+    request = GateChangeRequestFactory(**{trait: True})
+    with db_error(match=rf'^pgtrigger: Invalid transition of field "status" from "{trait}" to "{target}"') as err:
+        sql_exec("UPDATE gate_change_request SET status = %s WHERE id = %s", [target, request.pk])
+    assert isinstance(translate(err.exception), TransitionRefused)
+    assert sql_value("SELECT status FROM gate_change_request WHERE id = %s", [request.pk]) == trait
+
+
+def test_fsm_allows_pending_to_rejected_by_someone_else() -> None:
+    request = GateChangeRequestFactory()
+    sql_exec(
+        "UPDATE gate_change_request SET status = 'rejected', decided_by = 'user:x', decided_at = now() WHERE id = %s",
+        [request.pk],
+    )
+    assert sql_value("SELECT status FROM gate_change_request WHERE id = %s", [request.pk]) == "rejected"
+
+
+# ---------------------------------------------------------------------------
+# Immutable fields, no DELETE
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("reason", "'rewritten reason'"),
+        ("new_value", "'false'"),
+        ("old_value", "'true'"),
+        ("requested_by", "'user:someone-else'"),
+        ("config_key", "'queue.notify.enabled'"),
+        ("requested_at", "now() - interval '1 day'"),
+    ],
+)
+@pytest.mark.parametrize("trait", ["pending", "applied"])
+def test_immutable_fields_cannot_be_updated(trait: str, column: str, value: str) -> None:
+    request = GateChangeRequestFactory(**{trait: True})
+    with db_error(match=IMMUTABLE_MESSAGE):
+        sql_exec(f"UPDATE gate_change_request SET {column} = {value} WHERE id = %s", [request.pk])
+
+
+@pytest.mark.parametrize("trait", ["pending", "applied", "rejected", "withdrawn"])
+def test_request_cannot_be_deleted(trait: str) -> None:
+    request = GateChangeRequestFactory(**{trait: True})
+    with db_error(match=DELETE_MESSAGE):
+        sql_exec("DELETE FROM gate_change_request WHERE id = %s", [request.pk])
+    with db_error(match=DELETE_MESSAGE):
+        type(request).objects.filter(pk=request.pk).delete()
+    assert sql_value("SELECT count(*) FROM gate_change_request WHERE id = %s", [request.pk]) == 1
+
+
+# ---------------------------------------------------------------------------
+# Known gaps (strict xfail: they start passing, and fail the run, once fixed)
+# ---------------------------------------------------------------------------
+def pgid(name: str) -> str:
+    rows = sql_rows("SELECT tgname::text FROM pg_trigger WHERE tgname LIKE %s", [f"pgtrigger_{name}_%"])
+    assert len(rows) == 1
+    return rows[0][0]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=pytest.fail.Exception,
+    reason="BUG: gate_change_request triggers keep pgtrigger's pgtrigger.ignore bypass",
+)
+def test_pgtrigger_ignore_cannot_delete_a_request() -> None:
+    request = GateChangeRequestFactory(applied=True)
+    sql_exec(f"SET LOCAL pgtrigger.ignore = '{{{pgid('gate_change_request_no_delete')}}}'")
+    with db_error(match=DELETE_MESSAGE):
+        sql_exec("DELETE FROM gate_change_request WHERE id = %s", [request.pk])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=pytest.fail.Exception,
+    reason="BUG: TRUNCATE is not refused on gate_change_request (row triggers miss it)",
+)
+def test_truncate_gate_change_request_refused() -> None:
+    GateChangeRequestFactory(applied=True)
+    with db_error():
+        sql_exec("TRUNCATE gate_change_request")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=pytest.fail.Exception,
+    reason="BUG: any session may set queuegov.official_interface and skip four-eyes",
+)
+def test_official_interface_flag_alone_cannot_change_a_gate() -> None:
+    sql_exec("SELECT set_config('queuegov.official_interface', 'dot_config', true)")
+    with db_error():
+        sql_exec("UPDATE dot_config SET value = 'true' WHERE key = 'queue.worker.enabled'")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=pytest.fail.Exception,
+    reason="BUG: TRUNCATE dot_config CASCADE wipes gates and requests, leaving no history",
+)
+def test_truncate_dot_config_refused() -> None:
+    with db_error():
+        sql_exec("TRUNCATE dot_config CASCADE")

@@ -1,0 +1,137 @@
+"""SPEC §4: every gate is OFF and every setting at its default on a fresh
+(migrated) database; dot_config is written only through its official interface."""
+
+from __future__ import annotations
+
+import pytest
+
+from queuegov.errors import UnknownObject, translate
+from tests.helpers import SPEC_GATES, SPEC_SETTINGS, as_json, db_error, sql_exec, sql_rows, sql_value
+
+pytestmark = pytest.mark.django_db
+
+PROTECT_MESSAGE = r"^pgtrigger: Cannot insert or update or delete rows from dot_config table$"
+
+
+def config_rows() -> dict[str, tuple]:
+    return {
+        key: (as_json(value), kind, value_type)
+        for key, value, kind, value_type in sql_rows("SELECT key, value, kind, value_type FROM dot_config")
+    }
+
+
+def test_spec_gates_and_settings_are_exactly_the_config_keys() -> None:
+    rows = config_rows()
+    assert {k for k, (_, kind, _) in rows.items() if kind == "gate"} == set(SPEC_GATES)
+    assert {k for k, (_, kind, _) in rows.items() if kind == "setting"} == set(SPEC_SETTINGS)
+
+
+@pytest.mark.parametrize("key", SPEC_GATES)
+def test_gate_is_off_on_a_fresh_install(key: str) -> None:
+    assert config_rows()[key] == (False, "gate", "boolean")
+    assert sql_value("SELECT fn_gate_open(%s)", [key]) is False
+
+
+@pytest.mark.parametrize(("key", "default"), SPEC_SETTINGS.items())
+def test_setting_has_its_default(key: str, default: int) -> None:
+    assert config_rows()[key] == (default, "setting", "integer")
+    assert sql_value("SELECT fn_setting_int(%s)", [key]) == default
+
+
+def test_gate_open_after_governed_change(open_gate) -> None:
+    open_gate("queue.worker.enabled")
+    assert sql_value("SELECT fn_gate_open('queue.worker.enabled')") is True
+    assert sql_value("SELECT fn_gate_open('queue.notify.enabled')") is False
+
+
+def test_gate_closed_result_shape() -> None:
+    result = as_json(sql_value("SELECT fn_gate_closed_result('queue.worker.enabled')"))
+    assert result == {"status": "gate_closed", "gate": "queue.worker.enabled"}
+
+
+@pytest.mark.parametrize("key", ["no.such.gate", "event.debounce_seconds", ""])
+def test_gate_open_on_unknown_gate_raises_qg005(key: str) -> None:
+    with db_error(sqlstate="QG005", match=r"^unknown_gate: ") as err:
+        sql_value("SELECT fn_gate_open(%s)", [key])
+    assert isinstance(translate(err.exception), UnknownObject)
+
+
+@pytest.mark.parametrize("key", ["no.such.setting", "queue.worker.enabled"])
+def test_setting_int_on_unknown_setting_raises_qg005(key: str) -> None:
+    with db_error(sqlstate="QG005", match=r"^unknown_setting: "):
+        sql_value("SELECT fn_setting_int(%s)", [key])
+
+
+# ---------------------------------------------------------------------------
+# The official interface: no direct writes, even for the superuser role
+# ---------------------------------------------------------------------------
+def test_tests_run_as_a_superuser_role() -> None:
+    # The refusals below are meaningful only if the role could otherwise write.
+    assert sql_value("SELECT rolsuper FROM pg_roles WHERE rolname = current_user") is True
+
+
+def test_direct_update_refused() -> None:
+    with db_error(match=PROTECT_MESSAGE):
+        sql_exec("UPDATE dot_config SET value = 'true' WHERE key = 'queue.worker.enabled'")
+    with db_error(match=PROTECT_MESSAGE):
+        sql_exec("UPDATE dot_config SET description = 'x' WHERE key = 'queue.worker.enabled'")
+    assert sql_value("SELECT fn_gate_open('queue.worker.enabled')") is False
+
+
+def test_direct_insert_refused() -> None:
+    with db_error(match=PROTECT_MESSAGE):
+        sql_exec(
+            "INSERT INTO dot_config (key, value, kind, value_type, description)"
+            " VALUES ('queue.extra.enabled', 'true', 'gate', 'boolean', 'x')"
+        )
+
+
+def test_direct_delete_refused() -> None:
+    with db_error(match=PROTECT_MESSAGE):
+        sql_exec("DELETE FROM dot_config WHERE key = 'queue.worker.enabled'")
+    assert sql_value("SELECT count(*) FROM dot_config") == len(SPEC_GATES) + len(SPEC_SETTINGS)
+
+
+def test_refusal_comes_from_the_official_interface_trigger() -> None:
+    rows = sql_rows(
+        "SELECT tgname::text, pg_get_triggerdef(oid) FROM pg_trigger"
+        " WHERE tgrelid = 'dot_config'::regclass AND tgname LIKE 'pgtrigger%%'"
+    )
+    assert len(rows) == 1
+    name, definition = rows[0]
+    assert name.startswith("pgtrigger_dot_config_official_interface_")
+    assert "BEFORE INSERT OR DELETE OR UPDATE" in definition
+    # Without that trigger (disabled inside this rolled-back transaction) the
+    # same UPDATE goes through: the trigger is what refuses it.
+    sql_exec(f"ALTER TABLE dot_config DISABLE TRIGGER {name}")
+    sql_exec("UPDATE dot_config SET value = 'true' WHERE key = 'queue.worker.enabled'")
+    assert sql_value("SELECT fn_gate_open('queue.worker.enabled')") is True
+
+
+def test_orm_write_refused() -> None:
+    from queuegov.models import DotConfig
+
+    with db_error(match=PROTECT_MESSAGE):
+        DotConfig.objects.filter(pk="queue.worker.enabled").update(value=True)
+
+
+def test_official_interface_flag_is_reset_after_an_approval(set_config) -> None:
+    set_config("queue.notify.enabled", True)
+    assert sql_value("SELECT coalesce(current_setting('queuegov.official_interface', true), '')") == ""
+    with db_error(match=PROTECT_MESSAGE):
+        sql_exec("UPDATE dot_config SET value = 'false' WHERE key = 'queue.notify.enabled'")
+
+
+@pytest.mark.parametrize(
+    ("column", "bad", "constraint"),
+    [
+        ("value", "'1'", "config_value_matches_type"),
+        ("kind", "'knob'", "config_kind_allowed"),
+    ],
+)
+def test_table_checks_hold_behind_the_trigger(column: str, bad: str, constraint: str) -> None:
+    # With the official-interface flag set (as fn_gate_change_approve does),
+    # the CHECKs still refuse a value of the wrong type.
+    sql_exec("SELECT set_config('queuegov.official_interface', 'dot_config', true)")
+    with db_error(constraint=constraint, sqlstate="23514"):
+        sql_exec(f"UPDATE dot_config SET {column} = {bad} WHERE key = 'queue.worker.enabled'")
