@@ -17,7 +17,7 @@ from jobs.registry import JobContext
 
 RUNS_TABLE = "test_job_runs"
 RUNS_DDL = f"""
-CREATE TABLE IF NOT EXISTS {RUNS_TABLE} (
+CREATE UNLOGGED TABLE IF NOT EXISTS {RUNS_TABLE} (
     id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     job_id    bigint NOT NULL,
     attempt   integer NOT NULL,
@@ -38,7 +38,8 @@ def _record(job: JobContext) -> None:
 def record_run(payload: dict[str, Any], job: JobContext) -> dict[str, Any]:
     """Record the execution, then sleep ``payload["sleep"]`` seconds (default 0)."""
     _record(job)
-    time.sleep(float(payload.get("sleep", 0)))
+    if payload.get("sleep"):
+        time.sleep(float(payload["sleep"]))
     return {"job_id": job.id, "attempt": job.attempt}
 
 
