@@ -10,11 +10,7 @@ import pgtrigger
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
-from queuegov.triggers import AppendOnly, NoTruncate
-
-OFFICIAL_INTERFACE = pgtrigger.Condition(
-    "COALESCE(current_setting('queuegov.official_interface', true), '') <> 'dot_config'"
-)
+from queuegov.triggers import AppendOnly, ConfigWriteGuard, NoTruncate, StrictFSM, StrictProtect, StrictReadOnly
 
 
 class EventDomainRegistry(models.Model):
@@ -53,13 +49,8 @@ class DotConfig(models.Model):
         verbose_name = "gate or setting"
         verbose_name_plural = "gates and settings"
         triggers = [
-            # Only fn_gate_change_approve (which sets the official-interface
-            # flag for its own UPDATE) may write dot_config.
-            pgtrigger.Protect(
-                name="dot_config_official_interface",
-                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
-                condition=OFFICIAL_INTERFACE,
-            ),
+            ConfigWriteGuard(name="dot_config_four_eyes_only"),
+            NoTruncate(name="dot_config_no_truncate"),
         ]
 
     def __str__(self) -> str:
@@ -129,16 +120,23 @@ class GateChangeRequest(models.Model):
             ("reject_gatechangerequest", "Can reject a gate change requested by someone else"),
         ]
         triggers = [
-            pgtrigger.FSM(
+            StrictFSM(
                 name="gate_change_status_fsm",
                 field="status",
                 transitions=[("pending", "applied"), ("pending", "rejected"), ("pending", "withdrawn")],
             ),
-            pgtrigger.ReadOnly(
+            StrictReadOnly(
                 name="gate_change_request_immutable",
                 exclude=["status", "decided_by", "decided_at", "decision_reason"],
             ),
-            pgtrigger.Protect(name="gate_change_request_no_delete", operation=pgtrigger.Delete),
+            StrictProtect(name="gate_change_request_no_delete", operation=pgtrigger.Delete),
+            # A request is born pending: a decided row cannot be inserted directly.
+            StrictProtect(
+                name="gate_change_request_born_pending",
+                operation=pgtrigger.Insert,
+                condition=pgtrigger.Condition("NEW.\"status\" IS DISTINCT FROM 'pending'"),
+            ),
+            NoTruncate(name="gate_change_request_no_truncate"),
         ]
 
     def __str__(self) -> str:

@@ -74,3 +74,49 @@ class NoTruncate(StrictCompileMixin, pgtrigger.Trigger):
     operation = pgtrigger.Truncate
     level = pgtrigger.Statement
     func = _APPEND_ONLY_FUNC
+
+
+class StrictProtect(StrictCompileMixin, pgtrigger.Protect):
+    """pgtrigger.Protect without the ``pgtrigger.ignore`` bypass."""
+
+
+class StrictFSM(StrictCompileMixin, pgtrigger.FSM):
+    """pgtrigger.FSM without the ``pgtrigger.ignore`` bypass."""
+
+
+class StrictReadOnly(StrictCompileMixin, pgtrigger.ReadOnly):
+    """pgtrigger.ReadOnly without the ``pgtrigger.ignore`` bypass."""
+
+
+class ConfigWriteGuard(StrictCompileMixin, pgtrigger.Trigger):
+    """dot_config changes only as the approval of someone else's pending request.
+
+    fn_gate_change_approve names the request it applies in
+    ``queuegov.gate_change_request_id``; the guard checks that request is
+    pending, is for this key and value, and was filed by another actor. Keys
+    are added by migrations, which disable this trigger (a table-owner right).
+    """
+
+    when = pgtrigger.Before
+    operation = pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete
+    func = """
+        IF TG_OP <> 'UPDATE' THEN
+            RAISE EXCEPTION 'official_interface: % on dot_config is refused; keys come from migrations', TG_OP
+                USING ERRCODE = 'QG006';
+        END IF;
+        IF (NEW.key, NEW.kind, NEW.value_type, NEW.min_value, NEW.max_value, NEW.description)
+           IS DISTINCT FROM (OLD.key, OLD.kind, OLD.value_type, OLD.min_value, OLD.max_value, OLD.description) THEN
+            RAISE EXCEPTION 'official_interface: the definition of % changes only by migration', OLD.key
+                USING ERRCODE = 'QG006';
+        END IF;
+        IF NOT EXISTS (
+            SELECT 1 FROM gate_change_request r
+            WHERE r.id = nullif(current_setting('queuegov.gate_change_request_id', true), '')::bigint
+              AND r.status = 'pending' AND r.config_key = NEW.key AND r.new_value = NEW.value
+              AND r.requested_by IS DISTINCT FROM nullif(current_setting('queuegov.actor', true), '')
+        ) THEN
+            RAISE EXCEPTION 'four_eyes: % changes only through fn_gate_change_approve of a pending request %',
+                NEW.key, 'filed by someone else' USING ERRCODE = 'QG002';
+        END IF;
+        RETURN NEW;
+    """

@@ -65,6 +65,7 @@ CREATE TRIGGER dot_config_history_capture
     AFTER INSERT OR DELETE OR UPDATE OF value ON dot_config
     FOR EACH ROW EXECUTE FUNCTION fn_config_history_capture();
 
+SELECT set_config('queuegov.actor', 'system:migration', true);
 INSERT INTO dot_config (key, value, kind, value_type, min_value, max_value, description) VALUES
     ('event.emit_enabled',           'false', 'gate', 'boolean', NULL, NULL, 'producers write durable events to event_outbox'),
     ('event.routes_master.enabled',  'false', 'gate', 'boolean', NULL, NULL, 'all routing, and replay of routing dead letters'),

@@ -99,12 +99,11 @@ BEGIN
     END IF;
     PERFORM fn_config_validate(r.config_key, r.new_value);
 
+    -- The dot_config guard (dot_config_four_eyes_only) admits exactly this write.
     PERFORM set_config('queuegov.gate_change_request_id', p_request_id::text, true);
-    PERFORM set_config('queuegov.official_interface', 'dot_config', true);
     UPDATE dot_config
        SET value = r.new_value, updated_at = clock_timestamp(), updated_by = v_actor
      WHERE key = r.config_key;
-    PERFORM set_config('queuegov.official_interface', '', true);
     PERFORM set_config('queuegov.gate_change_request_id', '', true);
 
     UPDATE gate_change_request

@@ -20,6 +20,11 @@ def request_change(client, key=KEY, value="true", reason="open the workers", fol
     return post_action(client, "dotconfig", "request_change", [key], follow=follow, new_value=value, reason=reason)
 
 
+def mine():
+    """Requests filed by this module's users (transactional tests elsewhere leave theirs behind)."""
+    return GateChangeRequest.objects.filter(requested_by__in=["user:operator1", "user:boss", "user:boss2"])
+
+
 def audit_rows(actor):
     return list(AdminActionAudit.objects.filter(actor=f"user:{actor}").order_by("id"))
 
@@ -30,17 +35,17 @@ def test_confirmation_page_requires_reason(client, role_users):
     page = client.post(url, {"action": "request_change", ACTION_CHECKBOX_NAME: [KEY]})
     assert page.status_code == 200
     assert b"Request a change to queue.worker.enabled" in page.content
-    assert not GateChangeRequest.objects.exists()
+    assert not mine().exists()
     missing_reason = request_change(client, reason="")
     assert missing_reason.status_code == 200  # the form again, with its error
     assert b"This field is required" in missing_reason.content
-    assert not GateChangeRequest.objects.exists()
+    assert not mine().exists()
 
 
 def test_request_then_approve_by_another_user_applies(client, role_users):
     client.force_login(role_users["operator"])
     assert request_change(client).status_code == 302
-    req = GateChangeRequest.objects.get(config_id=KEY)
+    req = mine().get(config_id=KEY)
     assert req.status == "pending" and req.requested_by == "user:operator1"
     assert DotConfig.objects.get(pk=KEY).value is False
     [row] = audit_rows("operator1")
@@ -70,7 +75,7 @@ def test_superuser_cannot_approve_own_request(client, make_user):
     boss = make_user("boss", superuser=True)
     client.force_login(boss)
     request_change(client)
-    req = GateChangeRequest.objects.get(config_id=KEY)
+    req = mine().get(config_id=KEY)
     response = post_action(client, "gatechangerequest", "approve", [req.pk], reason="trust me", follow=True)
     assert "four_eyes: approver must differ from requester" in response.content.decode()
     req.refresh_from_db()
@@ -84,7 +89,7 @@ def test_superuser_cannot_approve_own_request(client, make_user):
 def test_forged_post_of_an_action_the_user_lacks_is_refused_and_audited(client, role_users):
     client.force_login(role_users["operator"])
     request_change(client)
-    req = GateChangeRequest.objects.get(config_id=KEY)
+    req = mine().get(config_id=KEY)
     client.force_login(role_users["reviewer"])
     response = post_action(client, "gatechangerequest", "approve", [req.pk], reason="forged")
     assert response.status_code == 403
@@ -99,7 +104,7 @@ def test_invalid_value_is_refused_with_the_rule(client, role_users):
     client.force_login(role_users["operator"])
     response = request_change(client, key="event.debounce_seconds", value="999999", reason="longer", follow=True)
     assert "invalid_config_value: event.debounce_seconds must be between 0 and 86400" in response.content.decode()
-    assert not GateChangeRequest.objects.exists()
+    assert not mine().exists()
     assert audit_rows("operator1")[-1].outcome == "refused"
 
 
@@ -108,13 +113,13 @@ def test_gate_takes_only_booleans(client, role_users, value):
     client.force_login(role_users["operator"])
     response = request_change(client, value=value, follow=True)
     assert "invalid_config_value" in response.content.decode()
-    assert not GateChangeRequest.objects.exists()
+    assert not mine().exists()
 
 
 def test_reject_and_withdraw(client, role_users):
     client.force_login(role_users["operator"])
     request_change(client)
-    req = GateChangeRequest.objects.get(config_id=KEY)
+    req = mine().get(config_id=KEY)
     client.force_login(role_users["approver"])
     post_action(client, "gatechangerequest", "reject", [req.pk], reason="not now")
     req.refresh_from_db()
@@ -127,7 +132,7 @@ def test_reject_and_withdraw(client, role_users):
 
     client.force_login(role_users["operator"])
     request_change(client, reason="second try")
-    second = GateChangeRequest.objects.get(status="pending")
+    second = mine().get(status="pending")
     post_action(client, "gatechangerequest", "withdraw", [second.pk], reason="never mind")
     second.refresh_from_db()
     assert second.status == "withdrawn"

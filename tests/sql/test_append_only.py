@@ -77,12 +77,19 @@ def test_refused_even_with_pgtrigger_ignore_context_manager(table: str) -> None:
 
 def test_pgtrigger_ignore_does_bypass_an_ordinary_pgtrigger() -> None:
     # Control: the same SET LOCAL does switch off a trigger compiled with
-    # pgtrigger's stock template, so the tests above would notice a regression.
+    # pgtrigger's stock template (the job dead-letter triage FSM), so the tests
+    # above would notice a regression.
     pgid = sql_value(
-        "SELECT tgname::text FROM pg_trigger WHERE tgname LIKE %s", ["pgtrigger_dot_config_official_interface_%"]
+        "SELECT tgname::text FROM pg_trigger WHERE tgname LIKE %s", ["pgtrigger_job_dead_letter_triage_fsm_%"]
     )
+    dead_letter = sql_value(
+        "INSERT INTO job_dead_letter"
+        " (job_id, job_kind, queue_name, attempts, max_attempts, job_snapshot, triage_status) VALUES (1, 'demo.x', 'default', 1, 1, '{}', 'discarded') RETURNING id"
+    )
+    with db_error(match=r"^pgtrigger: Invalid transition"):
+        sql_exec("UPDATE job_dead_letter SET triage_status = 'manual_replay' WHERE id = %s", [dead_letter])
     sql_exec(f"SET LOCAL pgtrigger.ignore = '{{{pgid}}}'")
-    sql_exec("UPDATE dot_config SET description = description || '!' WHERE key = 'queue.worker.enabled'")
+    sql_exec("UPDATE job_dead_letter SET triage_status = 'manual_replay' WHERE id = %s", [dead_letter])
 
 
 @pytest.mark.parametrize("table", TABLES)

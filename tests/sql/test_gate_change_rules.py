@@ -36,8 +36,10 @@ def test_direct_update_deciding_own_request_refused_by_check(status: str) -> Non
     assert sql_value("SELECT status FROM gate_change_request WHERE id = %s", [request.pk]) == "pending"
 
 
-def test_direct_insert_of_self_approved_request_refused_by_check() -> None:
-    with db_error(constraint="four_eyes_decider_differs"):
+def test_direct_insert_of_a_decided_request_refused() -> None:
+    # A request is born pending (trigger gate_change_request_born_pending), so
+    # a forged decided row never reaches the four-eyes CHECK.
+    with db_error(match=r"^pgtrigger: Cannot insert rows from gate_change_request table"):
         sql_exec(
             "INSERT INTO gate_change_request"
             " (config_key, old_value, new_value, reason, status, requested_by, decided_by, decided_at)"
@@ -141,7 +143,7 @@ def test_request_cannot_be_deleted(trait: str) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Known gaps (strict xfail: they start passing, and fail the run, once fixed)
+# Gaps found by review, now closed
 # ---------------------------------------------------------------------------
 def pgid(name: str) -> str:
     rows = sql_rows("SELECT tgname::text FROM pg_trigger WHERE tgname LIKE %s", [f"pgtrigger_{name}_%"])
@@ -149,11 +151,6 @@ def pgid(name: str) -> str:
     return rows[0][0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="BUG: gate_change_request triggers keep pgtrigger's pgtrigger.ignore bypass",
-)
 def test_pgtrigger_ignore_cannot_delete_a_request() -> None:
     request = GateChangeRequestFactory(applied=True)
     sql_exec(f"SET LOCAL pgtrigger.ignore = '{{{pgid('gate_change_request_no_delete')}}}'")
@@ -161,33 +158,18 @@ def test_pgtrigger_ignore_cannot_delete_a_request() -> None:
         sql_exec("DELETE FROM gate_change_request WHERE id = %s", [request.pk])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="BUG: TRUNCATE is not refused on gate_change_request (row triggers miss it)",
-)
 def test_truncate_gate_change_request_refused() -> None:
     GateChangeRequestFactory(applied=True)
     with db_error():
         sql_exec("TRUNCATE gate_change_request")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="BUG: any session may set queuegov.official_interface and skip four-eyes",
-)
 def test_official_interface_flag_alone_cannot_change_a_gate() -> None:
     sql_exec("SELECT set_config('queuegov.official_interface', 'dot_config', true)")
     with db_error():
         sql_exec("UPDATE dot_config SET value = 'true' WHERE key = 'queue.worker.enabled'")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="BUG: TRUNCATE dot_config CASCADE wipes gates and requests, leaving no history",
-)
 def test_truncate_dot_config_refused() -> None:
     with db_error():
         sql_exec("TRUNCATE dot_config CASCADE")

@@ -10,7 +10,9 @@ from tests.helpers import SPEC_GATES, SPEC_SETTINGS, as_json, db_error, sql_exec
 
 pytestmark = pytest.mark.django_db
 
-PROTECT_MESSAGE = r"^pgtrigger: Cannot insert or update or delete rows from dot_config table$"
+PROTECT_MESSAGE = (
+    r"^(four_eyes: queue\.worker\.enabled changes only through fn_gate_change_approve|official_interface: )"
+)
 
 
 def config_rows() -> dict[str, tuple]:
@@ -92,15 +94,19 @@ def test_direct_delete_refused() -> None:
     assert sql_value("SELECT count(*) FROM dot_config") == len(SPEC_GATES) + len(SPEC_SETTINGS)
 
 
-def test_refusal_comes_from_the_official_interface_trigger() -> None:
+def guard_trigger() -> str:
     rows = sql_rows(
         "SELECT tgname::text, pg_get_triggerdef(oid) FROM pg_trigger"
-        " WHERE tgrelid = 'dot_config'::regclass AND tgname LIKE 'pgtrigger%%'"
+        " WHERE tgrelid = 'dot_config'::regclass AND tgname LIKE 'pgtrigger_dot_config_four_eyes_only_%%'"
     )
     assert len(rows) == 1
     name, definition = rows[0]
-    assert name.startswith("pgtrigger_dot_config_official_interface_")
     assert "BEFORE INSERT OR DELETE OR UPDATE" in definition
+    return name
+
+
+def test_refusal_comes_from_the_four_eyes_guard_trigger() -> None:
+    name = guard_trigger()
     # Without that trigger (disabled inside this rolled-back transaction) the
     # same UPDATE goes through: the trigger is what refuses it.
     sql_exec(f"ALTER TABLE dot_config DISABLE TRIGGER {name}")
@@ -115,11 +121,23 @@ def test_orm_write_refused() -> None:
         DotConfig.objects.filter(pk="queue.worker.enabled").update(value=True)
 
 
-def test_official_interface_flag_is_reset_after_an_approval(set_config) -> None:
+def test_request_id_is_reset_after_an_approval(set_config) -> None:
     set_config("queue.notify.enabled", True)
-    assert sql_value("SELECT coalesce(current_setting('queuegov.official_interface', true), '')") == ""
-    with db_error(match=PROTECT_MESSAGE):
+    assert sql_value("SELECT coalesce(current_setting('queuegov.gate_change_request_id', true), '')") == ""
+    with db_error(match=r"^four_eyes: queue\.notify\.enabled changes only through fn_gate_change_approve"):
         sql_exec("UPDATE dot_config SET value = 'false' WHERE key = 'queue.notify.enabled'")
+
+
+def test_naming_a_request_does_not_let_its_requester_apply_it(actor) -> None:
+    actor("user:mallory")
+    request_id = sql_value("SELECT fn_gate_change_request('queue.worker.enabled', 'true', 'let me in')")
+    sql_exec("SELECT set_config('queuegov.gate_change_request_id', %s, true)", [str(request_id)])
+    with db_error(sqlstate="QG002", match=r"^four_eyes: "):
+        sql_exec("UPDATE dot_config SET value = 'true' WHERE key = 'queue.worker.enabled'")
+    # ... nor apply another value than the one requested, whoever acts
+    actor("user:trent")
+    with db_error(sqlstate="QG002"):
+        sql_exec("UPDATE dot_config SET value = 'false' WHERE key = 'queue.worker.enabled'")
 
 
 @pytest.mark.parametrize(
@@ -130,8 +148,8 @@ def test_official_interface_flag_is_reset_after_an_approval(set_config) -> None:
     ],
 )
 def test_table_checks_hold_behind_the_trigger(column: str, bad: str, constraint: str) -> None:
-    # With the official-interface flag set (as fn_gate_change_approve does),
+    # With the guard trigger out of the way (in this rolled-back transaction),
     # the CHECKs still refuse a value of the wrong type.
-    sql_exec("SELECT set_config('queuegov.official_interface', 'dot_config', true)")
+    sql_exec(f"ALTER TABLE dot_config DISABLE TRIGGER {guard_trigger()}")
     with db_error(constraint=constraint, sqlstate="23514"):
         sql_exec(f"UPDATE dot_config SET {column} = {bad} WHERE key = 'queue.worker.enabled'")
