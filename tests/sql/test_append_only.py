@@ -84,7 +84,8 @@ def test_pgtrigger_ignore_does_bypass_an_ordinary_pgtrigger() -> None:
     )
     dead_letter = sql_value(
         "INSERT INTO job_dead_letter"
-        " (job_id, job_kind, queue_name, attempts, max_attempts, job_snapshot, triage_status) VALUES (1, 'demo.x', 'default', 1, 1, '{}', 'discarded') RETURNING id"
+        " (job_id, job_kind, queue_name, attempts, max_attempts, job_snapshot, triage_status)"
+        " VALUES (1, 'demo.x', 'default', 1, 1, '{}', 'discarded') RETURNING id"
     )
     with db_error(match=r"^pgtrigger: Invalid transition"):
         sql_exec("UPDATE job_dead_letter SET triage_status = 'manual_replay' WHERE id = %s", [dead_letter])
