@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jobs import db
-from queuegov.actor import Actor, actor_context
+from queuegov.actor import Actor
 from queuegov.audit import ActResult, Effect, governed_act
 
 PERM_CANCEL = "jobs.cancel_job"
@@ -148,12 +148,6 @@ def resume_queue(actor: Actor, user: Any, queue_name: str, reason: str) -> ActRe
         user=user,
         permission=PERM_RESUME,
     )
-
-
-def maintenance(name: str, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run one maintenance function as ``command:<name>`` (not audited: cron runs it every minute)."""
-    with actor_context(Actor.for_command(name)):
-        return call()
 
 
 def set_schedule_enabled(actor: Actor, user: Any, name: str, enabled: bool, reason: str) -> ActResult:

@@ -15,8 +15,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from queuegov.actor import Actor
 from queuegov.audit import ActResult, record_refusal
@@ -192,6 +193,41 @@ class GovernedAdmin(admin.ModelAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/queuegov/confirm_action.html", context)
+
+    def governed_form_view(
+        self,
+        request: HttpRequest,
+        *,
+        permission: str,
+        title: str,
+        form_class: type[forms.Form],
+        act: Callable[[dict[str, Any]], ActResult],
+        intro: str = "",
+    ) -> HttpResponse:
+        """A page with a form whose submission is one governed act (e.g. add a subscription)."""
+        if not request.user.has_perm(permission):
+            if request.method == "POST":
+                record_refusal(
+                    Actor.for_request(request),
+                    self._action_label(title.lower().replace(" ", "_")),
+                    f"permission: {request.user.get_username()} lacks {permission}",
+                    target_table=self.opts.db_table,
+                )
+            raise PermissionDenied(f"{permission} required")
+        form = form_class(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            result = act(form.cleaned_data)
+            self._report(request, title, [result])
+            if result.ok:
+                return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
+            "form": form,
+            "opts": self.opts,
+        }
+        return TemplateResponse(request, "admin/queuegov/governed_form.html", context)
 
     def _report(self, request: HttpRequest, title: str, results: list[ActResult]) -> None:
         by_outcome: dict[str, list[ActResult]] = {}

@@ -36,10 +36,32 @@ _READ_JOBS = [
     )
 ]
 
+_READ_EVENTS = [
+    "events.view_inboxentry",
+    "events.view_event",
+    "events.view_eventtype",
+]
+_READ_ROUTING = [
+    f"events.view_{model}"
+    for model in (
+        "pendingevent",
+        "subscription",
+        "routeworkercursor",
+        "outboundroute",
+        "routedelivery",
+        "routeattempt",
+        "routedeadletter",
+        "sqleventroute",
+        "sqlroutedryrun",
+        "eventsubjectkey",
+    )
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    "reviewer": [*_READ_GOVERNANCE],
+    "reviewer": [*_READ_GOVERNANCE, *_READ_EVENTS],
     "approver": [
         *_READ_GOVERNANCE,
+        *_READ_EVENTS,
         "queuegov.approve_gatechangerequest",
         "queuegov.reject_gatechangerequest",
     ],
@@ -54,8 +76,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "jobs.pause_queuestate",
         "jobs.resume_queuestate",
         "jobs.toggle_jobschedule",
+        *_READ_EVENTS,
+        *_READ_ROUTING,
+        "events.manage_subscription",
+        "events.toggle_outboundroute",
+        "events.triage_routedeadletter",
+        "events.replay_routedeadletter",
     ],
-    # auditor: filled in by role_permissions() with every view_ permission
+    # auditor: every view_ permission of the project's apps (role_permissions),
+    # plus reading (and marking read) their own inbox
     "auditor": [],
 }
 

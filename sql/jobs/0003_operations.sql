@@ -139,6 +139,10 @@ BEGIN
      WHERE id = d.id;
     INSERT INTO idempotency_key (scope, key, result_ref, created_by)
     VALUES ('job_dead_letter_replay', d.id::text, 'job_queue:' || v_job_id, v_actor);
+    PERFORM fn_event_capture('job.replayed', 'job_dead_letter', d.id::text,
+                             jsonb_build_object('job_id', d.job_id, 'replayed_job_id', v_job_id, 'job_kind', d.job_kind,
+                                                'replayed_by', v_actor),
+                             s ->> 'correlation_id');
     RETURN jsonb_build_object('status', 'replayed', 'dead_letter_id', d.id, 'job_id', v_job_id);
 END;
 $$;

@@ -22,6 +22,10 @@ BEGIN
        SET last_beat_at = now(), beats = beats + 1, executor_kind = p_executor_kind, meta = coalesce(p_meta, meta),
            status = 'fresh', status_changed_at = CASE WHEN status = 'stale' THEN now() ELSE status_changed_at END
      WHERE executor_name = p_executor_name;
+    IF v_old = 'stale' THEN
+        PERFORM fn_event_capture('system.queue_worker_recovered', 'queue_heartbeat', p_executor_name,
+                                 jsonb_build_object('executor_kind', p_executor_kind));
+    END IF;
     RETURN jsonb_build_object('status', CASE WHEN v_old = 'stale' THEN 'recovered' ELSE 'fresh' END,
                               'executor_name', p_executor_name);
 END;
@@ -44,6 +48,11 @@ BEGIN
         RETURNING executor_name
     )
     SELECT coalesce(array_agg(executor_name ORDER BY executor_name), '{}') INTO v_newly FROM s;
+    -- once per fresh→stale transition
+    PERFORM fn_event_capture('system.queue_worker_silent', 'queue_heartbeat', h.executor_name,
+                             jsonb_build_object('executor_kind', h.executor_kind, 'last_beat_at', h.last_beat_at,
+                                                'stale_after_seconds', extract(epoch FROM v_after)))
+    FROM queue_heartbeat h WHERE h.executor_name = ANY (v_newly);
     SELECT count(*) INTO v_stale FROM queue_heartbeat WHERE status = 'stale';
     RETURN jsonb_build_object('status', CASE WHEN cardinality(v_newly) = 0 THEN 'nothing_to_do' ELSE 'stale_detected' END,
                               'newly_stale', to_jsonb(v_newly), 'stale_total', v_stale);

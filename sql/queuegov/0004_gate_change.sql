@@ -54,6 +54,10 @@ BEGIN
     INSERT INTO gate_change_request (config_key, old_value, new_value, reason, requested_by)
     VALUES (p_key, v_old, p_new_value, btrim(p_reason), v_actor)
     RETURNING id INTO v_id;
+    -- L1 capture (the event substrate turns it into governance.gate_change_requested)
+    PERFORM fn_event_capture('governance.gate_change_requested', 'gate_change_request', v_id::text,
+                             jsonb_build_object('key', p_key, 'old_value', v_old, 'new_value', p_new_value,
+                                                'requested_by', v_actor));
     RETURN v_id;
 END;
 $$;
@@ -110,6 +114,9 @@ BEGIN
        SET status = 'applied', decided_by = v_actor, decided_at = clock_timestamp(),
            decision_reason = btrim(p_reason)
      WHERE id = p_request_id;
+    PERFORM fn_event_capture('governance.gate_changed', 'gate_change_request', p_request_id::text,
+                             jsonb_build_object('key', r.config_key, 'old_value', r.old_value, 'new_value', r.new_value,
+                                                'requested_by', r.requested_by, 'approved_by', v_actor));
 
     RETURN jsonb_build_object('status', 'applied', 'request_id', p_request_id, 'key', r.config_key,
                               'old_value', r.old_value, 'new_value', r.new_value);
@@ -134,6 +141,9 @@ BEGIN
        SET status = 'rejected', decided_by = v_actor, decided_at = clock_timestamp(),
            decision_reason = btrim(p_reason)
      WHERE id = p_request_id;
+    PERFORM fn_event_capture('governance.gate_change_rejected', 'gate_change_request', p_request_id::text,
+                             jsonb_build_object('key', r.config_key, 'new_value', r.new_value,
+                                                'requested_by', r.requested_by, 'rejected_by', v_actor));
     RETURN jsonb_build_object('status', 'rejected', 'request_id', p_request_id, 'key', r.config_key);
 END;
 $$;

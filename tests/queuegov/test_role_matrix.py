@@ -60,7 +60,7 @@ def test_bootstrap_roles_is_idempotent_and_exact(roles, capsys):
     group.permissions.add(approve)  # drift: a hand-added permission
     call_command("bootstrap_roles")
     out = capsys.readouterr().out
-    assert "reviewer: updated, 4 permissions (+0 -1)" in out
+    assert "reviewer: updated, 7 permissions (+0 -1)" in out
     call_command("bootstrap_roles")
     out = capsys.readouterr().out
     assert all("(+0 -0)" in line for line in out.strip().splitlines())

@@ -24,7 +24,9 @@ def config_rows() -> dict[str, tuple]:
 
 def test_spec_gates_and_settings_are_exactly_the_config_keys() -> None:
     rows = config_rows()
-    assert {k for k, (_, kind, _) in rows.items() if kind == "gate"} == set(SPEC_GATES)
+    # Besides the SPEC gates, each trigger-IN route has its four-eyes switch.
+    route_switches = set(sql_rows("SELECT gate_key FROM iu_sql_event_route"))
+    assert {k for k, (_, kind, _) in rows.items() if kind == "gate" and (k,) not in route_switches} == set(SPEC_GATES)
     assert {k for k, (_, kind, _) in rows.items() if kind == "setting"} == set(SPEC_SETTINGS)
 
 
@@ -91,7 +93,9 @@ def test_direct_insert_refused() -> None:
 def test_direct_delete_refused() -> None:
     with db_error(match=PROTECT_MESSAGE):
         sql_exec("DELETE FROM dot_config WHERE key = 'queue.worker.enabled'")
-    assert sql_value("SELECT count(*) FROM dot_config") == len(SPEC_GATES) + len(SPEC_SETTINGS)
+    assert sql_value("SELECT count(*) FROM dot_config WHERE key NOT LIKE %s", ["event.sql_route.%"]) == len(
+        SPEC_GATES
+    ) + len(SPEC_SETTINGS)
 
 
 def guard_trigger() -> str:

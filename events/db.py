@@ -1,0 +1,131 @@
+"""Raw SQL of the event substrate: the only place Python calls its SQL functions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+
+
+def _loads(value: Any) -> Any:
+    # Django's psycopg 3 connection returns json/jsonb as str from raw cursors.
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _call(sql: str, params: Sequence[Any]) -> Any:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return _loads(cursor.fetchone()[0])
+
+
+def emit(
+    event_type: str,
+    subject_table: str | None = None,
+    subject_ref: str | None = None,
+    payload: dict[str, Any] | None = None,
+    *,
+    severity: str | None = None,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+) -> dict[str, Any]:
+    """fn_event_emit: ``{"status": "emitted" | "duplicate" | "gate_closed", "event_id": …}``."""
+    return _call(
+        "SELECT fn_event_emit(p_event_type => %s, p_subject_table => %s, p_subject_ref => %s, p_payload => %s::jsonb, "
+        "p_severity => %s, p_correlation_id => %s, p_causation_id => %s)",
+        [event_type, subject_table, subject_ref, json.dumps(payload or {}), severity, correlation_id, causation_id],
+    )
+
+
+def capture(
+    event_type: str,
+    subject_table: str | None = None,
+    subject_ref: str | None = None,
+    payload: dict[str, Any] | None = None,
+    *,
+    correlation_id: str | None = None,
+    source_document_ref: str | None = None,
+    import_batch_ref: str | None = None,
+) -> int:
+    """fn_event_capture (L1): one row in event_pending; returns its id."""
+    return int(
+        _call(
+            "SELECT fn_event_capture(p_event_type => %s, p_subject_table => %s, p_subject_ref => %s, "
+            "p_payload => %s::jsonb, p_correlation_id => %s, p_source_document_ref => %s, p_import_batch_ref => %s)",
+            [
+                event_type,
+                subject_table,
+                subject_ref,
+                json.dumps(payload or {}),
+                correlation_id,
+                source_document_ref,
+                import_batch_ref,
+            ],
+        )
+    )
+
+
+def pending_process(batch_size: int = 1000) -> dict[str, Any]:
+    return _call("SELECT fn_event_pending_process(%s)", [batch_size])
+
+
+def route_worker_run(worker_name: str, batch_size: int = 100) -> dict[str, Any]:
+    return _call("SELECT fn_iu_route_worker_run(%s, %s)", [worker_name, batch_size])
+
+
+def deliver(batch_size: int = 1000) -> dict[str, Any]:
+    return _call("SELECT fn_event_deliver(%s)", [batch_size])
+
+
+def ensure_partitions(months_ahead: int = 3) -> dict[str, Any]:
+    return _call("SELECT fn_event_outbox_ensure_partitions(%s)", [months_ahead])
+
+
+def route_worker_names() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT worker_name FROM iu_route_worker_cursor WHERE enabled ORDER BY 1")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def route_worker_domains(worker_names: list[str]) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT event_domain FROM iu_route_worker_cursor WHERE worker_name = ANY(%s) ORDER BY 1",
+            [worker_names],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def mark_read(inbox_ids: list[int]) -> dict[str, Any]:
+    return _call("SELECT fn_event_mark_read(%s::bigint[])", [inbox_ids])
+
+
+def subscribe(
+    event_type: str | None,
+    event_domain: str | None,
+    event_stream: str | None,
+    recipient_kind: str,
+    recipient_ref: str,
+    note: str,
+) -> dict[str, Any]:
+    return _call(
+        "SELECT fn_event_subscribe(%s, %s, %s, %s, %s, %s)",
+        [event_type, event_domain, event_stream, recipient_kind, recipient_ref, note],
+    )
+
+
+def subscription_set_enabled(subscription_id: int, enabled: bool) -> dict[str, Any]:
+    return _call("SELECT fn_event_subscription_set_enabled(%s, %s)", [subscription_id, enabled])
+
+
+def route_set(route_id: int, enabled: bool, dry_run: bool, reason: str) -> dict[str, Any]:
+    return _call("SELECT fn_iu_outbound_route_set(%s, %s, %s, %s)", [route_id, enabled, dry_run, reason])
+
+
+def route_dead_letter_triage(dead_letter_id: int, triage_status: str, note: str) -> dict[str, Any]:
+    return _call("SELECT fn_iu_route_dead_letter_triage(%s, %s, %s)", [dead_letter_id, triage_status, note])
+
+
+def route_dead_letter_replay(dead_letter_id: int, reason: str) -> dict[str, Any]:
+    return _call("SELECT fn_iu_route_dead_letter_replay(%s, %s)", [dead_letter_id, reason])
