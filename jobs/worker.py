@@ -379,7 +379,7 @@ class Worker:
                 result = run_task_job(job, ctx)
             else:
                 result = resolve(kind, self._refs())(job["payload"], ctx)
-            json.dumps(result)
+            json.dumps(result, allow_nan=False)  # PostgreSQL jsonb has no NaN/Infinity
         except Exception as exc:  # a handler's failure fails the attempt, never the worker
             return Outcome(job, ok=False, error=describe_exception(exc))
         return Outcome(job, ok=True, result=result)
