@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pgtrigger
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
-from queuegov.triggers import StrictFSM, StrictProtect
+from queuegov.triggers import StrictFSM
 
 
 class EventType(models.Model):
@@ -283,7 +282,6 @@ class RouteDeadLetter(models.Model):
                     ("discarded", "open"),
                 ],
             ),
-            StrictProtect(name="route_dead_letter_no_delete", operation=pgtrigger.Delete),
         ]
 
     def __str__(self) -> str:

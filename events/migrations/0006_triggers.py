@@ -26,18 +26,4 @@ class Migration(migrations.Migration):
                 ),
             ),
         ),
-        queuegov.triggers.AddTrigger(
-            model_name="routedeadletter",
-            trigger=pgtrigger.compiler.Trigger(
-                name="route_dead_letter_no_delete",
-                sql=queuegov.triggers.StrictUpsertTriggerSql(
-                    func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;",
-                    hash="efef12560864cb77d41ec86ccdbeaa2ba288d7aa",
-                    operation="DELETE",
-                    pgid="pgtrigger_route_dead_letter_no_delete_40fe2",
-                    table="iu_route_dead_letter",
-                    when="BEFORE",
-                ),
-            ),
-        ),
     ]
