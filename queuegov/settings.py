@@ -124,6 +124,9 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 # WhiteNoise warns (an error under the test suite) when the folder is missing
 # before the first collectstatic.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Serve app static files even before collectstatic (tests, a fresh demo);
+# collected files in STATIC_ROOT are served first.
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
