@@ -5,8 +5,10 @@ autocommit, so these tests commit (transaction=True)."""
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+import warnings
 from typing import Any
 
 import pytest
@@ -105,6 +107,22 @@ def drain(timeout: float = 30, **options: Any) -> WorkerStats:
     if "error" in outcome:
         raise outcome["error"]
     return outcome["stats"]
+
+
+def open_backends() -> int:
+    """Other sessions on the test database, once disconnected ones have left pg_stat_activity."""
+    sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    deadline = time.monotonic() + 1
+    while (count := sql_value(sql)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return count
+
+
+def collect_leaked_connections() -> None:
+    """Close what the pool threads left open (see the xfail below) before it warns in another test."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
 
 
 def enqueue(kind: str, payload: dict[str, Any] | None = None, **named: Any) -> int:
@@ -211,6 +229,19 @@ def test_concurrency_4_runs_in_parallel_and_drains_everything(jobs_on) -> None:
     )
     assert done == 24
     assert 2 <= IN_FLIGHT["max"] <= 4, IN_FLIGHT
+    collect_leaked_connections()
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: the pool threads' Django connections stay open after Worker.run()")
+def test_concurrency_mode_closes_its_connections(jobs_on) -> None:
+    assert open_backends() == 0
+    for _ in range(8):
+        enqueue("parallel")
+    try:
+        assert drain(concurrency=4).succeeded == 8
+        assert open_backends() == 0
+    finally:
+        collect_leaked_connections()
 
 
 def test_a_nan_result_fails_only_that_attempt(jobs_on) -> None:
