@@ -107,8 +107,8 @@ $$;
 
 CREATE FUNCTION fn_cron_next(p_expr text, p_after timestamptz) RETURNS timestamptz
 LANGUAGE plpgsql IMMUTABLE AS $$
--- The first slot strictly after p_after (UTC, minute resolution). Standard
--- cron day rule: when both day fields are restricted, either may match.
+-- The first slot strictly after p_after (UTC, minute resolution), with
+-- Vixie cron's day rule (as croniter).
 DECLARE
     c qg_cron := fn_cron_parse(p_expr);
     t timestamp := date_trunc('minute', p_after AT TIME ZONE 'UTC') + interval '1 minute';
@@ -123,9 +123,9 @@ BEGIN
         END IF;
         v_dom_ok := extract(day FROM t)::integer = ANY (c.doms);
         v_dow_ok := extract(dow FROM t)::integer = ANY (c.dows);
-        IF NOT (CASE WHEN c.dom_any AND c.dow_any THEN true
-                     WHEN c.dom_any THEN v_dow_ok
-                     WHEN c.dow_any THEN v_dom_ok
+        -- Vixie cron: a day field starting with '*' (even '*/2') makes both
+        -- day fields apply together; two restricted fields match either way.
+        IF NOT (CASE WHEN c.dom_any OR c.dow_any THEN v_dom_ok AND v_dow_ok
                      ELSE v_dom_ok OR v_dow_ok END) THEN
             t := date_trunc('day', t) + interval '1 day';
             CONTINUE;
