@@ -66,3 +66,26 @@ def test_production_defaults_are_strict():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False True True True 31536000"
+
+
+def test_healthz_is_503_when_the_database_does_not_answer():
+    key = "k3y-" + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789" * 2
+    code = (
+        "import django; django.setup(); from django.test import Client; "
+        "r = Client().get('/healthz'); print(r.status_code, r.content.decode().strip())"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "QUEUEGOV_HTTPS")}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "queuegov.settings",
+            "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+            "SECRET_KEY": key,
+            "DEBUG": "false",
+            "QUEUEGOV_HTTPS": "false",
+            "ALLOWED_HOSTS": "testserver",
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=settings.BASE_DIR, timeout=60
+    )
+    assert result.stdout.startswith("503 database unavailable: OperationalError"), result.stderr[-2000:]
