@@ -197,6 +197,18 @@ def test_bulk_oversize_payload_names_payload_too_large(q, jobs_on) -> None:
     assert q.count() == 0
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a non-numeric priority or a bad run_at in fn_job_enqueue_many fails with a bare cast error "
+    "(22P02/22007) that names neither the element nor the rule",
+)
+@pytest.mark.parametrize("bad", [{"priority": "high"}, {"priority": 1.5}, {"run_at": "soon"}])
+def test_bulk_element_of_the_wrong_type_is_named(q, jobs_on, bad) -> None:
+    with db_error(sqlstate="QG004", match=r"^invalid_job: element 1 "):
+        q.enqueue_many([GOOD, {"job_kind": "test.job", **bad}])
+    assert q.count() == 0
+
+
 def test_bulk_oversize_payload_is_refused(q, jobs_on) -> None:
     with db_error(match=r"element 1 .*payload under 65536 bytes"):
         q.enqueue_many([GOOD, {"job_kind": "test.job", "payload": {"blob": BIG}}])
