@@ -270,6 +270,15 @@ def test_lease_reaper_requeues_with_backoff_or_dead_letters(q, open_gate) -> Non
     assert q.call("SELECT fn_job_ack(%s, 'w1', NULL, 1)", last)["status"] == "refused"
 
 
+def test_lease_reaper_is_single_instance(q, open_gate, pg_connect) -> None:
+    open_gate("queue.lease_reaper.enabled")
+    other = pg_connect(autocommit=False)  # another reaper, mid-run
+    other.execute("SELECT pg_advisory_xact_lock(hashtext('queuegov.lease_reaper'))")
+    assert q.call("SELECT fn_job_lease_reaper()")["status"] == "busy"
+    other.rollback()
+    assert q.call("SELECT fn_job_lease_reaper()")["status"] == "nothing_to_do"
+
+
 # ---------------------------------------------------------------------------
 # Operator acts: cancel, retry now
 # ---------------------------------------------------------------------------
