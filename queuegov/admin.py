@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from queuegov import gates
 from queuegov.actor import Actor
 from queuegov.admin_base import GovernedAdmin, ReasonForm
+from queuegov.audit import record_refusal
 from queuegov.models import (
     AdminActionAudit,
     DotConfig,
@@ -87,7 +88,15 @@ class DotConfigAdmin(GovernedAdmin):
     @admin.action(description="Request a change (four-eyes)", permissions=["request"])
     def request_change(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         if queryset.count() != 1:
-            self.message_user(request, "Select exactly one gate or setting to request a change.", level="error")
+            detail = "refused: select exactly one gate or setting to request a change"
+            record_refusal(
+                Actor.for_request(request),
+                "gate_change.request",
+                detail,
+                target_table="dot_config",
+                target_ids=list(queryset.values_list("pk", flat=True)),
+            )
+            self.message_user(request, detail, level="error")
             return None
         config = queryset.get()
         return self.confirm_and_run(

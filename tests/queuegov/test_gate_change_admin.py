@@ -149,3 +149,24 @@ def test_forged_edit_of_a_substrate_row_is_refused_and_audited(client, make_user
     assert DotConfig.objects.get(pk=KEY).value is False
     row = audit_rows("boss2")[-1]
     assert (row.action, row.outcome, row.target_ids) == ("dotconfig.edit", "refused", [KEY])
+
+
+def test_requesting_two_keys_at_once_is_refused_and_audited(client, role_users):
+    client.force_login(role_users["operator"])
+    response = post_action(
+        client,
+        "dotconfig",
+        "request_change",
+        [KEY, "queue.notify.enabled"],
+        follow=True,
+        new_value="true",
+        reason="both please",
+    )
+    assert "select exactly one gate or setting" in response.content.decode()
+    assert not mine().exists()
+    row = audit_rows("operator1")[-1]
+    assert (row.action, row.outcome, sorted(row.target_ids)) == (
+        "gate_change.request",
+        "refused",
+        sorted([KEY, "queue.notify.enabled"]),
+    )
