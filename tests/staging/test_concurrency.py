@@ -1,0 +1,85 @@
+"""Staging steps that race: two cleanups at once (the second is refused by the
+lease, not queued behind it) and two cuts of one manifest (SELECT … FOR UPDATE
+serialises them; the second then fails G2). Real commits, several connections."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import psycopg
+import pytest
+
+from queuegov.actor import Actor, actor_context
+from tests.helpers import governed_set, sql_value
+from tests.staging.conftest import SOURCE_HASH, StagingApi
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def as_actor(conn: psycopg.Connection, name: str) -> None:
+    conn.execute("SELECT set_config('queuegov.actor', %s, true)", [name])
+
+
+def committed(call: Any) -> Any:
+    with actor_context(Actor(name="user:setup", source="sql")):
+        return call()
+
+
+def test_a_second_cleanup_at_the_same_time_is_refused(pg_connect) -> None:
+    iu = StagingApi()
+    record_id = committed(lambda: iu.reject(iu.marked())["record_id"])
+    governed_set("iu_core.retention_enabled", True)
+    first, second = pg_connect(), pg_connect()
+    as_actor(first, "command:staging_cleanup")
+    answer = first.execute("SELECT fn_iu_staging_cleanup(true, now() + interval '31 days')").fetchone()[0]
+    assert answer["status"] == "applied"  # not committed yet: it holds the lease
+    as_actor(second, "command:staging_cleanup")
+    started = time.monotonic()
+    with pytest.raises(psycopg.Error) as err:
+        second.execute("SELECT fn_iu_staging_cleanup(true, now() + interval '31 days')")
+    assert time.monotonic() - started < 5, "refused at once, not queued behind the first"
+    assert err.value.sqlstate == "QG003"
+    assert err.value.diag.message_primary.startswith(
+        "lease_held: staging_cleanup is held by another cleanup running now"
+    )
+    second.rollback()
+    first.commit()
+    assert sql_value("SELECT lifecycle_status FROM iu_staging_record WHERE id = %s", [record_id]) == "archived"
+    as_actor(second, "command:staging_cleanup")
+    assert second.execute("SELECT fn_iu_staging_cleanup(true, now() + interval '31 days')").fetchone()[0]["status"] == (
+        "nothing_to_do"
+    )
+    second.commit()
+
+
+def test_two_cuts_of_one_manifest_are_serialised(pg_connect) -> None:
+    iu = StagingApi()
+    record_id = committed(lambda: iu.approved())
+    first, second = pg_connect(), pg_connect()
+    as_actor(first, "user:op1")
+    assert first.execute("SELECT fn_iu_op_cut(%s, %s)", [record_id, SOURCE_HASH]).fetchone()[0]["status"] == "consumed"
+    outcome: dict[str, Any] = {}
+
+    def cut_again() -> None:
+        as_actor(second, "user:op2")
+        try:
+            outcome["answer"] = second.execute("SELECT fn_iu_op_cut(%s, %s)", [record_id, SOURCE_HASH]).fetchone()[0]
+        except psycopg.Error as exc:
+            outcome["error"] = exc
+        second.rollback()
+
+    thread = threading.Thread(target=cut_again)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not sql_value(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%%fn_iu_op_cut%%'"
+    ):
+        time.sleep(0.05)
+    assert thread.is_alive(), "the second cut waits for the first one's row lock"
+    first.commit()
+    thread.join(timeout=10)
+    assert "answer" not in outcome
+    assert outcome["error"].diag.message_primary.startswith(f"G2 not_approved: staging record {record_id} is consumed")
+    assert sql_value("SELECT count(*) FROM information_unit WHERE consumed_from_record_id = %s", [record_id]) == 5
