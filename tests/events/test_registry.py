@@ -1,0 +1,150 @@
+"""No orphan types, no unregistered emits (SPEC §5, issue 4).
+
+Every ``active`` type names a producer that exists — a SQL function (pg_proc)
+or a Python module/attribute — and that producer really emits or captures the
+type; every type the code emits or captures is registered and active; draft
+types have no producer yet.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import sql_rows, sql_value
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON_APPS = ("queuegov", "events", "jobs", "staging")
+GENERIC_TRIGGER = "fn_event_capture_trigger"
+# A literal event type as the first argument of fn_event_emit/fn_event_capture or a wrapper of
+# them named fn_…_emit / fn_…_capture (e.g. fn_iu_staging_capture).
+SQL_CALL = re.compile(
+    r"\bfn_[a-z0-9_]*(?:emit|capture)\s*\(\s*(?:p_event_type\s*=>\s*)?'([a-z][a-z0-9_]*\.[a-z0-9_.]+)'"
+)
+SQL_ROUTE = re.compile(
+    r"\bfn_sql_event_route_register\s*\(\s*'[^']*'\s*,\s*'[^']*'\s*,\s*'[^']*'\s*,\s*'([a-z0-9_.]+)'"
+)
+PY_CALL = re.compile(r"\b(?:emit|capture)\(\s*(?:event_type\s*=\s*)?[\"']([a-z][a-z0-9_]*\.[a-z0-9_.]+)[\"']")
+# Known bug (reported): the active type's producer function was never written.
+MISSING_PRODUCER = {"governance.problem.raised"}
+
+
+def registry() -> dict[str, tuple[str, str | None]]:
+    return {t: (s, p) for t, s, p in sql_rows("SELECT event_type, status, producer_ref FROM event_type_registry")}
+
+
+def sql_sources() -> dict[str, str]:
+    return {str(p.relative_to(ROOT)): p.read_text() for p in sorted((ROOT / "sql").rglob("*.sql"))}
+
+
+def python_sources() -> dict[str, str]:
+    files = [p for app in PYTHON_APPS for p in (ROOT / app).rglob("*.py") if "migrations" not in p.parts]
+    return {str(p.relative_to(ROOT)): p.read_text() for p in sorted(files)}
+
+
+def emitted_by_code() -> dict[str, set[str]]:
+    """event type → where the code emits or captures it (SQL files, live trigger-IN routes, Python)."""
+    found: dict[str, set[str]] = {}
+    for where, text in sql_sources().items():
+        for pattern in (SQL_CALL, SQL_ROUTE):
+            for event_type in pattern.findall(text):
+                found.setdefault(event_type, set()).add(where)
+    for route, event_type in sql_rows("SELECT route_name, target_event_type FROM iu_sql_event_route"):
+        found.setdefault(event_type, set()).add(f"iu_sql_event_route:{route}")
+    for where, text in python_sources().items():
+        for event_type in PY_CALL.findall(text):
+            found.setdefault(event_type, set()).add(where)
+    return found
+
+
+def producer_problem(event_type: str, producer: str) -> str | None:
+    """Why ``producer`` is not a real producer of ``event_type`` (None when it is)."""
+    if producer == GENERIC_TRIGGER:
+        live = sql_value(
+            "SELECT count(*) FROM iu_sql_event_route WHERE target_event_type = %s AND enabled AND NOT dry_run",
+            [event_type],
+        )
+        return None if live else "no live trigger-IN route targets it"
+    if producer.startswith("fn_"):
+        body = sql_value(
+            "SELECT string_agg(pg_get_functiondef(oid), E'\\n') FROM pg_proc"
+            " WHERE proname = %s AND pronamespace = 'public'::regnamespace",
+            [producer],
+        )
+        if body is None:
+            return f"function {producer} does not exist"
+        return None if f"'{event_type}'" in body else f"{producer} never emits or captures it"
+    module_name, _, attribute = producer.partition(":")
+    try:
+        target = importlib.import_module(module_name)
+    except ImportError:
+        return f"module {module_name} does not exist"
+    if attribute:
+        target = getattr(target, attribute, None)
+        if target is None:
+            return f"{producer} does not exist"
+    source = inspect.getsource(target)
+    return None if f'"{event_type}"' in source or f"'{event_type}'" in source else f"{producer} never emits it"
+
+
+def test_the_scanners_see_the_wired_producers() -> None:
+    found = emitted_by_code()
+    for event_type in ("governance.gate_changed", "job.replayed", "system.queue_worker_silent", "job.dead_lettered"):
+        assert event_type in found, sorted(found)
+
+
+def test_every_active_type_names_a_producer_that_emits_it() -> None:
+    problems = {
+        event_type: producer_problem(event_type, producer)
+        for event_type, (status, producer) in registry().items()
+        if status == "active" and event_type not in MISSING_PRODUCER
+    }
+    assert {t: p for t, p in problems.items() if p} == {}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="BUG: governance.problem.raised is active with producer_ref fn_governance_problem_raise, "
+    "which no migration creates (orphan type)",
+)
+def test_governance_problem_raised_has_its_producer() -> None:
+    assert producer_problem("governance.problem.raised", registry()["governance.problem.raised"][1]) is None
+
+
+def test_every_type_the_code_emits_is_registered_and_active() -> None:
+    types = registry()
+    found = emitted_by_code()
+    unregistered = {t: sorted(w) for t, w in found.items() if t not in types}
+    inactive = {t: (types[t][0], sorted(w)) for t, w in found.items() if t in types and types[t][0] != "active"}
+    assert unregistered == {}
+    assert inactive == {}
+
+
+def test_draft_types_have_no_producer_yet() -> None:
+    found = emitted_by_code()
+    drafts = {t: p for t, (s, p) in registry().items() if s == "draft"}
+    assert {t: p for t, p in drafts.items() if p is not None} == {}
+    assert sorted(set(drafts) & set(found)) == []
+
+
+def test_a_wrapped_capture_counts_for_its_callers() -> None:
+    # fn_iu_staging_capture('staging.record_created', …) inside fn_iu_mark_create_manifest
+    found = emitted_by_code()
+    if "fn_iu_staging_capture" in "".join(sql_sources().values()):
+        assert "staging.record_created" in found
+        assert producer_problem("staging.record_created", registry()["staging.record_created"][1]) is None
+
+
+def test_an_active_type_without_producer_is_refused(db_error) -> None:
+    with db_error(constraint="active_event_type_has_producer"):
+        sql_value(
+            "INSERT INTO event_type_registry (event_type, event_domain, event_stream, delivery_lane, status,"
+            " description) VALUES ('job.test_orphan', 'job', 'alert', 'immediate', 'active', 'x') RETURNING 1"
+        )

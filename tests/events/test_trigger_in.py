@@ -1,0 +1,123 @@
+"""Trigger-IN: iu_sql_event_route captures facts where they happen; leaving dry-run is four-eyes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.events.conftest import call
+from tests.helpers import config_value, decide_change, request_change, sql_exec, sql_rows, sql_value
+
+pytestmark = pytest.mark.django_db
+
+TARGET = "staging.test_ti_ready"
+REGISTER = (
+    "SELECT fn_sql_event_route_register(%s, 'test_ti_source', 'INSERT', %s, %s::jsonb, 'id', %s::text[], 'doc_ref')"
+)
+
+
+@pytest.fixture
+def source() -> str:
+    """A source table and an active target type, both inside the test transaction."""
+    sql_exec(
+        "CREATE TABLE test_ti_source (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, status text,"
+        ' doc_ref text, secret text, "Token" text)'
+    )
+    sql_exec(
+        "INSERT INTO event_type_registry (event_type, event_domain, event_stream, delivery_lane, status, producer_ref,"
+        " description) VALUES (%s, 'staging', 'update', 'immediate', 'active', 'fn_event_capture_trigger', 'x')",
+        [TARGET],
+    )
+    return "test_ti_source"
+
+
+def insert(status: str, doc_ref: str = "doc-1") -> int:
+    return sql_value("INSERT INTO test_ti_source (status, doc_ref) VALUES (%s, %s) RETURNING id", [status, doc_ref])
+
+
+def pending() -> list[tuple]:
+    return sql_rows(
+        "SELECT event_type, event_subject_table, event_subject_ref, correlation_id, capture_payload::text"
+        " FROM event_pending WHERE event_type NOT LIKE 'governance.%%' ORDER BY id"
+    )
+
+
+def dry_run_log() -> list[tuple]:
+    return sql_rows("SELECT subject_ref, would_capture->>'event_type' FROM iu_sql_event_route_dry_run_log ORDER BY id")
+
+
+def test_the_shipped_job_dead_letter_route_is_live() -> None:
+    assert config_value("event.sql_route.job_dead_lettered.live") is True
+    assert sql_rows(
+        "SELECT source_table, operation, target_event_type, enabled, dry_run FROM iu_sql_event_route"
+        " WHERE route_name = 'job_dead_lettered'"
+    ) == [("job_dead_letter", "INSERT", "job.dead_lettered", True, False)]
+    assert (
+        sql_value(
+            "SELECT count(*) FROM pg_trigger"
+            " WHERE tgrelid = 'job_dead_letter'::regclass AND tgname = 'iu_event_capture'"
+        )
+        == 1
+    )
+
+
+def test_a_new_route_starts_dry_run_then_goes_live_through_four_eyes(source, db_error) -> None:
+    registered = call(REGISTER, "test_ti_ready", TARGET, '{"status": "ready"}', ["status", "doc_ref"])
+    gate = registered["gate"]
+    assert gate == "event.sql_route.test_ti_ready.live" and config_value(gate) is False
+    assert sql_rows("SELECT enabled, dry_run FROM iu_sql_event_route WHERE id = %s", [registered["route_id"]]) == [
+        (False, True)
+    ]
+
+    ready = insert("ready")
+    insert("draft")  # does not match the condition
+    assert pending() == []
+    assert dry_run_log() == [(str(ready), TARGET)]
+
+    # leaving dry-run: requested by one person, approved by another (the requester cannot)
+    request_id = request_change(gate, True, requester="user:alice")
+    with db_error("^four_eyes", sqlstate="QG002"):
+        decide_change("approve", request_id, decider="user:alice")
+    assert decide_change("approve", request_id, decider="user:bob")["status"] == "applied"
+    assert sql_rows("SELECT enabled, dry_run FROM iu_sql_event_route WHERE route_name = 'test_ti_ready'") == [
+        (True, False)
+    ]
+
+    live = insert("ready", "doc-2")
+    insert("draft")
+    [(event_type, table, ref, correlation, payload)] = pending()
+    assert (event_type, table, ref, correlation) == (TARGET, "test_ti_source", str(live), "doc-2")
+    assert payload == (
+        '{"route": "test_ti_ready", "status": "ready", "doc_ref": "doc-2", "operation": "INSERT",'
+        ' "source_table": "test_ti_source"}'
+    )
+    assert len(dry_run_log()) == 1  # nothing more logged once live
+
+    # and back to dry-run the same governed way
+    decide_change("approve", request_change(gate, False, requester="user:bob"), decider="user:alice")
+    insert("ready")
+    assert len(pending()) == 1 and len(dry_run_log()) == 2
+
+
+def test_a_route_that_is_not_enabled_must_be_dry_run(db_error) -> None:
+    with db_error(constraint="disabled_route_is_dry_run", sqlstate="23514"):
+        sql_exec(
+            "UPDATE iu_sql_event_route SET enabled = false, dry_run = false WHERE route_name = 'job_dead_lettered'"
+        )
+    sql_exec("UPDATE iu_sql_event_route SET enabled = false, dry_run = true WHERE route_name = 'job_dead_lettered'")
+
+
+@pytest.mark.parametrize("columns", [["secret"], ["doc_ref", "Token"]])
+def test_a_prohibited_column_cannot_be_copied_into_the_payload(source, db_error, columns) -> None:
+    with db_error(f"^payload_prohibited_key: {columns[-1]}", constraint="payload_prohibited_key"):
+        call(REGISTER, "test_ti_secret", TARGET, "{}", columns)
+    assert sql_value("SELECT count(*) FROM iu_sql_event_route WHERE route_name = 'test_ti_secret'") == 0
+    assert sql_value("SELECT count(*) FROM dot_config WHERE key = 'event.sql_route.test_ti_secret.live'") == 0
+
+
+def test_registration_checks_table_and_columns(source, db_error) -> None:
+    with db_error("^unknown_table", sqlstate="QG005"):
+        call(REGISTER.replace("'test_ti_source'", "'test_ti_nope'"), "test_ti_x", TARGET, "{}", [])
+    with db_error("^unknown_column: test_ti_source.nope", sqlstate="QG005"):
+        call(REGISTER, "test_ti_x", TARGET, "{}", ["nope"])
+    with db_error(sqlstate="23503"):  # the target type must be registered
+        call(REGISTER, "test_ti_x", "staging.test_unregistered", "{}", [])
