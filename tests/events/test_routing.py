@@ -1,0 +1,193 @@
+"""L4 trigger-OUT: the route worker dispatches committed events through iu_outbound_route.
+
+Everything commits (transaction=True): the worker routes only events whose
+transaction ended. The shared cleanup truncates the substrate afterwards;
+the ``sink`` fixture drops its own function and tables.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import transaction
+
+from tests.events.conftest import call, make_dead_letter, sunk
+from tests.helpers import db_error, sql_exec, sql_rows, sql_value, use_actor
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("routing_on")]
+
+TYPE = "job.replayed"
+
+
+def attempts(route_id: int, event_id: int) -> list[tuple[int, str]]:
+    return sql_rows(
+        "SELECT attempt_no, status FROM iu_route_attempt WHERE route_id = %s AND event_id = %s ORDER BY id",
+        [route_id, event_id],
+    )
+
+
+def as_actor(name: str, sql: str, *params: object) -> dict:
+    with transaction.atomic():
+        use_actor(name)
+        return call(sql, *params)
+
+
+def test_each_action_kind_routes_each_event_once_and_dry_run_acts_on_nothing(ev, sink, open_gate, pg_connect) -> None:
+    open_gate("queue.job_substrate.enabled")
+    listener = pg_connect()
+    listener.execute("LISTEN test_route_channel")
+    fn_route = ev.route("test-call", TYPE, "call_function", sink)
+    job_route = ev.route("test-job", "job.*", "enqueue_job", "test.route_bridge")
+    notify_route = ev.route("test-notify", TYPE, "notify", "test_route_channel")
+    dry_route = ev.route("test-dry", TYPE, "enqueue_job", "test.route_dry", live=False)
+    first = ev.emit(TYPE, "job_dead_letter", "a")["event_id"]
+    second = ev.emit(TYPE, "job_dead_letter", "b")["event_id"]
+    routes = (fn_route, job_route, notify_route, dry_route)
+
+    ev.tick_until(lambda: ev.cursor()["last_event_id"] == second)
+    for route in routes[:3]:
+        assert ev.deliveries(route) == {first: ("succeeded", 1), second: ("succeeded", 1)}
+        assert attempts(route, first) == attempts(route, second) == [(1, "succeeded")]
+    assert ev.deliveries(dry_route) == {first: ("dry_run", 1), second: ("dry_run", 1)}
+    assert attempts(dry_route, first) == [(1, "dry_run")]
+    assert sunk() == [(first, "a"), (second, "b")]
+    jobs = sql_rows("SELECT job_kind, idempotency_key, correlation_id, payload->>'event_id' FROM job_queue ORDER BY id")
+    assert jobs == [
+        ("test.route_bridge", f"route:{job_route}:event:{first}", f"event:{first}", str(first)),
+        ("test.route_bridge", f"route:{job_route}:event:{second}", f"event:{second}", str(second)),
+    ]
+    notes = [json.loads(n.payload) for n in listener.notifies(timeout=2, stop_after=2)]
+    assert notes == [{"event_id": first, "event_type": TYPE}, {"event_id": second, "event_type": TYPE}]
+    cursor = ev.cursor()
+    assert (cursor["processed_count"], cursor["dead_lettered_count"]) == (2, 0)
+
+    # rerun from scratch for the bridge: the idempotency key answers duplicate, no second job
+    sql_exec("UPDATE iu_route_worker_cursor SET last_event_id = 0, last_tx_id = '0' WHERE worker_name = 'job_default'")
+    sql_exec("DELETE FROM iu_route_delivery WHERE route_id = %s", [job_route])
+    ev.tick_until(lambda: ev.cursor()["last_event_id"] == second)
+    results = sql_rows("SELECT result->>'status' FROM iu_route_attempt WHERE route_id = %s ORDER BY id", [job_route])
+    assert [r for (r,) in results] == ["enqueued", "enqueued", "duplicate", "duplicate"]
+    assert sql_value("SELECT count(*) FROM job_queue") == 2
+    assert len(sunk()) == 2  # succeeded deliveries are never dispatched again
+
+
+def test_failure_retries_with_backoff_then_dead_letters_then_replays(
+    ev, sink, set_config, close_gate, open_gate
+) -> None:
+    set_config("event.retry.max_attempts", 3)
+    route = ev.route("test-flaky", TYPE, "call_function", sink)
+    sql_exec("INSERT INTO test_route_refuse VALUES ('bad')")
+    bad = ev.emit(TYPE, "job_dead_letter", "bad")["event_id"]
+    good = ev.emit(TYPE, "job_dead_letter", "good")["event_id"]
+
+    ev.tick_until(lambda: bool(ev.deliveries(route)))
+    assert ev.deliveries(route) == {bad: ("pending", 1), good: ("succeeded", 1)}
+    delay = sql_value(
+        "SELECT extract(epoch FROM d.next_attempt_at - a.finished_at) FROM iu_route_delivery d"
+        " JOIN iu_route_attempt a USING (event_id, route_id) WHERE d.event_id = %s",
+        [bad],
+    )
+    assert 4 <= delay <= 6  # default policy: 5 s, then 10 s …
+    assert "sink refuses event" in sql_value("SELECT last_error FROM iu_route_delivery WHERE event_id = %s", [bad])
+    # the cursor stays before the failing event; a tick before next_attempt_at tries nothing
+    assert ev.cursor()["last_event_id"] == 0
+    answer = ev.run()
+    assert answer["cursors"][0]["blocked"] is True and attempts(route, bad) == [(1, "failed")]
+
+    for attempt in (2, 3):
+        sql_exec(
+            "UPDATE iu_route_delivery SET next_attempt_at = now() - interval '1 second' WHERE event_id = %s", [bad]
+        )
+        ev.run()
+        assert len(attempts(route, bad)) == attempt
+    assert attempts(route, bad) == [(1, "failed"), (2, "failed"), (3, "failed")]
+    assert ev.deliveries(route)[bad] == ("dead_lettered", 3)
+    [(dl, triage, dl_attempts, snapshot_id)] = sql_rows(
+        "SELECT id, triage_status, attempts, (event_snapshot->>'id')::bigint FROM iu_route_dead_letter"
+    )
+    assert (triage, dl_attempts, snapshot_id) == ("open", 3, bad)
+    cursor = ev.cursor()
+    assert (cursor["last_event_id"], cursor["dead_lettered_count"]) == (good, 1)
+    [(subject, payload, causation)] = sql_rows(
+        "SELECT event_subject_ref, payload, causation_id FROM event_outbox"
+        " WHERE event_type = 'system.route_dead_lettered'"
+    )
+    assert subject == str(dl) and causation == f"event:{bad}"
+    assert json.loads(payload) == {"event_id": bad, "event_type": TYPE, "route": "test-flaky", "attempts": 3}
+
+    replay = "SELECT fn_iu_route_dead_letter_replay(%s, 'fixed upstream')"
+    with db_error(f"^triage_required: routing dead letter {dl} is open", sqlstate="QG003"):
+        use_actor("user:ops")
+        call(replay, dl)
+    as_actor("user:ops", "SELECT fn_iu_route_dead_letter_triage(%s, 'manual_replay', 'try it again')", dl)
+    close_gate("event.routes_master.enabled")
+    assert as_actor("user:ops", replay, dl) == {"status": "gate_closed", "gate": "event.routes_master.enabled"}
+    open_gate("event.routes_master.enabled")
+    still_failing = as_actor("user:ops", replay, dl)
+    assert still_failing["status"] == "failed" and "sink refuses" in still_failing["error"]
+    assert sql_value("SELECT triage_status FROM iu_route_dead_letter WHERE id = %s", [dl]) == "manual_replay"
+
+    sql_exec("DELETE FROM test_route_refuse")  # the target is fixed
+    assert as_actor("user:ops", replay, dl)["status"] == "replayed"
+    assert sunk() == [(good, "good"), (bad, "bad")]
+    assert ev.deliveries(route)[bad] == ("succeeded", 5)
+    assert sql_rows("SELECT triage_status, replayed_by FROM iu_route_dead_letter") == [("replayed", "user:ops")]
+    assert sql_rows(
+        "SELECT worker_name, status FROM iu_route_attempt WHERE event_id = %s AND attempt_no > 3", [bad]
+    ) == [
+        ("replay:user:ops", "failed"),
+        ("replay:user:ops", "succeeded"),
+    ]
+    assert sql_value("SELECT count(*) FROM event_outbox WHERE event_type = 'system.route_replayed'") == 1
+    with db_error("^triage_required", sqlstate="QG003"):
+        use_actor("user:ops")
+        call(replay, dl)
+
+
+def test_each_routing_gate_closed_does_nothing_and_says_so(ev, sink, close_gate, open_gate) -> None:
+    route = ev.route("test-gated", TYPE, "call_function", sink)
+    event_id = ev.emit(TYPE, "job_dead_letter", "g")["event_id"]
+    for gate in ("event.route_worker.enabled", "event.routes_master.enabled"):
+        close_gate(gate)
+        assert ev.run() == {"status": "gate_closed", "gate": gate}
+        assert ev.deliveries(route) == {} and sunk() == []
+        assert ev.cursor()["last_run_at"] is None
+        open_gate(gate)
+    ev.tick_until(lambda: ev.deliveries(route) == {event_id: ("succeeded", 1)})
+    with db_error("^unknown_route_worker", sqlstate="QG005"):
+        ev.run("no_such_worker")
+
+
+@pytest.mark.django_db  # nothing to route: the rolled-back test transaction is enough
+def test_routes_are_created_and_switched_by_an_actor_only(ev, sink) -> None:
+    with db_error("^actor_required", sqlstate="QG001"):
+        call("SELECT fn_iu_outbound_route_create('test-x', 'job.replayed', 'call_function', %s)", sink)
+    created = as_actor("user:ops", "SELECT fn_iu_outbound_route_create('test-x', 'job.replayed', 'notify', 'ch')")
+    route = sql_rows("SELECT enabled, dry_run, created_by FROM iu_outbound_route WHERE id = %s", [created["route_id"]])
+    assert route == [(False, True, "user:ops")]
+    with db_error("^reason_required", sqlstate="QG008"):
+        use_actor("user:ops")
+        call("SELECT fn_iu_outbound_route_set(%s, true, false, '')", created["route_id"])
+    missing = as_actor(
+        "user:ops", "SELECT fn_iu_outbound_route_create('test-y', 'job.replayed', 'call_function', 'fn_nope')"
+    )
+    with db_error("^unknown_function", sqlstate="QG005"):
+        use_actor("user:ops")
+        call("SELECT fn_iu_outbound_route_set(%s, true, false, 'go live')", missing["route_id"])
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="BUG: fn_iu_route_dead_letter_replay dispatches through a route that has since been disabled or put "
+    "in dry-run (it never looks at iu_outbound_route.enabled/dry_run)",
+)
+def test_replay_through_a_disabled_route_acts_on_nothing(ev, sink) -> None:
+    event_id = ev.emit(TYPE, "job_dead_letter", "off")["event_id"]
+    route = ev.route("test-off", TYPE, "call_function", sink)
+    dead = make_dead_letter(event_id, route, "manual_replay")
+    as_actor("user:ops", "SELECT fn_iu_outbound_route_set(%s, false, true, 'target misbehaves')", route)
+    answer = as_actor("user:ops", "SELECT fn_iu_route_dead_letter_replay(%s, 'try it')", dead)
+    assert sunk() == [], answer
