@@ -57,13 +57,30 @@ _READ_ROUTING = [
     )
 ]
 
+_READ_STAGING = [
+    f"staging.view_{model}"
+    for model in (
+        "stagingrecord",
+        "stagingpayload",
+        "informationunit",
+        "lifecyclelog",
+        "commandrun",
+        "commandcatalog",
+        "runtimelease",
+    )
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    "reviewer": [*_READ_GOVERNANCE, *_READ_EVENTS],
+    "reviewer": [*_READ_GOVERNANCE, *_READ_EVENTS, *_READ_STAGING, "staging.verify_stagingrecord"],
     "approver": [
         *_READ_GOVERNANCE,
         *_READ_EVENTS,
         "queuegov.approve_gatechangerequest",
         "queuegov.reject_gatechangerequest",
+        *_READ_STAGING,
+        "staging.verify_stagingrecord",
+        "staging.approve_stagingrecord",
+        "staging.reject_stagingrecord",
     ],
     "operator": [
         *_READ_GOVERNANCE,
@@ -82,6 +99,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "events.toggle_outboundroute",
         "events.triage_routedeadletter",
         "events.replay_routedeadletter",
+        *_READ_STAGING,
+        "staging.mark_stagingrecord",
+        "staging.cut_stagingrecord",
+        "staging.verifycut_stagingrecord",
+        "staging.cleanup_stagingrecord",
     ],
     # auditor: every view_ permission of the project's apps (role_permissions),
     # plus reading (and marking read) their own inbox

@@ -207,3 +207,20 @@ def test_the_staging_triggers_are_installed() -> None:
         "pgtrigger_iu_command_run_no_delete",
         "pgtrigger_iu_command_run_finished_immutable",
     } <= names
+
+
+def test_python_vocabularies_match_the_database() -> None:
+    from staging.admin.display import RUN_STATUSES
+    from staging.models import SECTION_TYPES
+
+    assert list(SECTION_TYPES) == sql_value("SELECT fn_iu_section_types()")
+    constraint = sql_value(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'iu_run_status_allowed'"
+    )
+    assert sorted(set(RUN_STATUSES) | {"running"}) == sorted(
+        v.strip("'") for v in constraint.split("ARRAY[")[1].split("]")[0].replace("::text", "").split(", ")
+    )
+    lifecycle = sql_value(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'iu_lifecycle_status_allowed'"
+    )
+    assert all(f"'{state}'" in lifecycle for state in STATES) and len(STATES) == 7
