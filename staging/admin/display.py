@@ -141,7 +141,7 @@ def pieces_table(obj: StagingRecord) -> str:
 
     rows = format_html_join(
         "",
-        '<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td style="padding-left:{}em">{}</td>'
+        '<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td style="padding-left:{}em;text-align:left">{}</td>'
         '<td><details><summary>{} characters</summary><pre style="white-space:pre-wrap">{}</pre></details>'
         "</td></tr>",
         (

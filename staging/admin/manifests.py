@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from queuegov.actor import Actor
@@ -75,18 +76,7 @@ class ExpiryFilter(admin.SimpleListFilter):
 
 @admin.register(StagingRecord)
 class StagingRecordAdmin(GovernedAdmin):
-    list_display = (
-        "id",
-        "doc_code",
-        "lifecycle",
-        "source",
-        "piece_count",
-        "expires_at",
-        "marked_by",
-        "marked_at",
-        "approved_by",
-        "approval_doc_id",
-    )
+    list_display = ("id", "doc_code", "lifecycle", "source", "pieces", "expires", "marked_by", "approved_by")
     list_display_links = ("id", "doc_code")
     list_filter = ("lifecycle_status", ExpiryFilter, DocCodeFilter)
     search_fields = ("=doc_code", "source_ref", "=idempotency_key", "=marked_by", "=approved_by", "=approval_doc_id")
@@ -96,31 +86,38 @@ class StagingRecordAdmin(GovernedAdmin):
             "Manifest",
             {
                 "fields": (
+                    ("doc_code", "lifecycle"),
+                    ("source_ref", "source_kind"),
+                    ("piece_count", "expires_at"),
+                    ("marked_by", "marked_at"),
+                    ("approved_by", "approved_at"),
+                    ("approval_doc_id", "approval_reason"),
+                )
+            },
+        ),
+        ("Pieces, in order", {"fields": ("pieces_table",)}),
+        ("Last verify-mark verdict", {"fields": ("last_verdict",)}),
+        ("Cut", {"fields": (("consumed_at", "cut_run", "units_link"),)}),
+        ("Runs", {"fields": ("runs_table",)}),
+        ("Lifecycle", {"fields": ("lifecycle_table",)}),
+        ("Events", {"fields": ("events_table",)}),
+        ("Rejection", {"fields": ("rejected_by", "rejected_at", "rejection_reason"), "classes": ("collapse",)}),
+        ("Retention", {"fields": ("expired_at", "cleaned_at", "archived_at"), "classes": ("collapse",)}),
+        (
+            "Integrity",
+            {
+                "fields": (
                     "id",
-                    "doc_code",
-                    "lifecycle",
-                    "source_kind",
-                    "source_ref",
                     "source_hash",
                     "source_bytes",
-                    "piece_count",
                     "digest",
                     "content_hash",
                     "idempotency_key",
                     "vector_excluded",
-                )
+                ),
+                "classes": ("collapse",),
             },
         ),
-        ("Marked", {"fields": ("marked_by", "marked_at", "expires_at")}),
-        ("Approval", {"fields": ("approved_by", "approved_at", "approval_doc_id", "approval_reason")}),
-        ("Rejection", {"fields": ("rejected_by", "rejected_at", "rejection_reason"), "classes": ("collapse",)}),
-        ("Cut", {"fields": ("consumed_at", "cut_run", "units_link")}),
-        ("Retention", {"fields": ("expired_at", "cleaned_at", "archived_at"), "classes": ("collapse",)}),
-        ("Pieces, in order", {"fields": ("pieces_table",)}),
-        ("Last verify-mark verdict", {"fields": ("last_verdict",)}),
-        ("Runs", {"fields": ("runs_table",)}),
-        ("Lifecycle", {"fields": ("lifecycle_table",)}),
-        ("Events", {"fields": ("events_table",)}),
     )
     readonly_fields = (
         "id",
@@ -171,6 +168,21 @@ class StagingRecordAdmin(GovernedAdmin):
     @admin.display(description="lifecycle", ordering="lifecycle_status")
     def lifecycle(self, obj: StagingRecord) -> str:
         return coloured(obj.lifecycle_status, LIFECYCLE_COLOURS)
+
+    @admin.display(description="pieces", ordering="piece_count")
+    def pieces(self, obj: StagingRecord) -> int:
+        return obj.piece_count
+
+    @admin.display(description="expires", ordering="expires_at")
+    def expires(self, obj: StagingRecord) -> str:
+        if obj.lifecycle_status not in ("pending_review", "approved"):
+            return "—"
+        overdue = obj.expires_at <= timezone.now()
+        return format_html(
+            '<span style="color:{}">{}</span>',
+            "#cf222e" if overdue else "inherit",
+            date_format(timezone.localtime(obj.expires_at), "SHORT_DATETIME_FORMAT"),
+        )
 
     @admin.display(description="source", ordering="source_ref")
     def source(self, obj: StagingRecord) -> str:
