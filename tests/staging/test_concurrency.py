@@ -74,7 +74,8 @@ def test_two_cuts_of_one_manifest_are_serialised(pg_connect) -> None:
     thread.start()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not sql_value(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%%fn_iu_op_cut%%'"
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        " AND query LIKE '%%fn_iu_op_cut%%'"
     ):
         time.sleep(0.05)
     assert thread.is_alive(), "the second cut waits for the first one's row lock"

@@ -4,6 +4,7 @@ iu_cutting_default route worker drains them past its cursor."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import pytest
@@ -81,11 +82,18 @@ def test_staging_events_are_emitted_and_drained_by_iu_cutting_default() -> None:
     assert sql_value("SELECT count(*) FROM event_outbox WHERE event_type = 'iu.unit_created'") == 5
     assert sql_value("SELECT count(*) FROM event_outbox WHERE event_type = 'iu.cut_verified'") == 1
 
-    answer = as_json(sql_value("SELECT fn_iu_route_worker_run('iu_cutting_default', 100)"))
-    assert answer.get("status") != "gate_closed", answer
-    cursor = as_json(
-        sql_value("SELECT to_jsonb(c) FROM iu_route_worker_cursor c WHERE worker_name = 'iu_cutting_default'")
-    )
+    # The worker drains commit-safely (events older than every running transaction of the
+    # cluster): with other work on the server it may take a few ticks to see them.
     last_staging = sql_value("SELECT max(id) FROM event_outbox WHERE event_domain = 'staging'")
+    deadline = time.monotonic() + 30
+    while True:
+        answer = as_json(sql_value("SELECT fn_iu_route_worker_run('iu_cutting_default', 100)"))
+        assert answer.get("status") != "gate_closed", answer
+        cursor = as_json(
+            sql_value("SELECT to_jsonb(c) FROM iu_route_worker_cursor c WHERE worker_name = 'iu_cutting_default'")
+        )
+        if cursor["last_event_id"] == last_staging or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert cursor["last_event_id"] == last_staging
     assert cursor["processed_count"] - cursor_before["processed_count"] == len(staging_events)
