@@ -74,6 +74,18 @@ def test_immediate_lane_is_not_debounced(ev, emit_on) -> None:
     assert ev.process(now_offset=0)["status"] == "nothing_to_do"
 
 
+def test_correlation_causation_and_capture_time_are_carried_through(ev, emit_on) -> None:
+    pending_id = ev.capture(IMMEDIATE, "job_dead_letter", "c", correlation_id="corr-1", causation_id="cause-1")
+    ev.process()
+    [event] = events(IMMEDIATE)
+    assert (event["correlation_id"], event["causation_id"]) == ("corr-1", "cause-1")
+    assert sql_value(
+        "SELECT p.captured_at = e.occurred_at FROM event_pending p JOIN event_outbox e ON e.id = p.emitted_event_id"
+        " WHERE p.id = %s",
+        [pending_id],
+    )
+
+
 def test_three_captures_with_one_stable_key_become_one_event_after_the_quiet_window(ev, emit_on, delayed_type) -> None:
     for i in range(3):
         ev.capture(delayed_type, "staging_record", "r-1", payload={"step": i}, source_document_ref="doc-A")
