@@ -78,16 +78,10 @@ def test_a_listening_route_worker_wakes_on_notify(ev, routing_on, open_gate, sin
     assert time.monotonic() - started < 15  # far below the 30 s poll interval
     assert worker.poll() is None
 
-    # (the fixture kills it; SIGTERM is slow, see below)
+    # (the fixture kills it)
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: route_worker_tick --listen ignores SIGTERM until --interval elapses: the handler sets an "
-    "Event but the loop blocks in conn.notifies(timeout=interval)",
-    raises=pytest.fail.Exception,
-)
 def test_a_listening_route_worker_stops_promptly_on_sigterm(spawn_command) -> None:
     worker = spawn_command("route_worker_tick", "--worker", "job_default", "--listen", "--interval", "20")
     assert wait_for(lambda: sql_value(LISTENING) == 1, 30)
@@ -96,5 +90,5 @@ def test_a_listening_route_worker_stops_promptly_on_sigterm(spawn_command) -> No
     try:
         worker.wait(timeout=3)
     except subprocess.TimeoutExpired:
-        pytest.fail("still running 3 s after SIGTERM")
+        pytest.fail("still running 3 s after SIGTERM (it waits in conn.notifies for the whole --interval)")
     assert worker.returncode == 0
