@@ -120,9 +120,7 @@ def mark_file(actor: Actor, user: Any, path: str | Path, *, doc_code: str | None
             detail = f"marked {source.path} as staging record #{record_id}: {answer['pieces']} pieces, pending_review"
         return Effect(after=answer, detail=detail, value=answer)
 
-    return governed_act(
-        actor, "staging.mark", effect, target_table=RECORD_TABLE, reason=str(path), user=user, permission=PERM_MARK
-    )
+    return governed_act(actor, "staging.mark", effect, target_table=RECORD_TABLE, user=user, permission=PERM_MARK)
 
 
 # ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 
 from queuegov.actor import Actor, actor_context
 from tests.helpers import governed_set, sql_value
-from tests.staging.conftest import SOURCE_HASH, StagingApi
+from tests.staging.conftest import SOURCE_HASH, StagingApi, clean_pieces
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -84,3 +84,33 @@ def test_two_cuts_of_one_manifest_are_serialised(pg_connect) -> None:
     assert "answer" not in outcome
     assert outcome["error"].diag.message_primary.startswith(f"G2 not_approved: staging record {record_id} is consumed")
     assert sql_value("SELECT count(*) FROM information_unit WHERE consumed_from_record_id = %s", [record_id]) == 5
+
+
+def test_two_cuts_of_one_document_take_turns(pg_connect) -> None:
+    iu = StagingApi()
+    first_id = committed(lambda: iu.approved(key="v1"))
+    second_id = committed(lambda: iu.approved(clean_pieces(p5={"text": "Keep every receipt."}), key="v2"))
+    first, second = pg_connect(), pg_connect()
+    as_actor(first, "user:op1")
+    assert first.execute("SELECT fn_iu_op_cut(%s, %s)", [first_id, SOURCE_HASH]).fetchone()[0]["status"] == "consumed"
+    outcome: dict[str, Any] = {}
+
+    def cut_second() -> None:
+        as_actor(second, "user:op2")
+        outcome["answer"] = second.execute("SELECT fn_iu_op_cut(%s, %s)", [second_id, SOURCE_HASH]).fetchone()[0]
+        second.commit()
+
+    thread = threading.Thread(target=cut_second)
+    thread.start()
+    time.sleep(0.5)
+    assert thread.is_alive(), "the second cut of the document waits for the first"
+    first.commit()
+    thread.join(timeout=10)
+    assert outcome["answer"]["status"] == "consumed" and outcome["answer"]["superseded"] == 5
+    current = sql_value(
+        "SELECT count(*) FROM information_unit WHERE doc_code = 'HANDBOOK' AND superseded_at IS NULL"
+        " AND consumed_from_record_id = %s",
+        [second_id],
+    )
+    assert current == 5
+    assert sql_value("SELECT count(*) FROM information_unit WHERE superseded_at IS NULL") == 5
