@@ -23,6 +23,8 @@ from staging.admin import display
 from staging.admin.display import LIFECYCLE_COLOURS, changelist, coloured, link, verdict_table
 from staging.models import StagingRecord
 
+VERDICTS_SHOWN = 50
+
 
 # ---------------------------------------------------------------------------
 # Manifests
@@ -293,7 +295,7 @@ class StagingRecordAdmin(GovernedAdmin):
     @admin.action(description="Verify-mark (dry run): the verdict per axis", permissions=["verify"])
     def verify_mark_dry_run(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
         actor = Actor.for_request(request)
-        results = [(obj, services.verify_mark(actor, request.user, obj.pk)) for obj in queryset[:50]]
+        results = [(obj, services.verify_mark(actor, request.user, obj.pk)) for obj in self._bounded(request, queryset)]
         return self._show_verdicts(request, "Verify-mark dry run", results, "verdict")
 
     @admin.action(description="Approve (verify-mark apply, four-eyes)", permissions=["approve"])
@@ -349,7 +351,7 @@ class StagingRecordAdmin(GovernedAdmin):
             actor = Actor.for_request(request)
             results = [
                 (obj, services.verify_cut(actor, request.user, obj.pk, reason=form.cleaned_data["reason"]))
-                for obj in queryset[:50]
+                for obj in self._bounded(request, queryset)
             ]
             return self._show_verdicts(request, "Verify-cut", results, "evidence")
         return self._render_confirmation(
@@ -360,6 +362,15 @@ class StagingRecordAdmin(GovernedAdmin):
             title="Verify-cut",
             intro="Checks the units each manifest's cut made: A sort_order, B section_type, C parent refs.",
         )
+
+    def _bounded(self, request: HttpRequest, queryset: QuerySet) -> list[StagingRecord]:
+        """Verdict pages show at most VERDICTS_SHOWN manifests per run; say so when more were selected."""
+        selected = list(queryset[: VERDICTS_SHOWN + 1])
+        if len(selected) > VERDICTS_SHOWN:
+            self.message_user(
+                request, f"Only the first {VERDICTS_SHOWN} selected manifests were checked; select fewer.", "warning"
+            )
+        return selected[:VERDICTS_SHOWN]
 
     def _with_previews(self, request: HttpRequest, queryset: QuerySet, response: HttpResponse | None) -> Any:
         if not isinstance(response, TemplateResponse):
