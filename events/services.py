@@ -31,7 +31,15 @@ def mark_read(actor: Actor, user: Any, inbox_ids: list[int]) -> ActResult:
 
     def effect() -> Effect:
         answer = db.mark_read(inbox_ids)
-        return _effect(answer, f"marked {answer.get('marked')} read")
+        refused = answer.get("refused") or []
+        if refused and not answer.get("marked"):
+            return Effect(
+                outcome="refused",
+                after=answer,
+                detail=f"permission: inbox entries {refused} are not addressed to {actor.name}",
+            )
+        extra = f"; refused {refused} (not addressed to {actor.name})" if refused else ""
+        return _effect(answer, f"marked {answer.get('marked')} read{extra}")
 
     return governed_act(
         actor,

@@ -43,3 +43,20 @@ def series(hours: int = 24, queue_name: str = "*") -> list[QueueMetricSample]:
     """The dashboard's samples for the last ``hours`` (one per minute at most)."""
     since = timezone.now() - timedelta(hours=hours)
     return list(QueueMetricSample.objects.filter(queue_name=queue_name, sampled_at__gte=since).order_by("sampled_at"))
+
+
+def raise_problems(problems: list[dict[str, Any]]) -> int:
+    """Raise each health problem as governance.problem.raised (as ``command:queue_health``)."""
+    from queuegov.actor import Actor, actor_context
+
+    with actor_context(Actor.for_command("queue_health")), connection.cursor() as cursor:
+        for p in problems:
+            cursor.execute(
+                "SELECT fn_governance_problem_raise(%s, 'v_queue_health', %s, %s::jsonb)",
+                [
+                    f"health: {p['section']} {p['name']} is {p['value']}",
+                    f"{p['section']}:{p['name']}",
+                    json.dumps({"value": p["value"], "threshold": p.get("threshold")}, default=str),
+                ],
+            )
+    return len(problems)

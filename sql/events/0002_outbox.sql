@@ -47,15 +47,25 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_month date := date_trunc('month', p_from AT TIME ZONE 'UTC')::date;
     v_name text;
+    v_lo timestamptz;
+    v_hi timestamptz;
     v_created text[] := '{}';
 BEGIN
     FOR i IN 0 .. p_months_ahead LOOP
         v_name := 'event_outbox_' || to_char(v_month + make_interval(months => i), 'YYYYMM');
+        v_lo := (v_month + make_interval(months => i))::timestamp AT TIME ZONE 'UTC';
+        v_hi := (v_month + make_interval(months => i + 1))::timestamp AT TIME ZONE 'UTC';
         IF to_regclass(v_name) IS NULL THEN
-            EXECUTE format('CREATE TABLE %I PARTITION OF event_outbox FOR VALUES FROM (%L) TO (%L)',
-                           v_name,
-                           (v_month + make_interval(months => i))::timestamp AT TIME ZONE 'UTC',
-                           (v_month + make_interval(months => i + 1))::timestamp AT TIME ZONE 'UTC');
+            IF EXISTS (SELECT 1 FROM event_outbox_default WHERE created_at >= v_lo AND created_at < v_hi) THEN
+                -- Rows of that month already landed in the default partition:
+                -- move them into the new partition, then attach it.
+                EXECUTE format('CREATE TABLE %I (LIKE event_outbox INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', v_name);
+                EXECUTE format('WITH moved AS (DELETE FROM event_outbox_default WHERE created_at >= %L AND created_at < %L '
+                               'RETURNING *) INSERT INTO %I SELECT * FROM moved', v_lo, v_hi, v_name);
+                EXECUTE format('ALTER TABLE event_outbox ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', v_name, v_lo, v_hi);
+            ELSE
+                EXECUTE format('CREATE TABLE %I PARTITION OF event_outbox FOR VALUES FROM (%L) TO (%L)', v_name, v_lo, v_hi);
+            END IF;
             v_created := v_created || v_name;
         END IF;
     END LOOP;
@@ -92,7 +102,8 @@ CREATE FUNCTION fn_event_emit(
     p_causation_id   text DEFAULT NULL,
     p_occurred_at    timestamptz DEFAULT NULL,
     p_classification text DEFAULT 'safe_metadata',
-    p_fact_key       text DEFAULT ''
+    p_fact_key       text DEFAULT '',
+    p_actor          text DEFAULT NULL
 ) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 -- {"status": "emitted" | "duplicate", "event_id": N} or gate_closed.
@@ -135,7 +146,7 @@ BEGIN
                               causation_id, actor, occurred_at)
     VALUES (v_id, t.event_domain, t.event_stream, p_event_type, t.delivery_lane, coalesce(p_severity, t.default_severity),
             coalesce(p_payload, '{}'), coalesce(p_classification, 'safe_metadata'), p_subject_table, p_subject_ref,
-            p_correlation_id, p_causation_id, nullif(current_setting('queuegov.actor', true), ''),
+            p_correlation_id, p_causation_id, coalesce(p_actor, nullif(current_setting('queuegov.actor', true), '')),
             coalesce(p_occurred_at, now()));
     IF (SELECT value FROM dot_config WHERE key = 'queue.notify.enabled') = 'true'::jsonb THEN
         PERFORM pg_notify('queue_wake_' || t.event_domain, v_id::text);
@@ -167,6 +178,7 @@ CREATE TABLE event_pending (
 );
 CREATE INDEX event_pending_unprocessed ON event_pending (event_type, stable_key, captured_at) WHERE processed_at IS NULL;
 CREATE INDEX event_pending_processed ON event_pending (processed_at) WHERE processed_at IS NOT NULL;
+CREATE INDEX event_pending_unprocessed_id ON event_pending (id) WHERE processed_at IS NULL;
 
 CREATE FUNCTION fn_event_capture(
     p_event_type          text,
@@ -234,7 +246,7 @@ BEGIN
         BEGIN
             v_answer := fn_event_emit(r.event_type, r.event_subject_table, r.event_subject_ref, r.capture_payload,
                                       NULL, r.correlation_id, r.causation_id, r.captured_at, 'safe_metadata',
-                                      'pending:' || r.id);
+                                      'pending:' || r.id, r.actor);
             IF v_answer ->> 'status' = 'gate_closed' THEN
                 RETURN v_answer;
             END IF;
@@ -265,7 +277,7 @@ BEGIN
                 g.event_type, r.event_subject_table, r.event_subject_ref,
                 r.capture_payload || jsonb_build_object('captures', g.n, 'first_captured_at', g.first_at,
                                                         'last_captured_at', g.last_at, 'stable_key', g.group_key),
-                NULL, r.correlation_id, r.causation_id, g.last_at, 'safe_metadata', 'group:' || g.first_id);
+                NULL, r.correlation_id, r.causation_id, g.last_at, 'safe_metadata', 'group:' || g.first_id, r.actor);
             IF v_answer ->> 'status' = 'gate_closed' THEN
                 RETURN v_answer;
             END IF;
@@ -282,5 +294,28 @@ BEGIN
     RETURN jsonb_build_object('status', CASE WHEN v_emitted + v_duplicates + v_failed = 0 THEN 'nothing_to_do' ELSE 'processed' END,
                               'emitted', v_emitted, 'duplicates', v_duplicates, 'delayed_groups', v_groups,
                               'failed', v_failed);
+END;
+$$;
+
+CREATE FUNCTION fn_governance_problem_raise(
+    p_problem        text,
+    p_subject_table  text DEFAULT NULL,
+    p_subject_ref    text DEFAULT NULL,
+    p_detail         jsonb DEFAULT '{}',
+    p_correlation_id text DEFAULT NULL
+) RETURNS bigint
+LANGUAGE plpgsql AS $$
+-- Anyone acting (a person, an executor, the health check) raises a governance
+-- problem; it becomes governance.problem.raised (critical, immediate lane).
+DECLARE
+    v_actor text := fn_actor_required();
+BEGIN
+    IF p_problem IS NULL OR length(btrim(p_problem)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: a governance problem needs a description' USING ERRCODE = 'QG008';
+    END IF;
+    RETURN fn_event_capture('governance.problem.raised', p_subject_table, p_subject_ref,
+                            jsonb_build_object('problem', left(btrim(p_problem), 500), 'raised_by', v_actor)
+                            || coalesce(p_detail, '{}'),
+                            p_correlation_id);
 END;
 $$;

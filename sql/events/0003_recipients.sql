@@ -101,14 +101,32 @@ $$;
 
 CREATE FUNCTION fn_event_mark_read(p_event_read_ids bigint[]) RETURNS jsonb
 LANGUAGE plpgsql AS $$
+-- Marks read only entries addressed to the acting user, one of their groups
+-- or one of their roles (Django's auth tables); others are listed as refused.
 DECLARE
     v_actor text := fn_actor_required();
-    v_n integer;
+    v_marked bigint[];
 BEGIN
-    UPDATE event_read SET read_at = now(), read_by = v_actor
-     WHERE id = ANY (p_event_read_ids) AND read_at IS NULL;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    RETURN jsonb_build_object('status', CASE WHEN v_n = 0 THEN 'nothing_to_do' ELSE 'read' END, 'marked', v_n);
+    WITH me AS (
+        SELECT u.id, u.username FROM auth_user u WHERE 'user:' || u.username = v_actor AND u.is_active
+    ), mine AS (
+        SELECT 'user'::text AS kind, me.username AS ref FROM me
+        UNION ALL
+        SELECT k.kind, g.name FROM me JOIN auth_user_groups ug ON ug.user_id = me.id
+        JOIN auth_group g ON g.id = ug.group_id CROSS JOIN (VALUES ('group'), ('role')) AS k(kind)
+    ), marked AS (
+        UPDATE event_read e SET read_at = now(), read_by = v_actor
+         WHERE e.id = ANY (p_event_read_ids) AND e.read_at IS NULL
+           AND EXISTS (SELECT 1 FROM mine WHERE mine.kind = e.recipient_kind AND mine.ref = e.recipient_ref)
+        RETURNING e.id
+    )
+    SELECT coalesce(array_agg(id), '{}') INTO v_marked FROM marked;
+    RETURN jsonb_build_object(
+        'status', CASE WHEN cardinality(v_marked) = 0 THEN 'nothing_to_do' ELSE 'read' END,
+        'marked', cardinality(v_marked),
+        'refused', to_jsonb(ARRAY(
+            SELECT e.id FROM event_read e WHERE e.id = ANY (p_event_read_ids) AND e.read_at IS NULL
+               AND e.id <> ALL (v_marked) ORDER BY e.id)));
 END;
 $$;
 

@@ -353,6 +353,10 @@ BEGIN
             USING ERRCODE = 'QG003';
     END IF;
     SELECT * INTO rt FROM iu_outbound_route WHERE id = dl.route_id;
+    IF NOT rt.enabled OR rt.dry_run THEN
+        RAISE EXCEPTION 'route_not_live: route % is %; put it live before replaying its dead letters', rt.route_name,
+            CASE WHEN NOT rt.enabled THEN 'disabled' ELSE 'in dry-run' END USING ERRCODE = 'QG003';
+    END IF;
     v_attempt := dl.attempts + 1;
     BEGIN
         v_result := fn_iu_route_dispatch(e, rt);

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from queuegov.models import AdminActionAudit
 from tests.events.conftest import make_dead_letter, sunk
-from tests.helpers import sql_exec, sql_rows, sql_value
+from tests.helpers import preserved_actor, sql_exec, sql_rows, sql_value, use_actor
 from tests.queuegov.conftest import make_user, role_users, roles  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -127,6 +127,10 @@ def test_dead_letter_triage_and_replay_through_the_admin(client, role_users, sub
     # event.routes_master.enabled closed: refused, said so, audited
     post_action(client, "routedeadletter", "replay", [dead], reason="try now")
     open_gate("event.routes_master.enabled")
+    # a dead letter is replayed only through a live route
+    with preserved_actor():
+        use_actor("user:operator1")
+        sql_exec("SELECT fn_iu_outbound_route_set(%s, true, false, 'sink fixed')", [substrate["route"]])
     post_action(client, "routedeadletter", "replay", [dead], reason="try again")
     assert audits("user:operator1") == [
         ("route_dead_letter.triage_manual_replay", "applied"),

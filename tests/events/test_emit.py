@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError
 
 from tests.events.conftest import call
 from tests.helpers import sql_exec, sql_rows, sql_value
@@ -136,12 +135,6 @@ def test_partitions_exist_ahead_and_ensure_is_idempotent() -> None:
     assert all(b.startswith("FOR VALUES FROM") for b in bounds.values())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="BUG: fn_event_outbox_ensure_partitions fails once event_outbox_default holds a row of the month "
-    "it should create (it never moves rows out of the default partition)",
-)
 def test_ensure_partitions_recovers_rows_that_landed_in_the_default_partition(ev, emit_on) -> None:
     event_id = ev.emit(TYPE, "job_dead_letter", "late")["event_id"]
     sql_exec("UPDATE event_outbox SET created_at = '2031-03-10' WHERE id = %s", [event_id])

@@ -89,12 +89,6 @@ def test_mark_read_is_audited(client, delivered) -> None:
     assert (audit.action, audit.outcome, audit.target_ids) == ("inbox.mark_read", "applied", [str(mine)])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: InboxAdmin orders unread first in get_queryset, but the changelist re-orders by "
-    "InboxEntry.Meta.ordering ['read_at', '-event_id'] (ASC = NULLS LAST in PostgreSQL): read entries come first",
-)
 def test_unread_entries_come_first(client, delivered) -> None:
     d = delivered
     client.force_login(d["alice"])

@@ -157,12 +157,6 @@ def test_a_failing_row_records_its_error_and_blocks_nobody_then_is_parked(ev, em
     assert ev.process(now_offset=WINDOW + 1)["status"] == "nothing_to_do"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: fn_event_pending_process emits with the processor's actor (e.g. command:event_pending_process) "
-    "and drops event_pending.actor, so the durable event forgets who did it",
-)
 def test_the_event_keeps_the_actor_of_its_capture(ev, emit_on, actor) -> None:
     actor("user:capturer")
     ev.capture(IMMEDIATE, "job_dead_letter", "who")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 
 from tests.events.conftest import call
 from tests.helpers import preserved_actor, sql_rows, sql_value, use_actor
@@ -101,10 +102,17 @@ def test_delivery_skips_executors_and_read_state_is_per_recipient(ev, emit_on, o
     assert inbox(event_id) == {("user", "alice"): None, ("group", "night-shift"): None}
 
     alice_row = sql_value("SELECT id FROM event_read WHERE event_id = %s AND recipient_ref = 'alice'", [event_id])
+    night_row = sql_value("SELECT id FROM event_read WHERE event_id = %s AND recipient_ref = 'night-shift'", [event_id])
+    User.objects.create_user("alice", password="x-long-password-1", is_staff=True)
     with db_error("^actor_required", sqlstate="QG001"):
         call("SELECT fn_event_mark_read(%s::bigint[])", [alice_row])
     use_actor("user:alice")
-    assert call("SELECT fn_event_mark_read(%s::bigint[])", [alice_row]) == {"status": "read", "marked": 1}
+    # alice is not in night-shift: its entry is not hers to mark
+    assert call("SELECT fn_event_mark_read(%s::bigint[])", [[alice_row, night_row]]) == {
+        "status": "read",
+        "marked": 1,
+        "refused": [night_row],
+    }
     assert inbox(event_id) == {("user", "alice"): "user:alice", ("group", "night-shift"): None}
     assert call("SELECT fn_event_mark_read(%s::bigint[])", [alice_row])["status"] == "nothing_to_do"
     with db_error(constraint="event_read_by_whom"):

@@ -108,12 +108,6 @@ def test_every_active_type_names_a_producer_that_emits_it() -> None:
     assert {t: p for t, p in problems.items() if p} == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: governance.problem.raised is active with producer_ref fn_governance_problem_raise, "
-    "which no migration creates (orphan type)",
-)
 def test_governance_problem_raised_has_its_producer() -> None:
     assert producer_problem("governance.problem.raised", registry()["governance.problem.raised"][1]) is None
 

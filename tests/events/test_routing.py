@@ -178,16 +178,11 @@ def test_routes_are_created_and_switched_by_an_actor_only(ev, sink) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: fn_iu_route_dead_letter_replay dispatches through a route that has since been disabled or put "
-    "in dry-run (it never looks at iu_outbound_route.enabled/dry_run)",
-)
 def test_replay_through_a_disabled_route_acts_on_nothing(ev, sink) -> None:
     event_id = ev.emit(TYPE, "job_dead_letter", "off")["event_id"]
     route = ev.route("test-off", TYPE, "call_function", sink)
     dead = make_dead_letter(event_id, route, "manual_replay")
     as_actor("user:ops", "SELECT fn_iu_outbound_route_set(%s, false, true, 'target misbehaves')", route)
-    answer = as_actor("user:ops", "SELECT fn_iu_route_dead_letter_replay(%s, 'try it')", dead)
-    assert sunk() == [], answer
+    with db_error(sqlstate="QG003", match=r"^route_not_live: route test-off is disabled"):
+        as_actor("user:ops", "SELECT fn_iu_route_dead_letter_replay(%s, 'try it')", dead)
+    assert sunk() == []

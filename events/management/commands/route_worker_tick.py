@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from typing import Any
 
 import psycopg
@@ -67,7 +68,11 @@ class Command(TickCommand):
                 if answer.get("processed"):
                     self.report(answer, options)
                     continue  # more may be waiting
-                for _ in conn.notifies(timeout=options["interval"], stop_after=1):
-                    pass
+                # Wait for a wake-up in short slices so SIGTERM is honoured promptly.
+                deadline = time.monotonic() + options["interval"]
+                while not stop.is_set() and time.monotonic() < deadline:
+                    slice_ = min(0.5, max(deadline - time.monotonic(), 0.0))
+                    if list(conn.notifies(timeout=slice_, stop_after=1)):
+                        break
         finally:
             conn.close()

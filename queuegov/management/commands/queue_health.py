@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from queuegov.health import queue_health
+from queuegov.health import queue_health, raise_problems
 
 
 class Command(BaseCommand):
@@ -17,6 +17,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
         parser.add_argument("--json", action="store_true")
         parser.add_argument("--all", action="store_true", help="print every row, not only problems")
+        parser.add_argument(
+            "--raise-problems",
+            action="store_true",
+            help="also raise each problem as a governance.problem.raised event (for inboxes and routes)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = queue_health()
@@ -31,4 +36,7 @@ class Command(BaseCommand):
                 threshold = f" (threshold {row['threshold']})" if row.get("threshold") is not None else ""
                 self.stdout.write(f"  {mark} {row['section']:<14} {row['name']:<40} {row['value']}{threshold}")
         if not report["healthy"]:
+            if options["raise_problems"]:
+                raised = raise_problems(report["problems"])
+                self.stderr.write(f"queue_health: raised {raised} governance problem(s)")
             sys.exit(1)
