@@ -227,3 +227,10 @@ SPEC_SETTINGS = {
     "iu_core.archive_after_days": 30,
     "queue.payload.max_bytes": 65536,
 }
+
+# Settings beyond SPEC §4, added by the operations layer (health thresholds).
+OPS_SETTINGS = {
+    "queue.health.max_open_dead_letters": 10,
+    "queue.health.max_backlog": 10000,
+    "queue.health.max_oldest_queued_seconds": 600,
+}

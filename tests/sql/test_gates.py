@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from queuegov.errors import UnknownObject, translate
-from tests.helpers import SPEC_GATES, SPEC_SETTINGS, as_json, db_error, sql_exec, sql_rows, sql_value
+from tests.helpers import OPS_SETTINGS, SPEC_GATES, SPEC_SETTINGS, as_json, db_error, sql_exec, sql_rows, sql_value
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def test_spec_gates_and_settings_are_exactly_the_config_keys() -> None:
     # Besides the SPEC gates, each trigger-IN route has its four-eyes switch.
     route_switches = set(sql_rows("SELECT gate_key FROM iu_sql_event_route"))
     assert {k for k, (_, kind, _) in rows.items() if kind == "gate" and (k,) not in route_switches} == set(SPEC_GATES)
-    assert {k for k, (_, kind, _) in rows.items() if kind == "setting"} == set(SPEC_SETTINGS)
+    assert {k for k, (_, kind, _) in rows.items() if kind == "setting"} == set(SPEC_SETTINGS) | set(OPS_SETTINGS)
 
 
 @pytest.mark.parametrize("key", SPEC_GATES)
@@ -95,7 +95,7 @@ def test_direct_delete_refused() -> None:
         sql_exec("DELETE FROM dot_config WHERE key = 'queue.worker.enabled'")
     assert sql_value("SELECT count(*) FROM dot_config WHERE key NOT LIKE %s", ["event.sql_route.%"]) == len(
         SPEC_GATES
-    ) + len(SPEC_SETTINGS)
+    ) + len(SPEC_SETTINGS) + len(OPS_SETTINGS)
 
 
 def guard_trigger() -> str:

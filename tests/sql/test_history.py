@@ -7,6 +7,7 @@ import pytest
 
 from queuegov.errors import UnknownObject, translate
 from tests.helpers import (
+    OPS_SETTINGS,
     SPEC_GATES,
     SPEC_SETTINGS,
     as_json,
@@ -37,7 +38,13 @@ def value_at(key: str, at: object) -> object:
 def test_every_key_has_its_seed_in_history() -> None:
     rows = sql_rows("SELECT key, new_value FROM dot_config_history WHERE operation = 'INSERT' AND old_value IS NULL")
     seeded = {key: as_json(value) for key, value in rows}
-    assert seeded == {**dict.fromkeys(SPEC_GATES, False), **SPEC_SETTINGS}
+    route_switches = [key for (key,) in sql_rows("SELECT gate_key FROM iu_sql_event_route")]
+    assert seeded == {
+        **dict.fromkeys(SPEC_GATES, False),
+        **SPEC_SETTINGS,
+        **OPS_SETTINGS,
+        **dict.fromkeys(route_switches, False),
+    }
 
 
 def test_value_of_a_gate_at_time_t(set_config) -> None:
