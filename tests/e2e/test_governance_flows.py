@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 
 from jobs.models import Job, JobDeadLetter
@@ -88,7 +89,7 @@ def test_operator_triages_and_replays_a_dead_letter(login, staff):
     operator.page.wait_for_url(f"**/admin/jobs/job/{replayed.pk}/change/")
 
 
-def test_auditor_reads_the_trail_and_can_change_nothing(login, staff):
+def test_auditor_reads_the_trail_and_can_change_nothing(login, staff, tmp_path):
     staff("olga", "operator")
     staff("arne", "approver")
     staff("aud", "auditor")
@@ -103,11 +104,37 @@ def test_auditor_reads_the_trail_and_can_change_nothing(login, staff):
     approver = login("arne")
     approver.run_action("/admin/queuegov/gatechangerequest/", [str(request.pk)], "approve", {"reason": "agreed"})
 
+    # the other two flows, done through the same services the admin uses
+    from jobs import services as job_services
+    from queuegov.actor import Actor
+    from staging import services as staging_services
+    from staging.models import StagingRecord
+
+    for key in ("queue.job_substrate.enabled", "queue.worker.enabled", "queue.dlq_replay.enabled"):
+        governed_open(key)
+    job_id = sql("SELECT fn_job_enqueue('e2e.flaky', '{}'::jsonb, p_max_attempts => 1)")["job_id"]
+    sql("SELECT fn_job_claim('e2e-worker', NULL, 10, 60)")
+    dl_id = sql("SELECT fn_job_fail_or_retry(%s, 'e2e-worker', 'boom', 1)", [job_id])["dead_letter_id"]
+    olga = User.objects.get(username="olga")
+    job_services.triage_dead_letter(Actor.for_user(olga), olga, dl_id, "manual_replay", "safe to rerun")
+    assert job_services.replay_dead_letter(Actor.for_user(olga), olga, dl_id, "rerun").ok
+    source = tmp_path / "doc.md"
+    source.write_text("# Doc\n\nText.\n")
+    staging_services.mark_file(Actor.for_user(olga), olga, source, doc_code="DOC-1")
+    arne = User.objects.get(username="arne")
+    record = StagingRecord.objects.latest("id")
+    assert staging_services.approve(Actor.for_user(arne), arne, record.pk, "MEMO-1", "looks right").ok
+
     auditor = login("aud")
+    auditor.shot("dashboard")
     auditor.page.goto("/admin/queuegov/adminactionaudit/")
     trail = auditor.page.inner_text("#result_list")
     assert "gate_change.request" in trail and "gate_change.approve" in trail
+    assert "job_dead_letter.replay" in trail
     assert "user:olga" in trail and "user:arne" in trail
+    approval = AdminActionAudit.objects.filter(actor="user:arne", action__startswith="staging").latest("id")
+    assert "approve" in approval.action and approval.outcome == "applied"
+    assert approval.action in trail
     auditor.shot("trail")
     # no actions, no add, no edit anywhere
     for url in (
@@ -138,3 +165,33 @@ def test_auditor_reads_the_trail_and_can_change_nothing(login, staff):
     )
     assert response.status == 403
     assert AdminActionAudit.objects.filter(actor="user:aud", outcome="refused").exists()
+
+
+def test_approver_approves_a_manifest_marked_by_someone_else(login, staff, tmp_path):
+    from queuegov.actor import Actor
+    from staging import services as staging_services
+    from staging.models import StagingRecord
+
+    source = tmp_path / "policy.md"
+    source.write_text("# Policy\n\nIntro.\n\n## Scope\n\nWho it covers.\n\n### Exceptions\n\nNone yet.\n")
+    marker = staff("mara", "operator")
+    staff("arne", "approver")
+    marked = staging_services.mark_file(Actor.for_user(marker), marker, source, doc_code="POL-1")
+    assert marked.ok, marked.message
+    record = StagingRecord.objects.latest("id")
+    assert record.lifecycle_status == "pending_review"
+
+    approver = login("arne")
+    approver.run_action(
+        "/admin/staging/stagingrecord/",
+        [str(record.pk)],
+        "approve",
+        {"approval_doc_id": "MINUTES-2026-11", "reason": "structure checked, all axes pass"},
+    )
+    approver.page.wait_for_selector("ul.messagelist li.success")
+    approver.shot("approved")
+    record.refresh_from_db()
+    assert record.lifecycle_status == "approved"
+    assert record.approved_by == "user:arne" and record.approval_doc_id == "MINUTES-2026-11"
+    row = AdminActionAudit.objects.filter(actor="user:arne").latest("id")
+    assert row.outcome == "applied" and row.target_table == "iu_staging_record"
