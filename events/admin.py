@@ -29,8 +29,16 @@ from events.models import (
 )
 from queuegov import gates
 from queuegov.actor import Actor
-from queuegov.admin_base import GovernedAdmin, ReasonForm
+from queuegov.admin_base import GovernedAdmin, ReasonForm, values_filter
 from queuegov.models import EventDomainRegistry
+
+
+def _domains() -> list[str]:
+    return list(EventDomainRegistry.objects.values_list("event_domain", flat=True))
+
+
+def _event_types() -> list[str]:
+    return list(EventType.objects.values_list("event_type", flat=True))
 
 
 def _link(model: str, pk: Any, label: str | None = None) -> str:
@@ -69,7 +77,15 @@ class EventAdmin(GovernedAdmin):
         "occurred_at",
         "delivered_at",
     )
-    list_filter = ("event_domain", "event_stream", "severity", "delivery_lane")
+    # Choices from the registries and vocabularies: a plain "event_domain" filter runs
+    # SELECT DISTINCT over every partition (2 s with 1,000,000 events).
+    list_filter = (
+        values_filter("event_domain", _domains, "domain"),
+        values_filter("event_type", _event_types, "type"),
+        values_filter("event_stream", "event_stream_allowed", "stream"),
+        values_filter("severity", "severity_allowed"),
+        values_filter("delivery_lane", "delivery_lane_allowed", "delivery lane"),
+    )
     search_fields = ("=event_type", "=event_subject_ref", "=correlation_id", "=causation_id")
     search_help_text = "An event id, or an exact type, subject ref, correlation id or causation id."
     readonly_fields = (
@@ -147,7 +163,7 @@ class PendingEventAdmin(GovernedAdmin):
         "error_count",
         "last_error",
     )
-    list_filter = (ProcessedFilter, "event_type")
+    list_filter = (ProcessedFilter, values_filter("event_type", _event_types, "type"))
     search_fields = ("=stable_key", "=event_subject_ref", "=correlation_id")
 
     @admin.display(description="subject")
@@ -443,7 +459,7 @@ class OutboundRouteAdmin(GovernedAdmin):
 @admin.register(RouteDelivery)
 class RouteDeliveryAdmin(GovernedAdmin):
     list_display = ("event_link", "route", "status", "attempts", "next_attempt_at", "last_error", "updated_at")
-    list_filter = ("status", "route")
+    list_filter = (values_filter("status", "route_delivery_status_allowed"), "route")
     list_select_related = ("route",)
     search_fields = ("=event_id",)
 
@@ -465,7 +481,7 @@ class RouteAttemptAdmin(GovernedAdmin):
         "started_at",
         "duration_ms",
     )
-    list_filter = ("status", "route")
+    list_filter = (values_filter("status", "route_attempt_status_allowed"), "route")
     list_select_related = ("route",)
     search_fields = ("=event_id",)
 
@@ -500,7 +516,7 @@ class RouteDeadLetterAdmin(GovernedAdmin):
         "triaged_by",
         "replayed_at",
     )
-    list_filter = ("triage_status", "route")
+    list_filter = (values_filter("triage_status", "route_dead_letter_triage_allowed", "triage status"), "route")
     list_select_related = ("route",)
     search_fields = ("=event_id", "=event_type")
     actions = ["mark_manual_replay", "discard", "reopen", "replay"]

@@ -26,7 +26,7 @@ from jobs.models import (
     RetryPolicy,
 )
 from queuegov.actor import Actor
-from queuegov.admin_base import GovernedAdmin, ReasonForm
+from queuegov.admin_base import GovernedAdmin, ReasonForm, values_filter
 
 
 def _link(model: str, pk: Any, label: str | None = None) -> str:
@@ -177,7 +177,10 @@ class JobDeadLetterAdmin(GovernedAdmin):
         "triaged_by",
         "replayed_link",
     )
-    list_filter = ("triage_status", "queue_name")
+    list_filter = (
+        "triage_status",
+        values_filter("queue_name", lambda: QueueState.objects.values_list("queue_name", flat=True), "queue"),
+    )
     search_fields = ("=job_kind", "=job__id")
     readonly_fields = (
         "id",

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 
 from queuegov import gates
 from queuegov.actor import Actor
-from queuegov.admin_base import GovernedAdmin, ReasonForm
+from queuegov.admin_base import GovernedAdmin, ReasonForm, values_filter
 from queuegov.audit import record_refusal
 from queuegov.models import (
     AdminActionAudit,
@@ -228,7 +228,13 @@ class ActionFilter(ActorFilter):
 @admin.register(AdminActionAudit)
 class AdminActionAuditAdmin(GovernedAdmin):
     list_display = ("occurred_at", "actor", "role_list", "action", "outcome", "target", "reason", "detail", "source")
-    list_filter = ("outcome", ActionFilter, ActorFilter, "source", ("occurred_at", admin.DateFieldListFilter))
+    list_filter = (
+        "outcome",
+        ActionFilter,
+        ActorFilter,
+        values_filter("source", "audit_source_allowed"),
+        ("occurred_at", admin.DateFieldListFilter),
+    )
     search_fields = ("=actor", "action", "=request_id")
     date_hierarchy = "occurred_at"
 

@@ -4,16 +4,16 @@ confirmed governed actions, and refusal of forged action POSTs."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -37,7 +37,10 @@ class EstimatedCountPaginator(Paginator):
         qs = self.object_list
         if not isinstance(qs, QuerySet):
             return len(qs)
-        sql, params = qs.order_by().query.sql_with_params()
+        try:
+            sql, params = qs.order_by().query.sql_with_params()
+        except EmptyResultSet:  # e.g. a search whose term fits no search field's type
+            return 0
         with connections[qs.db].cursor() as cursor:
             cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
             plan = cursor.fetchone()[0]
@@ -46,6 +49,60 @@ class EstimatedCountPaginator(Paginator):
         if estimate < EXACT_COUNT_BELOW:
             return qs.count()
         return estimate
+
+
+def allowed_values(constraint: str) -> list[str]:
+    """The values a ``CHECK (col IN (…))`` or vocabulary DOMAIN constraint allows, read from pg_constraint."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT regexp_split_to_array(regexp_replace("
+            r"substring(pg_get_constraintdef(oid) FROM 'ARRAY\[(.*)\]'), '''|::text|\s', '', 'g'), ',')"
+            " FROM pg_constraint WHERE conname = %s ORDER BY oid LIMIT 1",
+            [constraint],
+        )
+        row = cursor.fetchone()
+    return list(row[0]) if row and row[0] else []
+
+
+class ValuesFilter(admin.SimpleListFilter):
+    """A filter on one column whose choices come from a small source.
+
+    Django's default filter for a plain text column lists its choices with
+    ``SELECT DISTINCT col FROM <table>``: a full scan of millions of events or
+    jobs on every page. Here the choices come from a registry table or from
+    the column's CHECK/DOMAIN vocabulary; the parameter is the column name, so
+    ``?status=failed`` keeps working.
+    """
+
+    field = ""
+
+    def values(self) -> Iterable[str]:
+        raise NotImplementedError
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(v, v) for v in self.values()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
+
+
+def values_filter(
+    field: str, source: str | Callable[[], Iterable[str]], title: str | None = None
+) -> type[ValuesFilter]:
+    """A ValuesFilter on ``field``; ``source`` is a constraint name (its allowed values) or a callable.
+
+    ``values_filter("status", "route_attempt_status_allowed")``,
+    ``values_filter("event_domain", lambda: EventDomainRegistry.objects.values_list("pk", flat=True))``.
+    """
+
+    def values(self: ValuesFilter) -> list[str]:
+        return allowed_values(source) if isinstance(source, str) else list(source())
+
+    return type(
+        f"{field.title().replace('_', '')}ValuesFilter",
+        (ValuesFilter,),
+        {"title": title or field.replace("_", " "), "parameter_name": field, "field": field, "values": values},
+    )
 
 
 class ReasonForm(forms.Form):
@@ -72,6 +129,16 @@ class GovernedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
+        """``=field`` searches match exactly: ids, kinds and keys are case-sensitive here.
+
+        Django's ``=`` is ``iexact`` (``UPPER(col) = UPPER(term)``), which no index
+        answers: a search of 1,000,000 jobs by correlation id scanned them all (1 s).
+        ``field__exact`` uses the column's index, and a term that is not a number is
+        skipped for an integer field instead of casting the column to text.
+        """
+        return tuple(f"{f[1:]}__exact" if f.startswith("=") else f for f in super().get_search_fields(request))
 
     def get_actions(
         self, request: HttpRequest, action_location: ActionLocation = ActionLocation.CHANGE_LIST

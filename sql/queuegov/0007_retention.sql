@@ -35,12 +35,16 @@ DECLARE
     v_route_dlq_deleted bigint := 0;
     v_n integer;
     v_partitions text[] := '{}';
+    v_dropped text[] := '{}';
+    v_skipped text[] := '{}';
     v_part record;
     v_name text;
     v_cutoff timestamptz := date_trunc('month', p_now - v_archive);
 BEGIN
+    -- Catalog rows only (no pg_get_expr: it opens the relation, and would wait on a
+    -- partition another run is dropping instead of answering "busy" below).
     FOR v_part IN
-        SELECT c.relname::text AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
+        SELECT c.relname::text AS name
         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
         WHERE i.inhparent = 'event_outbox'::regclass AND c.relname ~ '^event_outbox_[0-9]{6}$'
           AND to_date(right(c.relname, 6), 'YYYYMM') + interval '1 month' <= v_cutoff
@@ -81,8 +85,8 @@ BEGIN
             DELETE FROM job_queue j USING victims v WHERE j.id = v.id
             RETURNING j.*
         )
-        INSERT INTO job_archive (id, job_kind, queue_name, status, attempts, created_at, finished_at, snapshot)
-        SELECT id, job_kind, queue_name, status, attempts, created_at, finished_at, to_jsonb(moved) - 'result'
+        INSERT INTO job_archive (id, job_kind, queue_name, status, attempts, created_at, finished_at, archived_at, snapshot)
+        SELECT id, job_kind, queue_name, status, attempts, created_at, finished_at, p_now, to_jsonb(moved) - 'result'
         FROM moved
         ON CONFLICT (id) DO NOTHING;
         GET DIAGNOSTICS v_n = ROW_COUNT;
@@ -109,15 +113,28 @@ BEGIN
         LIMIT p_batch_size * p_max_batches FOR UPDATE SKIP LOCKED);
     GET DIAGNOSTICS v_route_dlq_deleted = ROW_COUNT;
 
+    -- Dropping a partition locks all of event_outbox (emits and route workers, never
+    -- claims) until this transaction ends: wait briefly, and leave a busy outbox to
+    -- the next run instead of undoing the work above.
     FOREACH v_name IN ARRAY v_partitions LOOP
-        EXECUTE format('DROP TABLE %I', v_name);
+        BEGIN
+            PERFORM set_config('lock_timeout', '200ms', true);
+            EXECUTE format('DROP TABLE %I', v_name);
+            v_dropped := v_dropped || v_name;
+        EXCEPTION WHEN lock_not_available THEN
+            v_skipped := v_skipped || v_name;
+        END;
     END LOOP;
-    DELETE FROM event_subject_key WHERE created_at < v_cutoff;
-    DELETE FROM event_read WHERE event_created_at < v_cutoff;
+    IF cardinality(v_skipped) = 0 THEN
+        -- The once-per-subject keys and inbox rows of the dropped events.
+        DELETE FROM event_subject_key WHERE created_at < v_cutoff;
+        DELETE FROM event_read WHERE event_created_at < v_cutoff;
+    END IF;
 
     RETURN jsonb_build_object('status', 'applied', 'jobs_archived', v_archived, 'archived_jobs_purged', v_purged,
                               'job_dead_letters_deleted', v_dlq_deleted, 'route_dead_letters_deleted', v_route_dlq_deleted,
-                              'event_partitions_dropped', to_jsonb(v_partitions));
+                              'event_partitions_dropped', to_jsonb(v_dropped),
+                              'event_partitions_skipped', to_jsonb(v_skipped));
 END;
 $$;
 
