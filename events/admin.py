@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from events import services
+from events import db, services
 from events.models import (
     Event,
     EventSubjectKey,
@@ -325,6 +325,8 @@ class InboxAdmin(GovernedAdmin):
     )
     list_display_links = None
     list_filter = (ReadFilter, InboxDomainFilter, InboxStreamFilter, InboxSeverityFilter)
+    # Unread first (PostgreSQL sorts NULLs last in ascending order by default).
+    ordering = (F("read_at").asc(nulls_first=True), "-event_id")
     actions = ["mark_read"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -400,9 +402,10 @@ class RouteWorkerCursorAdmin(GovernedAdmin):
         "enabled",
     )
 
-    @admin.display(description="events past cursor")
+    @admin.display(description="events past cursor (capped at 100,000)")
     def lag(self, obj: RouteWorkerCursor) -> int:
-        return Event.objects.filter(event_domain=obj.event_domain, id__gt=obj.last_event_id).count()
+        # The same commit-safe (tx_id, id) comparison and cap as v_queue_health.
+        return db.cursor_lag(obj.pk)
 
 
 @admin.register(OutboundRoute)

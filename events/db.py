@@ -129,3 +129,16 @@ def route_dead_letter_triage(dead_letter_id: int, triage_status: str, note: str)
 
 def route_dead_letter_replay(dead_letter_id: int, reason: str) -> dict[str, Any]:
     return _call("SELECT fn_iu_route_dead_letter_replay(%s, %s)", [dead_letter_id, reason])
+
+
+def cursor_lag(cursor_id: int, cap: int = 100_000) -> int:
+    """Events past one route cursor, in its commit-safe order, counted up to ``cap``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT fn_capped_count(format('SELECT 1 FROM event_outbox WHERE event_domain = %%L "
+            "AND (tx_id, id) > (%%L::xid8, %%s)', c.event_domain, c.last_tx_id, c.last_event_id), %s) "
+            "FROM iu_route_worker_cursor c WHERE c.id = %s",
+            [cap, cursor_id],
+        )
+        row = cursor.fetchone()
+        return int(row[0]) if row else 0
