@@ -60,6 +60,33 @@ class EventTypeAdmin(GovernedAdmin):
     )
     list_filter = ("status", "event_domain", "event_stream", "delivery_lane")
     search_fields = ("event_type", "producer_ref")
+    actions = ["activate", "retire", "back_to_draft"]
+
+    def has_manage_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(services.PERM_TYPES)
+
+    def _set(self, request: HttpRequest, queryset: QuerySet, status: str, title: str) -> Any:
+        return self.confirm_and_run(
+            request,
+            queryset,
+            action=request.POST.get("action", ""),
+            title=title,
+            act=lambda obj, data: services.set_event_type_status(
+                Actor.for_request(request), request.user, obj.pk, status, data["reason"]
+            ),
+        )
+
+    @admin.action(description="Activate (needs a producer)", permissions=["manage"])
+    def activate(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return self._set(request, queryset, "active", "Activate event types")
+
+    @admin.action(description="Retire (emitting it becomes an error)", permissions=["manage"])
+    def retire(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return self._set(request, queryset, "retired", "Retire event types")
+
+    @admin.action(description="Back to draft", permissions=["manage"])
+    def back_to_draft(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return self._set(request, queryset, "draft", "Put event types back to draft")
 
 
 @admin.register(Event)

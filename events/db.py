@@ -142,3 +142,7 @@ def cursor_lag(cursor_id: int, cap: int = 100_000) -> int:
         )
         row = cursor.fetchone()
         return int(row[0]) if row else 0
+
+
+def event_type_set_status(event_type: str, status: str, reason: str) -> dict[str, Any]:
+    return _call("SELECT fn_event_type_set_status(%s, %s, %s)", [event_type, status, reason])

@@ -24,6 +24,7 @@ class EventType(models.Model):
         db_table = "event_type_registry"
         ordering = ["event_type"]
         verbose_name = "event type"
+        permissions = [("manage_eventtype", "Can activate, retire or draft event types")]
 
     def __str__(self) -> str:
         return self.event_type

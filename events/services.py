@@ -13,6 +13,7 @@ PERM_SUBSCRIBE = "events.manage_subscription"
 PERM_ROUTE = "events.toggle_outboundroute"
 PERM_TRIAGE = "events.triage_routedeadletter"
 PERM_REPLAY = "events.replay_routedeadletter"
+PERM_TYPES = "events.manage_eventtype"
 
 
 def _effect(answer: dict[str, Any], detail: str) -> Effect:
@@ -149,4 +150,21 @@ def replay_dead_letter(actor: Actor, user: Any, dead_letter_id: int, reason: str
         reason=reason,
         user=user,
         permission=PERM_REPLAY,
+    )
+
+
+def set_event_type_status(actor: Actor, user: Any, event_type: str, status: str, reason: str) -> ActResult:
+    def effect() -> Effect:
+        answer = db.event_type_set_status(event_type, status, reason)
+        return _effect(answer, f"{event_type}: {answer.get('from', '')} → {status}")
+
+    return governed_act(
+        actor,
+        f"event_type.set_{status}",
+        effect,
+        target_table="event_type_registry",
+        target_ids=[event_type],
+        reason=reason,
+        user=user,
+        permission=PERM_TYPES,
     )

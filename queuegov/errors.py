@@ -92,6 +92,11 @@ CONSTRAINT_ERRORS: dict[str, type[QueuegovError]] = {
     "gate_change_reason_required": ReasonRequired,
     "config_value_matches_type": InvalidValue,
     "gate_change_request_one_pending_per_key": InvalidState,
+    "active_event_type_has_producer": InvalidState,
+    "disabled_route_is_dry_run": InvalidState,
+    "priority_in_range": InvalidValue,
+    "max_attempts_in_range": InvalidValue,
+    "cron_expression_valid": InvalidValue,
 }
 
 # Trigger messages raised by pgtrigger (FSM / Protect).

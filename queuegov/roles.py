@@ -81,6 +81,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "staging.verify_stagingrecord",
         "staging.approve_stagingrecord",
         "staging.reject_stagingrecord",
+        "events.manage_eventtype",
     ],
     "operator": [
         *_READ_GOVERNANCE,

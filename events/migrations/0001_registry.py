@@ -27,6 +27,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name": "event type",
+                "permissions": [("manage_eventtype", "Can activate, retire or draft event types")],
                 "db_table": "event_type_registry",
                 "ordering": ["event_type"],
                 "managed": False,

@@ -48,3 +48,30 @@ INSERT INTO event_type_registry (event_type, event_domain, event_stream, deliver
     -- routing
     ('system.route_dead_lettered', 'system', 'alert',  'immediate', 'warning', 'active', 'fn_iu_route_worker_run',         'an event exhausted its route attempts'),
     ('system.route_replayed',      'system', 'update', 'immediate', 'info',    'active', 'fn_iu_route_dead_letter_replay', 'a routing dead letter was replayed');
+
+CREATE FUNCTION fn_event_type_set_status(p_event_type text, p_status text, p_reason text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+-- The registry's governed edit: draft ↔ active ↔ retired (an active type
+-- needs a producer_ref, by CHECK). New types arrive by migration.
+DECLARE
+    v_actor text := fn_actor_required();
+    v_old text;
+BEGIN
+    IF p_status NOT IN ('draft', 'active', 'retired') THEN
+        RAISE EXCEPTION 'invalid_event_type_status: % (allowed: draft, active, retired)', p_status USING ERRCODE = 'QG004';
+    END IF;
+    IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: changing an event type''s status needs a reason' USING ERRCODE = 'QG008';
+    END IF;
+    SELECT status INTO v_old FROM event_type_registry WHERE event_type = p_event_type FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_event_type: % is not in event_type_registry', p_event_type USING ERRCODE = 'QG005';
+    END IF;
+    IF v_old = p_status THEN
+        RETURN jsonb_build_object('status', 'nothing_to_do', 'event_type', p_event_type);
+    END IF;
+    UPDATE event_type_registry SET status = p_status WHERE event_type = p_event_type;
+    RETURN jsonb_build_object('status', 'updated', 'event_type', p_event_type, 'from', v_old, 'to', p_status,
+                              'by', v_actor);
+END;
+$$;
