@@ -7,12 +7,20 @@ psycopg connection (the worker's lease keeper uses its own).
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+import psycopg
+from django.db import connection, transaction
+
+from queuegov.actor import Actor, set_actor
+
+# "SELECT fn_x(…)" and nothing else: the form the actor subquery can be attached to.
+_SINGLE_CALL = re.compile(r"SELECT fn_\w+\((?:(?!\bFROM\b)[^;])*\)", re.IGNORECASE)
 
 
 def _loads(value: Any) -> Any:
@@ -20,10 +28,44 @@ def _loads(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _call(sql: str, params: Sequence[Any]) -> dict[str, Any]:
+def _call(sql: str, params: Sequence[Any], actor: Actor | None = None) -> dict[str, Any]:
+    """One call; with ``actor``, in that actor's transaction-local context (as ``actor_context``).
+
+    Outside a transaction (the worker's hot path) the actor's ``set_config`` calls ride
+    in the same statement, ``SELECT fn_x(…) FROM (SELECT set_config(…, true), … OFFSET 0)
+    AS actor``: the subquery (kept apart by OFFSET 0) yields its row before the outer
+    call runs, and the statement is its own transaction, so the settings vanish at its
+    commit exactly as with ``actor_context()``. It runs on Django's connection through a
+    server-side-binding psycopg cursor, so PostgreSQL prepares it once (psycopg's
+    ``prepare_threshold``) instead of parsing and planning literal SQL per call; errors
+    still come out as Django's. One statement, one round trip, one commit. Inside the
+    caller's transaction, or for SQL of another shape, it is ``set_actor()`` then the call.
+    """
+    if actor is not None and not connection.in_atomic_block and _SINGLE_CALL.fullmatch(sql):
+        items = actor.settings()
+        statement = _with_actor(sql, len(items))
+        values = [*params, *(x for kv in items.items() for x in kv)]
+        connection.ensure_connection()
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(statement, values)
+            return _loads(cursor.fetchone()[0])
+    if actor is not None:
+        if connection.in_atomic_block:
+            set_actor(actor)
+        else:
+            with transaction.atomic():
+                set_actor(actor)
+                return _call(sql, params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return _loads(cursor.fetchone()[0])
+
+
+@functools.cache
+def _with_actor(sql: str, settings: int) -> str:
+    """``sql`` (a single ``SELECT fn_x(…)``) with ``settings`` transaction-local set_config calls attached."""
+    calls = ", ".join(["set_config(%s, %s, true)"] * settings)
+    return f"{sql} FROM (SELECT {calls} OFFSET 0) AS actor"
 
 
 def enqueue(
@@ -59,27 +101,65 @@ def enqueue_many(jobs: list[dict[str, Any]]) -> dict[str, Any]:
     return _call("SELECT fn_job_enqueue_many(%s::jsonb)", [json.dumps(jobs, default=str)])
 
 
-def claim(worker_id: str, queues: list[str] | None, batch_size: int, lease_seconds: int) -> dict[str, Any]:
+def claim(
+    worker_id: str, queues: list[str] | None, batch_size: int, lease_seconds: int, *, actor: Actor | None = None
+) -> dict[str, Any]:
     """fn_job_claim: ``{"status": "claimed" | "empty" | "gate_closed", "jobs": [...]}``."""
-    return _call("SELECT fn_job_claim(%s, %s::text[], %s, %s)", [worker_id, queues, batch_size, lease_seconds])
+    return _call("SELECT fn_job_claim(%s, %s::text[], %s, %s)", [worker_id, queues, batch_size, lease_seconds], actor)
 
 
-def ack_many(worker_id: str, job_ids: list[int], attempts: list[int], results: list[Any]) -> dict[str, Any]:
+def _int_array(values: Sequence[int]) -> str:
+    """An int[] literal: cheaper to send than a list psycopg adapts element by element."""
+    return "{" + ",".join(map(str, map(int, values))) + "}"
+
+
+def _results(results: list[Any]) -> list[str | None] | None:
+    """jsonb[] text for ``p_results``; NULL when every result is None (the common no-op case)."""
+    if all(r is None for r in results):
+        return None
+    return [None if r is None else json.dumps(r) for r in results]
+
+
+def ack_many(
+    worker_id: str, job_ids: list[int], attempts: list[int], results: list[Any], *, actor: Actor | None = None
+) -> dict[str, Any]:
     """fn_job_ack_many: fenced batch ack."""
     return _call(
         "SELECT fn_job_ack_many(%s, %s::bigint[], %s::integer[], %s::jsonb[])",
-        [worker_id, job_ids, attempts, [None if r is None else json.dumps(r) for r in results]],
+        [worker_id, _int_array(job_ids), _int_array(attempts), _results(results)],
+        actor,
     )
 
 
-def fail_or_retry(job_id: int, worker_id: str, error: str, attempt: int) -> dict[str, Any]:
+def ack_many_and_claim(
+    worker_id: str,
+    job_ids: list[int],
+    attempts: list[int],
+    results: list[Any],
+    queues: list[str] | None,
+    batch_size: int,
+    lease_seconds: int,
+    *,
+    actor: Actor | None = None,
+) -> dict[str, Any]:
+    """fn_job_ack_many_and_claim: ``{"ack": <ack_many answer | None>, "claim": <claim answer>}``, one commit."""
+    return _call(
+        "SELECT fn_job_ack_many_and_claim(%s, %s::bigint[], %s::integer[], %s::jsonb[], %s::text[], %s, %s)",
+        [worker_id, _int_array(job_ids), _int_array(attempts), _results(results), queues, batch_size, lease_seconds],
+        actor,
+    )
+
+
+def fail_or_retry(
+    job_id: int, worker_id: str, error: str, attempt: int, *, actor: Actor | None = None
+) -> dict[str, Any]:
     """fn_job_fail_or_retry: fenced failure (retry with backoff or dead-letter)."""
-    return _call("SELECT fn_job_fail_or_retry(%s, %s, %s, %s)", [job_id, worker_id, error, attempt])
+    return _call("SELECT fn_job_fail_or_retry(%s, %s, %s, %s)", [job_id, worker_id, error, attempt], actor)
 
 
-def release_many(worker_id: str, job_ids: list[int]) -> dict[str, Any]:
+def release_many(worker_id: str, job_ids: list[int], *, actor: Actor | None = None) -> dict[str, Any]:
     """fn_job_release_many: give back jobs never started."""
-    return _call("SELECT fn_job_release_many(%s, %s::bigint[])", [worker_id, job_ids])
+    return _call("SELECT fn_job_release_many(%s, %s::bigint[])", [worker_id, job_ids], actor)
 
 
 def heartbeat_many(conn: Any, worker_id: str, job_ids: list[int], lease_seconds: int) -> dict[str, Any]:

@@ -2,9 +2,11 @@
 
 Correctness first: every finish is fenced by (worker id, attempt) in SQL, so
 a worker whose lease was reaped can never overwrite the new attempt. Then
-speed: one claim and one batched ack per batch, leases extended for the
-whole batch at once by a keeper thread, LISTEN/NOTIFY wake-ups with a
-polling fallback.
+speed: one round trip and one commit per batch (the fenced ack of the batch
+just run travels with the claim of the next, fn_job_ack_many_and_claim, in
+the worker's actor context), leases extended for the whole batch at once by
+a keeper thread, LISTEN/NOTIFY wake-ups with a polling fallback, and Django's
+connection kept (its health check runs before an idle wait, not per batch).
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from django.db import close_old_connections, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
 
 from jobs import db
 from jobs.models import Consumer, QueueState
 from jobs.registry import JobContext, resolve
-from queuegov.actor import Actor, actor_context
+from queuegov.actor import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +199,7 @@ class Worker:
         self._handler_refs: dict[str, str] = {}
         self._refs_loaded = 0.0
         self._gate_logged = False
+        self._next_upkeep = 0.0
 
     # -- lifecycle ---------------------------------------------------------
     def request_stop(self, *_: Any) -> None:
@@ -251,42 +254,106 @@ class Worker:
         return self.max_jobs - self.stats.claimed
 
     # -- the loop ----------------------------------------------------------
+    # One round trip and one commit per batch: the acks of the batch just run and
+    # the claim of the next travel together (fn_job_ack_many_and_claim), with the
+    # worker's actor set in the same implicit transaction (db._call).
     def _loop(self, pool: ThreadPoolExecutor | None, listener: Listener | None) -> None:
         in_flight: dict[Future[Outcome], dict[str, Any]] = {}
+        finished: list[Outcome] = []
+        woke = False
         while True:
-            close_old_connections()
+            if not woke:
+                self._tend_connection(idle=False)
+            woke = False
             remaining = self._remaining()
             can_claim = not self.stopping.is_set() and (remaining is None or remaining > 0)
             free = self.concurrency - len(in_flight) if pool else self.batch_size
-            claimed: list[dict[str, Any]] = []
+            size = 0
             if can_claim and free > 0:
-                size = min(self.batch_size, free if pool else self.batch_size, remaining or self.batch_size)
-                claimed = self._claim(size)
+                size = min(self.batch_size, free, self.batch_size if remaining is None else remaining)
+            claimed = self._settle(finished, size)
+            finished = []
             if pool is None:
                 if claimed:
-                    self._run_inline(claimed)
+                    finished = self._run_inline(claimed)
             else:
                 for job in claimed:
                     in_flight[pool.submit(self._execute_in_thread, job)] = job
                 if in_flight:
                     done, _ = wait(list(in_flight), timeout=0.05 if claimed else 0.2, return_when=FIRST_COMPLETED)
-                    outcomes = [f.result() for f in done]
                     for f in done:
                         in_flight.pop(f)
-                    if outcomes:
-                        self._finish(outcomes)
-            if claimed or in_flight:
+                    finished = [f.result() for f in done]
+            if claimed or in_flight or finished:
                 continue
             if self.stopping.is_set() or (remaining is not None and remaining <= 0) or self.once:
                 return
+            self._tend_connection(idle=True)
             if listener is not None:
                 listener.wait(self.poll_interval)
             else:
                 self.stopping.wait(self.poll_interval)
+            woke = True
 
-    def _claim(self, size: int) -> list[dict[str, Any]]:
-        with actor_context(self.actor):
-            answer = db.claim(self.worker_id, self.queues, size, self.lease_seconds)
+    def _tend_connection(self, idle: bool) -> None:
+        """Django's per-request connection upkeep (``close_old_connections``).
+
+        Its health check is a round trip, so while busy it runs at most once a second,
+        and before an idle wait it runs at once: a wake-up then claims without one.
+        """
+        now = time.monotonic()
+        dirty = connection.connection is not None and not connection.get_autocommit()  # a handler left a transaction
+        if idle or dirty or now >= self._next_upkeep:
+            close_old_connections()
+            if idle:
+                connection.close_if_health_check_failed()
+            self._next_upkeep = now + 1.0
+
+    def _settle(self, outcomes: list[Outcome], size: int) -> list[dict[str, Any]]:
+        """Report ``outcomes`` and claim up to ``size`` jobs; the claimed jobs."""
+        done = [o for o in outcomes if o.ok]
+        for o in outcomes:
+            if not o.ok:
+                self._fail(o)
+        answer: dict[str, Any] | None = None
+        if done and size:
+            try:
+                both = db.ack_many_and_claim(
+                    self.worker_id,
+                    [o.job["id"] for o in done],
+                    [o.job["attempt"] for o in done],
+                    [o.result for o in done],
+                    self.queues,
+                    size,
+                    self.lease_seconds,
+                    actor=self.actor,
+                )
+            except DatabaseError:
+                # Nothing of it was committed: ack on its own (it raises if the ack was the
+                # problem), so a claim problem never costs finished work; claim next time.
+                logger.exception("worker %s: ack and claim failed; acking alone", self.worker_id)
+                self._ack(done, db.ack_many(*self._ack_args(done), actor=self.actor))
+            else:
+                self._ack(done, both["ack"])
+                answer = both["claim"]
+        elif done:
+            self._ack(done, db.ack_many(*self._ack_args(done), actor=self.actor))
+        elif size:
+            answer = self._claim_only(size)
+        if outcomes:
+            self.keeper.remove([o.job["id"] for o in outcomes])
+        return self._claimed(answer) if answer is not None else []
+
+    def _claim_only(self, size: int) -> dict[str, Any]:
+        try:
+            return db.claim(self.worker_id, self.queues, size, self.lease_seconds, actor=self.actor)
+        except (OperationalError, InterfaceError):
+            # The connection may have died while idle (it is checked before, not after, a wait).
+            logger.warning("worker %s: database connection lost; reconnecting", self.worker_id)
+            connection.close()
+            return db.claim(self.worker_id, self.queues, size, self.lease_seconds, actor=self.actor)
+
+    def _claimed(self, answer: dict[str, Any]) -> list[dict[str, Any]]:
         if answer.get("status") == "gate_closed":
             self.stats.gate_closed = True
             if not self._gate_logged:
@@ -300,48 +367,47 @@ class Worker:
             self.keeper.add(jobs)
         return jobs
 
-    def _run_inline(self, jobs: list[dict[str, Any]]) -> None:
+    def _ack_args(self, done: list[Outcome]) -> tuple[str, list[int], list[int], list[Any]]:
+        return (
+            self.worker_id,
+            [o.job["id"] for o in done],
+            [o.job["attempt"] for o in done],
+            [o.result for o in done],
+        )
+
+    def _ack(self, done: list[Outcome], answer: dict[str, Any]) -> None:
+        refused = answer.get("refused", [])
+        self.stats.succeeded += answer.get("acked", 0)
+        self.stats.refused += len(refused)
+        for r in refused:
+            logger.warning("worker %s: ack refused: %s", self.worker_id, r.get("reason"))
+
+    def _fail(self, o: Outcome) -> None:
+        answer = db.fail_or_retry(o.job["id"], self.worker_id, o.error or "failed", o.job["attempt"], actor=self.actor)
+        if answer.get("status") == "refused":
+            self.stats.refused += 1
+            logger.warning("worker %s: failure report refused: %s", self.worker_id, answer.get("reason"))
+        else:
+            self.stats.failed += 1
+
+    def _run_inline(self, jobs: list[dict[str, Any]]) -> list[Outcome]:
+        """Run ``jobs`` in this thread; the outcomes (reported by the next ``_settle``)."""
         outcomes: list[Outcome] = []
         unstarted: list[int] = []
+        refs = self._refs()
         for job in jobs:
             if self.stopping.is_set():
                 unstarted.append(job["id"])
                 continue
-            outcomes.append(self.execute(job))
-        self._finish(outcomes)
+            outcomes.append(self.execute(job, refs))
         if unstarted:
             self._release(unstarted)
+        return outcomes
 
     def _release(self, job_ids: list[int]) -> None:
-        with actor_context(self.actor):
-            answer = db.release_many(self.worker_id, job_ids)
+        answer = db.release_many(self.worker_id, job_ids, actor=self.actor)
         self.stats.released += answer.get("released", 0)
         self.keeper.remove(job_ids)
-
-    def _finish(self, outcomes: list[Outcome]) -> None:
-        done = [o for o in outcomes if o.ok]
-        failed = [o for o in outcomes if not o.ok]
-        with actor_context(self.actor):
-            if done:
-                answer = db.ack_many(
-                    self.worker_id,
-                    [o.job["id"] for o in done],
-                    [o.job["attempt"] for o in done],
-                    [o.result for o in done],
-                )
-                refused = answer.get("refused", [])
-                self.stats.succeeded += answer.get("acked", 0)
-                self.stats.refused += len(refused)
-                for r in refused:
-                    logger.warning("worker %s: ack refused: %s", self.worker_id, r.get("reason"))
-            for o in failed:
-                answer = db.fail_or_retry(o.job["id"], self.worker_id, o.error or "failed", o.job["attempt"])
-                if answer.get("status") == "refused":
-                    self.stats.refused += 1
-                    logger.warning("worker %s: failure report refused: %s", self.worker_id, answer.get("reason"))
-                else:
-                    self.stats.failed += 1
-        self.keeper.remove([o.job["id"] for o in outcomes])
 
     # -- running one job ---------------------------------------------------
     def _execute_in_thread(self, job: dict[str, Any]) -> Outcome:
@@ -360,7 +426,7 @@ class Worker:
             self._refs_loaded = time.monotonic()
         return self._handler_refs
 
-    def execute(self, job: dict[str, Any]) -> Outcome:
+    def execute(self, job: dict[str, Any], refs: dict[str, str] | None = None) -> Outcome:
         """Run one claimed job; never raises (a failure is an Outcome)."""
         kind = job["job_kind"]
         ctx = JobContext(
@@ -378,8 +444,9 @@ class Worker:
 
                 result = run_task_job(job, ctx)
             else:
-                result = resolve(kind, self._refs())(job["payload"], ctx)
-            json.dumps(result, allow_nan=False)  # PostgreSQL jsonb has no NaN/Infinity
+                result = resolve(kind, self._refs() if refs is None else refs)(job["payload"], ctx)
+            if result is not None:
+                json.dumps(result, allow_nan=False)  # PostgreSQL jsonb has no NaN/Infinity
         except Exception as exc:  # a handler's failure fails the attempt, never the worker
             return Outcome(job, ok=False, error=describe_exception(exc))
         return Outcome(job, ok=True, result=result)
