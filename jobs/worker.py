@@ -16,6 +16,7 @@ import logging
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 import traceback
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection, connections
 
 from jobs import db
 from jobs.models import Consumer, QueueState
@@ -240,10 +241,25 @@ class Worker:
             keeper.stop()
             keeper.join(timeout=5)
             if pool is not None:
+                self._close_pool_connections(pool)
                 pool.shutdown(wait=True)
             if listener is not None:
                 listener.close()
         return self.stats
+
+    def _close_pool_connections(self, pool: ThreadPoolExecutor) -> None:
+        """Each pool thread closes its own Django connections (a barrier puts one task on each)."""
+        barrier = threading.Barrier(self.concurrency)
+
+        def close_own() -> None:
+            try:
+                barrier.wait(timeout=5)
+            except threading.BrokenBarrierError:
+                pass
+            connections.close_all()
+
+        for _ in range(self.concurrency):
+            pool.submit(close_own)
 
     def _listen_queues(self) -> list[str]:
         return self.queues or list(QueueState.objects.values_list("queue_name", flat=True))
@@ -332,12 +348,12 @@ class Worker:
                 # Nothing of it was committed: ack on its own (it raises if the ack was the
                 # problem), so a claim problem never costs finished work; claim next time.
                 logger.exception("worker %s: ack and claim failed; acking alone", self.worker_id)
-                self._ack(done, db.ack_many(*self._ack_args(done), actor=self.actor))
+                self._ack_safely(done)
             else:
                 self._ack(done, both["ack"])
                 answer = both["claim"]
         elif done:
-            self._ack(done, db.ack_many(*self._ack_args(done), actor=self.actor))
+            self._ack_safely(done)
         elif size:
             answer = self._claim_only(size)
         if outcomes:
@@ -374,6 +390,27 @@ class Worker:
             [o.job["attempt"] for o in done],
             [o.result for o in done],
         )
+
+    def _ack_safely(self, done: list[Outcome]) -> None:
+        """Ack a batch; if the database refuses it (e.g. a result with a prohibited key or
+        over the size cap), ack job by job and fail just the jobs it refuses."""
+        try:
+            self._ack(done, db.ack_many(*self._ack_args(done), actor=self.actor))
+            return
+        except DatabaseError:
+            if len(done) == 1:
+                self._refused_result(done[0])
+                return
+        for o in done:
+            try:
+                self._ack([o], db.ack_many(*self._ack_args([o]), actor=self.actor))
+            except DatabaseError:
+                self._refused_result(o)
+
+    def _refused_result(self, o: Outcome) -> None:
+        error = sys.exc_info()[1]
+        logger.warning("worker %s: result of job %s refused: %s", self.worker_id, o.job["id"], error)
+        self._fail(Outcome(o.job, ok=False, error=f"result refused by the database: {error}"))
 
     def _ack(self, done: list[Outcome], answer: dict[str, Any]) -> None:
         refused = answer.get("refused", [])

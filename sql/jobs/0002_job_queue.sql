@@ -557,6 +557,8 @@ BEGIN
         SELECT coalesce(array_agg(id), '{}') INTO v_ids FROM acked;
     ELSE
         p_results := p_results[:];
+        -- the same size cap as fn_job_ack (the key rule is the result column's DOMAIN)
+        PERFORM fn_payload_assert_size(r, 'result') FROM unnest(p_results) AS r;
         WITH acked AS (
             UPDATE job_queue j
                SET status = 'succeeded', result = p_results[array_position(p_job_ids, j.id)], finished_at = now(),

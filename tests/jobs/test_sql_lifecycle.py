@@ -173,7 +173,6 @@ def test_ack_many_is_partial_when_one_is_stale(q) -> None:
         q.call("SELECT fn_job_ack_many('w1', %s::bigint[], %s::integer[])", ids, [1])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: fn_job_ack_many skips fn_payload_assert_size, fn_job_ack enforces it")
 def test_ack_many_enforces_the_result_size_cap_like_ack(q) -> None:
     job_id = q.enqueue("test.job")["job_id"]
     q.claim("w1")

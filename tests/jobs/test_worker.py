@@ -232,7 +232,6 @@ def test_concurrency_4_runs_in_parallel_and_drains_everything(jobs_on) -> None:
     collect_leaked_connections()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the pool threads' Django connections stay open after Worker.run()")
 def test_concurrency_mode_closes_its_connections(jobs_on) -> None:
     assert open_backends() == 0
     for _ in range(8):
@@ -253,9 +252,6 @@ def test_a_nan_result_fails_only_that_attempt(jobs_on) -> None:
     assert job(bad)["status"] == "dead" and "ValueError: Out of range float values" in job(bad)["last_error"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: a result the database refuses makes ack_many raise and kills the worker (whole batch)"
-)
 @pytest.mark.parametrize("case", ["prohibited_key", "nul_character"])
 def test_a_refused_result_fails_only_that_attempt(jobs_on, case) -> None:
     bad = enqueue("unsafe_result", {"case": case}, max_attempts=1)
