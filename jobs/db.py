@@ -19,7 +19,7 @@ from django.db import connection, transaction
 
 from queuegov.actor import Actor, set_actor
 
-# "SELECT fn_x(…)" and nothing else: the form the actor subquery can be attached to.
+# "SELECT <function>(…)" and nothing else: the form the actor subquery can be attached to.
 _SINGLE_CALL = re.compile(r"SELECT fn_\w+\((?:(?!\bFROM\b)[^;])*\)", re.IGNORECASE)
 
 
@@ -32,7 +32,7 @@ def _call(sql: str, params: Sequence[Any], actor: Actor | None = None) -> dict[s
     """One call; with ``actor``, in that actor's transaction-local context (as ``actor_context``).
 
     Outside a transaction (the worker's hot path) the actor's ``set_config`` calls ride
-    in the same statement, ``SELECT fn_x(…) FROM (SELECT set_config(…, true), … OFFSET 0)
+    in the same statement, ``SELECT <function>(…) FROM (SELECT set_config(…, true), … OFFSET 0)
     AS actor``: the subquery (kept apart by OFFSET 0) yields its row before the outer
     call runs, and the statement is its own transaction, so the settings vanish at its
     commit exactly as with ``actor_context()``. It runs on Django's connection through a
@@ -63,7 +63,7 @@ def _call(sql: str, params: Sequence[Any], actor: Actor | None = None) -> dict[s
 
 @functools.cache
 def _with_actor(sql: str, settings: int) -> str:
-    """``sql`` (a single ``SELECT fn_x(…)``) with ``settings`` transaction-local set_config calls attached."""
+    """``sql`` (a single ``SELECT <function>(…)``) with ``settings`` transaction-local set_config calls attached."""
     calls = ", ".join(["set_config(%s, %s, true)"] * settings)
     return f"{sql} FROM (SELECT {calls} OFFSET 0) AS actor"
 

@@ -111,8 +111,12 @@ def drain(timeout: float = 30, **options: Any) -> WorkerStats:
 
 def open_backends() -> int:
     """Other sessions on the test database, once disconnected ones have left pg_stat_activity."""
-    sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-    deadline = time.monotonic() + 1
+    # client backends only: autovacuum workers on the test database are not ours
+    sql = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND backend_type = 'client backend'"
+    )
+    deadline = time.monotonic() + 3
     while (count := sql_value(sql)) and time.monotonic() < deadline:
         time.sleep(0.05)
     return count
