@@ -109,15 +109,16 @@ def drain(timeout: float = 30, **options: Any) -> WorkerStats:
     return outcome["stats"]
 
 
-def open_backends() -> int:
-    """Other sessions on the test database, once disconnected ones have left pg_stat_activity."""
-    # client backends only: autovacuum workers on the test database are not ours
+def open_backends(since: object = None) -> int:
+    """Other client sessions on the test database (opened after ``since``, when given)."""
+    # client backends only (autovacuum workers are not ours), and only those opened by
+    # the code under test: a backend of an earlier test's killed subprocess may linger.
     sql = (
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        " AND backend_type = 'client backend'"
+        " AND backend_type = 'client backend' AND (%s::timestamptz IS NULL OR backend_start >= %s::timestamptz)"
     )
     deadline = time.monotonic() + 3
-    while (count := sql_value(sql)) and time.monotonic() < deadline:
+    while (count := sql_value(sql, [since, since])) and time.monotonic() < deadline:
         time.sleep(0.05)
     return count
 
@@ -237,12 +238,12 @@ def test_concurrency_4_runs_in_parallel_and_drains_everything(jobs_on) -> None:
 
 
 def test_concurrency_mode_closes_its_connections(jobs_on) -> None:
-    assert open_backends() == 0
     for _ in range(8):
         enqueue("parallel")
+    started = sql_value("SELECT clock_timestamp()")
     try:
         assert drain(concurrency=4).succeeded == 8
-        assert open_backends() == 0
+        assert open_backends(since=started) == 0
     finally:
         collect_leaked_connections()
 
