@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import psycopg
 import pytest
 from django.db import connection, transaction
 
@@ -150,3 +151,18 @@ def db_error() -> Callable[..., Any]:
 def in_transaction() -> Callable[[], Any]:
     """``with in_transaction():`` — a savepoint, for setting an actor in transactional tests."""
     return transaction.atomic
+
+
+@pytest.fixture
+def pg_connect() -> Iterator[Callable[..., psycopg.Connection]]:
+    """``pg_connect(autocommit=True)``: another connection to the test database, closed after the test."""
+    opened: list[psycopg.Connection] = []
+
+    def open_(autocommit: bool = True) -> psycopg.Connection:
+        conn = psycopg.connect(**helpers.connection_params(), autocommit=autocommit)
+        opened.append(conn)
+        return conn
+
+    yield open_
+    for conn in opened:
+        conn.close()

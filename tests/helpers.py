@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -234,3 +235,28 @@ OPS_SETTINGS = {
     "queue.health.max_backlog": 10000,
     "queue.health.max_oldest_queued_seconds": 600,
 }
+
+
+def connection_params() -> dict[str, Any]:
+    """psycopg.connect() arguments for another connection to the test database."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    return params
+
+
+def subprocess_database_url() -> str:
+    """A DATABASE_URL naming the test database, for subprocesses (workers, gunicorn).
+
+    For the embedded server HOST is a socket directory: django-environ keeps a
+    percent-encoded host literally, but ``postgres://USER@:PORT/NAME?host=<dir>``
+    lands in OPTIONS["host"], which Django passes to psycopg.
+    """
+    s = connection.settings_dict
+    user = quote(s["USER"] or "postgres", safe="")
+    password = f":{quote(s['PASSWORD'], safe='')}" if s.get("PASSWORD") else ""
+    host = str(s.get("HOST") or s.get("OPTIONS", {}).get("host") or "")
+    port = f":{s['PORT']}" if s.get("PORT") else ""
+    if host.startswith("/"):
+        return f"postgres://{user}{password}@{port}/{s['NAME']}?host={quote(host, safe='')}"
+    return f"postgres://{user}{password}@{host}{port}/{s['NAME']}"

@@ -20,13 +20,18 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import psycopg
 import pytest
-from django.db import connection
 
-from tests.helpers import as_json, preserved_actor, sql_exec, sql_rows, sql_value, use_actor
+from tests.helpers import (
+    as_json,
+    preserved_actor,
+    sql_exec,
+    sql_rows,
+    sql_value,
+    subprocess_database_url,
+    use_actor,
+)
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 ROUTING_GATES = ("event.emit_enabled", "event.routes_master.enabled", "event.route_worker.enabled")
@@ -211,38 +216,7 @@ def sunk() -> list[tuple[int, str]]:
     return sql_rows("SELECT event_id, subject FROM test_route_sink ORDER BY n")
 
 
-def connection_params() -> dict[str, Any]:
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    return params
-
-
-@pytest.fixture
-def pg_connect() -> Iterator[Callable[..., psycopg.Connection]]:
-    """``pg_connect(autocommit=True)``: another connection to the test database, closed after the test."""
-    opened: list[psycopg.Connection] = []
-
-    def open_(autocommit: bool = True) -> psycopg.Connection:
-        conn = psycopg.connect(**connection_params(), autocommit=autocommit)
-        opened.append(conn)
-        return conn
-
-    yield open_
-    for conn in opened:
-        conn.close()
-
-
-def database_url() -> str:
-    """A DATABASE_URL naming the test database (socket directories as ``?host=``; see tests/jobs/conftest.py)."""
-    s = connection.settings_dict
-    user = quote(s["USER"] or "postgres", safe="")
-    password = f":{quote(s['PASSWORD'], safe='')}" if s.get("PASSWORD") else ""
-    host = str(s.get("HOST") or s.get("OPTIONS", {}).get("host") or "")
-    port = f":{s['PORT']}" if s.get("PORT") else ""
-    if host.startswith("/"):
-        return f"postgres://{user}{password}@{port}/{s['NAME']}?host={quote(host, safe='')}"
-    return f"postgres://{user}{password}@{host}{port}/{s['NAME']}"
+database_url = subprocess_database_url
 
 
 @pytest.fixture

@@ -23,13 +23,10 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import psycopg
 import pytest
-from django.db import connection
 
-from tests.helpers import as_json, sql_exec, sql_value
+from tests.helpers import as_json, sql_exec, sql_value, subprocess_database_url
 from tests.jobs.handlers import RUNS_DDL, RUNS_TABLE
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -146,38 +143,7 @@ def retry_policy() -> Callable[..., str]:
     return make
 
 
-def connection_params() -> dict[str, Any]:
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    return params
-
-
-@pytest.fixture
-def pg_connect() -> Iterator[Callable[..., psycopg.Connection]]:
-    """``pg_connect(autocommit=True)``: another connection to the test database, closed after the test."""
-    opened: list[psycopg.Connection] = []
-
-    def open_(autocommit: bool = True) -> psycopg.Connection:
-        conn = psycopg.connect(**connection_params(), autocommit=autocommit)
-        opened.append(conn)
-        return conn
-
-    yield open_
-    for conn in opened:
-        conn.close()
-
-
-def worker_database_url() -> str:
-    """A DATABASE_URL naming the test database, for worker subprocesses."""
-    s = connection.settings_dict
-    user = quote(s["USER"] or "postgres", safe="")
-    password = f":{quote(s['PASSWORD'], safe='')}" if s.get("PASSWORD") else ""
-    host = str(s.get("HOST") or s.get("OPTIONS", {}).get("host") or "")
-    port = f":{s['PORT']}" if s.get("PORT") else ""
-    if host.startswith("/"):
-        return f"postgres://{user}{password}@{port}/{s['NAME']}?host={quote(host, safe='')}"
-    return f"postgres://{user}{password}@{host}{port}/{s['NAME']}"
+worker_database_url = subprocess_database_url
 
 
 @pytest.fixture
