@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
-from queuegov.triggers import StrictFSM
+from queuegov.triggers import DEAD_LETTER_TRIAGE_TRANSITIONS, StrictFSM
 
 
 class EventType(models.Model):
@@ -274,14 +274,7 @@ class RouteDeadLetter(models.Model):
             StrictFSM(
                 name="route_dead_letter_triage_fsm",
                 field="triage_status",
-                transitions=[
-                    ("open", "manual_replay"),
-                    ("open", "discarded"),
-                    ("manual_replay", "open"),
-                    ("manual_replay", "discarded"),
-                    ("manual_replay", "replayed"),
-                    ("discarded", "open"),
-                ],
+                transitions=DEAD_LETTER_TRIAGE_TRANSITIONS,
             ),
         ]
 

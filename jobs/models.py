@@ -5,6 +5,8 @@ from __future__ import annotations
 import pgtrigger
 from django.db import models
 
+from queuegov.triggers import DEAD_LETTER_TRIAGE_TRANSITIONS
+
 
 class RetryPolicy(models.Model):
     code = models.TextField(primary_key=True)
@@ -215,14 +217,7 @@ class JobDeadLetter(models.Model):
             pgtrigger.FSM(
                 name="job_dead_letter_triage_fsm",
                 field="triage_status",
-                transitions=[
-                    ("open", "manual_replay"),
-                    ("open", "discarded"),
-                    ("manual_replay", "open"),
-                    ("manual_replay", "discarded"),
-                    ("manual_replay", "replayed"),
-                    ("discarded", "open"),
-                ],
+                transitions=DEAD_LETTER_TRIAGE_TRANSITIONS,
             ),
         ]
 

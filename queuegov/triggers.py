@@ -120,3 +120,15 @@ class ConfigWriteGuard(StrictCompileMixin, pgtrigger.Trigger):
         END IF;
         RETURN NEW;
     """
+
+
+# Triage of any dead letter (jobs and routes): open → manual_replay | discarded;
+# manual_replay → open | discarded | replayed; discarded → open. Replayed is final.
+DEAD_LETTER_TRIAGE_TRANSITIONS = [
+    ("open", "manual_replay"),
+    ("open", "discarded"),
+    ("manual_replay", "open"),
+    ("manual_replay", "discarded"),
+    ("manual_replay", "replayed"),
+    ("discarded", "open"),
+]
