@@ -186,22 +186,12 @@ def test_bulk_with_one_bad_element_inserts_nothing(q, jobs_on, bad, expect) -> N
     assert q.count() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: bulk oversize payload raises a generic QG004 invalid_job, "
-    "not QG007 payload_too_large like fn_job_enqueue",
-)
 def test_bulk_oversize_payload_names_payload_too_large(q, jobs_on) -> None:
-    with db_error(sqlstate="QG007", match=r"payload_too_large"):
+    with db_error(sqlstate="QG007", match=r"^payload_too_large: element 1 payload is \d+ bytes; .* is 65536$"):
         q.enqueue_many([GOOD, {"job_kind": "test.job", "payload": {"blob": BIG}}])
     assert q.count() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a non-numeric priority or a bad run_at in fn_job_enqueue_many fails with a bare cast error "
-    "(22P02/22007) that names neither the element nor the rule",
-)
 @pytest.mark.parametrize("bad", [{"priority": "high"}, {"priority": 1.5}, {"run_at": "soon"}])
 def test_bulk_element_of_the_wrong_type_is_named(q, jobs_on, bad) -> None:
     with db_error(sqlstate="QG004", match=r"^invalid_job: element 1 "):
@@ -209,17 +199,89 @@ def test_bulk_element_of_the_wrong_type_is_named(q, jobs_on, bad) -> None:
     assert q.count() == 0
 
 
-def test_bulk_oversize_payload_is_refused(q, jobs_on) -> None:
-    with db_error(match=r"element 1 .*payload under 65536 bytes"):
-        q.enqueue_many([GOOD, {"job_kind": "test.job", "payload": {"blob": BIG}}])
+def test_consumer_default_queue_that_is_not_registered_is_named(q, jobs_on, consumer) -> None:
+    # consumer_registry.queue_name is free text; job_queue has no FOREIGN KEY to queue_state
+    # (0007), so the enqueue functions resolve the effective queue and name a missing one.
+    consumer("test.lost", queue_name="not_a_queue")
+    with db_error(sqlstate="QG005", match=r"^unknown_queue: not_a_queue .*consumer_registry gives test\.lost$"):
+        q.enqueue("test.lost")
+    with db_error(sqlstate="QG005", match=r"^unknown_queue: element 1 goes to queue not_a_queue"):
+        q.enqueue_many([GOOD, {"job_kind": "test.lost"}])
     assert q.count() == 0
+    assert q.enqueue("test.lost", queue_name="default")["status"] == "enqueued"  # an explicit queue wins
 
 
-def test_notify_trigger_is_per_statement() -> None:
-    # PostgreSQL folds identical notifications of one transaction, so a LISTEN
-    # cannot tell per-row from per-statement: check the trigger's level too.
-    tgtype = sql_value("SELECT tgtype FROM pg_trigger WHERE tgname = 'job_queue_notify'")
-    assert tgtype & 1 == 0, "job_queue_notify must be FOR EACH STATEMENT"
+def test_both_enqueue_paths_write_the_same_row(q, jobs_on, actor) -> None:
+    # One statement for the common call; the checked path for a payload over 256 bytes.
+    actor("user:producer")
+    small = q.job(q.enqueue("test.job", {"ref": "s"}, priority=3, correlation_id="c")["job_id"])
+    large = q.job(q.enqueue("test.job", {"ref": "x" * 300}, priority=3, correlation_id="c")["job_id"])
+    keyed = q.job(q.enqueue("test.job", {"ref": "k"}, priority=3, correlation_id="c", idempotency_key="k1")["job_id"])
+    same = (
+        "queue_name",
+        "retry_policy",
+        "max_attempts",
+        "priority",
+        "status",
+        "attempts",
+        "created_by",
+        "correlation_id",
+    )
+    assert [small[k] for k in same] == [large[k] for k in same] == [keyed[k] for k in same]
+    assert [small[k] for k in same] == ["default", "default", 5, 3, "queued", 0, "user:producer", "c"]
+
+
+DIRECT_INSERT_RULES = [
+    ("priority", "101", "priority_in_range"),
+    ("max_attempts", "0", "max_attempts_in_range"),
+    ("attempts", "-1", "attempts_non_negative"),
+    ("status", "'lost'", "job_status_allowed"),
+    ("job_kind", "'bad kind!'", "job_kind_format"),
+    ("idempotency_key", "''", "idempotency_key_length"),
+]
+
+
+@pytest.mark.parametrize(("column", "value", "constraint"), DIRECT_INSERT_RULES)
+def test_column_rules_hold_for_a_direct_insert(column, value, constraint) -> None:
+    # The rules are DOMAINs on the columns (0007), so they bind every writer, not only the functions.
+    row = {"job_kind": "'test.job'", "max_attempts": "5", column: value}
+    with db_error(constraint=constraint, sqlstate="23514"):
+        sql_exec(f"INSERT INTO job_queue ({', '.join(row)}) VALUES ({', '.join(row.values())})")
+
+
+def test_lease_fields_rule_holds_for_a_direct_update(q, jobs_on) -> None:
+    job_id = q.enqueue("test.job")["job_id"]
+    with db_error(constraint="lease_fields_consistent", sqlstate="23514"):
+        sql_exec("UPDATE job_queue SET status = 'running' WHERE id = %s", [job_id])
+
+
+@pytest.mark.parametrize(
+    ("sql", "match"),
+    [
+        ("DELETE FROM queue_state WHERE queue_name = 'maintenance'", r"queue_state maintenance cannot be deleted"),
+        (
+            "UPDATE queue_state SET queue_name = 'upkeep' WHERE queue_name = 'maintenance'",
+            r"queue_state maintenance cannot be renamed: .*pause the queue instead$",
+        ),
+        ("DELETE FROM retry_policy_registry WHERE code = 'linear'", r"retry_policy_registry linear cannot be deleted"),
+        (
+            "UPDATE retry_policy_registry SET code = 'straight' WHERE code = 'linear'",
+            r"retry_policy_registry linear cannot be renamed: .*retire the policy instead",
+        ),
+    ],
+)
+def test_registry_rows_that_jobs_name_are_kept(sql, match) -> None:
+    with db_error(sqlstate="23001", match=r"^registry_row_kept: " + match):
+        sql_exec(sql)
+    assert sql_value("SELECT count(*) FROM queue_state WHERE queue_name = 'maintenance'") == 1
+    assert sql_value("SELECT count(*) FROM retry_policy_registry WHERE code = 'linear'") == 1
+
+
+def test_registry_rows_still_change_in_place(actor) -> None:
+    actor("user:operator")
+    sql_exec("SELECT fn_queue_pause('maintenance', 'disk swap')")
+    assert sql_value("SELECT paused FROM queue_state WHERE queue_name = 'maintenance'") is True
+    sql_exec("UPDATE retry_policy_registry SET description = 'renamed text only' WHERE code = 'linear'")
 
 
 @pytest.mark.django_db(transaction=True)
