@@ -77,6 +77,7 @@ SQLSTATE_ERRORS: dict[str, type[QueuegovError]] = {
     "QG006": AppendOnly,
     "QG007": PayloadRejected,
     "QG008": ReasonRequired,
+    "23001": InvalidState,  # registry_row_kept: a queue or retry policy jobs name is never deleted or renamed
 }
 
 # CHECK constraints (and domain checks) whose violation is a refusal, by name.
@@ -96,6 +97,10 @@ CONSTRAINT_ERRORS: dict[str, type[QueuegovError]] = {
     "disabled_route_is_dry_run": InvalidState,
     "priority_in_range": InvalidValue,
     "max_attempts_in_range": InvalidValue,
+    "job_kind_format": InvalidValue,
+    "job_status_allowed": InvalidValue,
+    "attempts_non_negative": InvalidValue,
+    "idempotency_key_length": InvalidValue,
     "cron_expression_valid": InvalidValue,
 }
 
