@@ -33,6 +33,10 @@
 --     per queue and statement, only with queue.notify.enabled.
 --   * fn_job_enqueue's common call is one statement; everything else takes a
 --     checked path that names what was wrong.
+--
+-- Result (bench/queue_bench.py, same VM): single enqueue 0.55-0.60x raw before,
+-- 0.62-0.74x after; bulk 0.56x before, 0.92-0.94x after. The rest of the gap is
+-- the table's own rules and indexes and the registry lookups (bench/README.md).
 
 -- ---------------------------------------------------------------------------
 -- Column rules as DOMAINs
