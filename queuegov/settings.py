@@ -93,6 +93,15 @@ if env.str("TEST_DATABASE_NAME", default=""):
 # Workers and commands hold their connections (TECH-NOTES: 0.1x without).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The SQL API calls (jobs.db, events.db) run on server-binding psycopg cursors; with a
+# prepare threshold PostgreSQL plans each once per connection instead of per call (the
+# worker's claim: ~0.2 ms less). Django turns prepared statements off by default for
+# transaction-pooling proxies: set DB_PREPARE_THRESHOLD= (empty) behind one of those.
+# ORM queries use client-side binding and are never prepared either way.
+_prepare_threshold = env.str("DB_PREPARE_THRESHOLD", default="5").strip()
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+    int(_prepare_threshold) if _prepare_threshold else None
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
