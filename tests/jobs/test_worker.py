@@ -265,3 +265,22 @@ def test_a_refused_result_fails_only_that_attempt(jobs_on, case) -> None:
     assert job(fine)["status"] == "succeeded"
     assert job(bad)["status"] == "dead"
     assert (stats.succeeded, stats.failed) == (1, 1)
+
+
+def test_the_workers_sql_calls_are_prepared_and_carry_the_actor(jobs_on) -> None:
+    # Django turns server-side prepared statements off by default; the SQL API calls
+    # turn them back on (DB_PREPARE_THRESHOLD), so a worker's claim is planned once per
+    # connection, not per call. The actor rides in the same statement.
+    from queuegov.actor import Actor
+
+    worker_actor = Actor.for_worker("w-prepared")
+    for _ in range(6):
+        assert db.claim("w-prepared", ["default"], 5, 60, actor=worker_actor)["status"] == "empty"
+    prepared = sql_value("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%%fn_job_claim(%%'")
+    assert prepared == 1
+    job_id = db.enqueue("test.prepared", {"n": 1})["job_id"]
+    claimed = db.claim("w-prepared", ["default"], 5, 60, actor=worker_actor)["jobs"]
+    assert [j["id"] for j in claimed] == [job_id]
+    answer = db.ack_many("w-prepared", [job_id], [1], [None], actor=worker_actor)
+    assert answer["acked"] == 1
+    assert sql_value("SELECT current_setting('queuegov.actor', true)") in (None, "")  # gone with its statement
