@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from queuegov.actor import Actor, actor_context
 from tests.helpers import db_error, sql_exec, sql_value
 
 pytestmark = pytest.mark.django_db
@@ -309,3 +310,29 @@ def test_bulk_enqueue_wakes_each_queue_once_and_only_with_the_gate_open(q, jobs_
     q.enqueue("test.job")
     assert wakeups(0) == []
     assert q.count() == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keyed_enqueue_and_replay_wake_their_queue(q, jobs_on, set_config, open_gate, pg_connect) -> None:
+    # The checked path (an idempotency key) and the dead-letter replay send their own
+    # wake-up since 0007 dropped the NOTIFY trigger; a duplicate sends none.
+    listener = pg_connect()
+    listener.execute("LISTEN queue_wake_maintenance")
+    dl = q.dead_letter(queue_name="maintenance")
+    set_config("queue.notify.enabled", True)
+    open_gate("queue.dlq_replay.enabled")
+    operator = Actor(name="user:operator", source="test")
+
+    def wakeups() -> int:
+        return len(list(listener.notifies(timeout=1, stop_after=1))) + len(list(listener.notifies(timeout=0.2)))
+
+    assert q.enqueue("test.job", queue_name="maintenance", idempotency_key="wake-1")["status"] == "enqueued"
+    assert wakeups() == 1
+    assert q.enqueue("test.job", queue_name="maintenance", idempotency_key="wake-1")["status"] == "duplicate"
+    assert wakeups() == 0
+    with actor_context(operator):
+        q.call("SELECT fn_job_dead_letter_triage(%s, 'manual_replay', 'looked at it')", dl)
+    assert wakeups() == 0
+    with actor_context(operator):
+        assert q.call("SELECT fn_job_dead_letter_replay(%s, 'ticket-7')", dl)["status"] == "replayed"
+    assert wakeups() == 1
