@@ -93,12 +93,17 @@ if env.str("TEST_DATABASE_NAME", default=""):
 # Workers and commands hold their connections (TECH-NOTES: 0.1x without).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# The SQL API calls (jobs.db, events.db) run on server-binding psycopg cursors; with a
-# prepare threshold PostgreSQL plans each once per connection instead of per call (the
-# worker's claim: ~0.2 ms less). Django turns prepared statements off by default for
+# The job API calls (jobs.db) run on server-binding psycopg cursors; with a prepare
+# threshold PostgreSQL plans each once per connection instead of per call (the worker's
+# claim: ~0.2 ms less). Django turns prepared statements off by default for
 # transaction-pooling proxies: set DB_PREPARE_THRESHOLD= (empty) behind one of those.
 # ORM queries use client-side binding and are never prepared either way.
 _prepare_threshold = env.str("DB_PREPARE_THRESHOLD", default="5").strip()
+if _prepare_threshold and not _prepare_threshold.isdigit():
+    raise ImproperlyConfigured(
+        f"DB_PREPARE_THRESHOLD must be a whole number of executions before a statement is prepared, "
+        f"or empty to never prepare; not {_prepare_threshold!r}"
+    )
 DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
     int(_prepare_threshold) if _prepare_threshold else None
 )

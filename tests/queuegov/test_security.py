@@ -58,6 +58,23 @@ def test_refuses_to_start_with_missing_or_insecure_secret_key(key, tmp_path):
     assert "SECRET_KEY is missing or insecure" in result.stderr
 
 
+@pytest.mark.parametrize(("value", "expected"), [("", "None"), ("0", "0"), ("12", "12")])
+def test_prepare_threshold_comes_from_the_environment(value, expected):
+    key = "k3y-" + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789" * 2
+    result = _settings_in_subprocess(
+        {"SECRET_KEY": key, "DB_PREPARE_THRESHOLD": value}, "s.DATABASES['default']['OPTIONS']['prepare_threshold']"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def test_a_bad_prepare_threshold_is_named():
+    key = "k3y-" + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789" * 2
+    result = _settings_in_subprocess({"SECRET_KEY": key, "DB_PREPARE_THRESHOLD": "often"}, "s.DEBUG")
+    assert result.returncode != 0
+    assert "DB_PREPARE_THRESHOLD must be a whole number" in result.stderr and "'often'" in result.stderr
+
+
 def test_production_defaults_are_strict():
     key = "k3y-" + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789" * 2
     result = _settings_in_subprocess(
