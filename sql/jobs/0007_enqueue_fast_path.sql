@@ -31,8 +31,8 @@
 --     registries (sql/README.md).
 --   * The writers wake workers themselves with fn_job_wake: one notification
 --     per queue and statement, only with queue.notify.enabled.
---   * fn_job_enqueue's common call is one statement; everything else takes a
---     checked path that names what was wrong.
+--   * fn_job_enqueue's common call (no idempotency key) is one statement; a call
+--     it refuses takes a checked path that finds and names what was wrong.
 --
 -- Result (bench/queue_bench.py, same VM): single enqueue 0.55-0.60x raw before,
 -- 0.62-0.74x after; bulk 0.56x before, 0.92-0.94x after. The rest of the gap is
@@ -143,11 +143,11 @@ CREATE OR REPLACE FUNCTION fn_job_enqueue(
 ) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 -- {"status": "enqueued" | "duplicate", "job_id": N} or {"status": "gate_closed", ...}.
--- The common call (no idempotency key, a payload of at most 256 bytes, which is
--- under the smallest size cap, arguments in range, an open gate, a registered
--- queue) is one statement: the gate, the consumer's defaults, the policy, the queue,
--- the answer and the wake-up are all in it. When that statement inserts nothing, the checked
--- path below finds out why and says so, or inserts with the idempotency key.
+-- The common call (no idempotency key, a payload under the size cap, arguments in
+-- range, an open gate, a registered queue) is one statement: the gate, the
+-- consumer's defaults, the policy, the queue, the answer and the wake-up are all in
+-- it. When that statement inserts nothing, the checked path below finds out why and
+-- says so, or inserts with the idempotency key.
 DECLARE
     v_result jsonb;
     v_woken  boolean;
@@ -171,7 +171,10 @@ BEGIN
          WHERE g.key = 'queue.job_substrate.enabled' AND g.value = 'true'::jsonb
            AND p_priority BETWEEN -100 AND 100
            AND (p_max_attempts IS NULL OR p_max_attempts BETWEEN 1 AND 1000)
-           AND octet_length(p_payload::text) <= 256
+           -- the size cap is read only for a payload over 256 bytes (the smallest cap)
+           AND (octet_length(p_payload::text) <= 256
+                OR octet_length(p_payload::text)
+                   <= (SELECT (m.value #>> '{}')::bigint FROM dot_config m WHERE m.key = 'queue.payload.max_bytes'))
         -- The answer and the wake-up come from RETURNING: a CTE and an outer query
         -- around the INSERT cost more than the rest of this statement's additions.
         RETURNING jsonb_build_object('status', 'enqueued', 'job_id', id),

@@ -213,10 +213,12 @@ def test_consumer_default_queue_that_is_not_registered_is_named(q, jobs_on, cons
 
 
 def test_both_enqueue_paths_write_the_same_row(q, jobs_on, actor) -> None:
-    # One statement for the common call; the checked path for a payload over 256 bytes.
+    # One statement for the common call (a small payload, or one over 256 bytes that
+    # reads the cap); the checked path for a key.
     actor("user:producer")
     small = q.job(q.enqueue("test.job", {"ref": "s"}, priority=3, correlation_id="c")["job_id"])
-    large = q.job(q.enqueue("test.job", {"ref": "x" * 300}, priority=3, correlation_id="c")["job_id"])
+    large = q.job(q.enqueue("test.job", {"ref": "x" * 3000}, priority=3, correlation_id="c")["job_id"])
+    assert large["payload"] == {"ref": "x" * 3000}
     keyed = q.job(q.enqueue("test.job", {"ref": "k"}, priority=3, correlation_id="c", idempotency_key="k1")["job_id"])
     same = (
         "queue_name",
