@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Case, OuterRef, QuerySet, Subquery, When
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -94,6 +94,15 @@ class JobAdmin(GovernedAdmin):
     exclude = ("replay_of_dead_letter",)
     actions = ["cancel", "retry_now"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # The dead-letter column in one query with the page, not one query per dead job.
+        latest = JobDeadLetter.objects.filter(job_id=OuterRef("pk")).order_by("-id").values("pk")[:1]
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(latest_dead_letter_id=Case(When(status="dead", then=Subquery(latest))))
+        )
+
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         term = search_term.strip().lstrip("#")
         if term.isdigit():
@@ -112,6 +121,8 @@ class JobAdmin(GovernedAdmin):
     def dead_letter(self, obj: Job) -> str:
         if obj.status != "dead":
             return "—"
+        if hasattr(obj, "latest_dead_letter_id"):  # annotated by get_queryset
+            return _link("jobdeadletter", obj.latest_dead_letter_id)
         dl = obj.dead_letters.order_by("-id").first()
         return _link("jobdeadletter", dl.pk if dl else None)
 

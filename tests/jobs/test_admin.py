@@ -158,3 +158,17 @@ def test_job_actions_offered_by_role(client, role_users, role, model, action):
     client.force_login(role_users[role])
     page = client.get(reverse(f"admin:jobs_{model}_changelist")).content.decode()
     assert (f'<option value="{action}">' in page) == (role in JOB_ACTIONS[(model, action)])
+
+
+def test_job_list_links_dead_letters_without_a_query_per_row(
+    client, role_users, substrate, django_assert_max_num_queries
+) -> None:
+    dead = [dead_job() for _ in range(12)]
+    client.force_login(role_users["operator"])
+    url = reverse("admin:jobs_job_changelist") + "?status__exact=dead"
+    with django_assert_max_num_queries(15):  # was 12 more: one per dead job on the page
+        response = client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    for _job_id, dl_id in dead:
+        assert reverse("admin:jobs_jobdeadletter_change", args=[dl_id]) in page
