@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import select
@@ -290,6 +291,7 @@ def bench_single(url: str, total: int) -> dict[str, dict[str, float]]:
                 side.call(side.conn, payload(next(counter)))
             if measure:
                 be1 = backend_cpu_seconds(pid)
+                # None when the server is not local (no /proc of its backend): printed as n/a
                 side.backend_s += (be1 - be0) if be0 is not None and be1 is not None else float("nan")
                 side.client_s += time.process_time() - py0
                 side.jobs += per_round
@@ -689,8 +691,9 @@ def main() -> None:
         details.append(
             "  (a) per enqueue, wall / PostgreSQL backend CPU / client CPU (us): "
             + "; ".join(
-                f"{name} {1e6 / single[name]['rate']:.0f} / {single[name]['backend_us']:.0f}"
-                f" / {single[name]['client_us']:.0f}"
+                f"{name} {1e6 / single[name]['rate']:.0f} / "
+                + ("n/a" if math.isnan(single[name]["backend_us"]) else f"{single[name]['backend_us']:.0f}")
+                + f" / {single[name]['client_us']:.0f}"
                 for name in SINGLE_SIDES
             )
         )
