@@ -27,8 +27,12 @@ class EmbeddedDatabaseUnavailable(RuntimeError):
     """Raised when no embedded server can be started; says what to do instead."""
 
 
-def database_settings(name: str = "postgres") -> dict[str, Any]:
-    """Start (or join) the embedded server and return a Django DATABASES entry."""
+def database_settings(name: str = "postgres", user: str = "postgres") -> dict[str, Any]:
+    """Start (or join) the embedded server and return a Django DATABASES entry for ``user``.
+
+    The server trusts local logins (pgserver runs initdb with ``--auth=trust``):
+    Django logs in as the app role, migrations as ``postgres``.
+    """
     _ensure_runtime_dir()
     try:
         import pgserver
@@ -46,7 +50,7 @@ def database_settings(name: str = "postgres") -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,
-        "USER": "postgres",
+        "USER": user,
         "PASSWORD": "",
         "HOST": host,
         "PORT": str(info.port or 5432),

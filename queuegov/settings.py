@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import environ
@@ -80,13 +81,43 @@ TEMPLATES = [
 ]
 
 # Database: DATABASE_URL, else the embedded PostgreSQL in .pgdata/.
+# The database is the trust boundary (docs/security.md): Django runs as the app
+# role (DATABASE_URL's login, or DATABASE_ROLE when that login is a member that
+# must SET ROLE); migrations run as MIGRATION_DATABASE_URL's login, which may
+# SET ROLE to the owner role. Role names are <QUEUEGOV_DB_ROLE_PREFIX>_owner,
+# _app, _executor and _auditor.
+QUEUEGOV_DB_ROLE_PREFIX = env.str("QUEUEGOV_DB_ROLE_PREFIX", default="queuegov")
+if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", QUEUEGOV_DB_ROLE_PREFIX):
+    raise ImproperlyConfigured(
+        f"QUEUEGOV_DB_ROLE_PREFIX must be 1-41 lowercase letters, digits or _ starting with a letter, "
+        f"not {QUEUEGOV_DB_ROLE_PREFIX!r}"
+    )
+# The app role's password, set by `manage.py db_roles` (unneeded where the server trusts local logins).
+QUEUEGOV_APP_DB_PASSWORD = env.str("QUEUEGOV_APP_DB_PASSWORD", default="")
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
+    QUEUEGOV_MIGRATION_DATABASE = (
+        env.db("MIGRATION_DATABASE_URL") if env.str("MIGRATION_DATABASE_URL", default="") else dict(DATABASES["default"])
+    )
+    if QUEUEGOV_MIGRATION_DATABASE.get("NAME") != DATABASES["default"].get("NAME"):
+        raise ImproperlyConfigured(
+            "MIGRATION_DATABASE_URL must name the same database as DATABASE_URL "
+            f"({QUEUEGOV_MIGRATION_DATABASE.get('NAME')!r} != {DATABASES['default'].get('NAME')!r})"
+        )
 else:
     from queuegov.embedded_db import database_settings
 
-    DATABASES = {"default": database_settings()}
+    # The embedded server trusts local logins: Django as the app role,
+    # migrations as the server's superuser (SET ROLE to the owner).
+    DATABASES = {"default": database_settings(user=f"{QUEUEGOV_DB_ROLE_PREFIX}_app")}
+    QUEUEGOV_MIGRATION_DATABASE = database_settings(user="postgres")
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+_database_role = env.str("DATABASE_ROLE", default="").strip()
+if _database_role:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", _database_role):
+        raise ImproperlyConfigured(f"DATABASE_ROLE must be a plain role name, not {_database_role!r}")
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c role={_database_role}".strip()
 # Several test runs against one server (developers, CI, helpers) each pick their own test database.
 if env.str("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME")}
