@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from events import db
@@ -16,31 +15,16 @@ PERM_REPLAY = "events.replay_routedeadletter"
 PERM_TYPES = "events.manage_eventtype"
 
 
-def _effect(answer: dict[str, Any], detail: str) -> Effect:
-    status = answer.get("status")
-    if status == "gate_closed":
-        return Effect(outcome="refused", after=answer, detail=f"gate_closed: {answer.get('gate')} is closed")
-    if status == "failed":
-        return Effect(outcome="failed", after=answer, detail=f"failed: {answer.get('error')}")
-    if status == "nothing_to_do":
-        return Effect(after=answer, detail=f"nothing_to_do: {json.dumps(answer)}", value=answer)
-    return Effect(after=answer, detail=detail, value=answer)
+def _effect(answer: dict[str, Any]) -> Effect:
+    # The SQL function wrote the audit row, outcome and detail included.
+    return Effect(value=answer)
 
 
 def mark_read(actor: Actor, user: Any, inbox_ids: list[int]) -> ActResult:
     """Reading one's own inbox needs no special permission, but is audited like every act."""
 
     def effect() -> Effect:
-        answer = db.mark_read(inbox_ids)
-        refused = answer.get("refused") or []
-        if refused and not answer.get("marked"):
-            return Effect(
-                outcome="refused",
-                after=answer,
-                detail=f"permission: inbox entries {refused} are not addressed to {actor.name}",
-            )
-        extra = f"; refused {refused} (not addressed to {actor.name})" if refused else ""
-        return _effect(answer, f"marked {answer.get('marked')} read{extra}")
+        return _effect(db.mark_read(inbox_ids))
 
     return governed_act(
         actor,
@@ -65,9 +49,7 @@ def subscribe(
     reason: str,
 ) -> ActResult:
     def effect() -> Effect:
-        answer = db.subscribe(event_type, event_domain, event_stream, recipient_kind, recipient_ref, reason)
-        match = event_type or event_domain or event_stream
-        return _effect(answer, f"subscribed {recipient_kind}:{recipient_ref} to {match}")
+        return _effect(db.subscribe(event_type, event_domain, event_stream, recipient_kind, recipient_ref, reason))
 
     return governed_act(
         actor,
@@ -85,9 +67,7 @@ def set_subscription_enabled(actor: Actor, user: Any, subscription_id: int, enab
     verb = "enable" if enabled else "disable"
 
     def effect() -> Effect:
-        return _effect(
-            db.subscription_set_enabled(subscription_id, enabled), f"subscription #{subscription_id} {verb}d"
-        )
+        return _effect(db.subscription_set_enabled(subscription_id, enabled))
 
     return governed_act(
         actor,
@@ -105,7 +85,7 @@ def set_route(actor: Actor, user: Any, route_id: int, *, enabled: bool, dry_run:
     state = "disabled" if not enabled else ("dry-run" if dry_run else "live")
 
     def effect() -> Effect:
-        return _effect(db.route_set(route_id, enabled, dry_run, reason), f"route #{route_id} is {state}")
+        return _effect(db.route_set(route_id, enabled, dry_run, reason))
 
     return governed_act(
         actor,
@@ -121,8 +101,7 @@ def set_route(actor: Actor, user: Any, route_id: int, *, enabled: bool, dry_run:
 
 def triage_dead_letter(actor: Actor, user: Any, dead_letter_id: int, triage_status: str, note: str) -> ActResult:
     def effect() -> Effect:
-        answer = db.route_dead_letter_triage(dead_letter_id, triage_status, note)
-        return _effect(answer, f"routing dead letter #{dead_letter_id} → {triage_status}")
+        return _effect(db.route_dead_letter_triage(dead_letter_id, triage_status, note))
 
     return governed_act(
         actor,
@@ -138,8 +117,7 @@ def triage_dead_letter(actor: Actor, user: Any, dead_letter_id: int, triage_stat
 
 def replay_dead_letter(actor: Actor, user: Any, dead_letter_id: int, reason: str) -> ActResult:
     def effect() -> Effect:
-        answer = db.route_dead_letter_replay(dead_letter_id, reason)
-        return _effect(answer, f"routing dead letter #{dead_letter_id} replayed")
+        return _effect(db.route_dead_letter_replay(dead_letter_id, reason))
 
     return governed_act(
         actor,
@@ -155,8 +133,7 @@ def replay_dead_letter(actor: Actor, user: Any, dead_letter_id: int, reason: str
 
 def set_event_type_status(actor: Actor, user: Any, event_type: str, status: str, reason: str) -> ActResult:
     def effect() -> Effect:
-        answer = db.event_type_set_status(event_type, status, reason)
-        return _effect(answer, f"{event_type}: {answer.get('from', '')} → {status}")
+        return _effect(db.event_type_set_status(event_type, status, reason))
 
     return governed_act(
         actor,

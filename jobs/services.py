@@ -1,13 +1,13 @@
 """Governed acts on jobs, dead letters and queues (admin and commands share them).
 
-Rules live in the SQL functions; these add the permission check, the actor
-context and the audit row (queuegov.audit.governed_act).
+Rules live in the SQL functions, which also write the audit row of an act
+they apply; these add the permission check and the actor context
+(queuegov.audit.governed_act).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from jobs import db
@@ -21,38 +21,15 @@ PERM_REPLAY = "jobs.replay_jobdeadletter"
 PERM_PAUSE = "jobs.pause_queuestate"
 PERM_RESUME = "jobs.resume_queuestate"
 
-# Rows per SQL call for bulk admin actions: 10,000 selected jobs become ten
-# short statements in one transaction instead of one long lock-holding one.
-BULK_CHUNK = 1000
 
-
-def _effect_from(answer: dict[str, Any], detail: str, before: Any = None) -> Effect:
-    status = answer.get("status")
-    if status == "gate_closed":
-        return Effect(
-            outcome="refused", before=before, after=answer, detail=f"gate_closed: {answer.get('gate')} is closed"
-        )
-    if status == "nothing_to_do":
-        return Effect(before=before, after=answer, detail=f"nothing_to_do: {json.dumps(answer)}", value=answer)
-    return Effect(before=before, after=answer, detail=detail, value=answer)
-
-
-def _bulk(
-    function: Callable[[list[int], str], dict[str, Any]], ids: list[int], reason: str, key: str
-) -> dict[str, Any]:
-    merged: dict[str, Any] = {key: [], "skipped": [], "unknown": []}
-    for start in range(0, len(ids), BULK_CHUNK):
-        answer = function(ids[start : start + BULK_CHUNK], reason)
-        for k in merged:
-            merged[k] += answer.get(k, [])
-    merged["status"] = key if merged[key] else "nothing_to_do"
-    return merged
+def _effect(answer: dict[str, Any]) -> Effect:
+    # The SQL function wrote the audit row, outcome and detail included.
+    return Effect(value=answer)
 
 
 def cancel_jobs(actor: Actor, user: Any, job_ids: list[int], reason: str) -> ActResult:
     def effect() -> Effect:
-        answer = _bulk(db.cancel_many, job_ids, reason, "cancelled")
-        return _effect_from(answer, f"cancelled {len(answer['cancelled'])}, skipped {len(answer['skipped'])}")
+        return _effect(db.cancel_many(job_ids, reason))
 
     return governed_act(
         actor,
@@ -68,8 +45,7 @@ def cancel_jobs(actor: Actor, user: Any, job_ids: list[int], reason: str) -> Act
 
 def retry_jobs(actor: Actor, user: Any, job_ids: list[int], reason: str) -> ActResult:
     def effect() -> Effect:
-        answer = _bulk(db.retry_now_many, job_ids, reason, "requeued")
-        return _effect_from(answer, f"requeued {len(answer['requeued'])}, skipped {len(answer['skipped'])}")
+        return _effect(db.retry_now_many(job_ids, reason))
 
     return governed_act(
         actor,
@@ -85,8 +61,7 @@ def retry_jobs(actor: Actor, user: Any, job_ids: list[int], reason: str) -> ActR
 
 def triage_dead_letter(actor: Actor, user: Any, dead_letter_id: int, triage_status: str, note: str) -> ActResult:
     def effect() -> Effect:
-        answer = db.dead_letter_triage(dead_letter_id, triage_status, note)
-        return _effect_from(answer, f"dead letter #{dead_letter_id}: {answer.get('from', '')} → {triage_status}")
+        return _effect(db.dead_letter_triage(dead_letter_id, triage_status, note))
 
     return governed_act(
         actor,
@@ -103,8 +78,7 @@ def triage_dead_letter(actor: Actor, user: Any, dead_letter_id: int, triage_stat
 def replay_dead_letter(actor: Actor, user: Any, dead_letter_id: int, reason: str) -> ActResult:
     def effect() -> Effect:
         source = json.dumps({"actor": actor.name, "request_id": actor.request_id, "reason": reason})
-        answer = db.dead_letter_replay(dead_letter_id, source)
-        return _effect_from(answer, f"dead letter #{dead_letter_id} replayed as job #{answer.get('job_id')}")
+        return _effect(db.dead_letter_replay(dead_letter_id, source))
 
     return governed_act(
         actor,
@@ -120,7 +94,7 @@ def replay_dead_letter(actor: Actor, user: Any, dead_letter_id: int, reason: str
 
 def pause_queue(actor: Actor, user: Any, queue_name: str, reason: str) -> ActResult:
     def effect() -> Effect:
-        return _effect_from(db.queue_pause(queue_name, reason), f"queue {queue_name} paused")
+        return _effect(db.queue_pause(queue_name, reason))
 
     return governed_act(
         actor,
@@ -136,7 +110,7 @@ def pause_queue(actor: Actor, user: Any, queue_name: str, reason: str) -> ActRes
 
 def resume_queue(actor: Actor, user: Any, queue_name: str, reason: str) -> ActResult:
     def effect() -> Effect:
-        return _effect_from(db.queue_resume(queue_name, reason), f"queue {queue_name} resumed")
+        return _effect(db.queue_resume(queue_name, reason))
 
     return governed_act(
         actor,
@@ -154,7 +128,7 @@ def set_schedule_enabled(actor: Actor, user: Any, name: str, enabled: bool, reas
     verb = "enable" if enabled else "disable"
 
     def effect() -> Effect:
-        return _effect_from(db.schedule_set_enabled(name, enabled, reason), f"schedule {name} {verb}d")
+        return _effect(db.schedule_set_enabled(name, enabled, reason))
 
     return governed_act(
         actor,

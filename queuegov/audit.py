@@ -1,10 +1,14 @@
 """Governed acts: the effect and its audit row in one transaction.
 
 Every admin action and governed command goes through ``governed_act``: it
-enters the actor context, checks the permission, runs the effect in a
-savepoint and writes exactly one ``admin_action_audit`` row whatever happens —
-``applied``, ``refused`` (permission, gate closed, a database rule),
-``failed`` (the effect broke and was rolled back) or ``dry_run``.
+enters the actor context, checks the permission and runs the effect in a
+savepoint. Exactly one ``admin_action_audit`` row results whatever happens.
+The SQL function that applies the act writes it (``applied``, ``dry_run``, or
+``refused`` for a closed gate), in the same transaction, so psql is audited
+like the admin (docs/security.md); this module writes only the rows of
+attempts that never reached or were refused by that function: a missing
+permission, a rule the database raised (``refused``), an effect that broke
+and was rolled back (``failed``).
 """
 
 from __future__ import annotations
@@ -25,11 +29,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Effect:
-    """What an effect reports back: its outcome and the state around it."""
+    """What an effect reports back to the user; the audit row is the SQL function's."""
 
-    outcome: str = "applied"  # applied | dry_run | refused (e.g. gate closed)
-    before: Any = None
-    after: Any = None
     detail: str | None = None
     value: Any = None
 
@@ -64,15 +65,15 @@ def governed_act(
     ids = [str(i) for i in target_ids]
     with actor_context(actor):
 
-        def record(outcome: str, detail: str | None, before: Any = None, after: Any = None) -> int:
+        def record(outcome: str, detail: str | None) -> int:
             return db.audit_record(
                 action=action,
                 outcome=outcome,
                 target_table=target_table,
                 target_ids=ids,
                 reason=reason or None,
-                before=before,
-                after=after,
+                before=None,
+                after=None,
                 detail=detail,
             )
 
@@ -85,7 +86,9 @@ def governed_act(
             return ActResult("refused", message, record("refused", message), target_ids=ids)
         try:
             with transaction.atomic(), domain_errors():
+                db.forget_audit_id()
                 result = effect()
+                audit_id = db.last_audit_id()
         except QueuegovError as exc:
             message = str(exc)
             return ActResult("refused", message, record("refused", message), target_ids=ids)
@@ -93,9 +96,10 @@ def governed_act(
             logger.exception("governed act %s failed", action)
             message = f"failed: {type(exc).__name__}: {exc}".strip()
             return ActResult("failed", message, record("failed", message), target_ids=ids)
-        message = result.detail or result.outcome
-        audit_id = record(result.outcome, result.detail, result.before, result.after)
-        return ActResult(result.outcome, message, audit_id, value=result.value, target_ids=ids)
+        if audit_id is None:
+            raise RuntimeError(f"governed act {action}: its effect called no SQL function that audits the act")
+        outcome, detail = db.audit_outcome(audit_id)
+        return ActResult(outcome, result.detail or detail or outcome, audit_id, value=result.value, target_ids=ids)
 
 
 def record_refusal(

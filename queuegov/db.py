@@ -46,7 +46,11 @@ def audit_record(
     after: Any,
     detail: str | None,
 ) -> int:
-    """Append one audit row; actor and request metadata come from the actor context."""
+    """Audit an attempt refused or failed before its SQL function applied it (fn_audit_record).
+
+    The actor and request metadata come from the actor context; applied acts
+    are audited by the function that applies them.
+    """
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT fn_audit_record(%s, %s, %s, %s::text[], %s, %s::jsonb, %s::jsonb, %s)",
@@ -62,6 +66,28 @@ def audit_record(
             ],
         )
         return int(cursor.fetchone()[0])
+
+
+def forget_audit_id() -> None:
+    """Blank the id of the last audit row written in this transaction (before an act)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('queuegov.audit_last_id', '', true)")
+
+
+def last_audit_id() -> int | None:
+    """The audit row the last governed SQL function wrote in this transaction, if any."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nullif(current_setting('queuegov.audit_last_id', true), '')::bigint")
+        value = cursor.fetchone()[0]
+    return None if value is None else int(value)
+
+
+def audit_outcome(audit_id: int) -> tuple[str, str | None]:
+    """The outcome and detail the database recorded for an act."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT outcome, detail FROM admin_action_audit WHERE id = %s", [audit_id])
+        outcome, detail = cursor.fetchone()
+    return outcome, detail
 
 
 def config_value_at(key: str, at: Any) -> Any:

@@ -1,7 +1,8 @@
 """Gate and setting changes under four-eyes (SPEC §4).
 
 The rules (validation, four-eyes, FSM, staleness) live in the SQL functions;
-these services add the permission check and the audit row around them.
+the SQL functions also audit the acts they apply; these services add the
+permission check and the actor context.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from queuegov import db
 from queuegov.actor import Actor
 from queuegov.audit import ActResult, Effect, governed_act
 from queuegov.errors import InvalidValue
-from queuegov.models import DotConfig, GateChangeRequest
+from queuegov.models import DotConfig
 
 PERM_REQUEST = "queuegov.request_gatechangerequest"
 PERM_APPROVE = "queuegov.approve_gatechangerequest"
@@ -36,15 +37,8 @@ def request_change(actor: Actor, user: Any, key: str, new_value_text: str, reaso
     """File a gate-change request (the first pair of eyes)."""
 
     def effect() -> Effect:
-        new_value = parse_value(new_value_text)
-        request_id = db.gate_change_request(key, new_value, reason)
-        current = DotConfig.objects.get(pk=key).value
-        return Effect(
-            before={"key": key, "value": current},
-            after={"key": key, "requested_value": new_value, "request_id": request_id},
-            detail=f"requested {key} → {json.dumps(new_value)} (request #{request_id})",
-            value=request_id,
-        )
+        request_id = db.gate_change_request(key, parse_value(new_value_text), reason)
+        return Effect(value=request_id)
 
     return governed_act(
         actor,
@@ -63,13 +57,7 @@ def decide_change(actor: Actor, user: Any, verb: str, request_id: int, reason: s
     permission = {"approve": PERM_APPROVE, "reject": PERM_REJECT, "withdraw": PERM_REQUEST}[verb]
 
     def effect() -> Effect:
-        before = GateChangeRequest.objects.filter(pk=request_id).values("status", "config_id", "new_value").first()
-        result = db.gate_change_decide(verb, request_id, reason)
-        if verb == "approve":
-            detail = f"applied {result['key']}: {json.dumps(result['old_value'])} → {json.dumps(result['new_value'])}"
-        else:
-            detail = f"{result['status']} request #{request_id} for {result['key']}"
-        return Effect(before=before, after=result, detail=detail, value=result)
+        return Effect(value=db.gate_change_decide(verb, request_id, reason))
 
     return governed_act(
         actor,

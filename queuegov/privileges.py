@@ -111,28 +111,44 @@ FUNCTIONS: dict[str, str] = {
     "fn_iu_mark_verdict": READER,
     "fn_iu_section_types": READER,
     "fn_iu_section_rank": READER,
+    # pure checks and lookups the readers, views and column DOMAINs call
+    "fn_audit_row_hash": READER,
+    "fn_caller_role": READER,
+    "fn_cron_field": READER,
+    "fn_cron_parse": READER,
+    "fn_event_refs_checked": READER,
+    "fn_gate_closed_result": READER,
+    "fn_iu_axis_result": READER,
+    "fn_iu_json_is_int": READER,
+    "fn_iu_manifest_digest": READER,
+    "fn_iu_manifest_pieces": READER,
+    "fn_iu_pieces_canonical": READER,
+    "fn_iu_vector_columns": READER,
+    "fn_job_fence_refusal": READER,
+    "fn_job_run_at_checked": READER,
+    "fn_payload_assert_size": READER,
+    "fn_payload_keys_refuse": READER,
+    "fn_payload_keys_safe": READER,
+    "fn_payload_prohibited_path": READER,
+    "fn_reason_checked": READER,
+    "fn_retry_delay": READER,
+    "fn_vocabulary_check": READER,
     # --- internal: the rules behind the API, helpers, triggers ---------------
-    **{
-        name: INTERNAL
-        for name in (
+    **dict.fromkeys(
+        (
             "_pgtrigger_should_ignore",
             "fn_act_audit",
             "fn_actor_governed",
             "fn_actor_required",
             "fn_actor_unseal",
             "fn_audit_chain_link",
-            "fn_audit_row_hash",
             "fn_audit_write",
             "fn_caller_names_actor",
-            "fn_caller_role",
             "fn_config_guard_set",
             "fn_config_history_capture",
             "fn_consumer_register_unaudited",
-            "fn_cron_field",
-            "fn_cron_parse",
             "fn_event_capture_trigger",
             "fn_event_mark_read_unaudited",
-            "fn_event_refs_checked",
             "fn_event_subscribe_unaudited",
             "fn_event_subscription_set_enabled_unaudited",
             "fn_event_type_set_status_unaudited",
@@ -144,17 +160,11 @@ FUNCTIONS: dict[str, str] = {
             "fn_gate_change_reject_unaudited",
             "fn_gate_change_request_unaudited",
             "fn_gate_change_withdraw_unaudited",
-            "fn_gate_closed_result",
-            "fn_iu_axis_result",
             "fn_iu_cut_from_manifest",
-            "fn_iu_json_is_int",
             "fn_iu_lifecycle_log_capture",
-            "fn_iu_manifest_digest",
-            "fn_iu_manifest_pieces",
             "fn_iu_mark_create_manifest",
             "fn_iu_outbound_route_create_unaudited",
             "fn_iu_outbound_route_set_unaudited",
-            "fn_iu_pieces_canonical",
             "fn_iu_record_state",
             "fn_iu_reject_manifest",
             "fn_iu_route_dead_letter_replay_unaudited",
@@ -167,7 +177,6 @@ FUNCTIONS: dict[str, str] = {
             "fn_iu_staging_cleanup",
             "fn_iu_staging_payload_delete_guard",
             "fn_iu_staging_record_touch",
-            "fn_iu_vector_columns",
             "fn_iu_verify_cut_result",
             "fn_iu_verify_mark",
             "fn_job_ack_many_unbound",
@@ -177,34 +186,26 @@ FUNCTIONS: dict[str, str] = {
             "fn_job_dead_letter_replay_unaudited",
             "fn_job_dead_letter_triage_unaudited",
             "fn_job_fail_or_retry_unbound",
-            "fn_job_fence_refusal",
             "fn_job_heartbeat_many_unbound",
             "fn_job_heartbeat_unbound",
             "fn_job_release_many_unbound",
             "fn_job_retry_now_many_unaudited",
-            "fn_job_run_at_checked",
             "fn_job_schedule_next_slot",
             "fn_job_schedule_set_enabled_unaudited",
             "fn_job_to_dead_letter",
             "fn_job_wake",
-            "fn_payload_assert_size",
-            "fn_payload_keys_refuse",
-            "fn_payload_keys_safe",
-            "fn_payload_prohibited_path",
             "fn_payload_size_trigger",
             "fn_queue_heartbeat_tick_unbound",
             "fn_queue_pause_unaudited",
             "fn_queue_register_unaudited",
             "fn_queue_resume_unaudited",
-            "fn_reason_checked",
             "fn_registry_row_kept",
-            "fn_retry_delay",
             "fn_sql_event_route_follow_gate",
             "fn_sql_event_route_register",
-            "fn_vocabulary_check",
             "fn_worker_ref",
-        )
-    },
+        ),
+        INTERNAL,
+    ),
 }
 # pgtrigger's trigger functions (pgtrigger_<name>_<hash>) are internal too.
 PGTRIGGER_FUNCTION_PREFIX = "pgtrigger_"
@@ -223,7 +224,7 @@ ENGINE = "engine"  # the substrate: the app and auditors read it; only the owner
 HIDDEN = "hidden"  # bookkeeping nobody but the owner reads
 DJANGO = "django"  # Django's own tables: the app reads and writes them as Django needs
 DJANGO_LEDGER = "django_ledger"  # django_migrations: written by migrate (the owner), read by all
-DJANGO_SECRET = "django_secret"  # django_session: the app only (session keys are credentials)
+DJANGO_SESSIONS = "django_sessions"  # django_session: the app only (session keys are credentials)
 
 ENGINE_RELATIONS = (
     "admin_action_audit",
@@ -275,7 +276,7 @@ TABLE_PRIVILEGES_BY_CLASS: dict[str, dict[str, tuple[str, ...]]] = {
     HIDDEN: {},
     DJANGO: {"app": ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE"), "auditor": ("SELECT",)},
     DJANGO_LEDGER: {"app": ("SELECT",), "auditor": ("SELECT",)},
-    DJANGO_SECRET: {"app": ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")},
+    DJANGO_SESSIONS: {"app": ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")},
 }
 # Columns auditors may not read even where they read the table.
 AUDITOR_HIDDEN_COLUMNS = {"auth_user": ("password",)}
@@ -287,7 +288,7 @@ def django_tables() -> dict[str, str]:
     """Django's own tables (managed models) by class."""
     tables = {m._meta.db_table: DJANGO for m in apps.get_models(include_auto_created=True) if m._meta.managed}
     tables["django_migrations"] = DJANGO_LEDGER
-    tables["django_session"] = DJANGO_SECRET
+    tables["django_session"] = DJANGO_SESSIONS
     return tables
 
 
@@ -392,7 +393,7 @@ def statements(cursor: Any) -> list[sql.Composable]:
                 )
             )
     for name, table in found.sequences:
-        if table is not None and classes.get(table) in (DJANGO, DJANGO_SECRET):
+        if table is not None and classes.get(table) in (DJANGO, DJANGO_SESSIONS):
             out.append(
                 sql.SQL("GRANT {} ON SEQUENCE {} TO {}").format(
                     sql.SQL(", ").join(map(sql.SQL, DJANGO_SEQUENCE_PRIVILEGES)),
@@ -404,9 +405,7 @@ def statements(cursor: Any) -> list[sql.Composable]:
         cls = function_class(name)
         for purpose in ROLES_BY_FUNCTION_CLASS.get(cls or INTERNAL, ()):
             out.append(
-                sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(
-                    sql.SQL(signature), sql.Identifier(roles[purpose])
-                )
+                sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(sql.SQL(signature), sql.Identifier(roles[purpose]))
             )
     return out
 

@@ -97,13 +97,10 @@ QUEUEGOV_APP_DB_PASSWORD = env.str("QUEUEGOV_APP_DB_PASSWORD", default="")
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
     QUEUEGOV_MIGRATION_DATABASE = (
-        env.db("MIGRATION_DATABASE_URL") if env.str("MIGRATION_DATABASE_URL", default="") else dict(DATABASES["default"])
+        env.db("MIGRATION_DATABASE_URL")
+        if env.str("MIGRATION_DATABASE_URL", default="")
+        else dict(DATABASES["default"])
     )
-    if QUEUEGOV_MIGRATION_DATABASE.get("NAME") != DATABASES["default"].get("NAME"):
-        raise ImproperlyConfigured(
-            "MIGRATION_DATABASE_URL must name the same database as DATABASE_URL "
-            f"({QUEUEGOV_MIGRATION_DATABASE.get('NAME')!r} != {DATABASES['default'].get('NAME')!r})"
-        )
 else:
     from queuegov.embedded_db import database_settings
 

@@ -91,10 +91,6 @@ def verdict_summary(verdict: dict[str, Any] | None) -> str:
     return f"{verdict.get('verdict')} ({', '.join(axes + extra)})"
 
 
-def _state(record_id: int) -> dict[str, Any] | None:
-    return StagingRecord.objects.filter(pk=record_id).values("lifecycle_status", "doc_code").first()
-
-
 # ---------------------------------------------------------------------------
 # MARK
 # ---------------------------------------------------------------------------
@@ -118,7 +114,7 @@ def mark_file(actor: Actor, user: Any, path: str | Path, *, doc_code: str | None
             )
         else:
             detail = f"marked {source.path} as staging record #{record_id}: {answer['pieces']} pieces, pending_review"
-        return Effect(after=answer, detail=detail, value=answer)
+        return Effect(detail=detail, value=answer)
 
     return governed_act(actor, "staging.mark", effect, target_table=RECORD_TABLE, user=user, permission=PERM_MARK)
 
@@ -132,9 +128,6 @@ def verify_mark(actor: Actor, user: Any, record_id: int, *, reason: str | None =
     def effect() -> Effect:
         answer = db.verify_mark(record_id)
         return Effect(
-            outcome="dry_run",
-            before=_state(record_id),
-            after={"run_id": answer["run_id"], "verdict": answer["verdict"]["verdict"]},
             detail=f"staging record #{record_id}: {verdict_summary(answer['verdict'])}",
             value=answer,
         )
@@ -155,17 +148,11 @@ def approve(actor: Actor, user: Any, record_id: int, approval_doc_id: str, reaso
     """Verify-mark apply: approve a passing manifest (four-eyes, approval doc id, reason)."""
 
     def effect() -> Effect:
-        before = _state(record_id)
         answer = db.verify_mark(record_id, apply=True, approval_doc_id=approval_doc_id, reason=reason)
         summary = verdict_summary(answer["verdict"])
-        after = {"lifecycle_status": answer["lifecycle_status"], "run_id": answer["run_id"], "verdict": summary}
         if answer["status"] == "refused":
-            return Effect(
-                outcome="refused", before=before, after=after, detail=f"{answer['reason']}: {summary}", value=answer
-            )
+            return Effect(detail=f"{answer['reason']}: {summary}", value=answer)
         return Effect(
-            before=before,
-            after=after,
             detail=f"approved staging record #{record_id} with {answer['approval_doc_id']}: {summary}",
             value=answer,
         )
@@ -184,11 +171,8 @@ def approve(actor: Actor, user: Any, record_id: int, approval_doc_id: str, reaso
 
 def reject(actor: Actor, user: Any, record_id: int, reason: str) -> ActResult:
     def effect() -> Effect:
-        before = _state(record_id)
         answer = db.reject(record_id, reason)
         return Effect(
-            before=before,
-            after={"lifecycle_status": "rejected", "run_id": answer["run_id"]},
             detail=f"rejected staging record #{record_id} (was {answer['was']})",
             value=answer,
         )
@@ -216,8 +200,6 @@ def cut(actor: Actor, user: Any, record_id: int, *, reason: str | None = None) -
         current = current_source_hash(record) if record is not None else None
         answer = db.cut(record_id, current)
         return Effect(
-            before={"lifecycle_status": record.lifecycle_status if record else None},
-            after={"lifecycle_status": "consumed", "run_id": answer["run_id"], "units": answer["units"]},
             detail=(
                 f"cut staging record #{record_id} into {answer['units']} information units of {answer['doc_code']}"
                 + (f" (superseding {answer['superseded']})" if answer["superseded"] else "")
@@ -243,7 +225,6 @@ def verify_cut(actor: Actor, user: Any, record_id: int, *, reason: str | None = 
     def effect() -> Effect:
         answer = db.verify_cut(record_id)
         return Effect(
-            after={"verdict": answer["verdict"], "run_id": answer["run_id"], "cut_run_id": answer["cut_run_id"]},
             detail=f"verify-cut of staging record #{record_id}: {verdict_summary(answer['evidence'])}",
             value=answer,
         )
@@ -270,24 +251,20 @@ def cleanup(actor: Actor, user: Any, *, apply: bool = False, reason: str | None 
         answer = db.cleanup(apply=apply)
         status = answer.get("status")
         if status == "gate_closed":
-            return Effect(
-                outcome="refused", after=answer, detail=f"gate_closed: {answer.get('gate')} is closed", value=answer
-            )
+            return Effect(detail=f"gate_closed: {answer.get('gate')} is closed", value=answer)
         if status == "dry_run":
             detail = (
                 f"dry run: would expire {answer['expire']}, clean {answer['clean']} ({answer['payload_rows']} pieces),"
                 f" archive {answer['archive']}"
             )
-            return Effect(outcome="dry_run", after=_without_thresholds(answer), detail=detail, value=answer)
+            return Effect(detail=detail, value=answer)
         if status == "nothing_to_do":
-            return Effect(
-                after=_without_thresholds(answer), detail="nothing_to_do: no staging record is due", value=answer
-            )
+            return Effect(detail="nothing_to_do: no staging record is due", value=answer)
         detail = (
             f"expired {answer['expired']}, cleaned {answer['cleaned']} ({answer['payload_rows']} pieces deleted),"
             f" archived {answer['archived']}"
         )
-        return Effect(after=_without_thresholds(answer), detail=detail, value=answer)
+        return Effect(detail=detail, value=answer)
 
     return governed_act(
         actor,

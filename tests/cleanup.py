@@ -12,9 +12,8 @@ import json
 from typing import Any
 
 from django.apps import apps
-from django.db import transaction
 
-from tests import helpers
+from tests import database, helpers
 
 # Tables the cleanup never truncates, and why.
 PROTECTED_TABLES: dict[str, str] = {
@@ -22,6 +21,8 @@ PROTECTED_TABLES: dict[str, str] = {
     "dot_config_history": "append-only: UPDATE, DELETE and TRUNCATE refused for every role",
     "dot_config": "written only through fn_gate_change_approve: values are changed back the governed way",
     "gate_change_request": "refuses DELETE: pending requests are withdrawn by their requester",
+    "db_role": "the installation's role names, written by the migration",
+    "admin_action_audit_chain_head": "the audit chain's last link: it follows admin_action_audit, which stays",
 }
 
 CLEANUP_REQUESTER = "test:cleanup-requester"
@@ -66,9 +67,9 @@ def take_snapshot() -> dict[str, Any]:
     return {"seeds": seeds, "config": config}
 
 
-def _reseed(table: str, rows: list[dict[str, Any]]) -> None:
+def _reseed(cursor: Any, table: str, rows: list[dict[str, Any]]) -> None:
     columns = ", ".join(f'"{c}"' for c in _insertable_columns(table))
-    helpers.sql_exec(
+    cursor.execute(
         f'INSERT INTO "{table}" ({columns}) OVERRIDING SYSTEM VALUE'
         f' SELECT {columns} FROM jsonb_populate_recordset(NULL::"{table}", %s::jsonb)',
         [json.dumps(rows)],
@@ -76,7 +77,7 @@ def _reseed(table: str, rows: list[dict[str, Any]]) -> None:
     for column in _insertable_columns(table):
         sequence = helpers.sql_value("SELECT pg_get_serial_sequence(%s, %s)", [f'"{table}"', column])
         if sequence:
-            helpers.sql_value(
+            cursor.execute(
                 f'SELECT setval(%s, coalesce(max("{column}"), 1), max("{column}") IS NOT NULL) FROM "{table}"',
                 [sequence],
             )
@@ -86,18 +87,21 @@ def clean(snapshot: dict[str, Any]) -> None:
     """Truncate, reseed, withdraw pending requests and reset gates/settings.
 
     Runs in autocommit (outside any test transaction), so every step commits.
+    Truncating and reseeding are the owner's (and the seeds go back with
+    triggers off, a superuser's right): they run on the migration login.
     """
     tables = truncatable_tables()
-    if tables:
-        # TRUNCATE runs with triggers on, so a protected table reached through
-        # CASCADE fails loudly instead of being emptied.
-        helpers.sql_exec("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
-    if snapshot["seeds"]:
-        with transaction.atomic():
+    with database.admin_connect(autocommit=False) as admin, admin.cursor() as cursor:
+        if tables:
+            # TRUNCATE runs with triggers on, so a protected table reached through
+            # CASCADE fails loudly instead of being emptied.
+            cursor.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        if snapshot["seeds"]:
             # Seeds go back as they were migrated: no capture triggers, FKs in any order.
-            helpers.sql_exec("SET LOCAL session_replication_role = replica")
+            cursor.execute("SET LOCAL session_replication_role = replica")
             for table, rows in snapshot["seeds"].items():
-                _reseed(table, rows)
+                _reseed(cursor, table, rows)
+        admin.commit()
     # One pending request per key: a leftover would block the next test's request.
     for request_id, requester in helpers.sql_rows(
         "SELECT id, requested_by FROM gate_change_request WHERE status = 'pending'"

@@ -17,8 +17,43 @@ import psycopg
 import pytest
 from django.db import connection, transaction
 
+from queuegov import dbroles
 from queuegov.actor import Actor
-from tests import cleanup, helpers
+from tests import cleanup, database, helpers
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """Build the test database as ``manage.py migrate`` does, then run as the app role.
+
+    pytest-django's own fixture, with the logins of docs/security.md: the
+    database is created and migrated by the migration login (objects owned by
+    the owner role), and every test then runs on the tester login acting as
+    the app role (tests/database.py).
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        with dbroles.migration_login(as_owner=False):
+            with connection.cursor() as cursor:
+                dbroles.ensure_roles(cursor, app_password=dbroles.app_password())
+                database.ensure_tester(cursor)
+            db_cfg = setup_databases(
+                verbosity=verbosity, interactive=False, keepdb=django_db_keepdb and not django_db_createdb
+            )
+        database.use_tester()
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock(), dbroles.migration_login(as_owner=False):
+            teardown_databases(db_cfg, verbosity=verbosity)
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +104,30 @@ def unmanaged_tables_cleanup(request: pytest.FixtureRequest) -> Iterator[None]:
     cleanup.clean(snapshot)
     yield
     cleanup.clean(snapshot)
+
+
+@pytest.fixture(autouse=True)
+def _one_transaction_many_actors(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let a test play several people inside its one transaction.
+
+    In production each request or command is its own transaction and
+    fn_actor_governed seals a transaction to one actor. A ``db`` test runs
+    everything in one transaction, so each time the code under test enters a
+    new actor context the seal is lifted first (by the owner, the trust root).
+    Tests of the seal itself set ``@pytest.mark.sealed`` and switch actors in
+    raw SQL.
+    """
+    if request.node.get_closest_marker("sealed") is not None:
+        return
+    import queuegov.actor
+
+    real = queuegov.actor.set_actor
+
+    def set_actor(actor: Actor, using: str = "default") -> None:
+        helpers.unseal_actor()
+        real(actor, using=using)
+
+    monkeypatch.setattr(queuegov.actor, "set_actor", set_actor)
 
 
 @pytest.fixture(autouse=True)

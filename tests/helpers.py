@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -122,9 +121,22 @@ def json_value(sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> A
 # ---------------------------------------------------------------------------
 # Actor context
 # ---------------------------------------------------------------------------
+def unseal_actor() -> None:
+    """Let the test transaction act as another actor (the owner's right; see fn_actor_governed).
+
+    A real transaction acts as one actor; a test often plays several people in
+    one transaction, so every helper that switches actors unseals first.
+    """
+    from tests.database import as_owner
+
+    with as_owner():
+        sql_exec("SELECT fn_actor_unseal()")
+
+
 def use_actor(name: str, **kwargs: Any) -> Actor:
     """Set ``Actor(name=name, **kwargs)`` on the current transaction."""
     acting = Actor(name=name, **kwargs)
+    unseal_actor()
     set_actor(acting)
     return acting
 
@@ -150,6 +162,7 @@ def preserved_actor() -> Iterator[None]:
     )
     with transaction.atomic():
         yield
+        unseal_actor()
         sql_exec(
             "SELECT set_config(k, v, true) FROM unnest(%s::text[], %s::text[]) AS t(k, v)",
             [keys, list(saved)],
@@ -248,15 +261,8 @@ def connection_params() -> dict[str, Any]:
 def subprocess_database_url() -> str:
     """A DATABASE_URL naming the test database, for subprocesses (workers, gunicorn).
 
-    For the embedded server HOST is a socket directory: django-environ keeps a
-    percent-encoded host literally, but ``postgres://USER@:PORT/NAME?host=<dir>``
-    lands in OPTIONS["host"], which Django passes to psycopg.
+    The tester login acting as the app role (tests/database.py), like the suite.
     """
-    s = connection.settings_dict
-    user = quote(s["USER"] or "postgres", safe="")
-    password = f":{quote(s['PASSWORD'], safe='')}" if s.get("PASSWORD") else ""
-    host = str(s.get("HOST") or s.get("OPTIONS", {}).get("host") or "")
-    port = f":{s['PORT']}" if s.get("PORT") else ""
-    if host.startswith("/"):
-        return f"postgres://{user}{password}@{port}/{s['NAME']}?host={quote(host, safe='')}"
-    return f"postgres://{user}{password}@{host}{port}/{s['NAME']}"
+    from tests.database import subprocess_database_url as url
+
+    return url()

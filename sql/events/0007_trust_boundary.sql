@@ -192,9 +192,7 @@ DECLARE
     v jsonb;
 BEGIN
     v := fn_event_type_set_status_unaudited(p_event_type, p_status, fn_reason_checked(p_reason));
-    RETURN fn_act_audit(v, 'event_type.' || CASE p_status WHEN 'active' THEN 'activate' WHEN 'retired' THEN 'retire'
-                                                           ELSE 'draft' END,
-                        'event_type_registry', ARRAY[p_event_type], p_reason, NULL,
+    RETURN fn_act_audit(v, 'event_type.set_' || p_status, 'event_type_registry', ARRAY[p_event_type], p_reason, NULL,
                         format('event type %s: %s → %s', p_event_type, coalesce(v ->> 'from', p_status), p_status));
 END;
 $$;
@@ -286,9 +284,9 @@ DECLARE
                         WHERE id = p_route_id);
 BEGIN
     RETURN fn_act_audit(fn_iu_outbound_route_set_unaudited(p_route_id, p_enabled, p_dry_run, fn_reason_checked(p_reason)),
-                        CASE WHEN p_enabled AND NOT p_dry_run THEN 'outbound_route.go_live'
-                             WHEN p_enabled THEN 'outbound_route.dry_run'
-                             ELSE 'outbound_route.disable' END,
+                        CASE WHEN NOT p_enabled THEN 'outbound_route.set_disabled'
+                             WHEN p_dry_run THEN 'outbound_route.set_dry-run'
+                             ELSE 'outbound_route.set_live' END,
                         'iu_outbound_route', ARRAY[p_route_id::text], p_reason, v_before,
                         format('route #%s: enabled=%s, dry_run=%s', p_route_id, p_enabled, p_dry_run));
 END;

@@ -319,7 +319,7 @@ BEGIN
                 coalesce(p_outcome, 'null')
             USING ERRCODE = 'QG004';
     END IF;
-    IF p_action IS NULL OR p_action !~ '^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$' OR length(p_action) > 100 THEN
+    IF p_action IS NULL OR p_action !~ '^[a-z][a-z0-9_]*(\.[A-Za-z0-9_-]+)+$' OR length(p_action) > 100 THEN
         RAISE EXCEPTION 'audit_action_invalid: an audited action is a dotted name such as job.cancel, not %', coalesce(p_action, 'null')
             USING ERRCODE = 'QG004';
     END IF;
