@@ -52,6 +52,7 @@ FUNCTIONS: dict[str, str] = {
     "fn_event_emit": EXECUTOR_API,
     "fn_event_capture": EXECUTOR_API,
     "fn_actor": EXECUTOR_API,
+    "fn_actor_required": EXECUTOR_API,
     # --- governed acts (each audits itself) ---------------------------------
     "fn_gate_change_request": APP_API,
     "fn_gate_change_approve": APP_API,
@@ -139,7 +140,6 @@ FUNCTIONS: dict[str, str] = {
             "_pgtrigger_should_ignore",
             "fn_act_audit",
             "fn_actor_governed",
-            "fn_actor_required",
             "fn_actor_unseal",
             "fn_audit_chain_link",
             "fn_audit_write",

@@ -21,8 +21,6 @@ PROTECTED_TABLES: dict[str, str] = {
     "dot_config_history": "append-only: UPDATE, DELETE and TRUNCATE refused for every role",
     "dot_config": "written only through fn_gate_change_approve: values are changed back the governed way",
     "gate_change_request": "refuses DELETE: pending requests are withdrawn by their requester",
-    "db_role": "the installation's role names, written by the migration",
-    "admin_action_audit_chain_head": "the audit chain's last link: it follows admin_action_audit, which stays",
 }
 
 CLEANUP_REQUESTER = "test:cleanup-requester"

@@ -249,6 +249,11 @@ OPS_SETTINGS = {
     "queue.health.max_oldest_queued_seconds": 600,
 }
 
+# Settings of the SQL API's own limits.
+API_SETTINGS = {
+    "queue.enqueue_many.max_jobs": 10000,
+}
+
 
 def connection_params() -> dict[str, Any]:
     """psycopg.connect() arguments for another connection to the test database."""

@@ -1,7 +1,13 @@
-"""governed_act writes exactly one audit row per attempt, whatever the outcome."""
+"""governed_act results in exactly one audit row per attempt, whatever the outcome.
+
+An act that applies (or dry-runs) is audited by its SQL function; governed_act
+writes the row of an attempt that never got that far, and raises if an effect
+calls no auditing function (a programming error, not an audit gap).
+"""
 
 from __future__ import annotations
 
+import pytest
 from django.db import connection
 
 from queuegov.actor import Actor
@@ -15,17 +21,41 @@ def last_row():
     return AdminActionAudit.objects.filter(actor="user:tester").latest("id")
 
 
-def test_applied(db):
-    result = governed_act(ACTOR, "test.apply", lambda: Effect(before={"a": 1}, after={"a": 2}, detail="done"))
+def test_applied_is_the_sql_functions_row(db):
+    def effect():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT fn_gate_change_request('queue.worker.enabled', 'true'::jsonb, 'open it')")
+            return Effect(value=cursor.fetchone()[0])
+
+    before = AdminActionAudit.objects.count()
+    result = governed_act(ACTOR, "gate_change.request", effect, target_table="dot_config")
     row = last_row()
-    assert (result.outcome, row.outcome) == ("applied", "applied")
-    assert (row.before_state, row.after_state) == ({"a": 1}, {"a": 2})
+    assert AdminActionAudit.objects.count() == before + 1
+    assert (result.outcome, row.outcome, result.audit_id) == ("applied", "applied", row.id)
+    assert row.action == "gate_change.request" and row.target_ids == ["queue.worker.enabled"]
+    assert (row.before_state, row.after_state["requested_value"]) == (
+        {"key": "queue.worker.enabled", "value": False},
+        True,
+    )
     assert (row.request_ip, row.request_id, row.roles, row.source) == ("10.0.0.1", "req-1", ["operator"], "admin")
 
 
-def test_dry_run(db):
-    governed_act(ACTOR, "test.dry", lambda: Effect(outcome="dry_run", detail="would do 3 things"))
-    assert (last_row().outcome, last_row().detail) == ("dry_run", "would do 3 things")
+def test_dry_run_is_the_sql_functions_row(db):
+    def effect():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT fn_iu_op_cleanup(false)")
+        return Effect(detail="would do nothing")
+
+    result = governed_act(ACTOR, "staging.cleanup_dry_run", effect)
+    assert (result.outcome, result.message) == ("dry_run", "would do nothing")
+    assert (last_row().outcome, last_row().action) == ("dry_run", "staging.cleanup_dry_run")
+
+
+def test_an_effect_that_audits_nothing_is_a_programming_error(db):
+    before = AdminActionAudit.objects.count()
+    with pytest.raises(RuntimeError, match="called no SQL function that audits the act"):
+        governed_act(ACTOR, "test.silent", lambda: Effect(detail="did something in Python"))
+    assert AdminActionAudit.objects.count() == before
 
 
 def test_refused_without_permission_runs_no_effect(db, make_user):

@@ -1,5 +1,6 @@
-"""SPEC §9: fn_audit_record writes one audit row whose who/roles/request
-metadata come from the transaction-local actor context."""
+"""SPEC §9, §11: fn_audit_record writes one audit row whose who/roles/request
+metadata come from the transaction-local actor context. It records refused
+and failed attempts only: an act that applies is audited by its own function."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from queuegov.errors import ActorRequired, translate
+from tests.database import as_owner
 from tests.helpers import as_json, db_error, sql_exec, sql_rows, sql_value
 
 pytestmark = pytest.mark.django_db
@@ -33,14 +35,14 @@ COLUMNS = [
 ]
 
 
-def record(action: str = "gate_change.approve", outcome: str = "applied", **kwargs: Any) -> int:
+def record(action: str = "gate_change.approve", outcome: str = "refused", **kwargs: Any) -> int:
     args = {
         "p_target_table": "gate_change_request",
         "p_target_ids": ["12"],
         "p_reason": "looks right",
         "p_before": json.dumps({"status": "pending"}),
-        "p_after": json.dumps({"status": "applied"}),
-        "p_detail": "applied queue.worker.enabled",
+        "p_after": json.dumps({"status": "pending"}),
+        "p_detail": "permission: anna lacks approve",
         **kwargs,
     }
     return sql_value(
@@ -79,9 +81,9 @@ def test_record_takes_who_and_request_metadata_from_actor_context(actor) -> None
         "target_ids": ["12"],
         "reason": "looks right",
         "before_state": {"status": "pending"},
-        "after_state": {"status": "applied"},
-        "outcome": "applied",
-        "detail": "applied queue.worker.enabled",
+        "after_state": {"status": "pending"},
+        "outcome": "refused",
+        "detail": "permission: anna lacks approve",
         "source": "admin",
         "request_id": "req-9f2",
         "request_ip": "203.0.113.5",
@@ -92,7 +94,7 @@ def test_record_takes_who_and_request_metadata_from_actor_context(actor) -> None
 
 def test_record_same_transaction_and_clock(actor) -> None:
     actor("command:lease_reaper", source="command")
-    audit_id = record(outcome="dry_run")
+    audit_id = record(outcome="failed")
     assert sql_rows(
         "SELECT txid = txid_current(), occurred_at >= now(), source FROM admin_action_audit WHERE id = %s",
         [audit_id],
@@ -128,23 +130,38 @@ def test_record_requires_an_actor(actor) -> None:
     assert sql_value("SELECT count(*) FROM admin_action_audit") == before
 
 
-@pytest.mark.parametrize("outcome", ["applied", "refused", "failed", "dry_run"])
-def test_every_outcome_accepted(actor, outcome: str) -> None:
+@pytest.mark.parametrize("outcome", ["refused", "failed"])
+def test_refusals_and_failures_accepted(actor, outcome: str) -> None:
     actor("user:anna")
     assert audit_row(record(outcome=outcome))["outcome"] == outcome
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "constraint"),
-    [
-        ({"outcome": "maybe"}, "audit_outcome_allowed"),
-        ({"action": ""}, "audit_action_not_blank"),
-    ],
-)
-def test_audit_checks(actor, kwargs: dict[str, str], constraint: str) -> None:
+@pytest.mark.parametrize("outcome", ["applied", "dry_run", "maybe", None])
+def test_an_outcome_the_caller_did_not_reach_is_refused(actor, outcome: str | None) -> None:
+    # "applied" and "dry_run" are written by the function that performs the act;
+    # a caller claiming them would forge the trail.
     actor("user:anna")
-    with db_error(constraint=constraint, sqlstate="23514"):
-        record(**kwargs)
+    before = sql_value("SELECT count(*) FROM admin_action_audit")
+    with db_error(sqlstate="QG004", match=r"^audit_outcome_not_recordable: fn_audit_record records refused or failed"):
+        record(outcome=outcome)
+    assert sql_value("SELECT count(*) FROM admin_action_audit") == before
+
+
+@pytest.mark.parametrize("action", ["", "job", "Job.cancel", "job cancel", "x." + "y" * 100])
+def test_the_action_is_a_dotted_name(actor, action: str) -> None:
+    actor("user:anna")
+    with db_error(sqlstate="QG004", match=r"^audit_action_invalid: "):
+        record(action=action)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "constraint"),
+    [("outcome", "'maybe'", "audit_outcome_allowed"), ("action", "''", "audit_action_not_blank")],
+)
+def test_audit_checks_hold_for_the_owner(actor, column: str, value: str, constraint: str) -> None:
+    values = {"actor": "'db:owner'", "action": "'probe.x'", "outcome": "'refused'", column: value}
+    with db_error(constraint=constraint, sqlstate="23514"), as_owner():
+        sql_exec(f"INSERT INTO admin_action_audit ({', '.join(values)}) VALUES ({', '.join(values.values())})")
 
 
 def test_audit_source_vocabulary(actor) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from queuegov.errors import ActorRequired, FourEyesViolation, InvalidState, InvalidValue, ReasonRequired, translate
+from tests.database import as_owner
 from tests.helpers import as_json, config_value, db_error, json_value, sql_exec, sql_rows, sql_value
 
 pytestmark = pytest.mark.django_db
@@ -229,13 +230,15 @@ def test_unknown_request(actor, verb: str) -> None:
 
 def test_stale_request_is_refused(actor) -> None:
     """Only one request per key can be pending, so no governed path changes a
-    key under a pending request; simulate an out-of-band write (superuser with
-    triggers off for one statement) to exercise the guard."""
+    key under a pending request; simulate an out-of-band write (the owner with
+    the guard trigger off for one statement) to exercise the guard."""
     actor("user:olga")
     request_id = file_request(SETTING, 8)
-    sql_exec("SET LOCAL session_replication_role = replica")
-    sql_value("UPDATE dot_config SET value = '6' WHERE key = %s RETURNING key", [SETTING])
-    sql_exec("SET LOCAL session_replication_role = origin")
+    guard = sql_value("SELECT tgname::text FROM pg_trigger WHERE tgname LIKE 'pgtrigger_dot_config_four_eyes_only_%%'")
+    with as_owner():
+        sql_exec(f"ALTER TABLE dot_config DISABLE TRIGGER {guard}")
+        sql_value("UPDATE dot_config SET value = '6' WHERE key = %s RETURNING key", [SETTING])
+        sql_exec(f"ALTER TABLE dot_config ENABLE TRIGGER {guard}")
     actor("user:anna")
     with db_error(sqlstate="QG003", match=rf"^stale_request: {SETTING} changed since request {request_id} was filed"):
         decide("approve", request_id)

@@ -6,7 +6,18 @@ from __future__ import annotations
 import pytest
 
 from queuegov.errors import UnknownObject, translate
-from tests.helpers import OPS_SETTINGS, SPEC_GATES, SPEC_SETTINGS, as_json, db_error, sql_exec, sql_rows, sql_value
+from tests.database import as_owner
+from tests.helpers import (
+    API_SETTINGS,
+    OPS_SETTINGS,
+    SPEC_GATES,
+    SPEC_SETTINGS,
+    as_json,
+    db_error,
+    sql_exec,
+    sql_rows,
+    sql_value,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +38,9 @@ def test_spec_gates_and_settings_are_exactly_the_config_keys() -> None:
     # Besides the SPEC gates, each trigger-IN route has its four-eyes switch.
     route_switches = set(sql_rows("SELECT gate_key FROM iu_sql_event_route"))
     assert {k for k, (_, kind, _) in rows.items() if kind == "gate" and (k,) not in route_switches} == set(SPEC_GATES)
-    assert {k for k, (_, kind, _) in rows.items() if kind == "setting"} == set(SPEC_SETTINGS) | set(OPS_SETTINGS)
+    assert {k for k, (_, kind, _) in rows.items() if kind == "setting"} == set(SPEC_SETTINGS) | set(OPS_SETTINGS) | set(
+        API_SETTINGS
+    )
 
 
 @pytest.mark.parametrize("key", SPEC_GATES)
@@ -69,22 +82,40 @@ def test_setting_int_on_unknown_setting_raises_qg005(key: str) -> None:
 # ---------------------------------------------------------------------------
 # The official interface: no direct writes, even for the superuser role
 # ---------------------------------------------------------------------------
-def test_tests_run_as_a_superuser_role() -> None:
-    # The refusals below are meaningful only if the role could otherwise write.
-    assert sql_value("SELECT rolsuper FROM pg_roles WHERE rolname = current_user") is True
+def owner_exec(statement: str, params: list | None = None) -> None:
+    """A direct write as the owner, who holds the table privileges: the guard is what refuses it."""
+    with as_owner():
+        sql_exec(statement, params)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE dot_config SET value = 'true' WHERE key = 'queue.worker.enabled'",
+        "INSERT INTO dot_config (key, value, kind, value_type, description)"
+        " VALUES ('queue.extra.enabled', 'true', 'gate', 'boolean', 'x')",
+        "DELETE FROM dot_config WHERE key = 'queue.worker.enabled'",
+        "TRUNCATE dot_config CASCADE",
+    ],
+)
+def test_the_app_role_cannot_write_dot_config(statement: str) -> None:
+    assert sql_value("SELECT rolsuper FROM pg_roles WHERE rolname = current_user") is False
+    with db_error(sqlstate="42501", match=r"^permission denied for table dot_config$"):
+        sql_exec(statement)
+    assert sql_value("SELECT fn_gate_open('queue.worker.enabled')") is False
 
 
 def test_direct_update_refused() -> None:
     with db_error(match=PROTECT_MESSAGE):
-        sql_exec("UPDATE dot_config SET value = 'true' WHERE key = 'queue.worker.enabled'")
+        owner_exec("UPDATE dot_config SET value = 'true' WHERE key = 'queue.worker.enabled'")
     with db_error(match=PROTECT_MESSAGE):
-        sql_exec("UPDATE dot_config SET description = 'x' WHERE key = 'queue.worker.enabled'")
+        owner_exec("UPDATE dot_config SET description = 'x' WHERE key = 'queue.worker.enabled'")
     assert sql_value("SELECT fn_gate_open('queue.worker.enabled')") is False
 
 
 def test_direct_insert_refused() -> None:
     with db_error(match=PROTECT_MESSAGE):
-        sql_exec(
+        owner_exec(
             "INSERT INTO dot_config (key, value, kind, value_type, description)"
             " VALUES ('queue.extra.enabled', 'true', 'gate', 'boolean', 'x')"
         )
@@ -92,10 +123,10 @@ def test_direct_insert_refused() -> None:
 
 def test_direct_delete_refused() -> None:
     with db_error(match=PROTECT_MESSAGE):
-        sql_exec("DELETE FROM dot_config WHERE key = 'queue.worker.enabled'")
+        owner_exec("DELETE FROM dot_config WHERE key = 'queue.worker.enabled'")
     assert sql_value("SELECT count(*) FROM dot_config WHERE key NOT LIKE %s", ["event.sql_route.%"]) == len(
         SPEC_GATES
-    ) + len(SPEC_SETTINGS) + len(OPS_SETTINGS)
+    ) + len(SPEC_SETTINGS) + len(OPS_SETTINGS) + len(API_SETTINGS)
 
 
 def guard_trigger() -> str:
@@ -113,15 +144,15 @@ def test_refusal_comes_from_the_four_eyes_guard_trigger() -> None:
     name = guard_trigger()
     # Without that trigger (disabled inside this rolled-back transaction) the
     # same UPDATE goes through: the trigger is what refuses it.
-    sql_exec(f"ALTER TABLE dot_config DISABLE TRIGGER {name}")
-    sql_exec("UPDATE dot_config SET value = 'true' WHERE key = 'queue.worker.enabled'")
+    owner_exec(f"ALTER TABLE dot_config DISABLE TRIGGER {name}")
+    owner_exec("UPDATE dot_config SET value = 'true' WHERE key = 'queue.worker.enabled'")
     assert sql_value("SELECT fn_gate_open('queue.worker.enabled')") is True
 
 
 def test_orm_write_refused() -> None:
     from queuegov.models import DotConfig
 
-    with db_error(match=PROTECT_MESSAGE):
+    with db_error(match=PROTECT_MESSAGE), as_owner():
         DotConfig.objects.filter(pk="queue.worker.enabled").update(value=True)
 
 
@@ -129,7 +160,7 @@ def test_request_id_is_reset_after_an_approval(set_config) -> None:
     set_config("queue.notify.enabled", True)
     assert sql_value("SELECT coalesce(current_setting('queuegov.gate_change_request_id', true), '')") == ""
     with db_error(match=r"^four_eyes: queue\.notify\.enabled changes only through fn_gate_change_approve"):
-        sql_exec("UPDATE dot_config SET value = 'false' WHERE key = 'queue.notify.enabled'")
+        owner_exec("UPDATE dot_config SET value = 'false' WHERE key = 'queue.notify.enabled'")
 
 
 def test_naming_a_request_does_not_let_its_requester_apply_it(actor) -> None:
@@ -137,11 +168,11 @@ def test_naming_a_request_does_not_let_its_requester_apply_it(actor) -> None:
     request_id = sql_value("SELECT fn_gate_change_request('queue.worker.enabled', 'true', 'let me in')")
     sql_exec("SELECT set_config('queuegov.gate_change_request_id', %s, true)", [str(request_id)])
     with db_error(sqlstate="QG002", match=r"^four_eyes: "):
-        sql_exec("UPDATE dot_config SET value = 'true' WHERE key = 'queue.worker.enabled'")
+        owner_exec("UPDATE dot_config SET value = 'true' WHERE key = 'queue.worker.enabled'")
     # ... nor apply another value than the one requested, whoever acts
     actor("user:trent")
     with db_error(sqlstate="QG002"):
-        sql_exec("UPDATE dot_config SET value = 'false' WHERE key = 'queue.worker.enabled'")
+        owner_exec("UPDATE dot_config SET value = 'false' WHERE key = 'queue.worker.enabled'")
 
 
 @pytest.mark.parametrize(
@@ -154,6 +185,6 @@ def test_naming_a_request_does_not_let_its_requester_apply_it(actor) -> None:
 def test_table_checks_hold_behind_the_trigger(column: str, bad: str, constraint: str) -> None:
     # With the guard trigger out of the way (in this rolled-back transaction),
     # the CHECKs still refuse a value of the wrong type.
-    sql_exec(f"ALTER TABLE dot_config DISABLE TRIGGER {guard_trigger()}")
+    owner_exec(f"ALTER TABLE dot_config DISABLE TRIGGER {guard_trigger()}")
     with db_error(constraint=constraint, sqlstate="23514"):
-        sql_exec(f"UPDATE dot_config SET {column} = {bad} WHERE key = 'queue.worker.enabled'")
+        owner_exec(f"UPDATE dot_config SET {column} = {bad} WHERE key = 'queue.worker.enabled'")

@@ -7,6 +7,7 @@ import pytest
 
 from queuegov.errors import UnknownObject, translate
 from tests.helpers import (
+    API_SETTINGS,
     OPS_SETTINGS,
     SPEC_GATES,
     SPEC_SETTINGS,
@@ -43,6 +44,7 @@ def test_every_key_has_its_seed_in_history() -> None:
         **dict.fromkeys(SPEC_GATES, False),
         **SPEC_SETTINGS,
         **OPS_SETTINGS,
+        **API_SETTINGS,
         **dict.fromkeys(route_switches, False),
     }
 
