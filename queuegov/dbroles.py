@@ -80,6 +80,40 @@ def migration_login(alias: str = "default", *, as_owner: bool = True) -> Iterato
         conn.settings_dict.update(saved)
 
 
+def migration_connect(*, as_owner: bool = True, autocommit: bool = False) -> Any:
+    """A psycopg connection as the migration login to the database Django uses.
+
+    For acts that need the owner or CREATEROLE (executor credentials, roles)
+    without disturbing Django's own connection.
+    """
+    import psycopg
+
+    target = settings.QUEUEGOV_MIGRATION_DATABASE
+    options = target.get("OPTIONS") or {}
+    params: dict[str, Any] = {
+        "dbname": connections["default"].settings_dict["NAME"],
+        "user": target.get("USER") or None,
+        "password": target.get("PASSWORD") or None,
+        "host": target.get("HOST") or options.get("host") or None,
+        "port": target.get("PORT") or None,
+        **role_option(role_name("owner") if as_owner else None),
+    }
+    return psycopg.connect(**{k: v for k, v in params.items() if v is not None}, autocommit=autocommit)
+
+
+def runtime_url(user: str, password: str | None) -> str:
+    """A connection URL to Django's database (host, port, name) for another login."""
+    from urllib.parse import quote
+
+    s = connections["default"].settings_dict
+    host = str(s.get("HOST") or (s.get("OPTIONS") or {}).get("host") or "")
+    port = f":{s['PORT']}" if s.get("PORT") else ""
+    secret = f":{quote(password, safe='')}" if password else ""
+    if host.startswith("/"):
+        return f"postgres://{quote(user, safe='')}{secret}@{port}/{s['NAME']}?host={quote(host, safe='')}"
+    return f"postgres://{quote(user, safe='')}{secret}@{host}{port}/{s['NAME']}"
+
+
 # ---------------------------------------------------------------------------
 # Creating the roles (needs CREATEROLE; idempotent)
 # ---------------------------------------------------------------------------

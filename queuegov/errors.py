@@ -78,6 +78,7 @@ SQLSTATE_ERRORS: dict[str, type[QueuegovError]] = {
     "QG007": PayloadRejected,
     "QG008": ReasonRequired,
     "23001": InvalidState,  # registry_row_kept: a queue or retry policy jobs name is never deleted or renamed
+    "42501": PermissionRefused,  # the role may not touch the object at all (docs/security.md)
 }
 
 # CHECK constraints (and domain checks) whose violation is a refusal, by name.
@@ -101,6 +102,7 @@ CONSTRAINT_ERRORS: dict[str, type[QueuegovError]] = {
     "job_status_allowed": InvalidValue,
     "attempts_non_negative": InvalidValue,
     "idempotency_key_length": InvalidValue,
+    "correlation_id_length": InvalidValue,
     "cron_expression_valid": InvalidValue,
 }
 
@@ -111,8 +113,8 @@ MESSAGE_PREFIXES: dict[str, type[QueuegovError]] = {
 }
 
 
-def translate(exc: DatabaseError) -> QueuegovError | None:
-    """Return the domain error for a database error, or None if it is not a rule."""
+def translate(exc: Exception) -> QueuegovError | None:
+    """Return the domain error for a database error (Django's or psycopg's), or None if it is not a rule."""
     cause = exc.__cause__ or exc
     diag = getattr(cause, "diag", None)
     sqlstate = getattr(cause, "sqlstate", None)
