@@ -17,6 +17,7 @@ from jobs import services
 from jobs.models import (
     Consumer,
     ExecutorClass,
+    ExecutorLogin,
     IdempotencyKey,
     Job,
     JobDeadLetter,
@@ -374,6 +375,19 @@ class QueueHeartbeatAdmin(GovernedAdmin):
     @admin.display(description="silent for")
     def silent_for(self, obj: QueueHeartbeat) -> str:
         return timesince(obj.last_beat_at, timezone.now())
+
+
+@admin.register(ExecutorLogin)
+class ExecutorLoginAdmin(GovernedAdmin):
+    """Executor hosts' own logins: created by `manage.py executor_credentials`, never here."""
+
+    list_display = ("role_name", "executor_kind", "claims_from", "created_at", "created_by")
+    list_filter = ("executor_kind",)
+    search_fields = ("=role_name",)
+
+    @admin.display(description="claims from")
+    def claims_from(self, obj: ExecutorLogin) -> str:
+        return ", ".join(obj.queues) if obj.queues else "any queue"
 
 
 @admin.register(ExecutorClass)

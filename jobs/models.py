@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pgtrigger
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from queuegov.triggers import DEAD_LETTER_TRIAGE_TRANSITIONS
@@ -129,6 +130,25 @@ class QueueHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.executor_name
+
+
+class ExecutorLogin(models.Model):
+    """An external executor's own database login (manage.py executor_credentials)."""
+
+    role_name = models.TextField(primary_key=True)
+    executor_kind = models.TextField()
+    queues = ArrayField(models.TextField(), null=True)
+    created_at = models.DateTimeField()
+    created_by = models.TextField()
+
+    class Meta:
+        managed = False
+        db_table = "executor_login"
+        ordering = ["role_name"]
+        verbose_name = "executor login"
+
+    def __str__(self) -> str:
+        return self.role_name
 
 
 class Job(models.Model):

@@ -90,6 +90,13 @@ def audit_outcome(audit_id: int) -> tuple[str, str | None]:
     return outcome, detail
 
 
+def audit_verify() -> dict[str, Any]:
+    """The audit chain's verdict (fn_audit_verify): ``ok`` with the head hash, or the first broken link."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT fn_audit_verify()")
+        return _json(cursor.fetchone()[0])
+
+
 def config_value_at(key: str, at: Any) -> Any:
     """The value ``key`` had at time ``at`` (fn_config_value_at)."""
     with connection.cursor() as cursor:

@@ -29,6 +29,7 @@ _READ_JOBS = [
         "queuestate",
         "jobschedule",
         "queueheartbeat",
+        "executorlogin",
         "executorclass",
         "retrypolicy",
         "consumer",

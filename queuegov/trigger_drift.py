@@ -91,3 +91,39 @@ def render_operations(operations: list[object]) -> str:
         lines.append(text)
         imports |= op_imports
     return "\n".join(sorted(imports)) + "\n\n" + "\n".join(lines)
+
+
+def database_problems() -> list[str] | None:
+    """Triggers the database has switched off, and declared triggers it lacks.
+
+    A disabled trigger (``ALTER TABLE … DISABLE TRIGGER``, or one set to fire
+    only in replica mode) is a governance rule quietly not enforced. Returns
+    None when the database is not migrated yet (there is nothing to inspect).
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('public.admin_action_audit') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            return None
+        cursor.execute(
+            """
+            SELECT c.relname::text, t.tgname::text, t.tgenabled::text
+              FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+             WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal
+            """
+        )
+        installed = {(table, name): enabled for table, name, enabled in cursor.fetchall()}
+    problems = [
+        f"{table}: trigger {name} is {'disabled' if enabled == 'D' else 'set to fire only in replica mode'}"
+        for (table, name), enabled in sorted(installed.items())
+        if enabled in ("D", "R")
+    ]
+    tables = {table for table, _ in installed}
+    for model in apps.get_models():
+        table = model._meta.db_table
+        for trigger in getattr(model._meta, "triggers", []):
+            pgid = trigger.compile(model).sql.pgid
+            if table in tables and (table, pgid) not in installed:
+                problems.append(f"{table}: trigger {pgid} ({trigger.name}) is not installed")
+    return problems

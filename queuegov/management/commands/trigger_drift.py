@@ -1,10 +1,11 @@
-"""Fail (with --check) when Meta.triggers and the trigger migrations disagree."""
+"""Fail (with --check) when Meta.triggers and the trigger migrations disagree,
+or when the database has a trigger switched off or missing."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from queuegov.trigger_drift import find_drift_by_app, render_operations, write_migration
+from queuegov.trigger_drift import database_problems, find_drift_by_app, render_operations, write_migration
 
 
 class Command(BaseCommand):
@@ -16,6 +17,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, check: bool = False, write: bool = False, **options) -> None:  # type: ignore[no-untyped-def]
         drift, by_app = find_drift_by_app()
+        problems = database_problems()
+        if problems is None:
+            self.stdout.write("triggers: the database is not migrated; only Meta.triggers and migrations compared")
+        elif problems:
+            for problem in problems:
+                self.stderr.write(problem)
+            if check:
+                raise CommandError(f"{len(problems)} trigger(s) disabled or missing in the database")
+        else:
+            self.stdout.write("triggers: every trigger is installed and enabled in the database")
         if not drift:
             self.stdout.write("triggers: no drift between Meta.triggers and migrations")
             return
