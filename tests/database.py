@@ -99,3 +99,21 @@ def as_owner() -> Iterator[None]:
         yield
         with connection.cursor() as cursor:
             cursor.execute("RESET ROLE")
+
+
+def login_connect(user: str, password: str | None, *, autocommit: bool = True) -> psycopg.Connection:
+    """A plain connection to the test database as another login (an attacker's session)."""
+    s = connection.settings_dict
+    params: dict[str, Any] = {
+        "dbname": s["NAME"],
+        "user": user,
+        "password": password,
+        "host": s.get("HOST") or (s.get("OPTIONS") or {}).get("host") or None,
+        "port": s.get("PORT") or None,
+    }
+    return psycopg.connect(**{k: v for k, v in params.items() if v is not None}, autocommit=autocommit)
+
+
+def app_connect(*, autocommit: bool = True) -> psycopg.Connection:
+    """A connection as the app role's own login, exactly as Django's processes log in."""
+    return login_connect(dbroles.role_name("app"), settings.QUEUEGOV_APP_DB_PASSWORD or None, autocommit=autocommit)
