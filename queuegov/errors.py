@@ -103,6 +103,7 @@ CONSTRAINT_ERRORS: dict[str, type[QueuegovError]] = {
     "attempts_non_negative": InvalidValue,
     "idempotency_key_length": InvalidValue,
     "correlation_id_length": InvalidValue,
+    "audit_source_allowed": InvalidValue,
     "cron_expression_valid": InvalidValue,
 }
 

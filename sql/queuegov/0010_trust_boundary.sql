@@ -272,10 +272,16 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 -- Internal: one audit row for the resolved (and sealed) actor. Roles and request
 -- metadata are taken only from the app, which authenticated the request.
 DECLARE
-    v_named boolean := fn_caller_names_actor();
-    v_actor text := fn_actor_governed();
-    v_id    bigint;
+    v_named  boolean := fn_caller_names_actor();
+    v_actor  text := fn_actor_governed();
+    v_source text := CASE WHEN v_named THEN coalesce(nullif(current_setting('queuegov.source', true), ''), 'sql')
+                          ELSE 'sql' END;
+    v_id     bigint;
 BEGIN
+    IF v_source NOT IN ('admin', 'command', 'worker', 'sql') THEN
+        RAISE EXCEPTION 'audit_source_allowed: queuegov.source is %; allowed values: admin, command, worker, sql', v_source
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'audit_source_allowed';
+    END IF;
     INSERT INTO admin_action_audit (actor, actor_user_id, roles, action, target_table, target_ids,
                                     reason, before_state, after_state, outcome, detail, source,
                                     request_id, request_ip, request_path, user_agent)
@@ -286,7 +292,7 @@ BEGIN
              ELSE '{}' END,
         p_action, p_target_table, coalesce(p_target_ids, '{}'), left(p_reason, 2000), p_before, p_after, p_outcome,
         left(p_detail, 10000),
-        CASE WHEN v_named THEN coalesce(nullif(current_setting('queuegov.source', true), ''), 'sql') ELSE 'sql' END,
+        v_source,
         CASE WHEN v_named THEN left(nullif(current_setting('queuegov.request_id', true), ''), 200) END,
         CASE WHEN v_named THEN nullif(current_setting('queuegov.request_ip', true), '')::inet END,
         CASE WHEN v_named THEN left(nullif(current_setting('queuegov.request_path', true), ''), 2000) END,
@@ -351,7 +357,8 @@ BEGIN
     END;
     PERFORM fn_audit_write(p_action, v_outcome, p_target_table, p_target_ids, p_reason, p_before, p_answer,
         coalesce(
-            CASE WHEN v_status = 'gate_closed' THEN format('gate_closed: %s is closed', p_answer ->> 'gate') END,
+            CASE WHEN v_status = 'gate_closed' THEN format('gate_closed: %s is closed', p_answer ->> 'gate')
+                 WHEN v_status = 'nothing_to_do' THEN format('nothing_to_do: %s', p_answer) END,
             p_detail,
             v_status));
     RETURN p_answer;

@@ -18,11 +18,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, quote, urlencode, urlsplit, urlunsplit
 
 import pytest
+from django.db import transaction
 
+from queuegov.dbroles import role_name
+from tests.database import as_owner
 from tests.helpers import (
     as_json,
     preserved_actor,
@@ -53,9 +58,52 @@ BEGIN
 END;
 $$;
 """
+# The route worker runs as the owner, so the sink writes its tables as their owner; a route may call
+# only what the app role may EXECUTE, and the test reads what the sink recorded as the app role.
+SINK_GRANTS = """
+GRANT EXECUTE ON FUNCTION fn_test_route_sink(jsonb) TO {app};
+GRANT SELECT ON test_route_sink, test_route_refuse TO {app};
+"""
 SINK_DROP = (
     "DROP FUNCTION IF EXISTS fn_test_route_sink(jsonb); DROP TABLE IF EXISTS test_route_sink, test_route_refuse;"
 )
+
+
+def owner_exec(sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> None:
+    """Run a statement as the owner role: test setup no SQL API call reaches."""
+    with as_owner():
+        sql_exec(sql, params)
+
+
+def owner_value(sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> Any:
+    """``sql_value`` as the owner role."""
+    with as_owner():
+        return sql_value(sql, params)
+
+
+@contextmanager
+def as_login() -> Iterator[None]:
+    """Run the block as the tester login itself (``SET ROLE NONE``), then return to the app role.
+
+    For watching ``pg_stat_activity``: a non-superuser sees the query, state and
+    xid only of sessions whose login it has the privileges of, and the
+    subprocesses a test starts log in as the tester login too. The login itself
+    holds no privilege on the schema (NOINHERIT): this reads, it never writes.
+    """
+    with transaction.atomic():
+        sql_exec("SET ROLE NONE")
+        yield
+        sql_exec("RESET ROLE")
+
+
+def activity_value(sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> Any:
+    """``sql_value`` on ``pg_stat_activity``, seen as the tester login (``as_login``)."""
+    with as_login():
+        return sql_value(sql, params)
+
+
+def app_role() -> str:
+    return role_name("app")
 
 
 def call(sql: str, *params: Any) -> Any:
@@ -141,12 +189,20 @@ class EventApi:
 
 
 def horizon_holders() -> str:
-    """The cluster's running transactions that hold the route worker's horizon back (any database)."""
-    rows = sql_rows(
-        "SELECT datname, backend_xid::text, round(extract(epoch FROM now() - xact_start))::int FROM pg_stat_activity"
-        " WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() ORDER BY xact_start"
-    )
-    return "horizon held by " + (", ".join(f"{d}:xid {x} for {a}s" for d, x, a in rows) or "nobody now")
+    """The cluster's running transactions that hold the route worker's horizon back (any database).
+
+    Seen as the tester login: other logins' sessions show no xid, so they are only counted.
+    """
+    with as_login():
+        rows = sql_rows(
+            "SELECT datname, backend_xid::text, round(extract(epoch FROM now() - xact_start))::int"
+            " FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() ORDER BY xact_start"
+        )
+        hidden = sql_value(
+            "SELECT count(*) FROM pg_stat_activity WHERE query = '<insufficient privilege>' AND usename IS NOT NULL"
+        )
+    held = ", ".join(f"{d}:xid {x} for {a}s" for d, x, a in rows) or "nobody visible now"
+    return f"horizon held by {held} ({hidden} sessions of other logins not visible to it)"
 
 
 def wait_horizon_past(timeout: float = 60) -> None:
@@ -168,7 +224,7 @@ def no_leftover_captures(request: pytest.FixtureRequest) -> None:
     governance.gate_change_* captures behind for the next test.
     """
     if request.node.get_closest_marker("django_db"):
-        sql_exec("DELETE FROM event_pending")
+        owner_exec("DELETE FROM event_pending")
 
 
 @pytest.fixture
@@ -178,7 +234,7 @@ def ev() -> EventApi:
 
 def forget_gate_change_captures() -> None:
     """Opening a gate captures governance.gate_change_requested/_changed: not the test's own facts."""
-    sql_exec("DELETE FROM event_pending WHERE event_type LIKE 'governance.gate\\_change%%'")
+    owner_exec("DELETE FROM event_pending WHERE event_type LIKE 'governance.gate\\_change%%'")
 
 
 @pytest.fixture
@@ -197,14 +253,16 @@ def routing_on(open_gate: Callable[[str], Any]) -> None:
 @pytest.fixture
 def sink() -> Iterator[str]:
     """fn_test_route_sink and its tables (dropped after the test, also when committed)."""
-    sql_exec(SINK_DDL)
+    with as_owner():
+        sql_exec(SINK_DDL)
+        sql_exec(SINK_GRANTS.format(app=f'"{app_role()}"'))
     yield "fn_test_route_sink"
-    sql_exec(SINK_DROP)
+    owner_exec(SINK_DROP)
 
 
 def make_dead_letter(event_id: int, route_id: int, triage_status: str = "open") -> int:
     """A routing dead letter as the worker writes it (for tests that cannot wait for a committed route run)."""
-    return sql_value(
+    return owner_value(
         "INSERT INTO iu_route_dead_letter (event_id, event_created_at, event_type, route_id, worker_name, attempts,"
         " last_error, event_snapshot, triage_status) SELECT id, created_at, event_type, %s, 'job_default', 1, 'boom',"
         " to_jsonb(e) - 'tx_id', %s FROM event_outbox e WHERE id = %s RETURNING id",
@@ -217,6 +275,19 @@ def sunk() -> list[tuple[int, str]]:
 
 
 database_url = subprocess_database_url
+
+
+def database_url_with(**settings: str) -> str:
+    """``database_url()`` with server settings added to its ``options`` (``-c role=…`` stays).
+
+    A DATABASE_URL that carries ``options`` overrides PGOPTIONS, so a subprocess
+    that needs a setting gets it here.
+    """
+    parts = urlsplit(database_url())
+    query = parse_qs(parts.query)
+    options = [*query.get("options", []), *(f"-c {key}={value}" for key, value in settings.items())]
+    query["options"] = [" ".join(options)]
+    return urlunsplit(parts._replace(query=urlencode(query, doseq=True, quote_via=quote)))
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from queuegov.models import AdminActionAudit
-from tests.events.conftest import make_dead_letter, sunk
+from tests.database import as_owner
+from tests.events.conftest import make_dead_letter, owner_exec, sunk
 from tests.helpers import preserved_actor, sql_exec, sql_rows, sql_value, use_actor
 from tests.queuegov.conftest import make_user, role_users, roles  # noqa: F401
 
@@ -48,23 +49,25 @@ def substrate(ev, emit_on, sink) -> dict[str, int]:
     """An event with a failing route's attempts and dead letter, a parked capture, a dry-run log row."""
     event_id = ev.emit("job.replayed", "job_dead_letter", "adm", correlation_id="corr-adm")["event_id"]
     route = ev.route("test-adm", "job.replayed", "call_function", sink, live=False)
-    sql_exec(
-        "SELECT fn_iu_route_record_attempt(%s, %s, 'job_default', 1, 'failed', 'boom', NULL, now())",
-        [event_id, route],
-    )
-    sql_exec(
-        "INSERT INTO iu_route_delivery (event_id, route_id, status, attempts, last_error)"
-        " VALUES (%s, %s, 'dead_lettered', 1, 'boom')",
-        [event_id, route],
-    )
     dead = make_dead_letter(event_id, route)
-    sql_exec("UPDATE iu_sql_event_route SET enabled = false, dry_run = true")
-    sql_exec(
-        "INSERT INTO job_dead_letter (job_id, job_kind, queue_name, attempts, max_attempts, job_snapshot)"
-        " VALUES (1, 'test.adm', 'default', 1, 1, '{}')"
-    )
+    # what a committed route run and a failing processor leave behind: written as the owner
+    with as_owner():
+        sql_exec(
+            "SELECT fn_iu_route_record_attempt(%s, %s, 'job_default', 1, 'failed', 'boom', NULL, now())",
+            [event_id, route],
+        )
+        sql_exec(
+            "INSERT INTO iu_route_delivery (event_id, route_id, status, attempts, last_error)"
+            " VALUES (%s, %s, 'dead_lettered', 1, 'boom')",
+            [event_id, route],
+        )
+        sql_exec("UPDATE iu_sql_event_route SET enabled = false, dry_run = true")
+        sql_exec(
+            "INSERT INTO job_dead_letter (job_id, job_kind, queue_name, attempts, max_attempts, job_snapshot)"
+            " VALUES (1, 'test.adm', 'default', 1, 1, '{}')"
+        )
     ev.capture("job.replayed", "job_dead_letter", "err")
-    sql_exec("UPDATE event_pending SET error_count = 5, last_error = 'event_type_not_active'")
+    owner_exec("UPDATE event_pending SET error_count = 5, last_error = 'event_type_not_active'")
     return {"event": event_id, "route": route, "dead": dead}
 
 
@@ -135,6 +138,7 @@ def test_dead_letter_triage_and_replay_through_the_admin(client, role_users, sub
     assert audits("user:operator1") == [
         ("route_dead_letter.triage_manual_replay", "applied"),
         ("route_dead_letter.replay", "refused"),
+        ("outbound_route.set_live", "applied"),  # the SQL function audits itself, called from psql too
         ("route_dead_letter.replay", "applied"),
     ]
     assert sql_rows("SELECT triage_status, replayed_by FROM iu_route_dead_letter WHERE id = %s", [dead]) == [

@@ -9,8 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.events.conftest import finish
-from tests.helpers import sql_value
+from tests.events.conftest import finish, owner_value
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +43,7 @@ def test_open_gates_do_the_work_and_report_counts(ev, open_gate) -> None:
     for gate in ("event.emit_enabled", "event.delivery.enabled", "event.routes_master.enabled"):
         open_gate(gate)
     open_gate("event.route_worker.enabled")
-    sql_value("DELETE FROM event_pending RETURNING 1")
+    owner_value("DELETE FROM event_pending RETURNING 1")
     ev.capture("job.replayed", "job_dead_letter", "1")
     processed = json.loads(run("event_pending_process", "--json", "--batch-size", "10"))
     assert (processed["status"], processed["emitted"]) == ("processed", 1)

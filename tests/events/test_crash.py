@@ -2,7 +2,7 @@
 
 The worker (``manage.py route_worker_tick --listen``) drains 200 events in
 batches of 50, one transaction per batch; each event goes through a slow
-call_function route (pg_sleep per event, set through PGOPTIONS) and an
+call_function route (pg_sleep per event, set through the DATABASE_URL's options) and an
 enqueue_job route (the event → job bridge). It is killed while a later batch is
 in flight: the batches it committed stay, the one in flight vanishes with its
 transaction, and a new run routes the rest — no event lost, none routed twice,
@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from tests.events.conftest import finish, wait_horizon_past
+from tests.events.conftest import activity_value, database_url_with, finish, wait_horizon_past
 from tests.helpers import sql_rows, sql_value
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("routing_on")]
@@ -47,18 +47,18 @@ def test_sigkill_mid_batch_then_rerun_routes_every_event_exactly_once(ev, sink, 
     worker = spawn_command(
         "route_worker_tick",
         *("--worker", "job_default", "--listen", "--batch-size", "50", "--interval", "30"),
-        extra_env={"PGOPTIONS": "-c test.sink_sleep=0.02"},  # 50 events ≈ 1 s per batch
+        extra_env={"DATABASE_URL": database_url_with(**{"test.sink_sleep": "0.02"})},  # 50 events ≈ 1 s per batch
     )
     # let at least one batch commit, then kill while the next one is in flight
     wait_for(lambda: sql_value("SELECT count(*) FROM test_route_sink") >= 50, what="a committed batch")
-    wait_for(lambda: sql_value(ACTIVE_TICK) is not None, what="a tick in flight")
-    backend = sql_value(ACTIVE_TICK)
+    wait_for(lambda: activity_value(ACTIVE_TICK) is not None, what="a tick in flight")
+    backend = activity_value(ACTIVE_TICK)
     time.sleep(0.3)
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait(timeout=10)
     # the orphaned backend ends its statement, finds its client gone and rolls back
     gone = "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = %s AND state = 'active'"
-    wait_for(lambda: sql_value(gone, [backend]), what="the killed worker's backend")
+    wait_for(lambda: activity_value(gone, [backend]), what="the killed worker's backend")
 
     committed = sql_value("SELECT count(*) FROM test_route_sink")
     assert 50 <= committed < EVENTS and committed % 50 == 0, committed

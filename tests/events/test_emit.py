@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.events.conftest import call
-from tests.helpers import sql_exec, sql_rows, sql_value
+from tests.events.conftest import call, owner_exec
+from tests.helpers import sql_rows, sql_value
 
 pytestmark = pytest.mark.django_db
 
@@ -44,13 +44,15 @@ def test_emitting_the_same_fact_again_returns_the_existing_event(ev, emit_on) ->
 def test_idempotency_holds_across_monthly_partitions(ev, emit_on) -> None:
     first = ev.emit(TYPE, "job_dead_letter", "old")
     # the first event now lives in last month's partition
-    sql_exec("UPDATE event_outbox SET created_at = created_at - interval '1 month' WHERE id = %s", [first["event_id"]])
+    owner_exec(
+        "UPDATE event_outbox SET created_at = created_at - interval '1 month' WHERE id = %s", [first["event_id"]]
+    )
     partition = sql_value("SELECT tableoid::regclass::text FROM event_outbox WHERE id = %s", [first["event_id"]])
     assert partition != sql_value("SELECT 'event_outbox_' || to_char(now() AT TIME ZONE 'UTC', 'YYYYMM')")
     assert ev.emit(TYPE, "job_dead_letter", "old") == {"status": "duplicate", "event_id": first["event_id"]}
     assert outbox_count("event_subject_ref = 'old'") == 1
     # the key table alone decides: a key whose event is in any partition (or gone) blocks a second event
-    sql_exec(
+    owner_exec(
         "INSERT INTO event_subject_key (event_domain, event_type, event_subject_table, event_subject_ref, event_id)"
         " VALUES ('job', %s, 'job_dead_letter', 'keyed', 424242)",
         [TYPE],
@@ -82,13 +84,13 @@ def test_prohibited_payload_is_rejected_at_emit_and_at_capture(ev, emit_on, db_e
 def test_unknown_and_non_active_types_are_rejected(ev, emit_on, db_error) -> None:
     with db_error("^unknown_event_type: job.nope", sqlstate="QG005"):
         ev.emit("job.nope")
-    sql_exec(
+    owner_exec(
         "INSERT INTO event_type_registry (event_type, event_domain, event_stream, delivery_lane, status, description)"
         " VALUES ('job.test_draft', 'job', 'update', 'immediate', 'draft', 'designed, not emitted yet')"
     )
     with db_error("event_type_not_active: job.test_draft is draft", sqlstate="QG003"):
         ev.emit("job.test_draft", "job_queue", "1")
-    sql_exec("UPDATE event_type_registry SET status = 'retired' WHERE event_type = %s", [TYPE])
+    owner_exec("UPDATE event_type_registry SET status = 'retired' WHERE event_type = %s", [TYPE])
     with db_error("event_type_not_active: job.replayed is retired", sqlstate="QG003"):
         ev.emit(TYPE, "job_dead_letter", "1")
     # capture: an unknown type never reaches event_pending
@@ -137,7 +139,7 @@ def test_partitions_exist_ahead_and_ensure_is_idempotent() -> None:
 
 def test_ensure_partitions_recovers_rows_that_landed_in_the_default_partition(ev, emit_on) -> None:
     event_id = ev.emit(TYPE, "job_dead_letter", "late")["event_id"]
-    sql_exec("UPDATE event_outbox SET created_at = '2031-03-10' WHERE id = %s", [event_id])
+    owner_exec("UPDATE event_outbox SET created_at = '2031-03-10' WHERE id = %s", [event_id])
     assert sql_value("SELECT tableoid::regclass::text FROM event_outbox WHERE id = %s", [event_id]) == (
         "event_outbox_default"
     )

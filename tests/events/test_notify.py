@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.events.conftest import horizon_holders, sunk, wait_horizon_past
+from tests.events.conftest import activity_value, horizon_holders, sunk, wait_horizon_past
 from tests.helpers import sql_value
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,7 +56,7 @@ def test_a_listening_route_worker_wakes_on_notify(ev, routing_on, open_gate, sin
     ev.route("test-wake", TYPE, "call_function", sink)
     worker = spawn_command("route_worker_tick", "--worker", "job_default", "--listen", "--interval", "30", "--json")
     # listening, and its first (empty) tick done: from now on only a NOTIFY or the 30 s poll wakes it
-    assert wait_for(lambda: sql_value(LISTENING) == 1 and ev.cursor()["last_run_at"] is not None, 30)
+    assert wait_for(lambda: activity_value(LISTENING) == 1 and ev.cursor()["last_run_at"] is not None, 30)
     time.sleep(0.2)
 
     started = time.monotonic()
@@ -84,7 +84,7 @@ def test_a_listening_route_worker_wakes_on_notify(ev, routing_on, open_gate, sin
 @pytest.mark.django_db
 def test_a_listening_route_worker_stops_promptly_on_sigterm(spawn_command) -> None:
     worker = spawn_command("route_worker_tick", "--worker", "job_default", "--listen", "--interval", "20")
-    assert wait_for(lambda: sql_value(LISTENING) == 1, 30)
+    assert wait_for(lambda: activity_value(LISTENING) == 1, 30)
     time.sleep(0.3)  # in its wait for a wake-up
     worker.send_signal(signal.SIGTERM)
     try:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.events.conftest import call, forget_gate_change_captures
-from tests.helpers import sql_exec, sql_rows, sql_value
+from tests.events.conftest import call, forget_gate_change_captures, owner_exec
+from tests.helpers import sql_rows, sql_value
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ WINDOW = 90  # event.debounce_seconds, as migrated
 
 @pytest.fixture
 def delayed_type() -> str:
-    sql_exec(
+    owner_exec(
         "INSERT INTO event_type_registry (event_type, event_domain, event_stream, delivery_lane, default_severity,"
         " status, producer_ref, description) VALUES (%s, 'staging', 'update', 'delayed', 'info', 'active', 'tests',"
         " 'a debounced test fact')",
@@ -114,7 +114,7 @@ def test_three_captures_with_one_stable_key_become_one_event_after_the_quiet_win
 
 def test_a_capture_inside_the_window_extends_it(ev, emit_on, delayed_type) -> None:
     ev.capture(delayed_type, "staging_record", "r", source_document_ref="doc-X")
-    sql_exec("UPDATE event_pending SET captured_at = captured_at - interval '60 seconds'")
+    owner_exec("UPDATE event_pending SET captured_at = captured_at - interval '60 seconds'")
     ev.capture(delayed_type, "staging_record", "r", source_document_ref="doc-X")
     # 31 s after the first capture's window would have closed, the group is still not quiet
     assert ev.process(now_offset=WINDOW - 60 + 31)["status"] == "nothing_to_do"
@@ -134,10 +134,10 @@ def test_a_failing_row_records_its_error_and_blocks_nobody_then_is_parked(ev, em
     doomed = ev.capture(IMMEDIATE, "job_dead_letter", "doomed")
     doomed_group = ev.capture(delayed_type, "staging_record", "doomed", source_document_ref="doc-D")
     # both types are retired after capture
-    sql_exec(
+    owner_exec(
         "UPDATE event_type_registry SET status = 'retired' WHERE event_type = ANY(%s)", [[IMMEDIATE, delayed_type]]
     )
-    sql_exec(
+    owner_exec(
         "INSERT INTO event_type_registry (event_type, event_domain, event_stream, delivery_lane, status, producer_ref,"
         " description) VALUES ('job.test_ok', 'job', 'update', 'immediate', 'active', 'tests', 'x')"
     )

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from tests.events.conftest import call
-from tests.helpers import decide_change, request_change, sql_exec, sql_rows, use_actor
+from tests.events.conftest import call, owner_exec
+from tests.helpers import decide_change, request_change, sql_rows, use_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def emitted_types() -> list[str]:
 def dead_job(job_kind: str = "test.doomed") -> tuple[int, int]:
     """A job that failed its only attempt: (job id, job dead letter id)."""
     job_id = call("SELECT fn_job_enqueue(%s, '{}'::jsonb, p_max_attempts => 1)", job_kind)["job_id"]
-    sql_exec(
+    owner_exec(
         "UPDATE job_queue SET status = 'running', attempts = 1, lease_owner = 'w', lease_until = now() + interval '1m',"
         " started_at = now() WHERE id = %s",
         [job_id],
@@ -68,7 +68,7 @@ def test_gate_changes_capture_governance_events(ev, emit_on) -> None:
 
 def test_stale_and_recovered_executors_capture_system_events(ev, emit_on, open_gate) -> None:
     open_gate("queue.heartbeat.enabled")
-    sql_exec("DELETE FROM event_pending")
+    owner_exec("DELETE FROM event_pending")
     call("SELECT fn_queue_heartbeat_tick('exec-1', 'PG_worker')")
     silent = call("SELECT fn_queue_stale_check(now() + interval '1 hour')")
     assert silent["newly_stale"] == ["exec-1"]
@@ -84,7 +84,7 @@ def test_stale_and_recovered_executors_capture_system_events(ev, emit_on, open_g
 def test_job_dead_letter_and_replay_capture_job_events(ev, emit_on, open_gate) -> None:
     open_gate("queue.job_substrate.enabled")
     open_gate("queue.dlq_replay.enabled")
-    sql_exec("DELETE FROM event_pending")
+    owner_exec("DELETE FROM event_pending")
     job_id, dead_letter_id = dead_job()
     [(table, ref, payload)] = captured("job.dead_lettered")
     assert (table, ref) == ("job_dead_letter", str(dead_letter_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
+from tests.database import as_owner
 from tests.events.conftest import call
 from tests.helpers import preserved_actor, sql_rows, sql_value, use_actor
 
@@ -115,5 +116,11 @@ def test_delivery_skips_executors_and_read_state_is_per_recipient(ev, emit_on, o
     }
     assert inbox(event_id) == {("user", "alice"): "user:alice", ("group", "night-shift"): None}
     assert call("SELECT fn_event_mark_read(%s::bigint[])", [alice_row])["status"] == "nothing_to_do"
-    with db_error(constraint="event_read_by_whom"):
-        sql_value("UPDATE event_read SET read_by = NULL WHERE id = %s RETURNING id", [alice_row])
+    unread = "UPDATE event_read SET read_by = NULL WHERE id = %s RETURNING id"
+    # the constraint holds even for the owner, who may write event_read
+    with db_error(constraint="event_read_by_whom"), as_owner():
+        sql_value(unread, [alice_row])
+    # the app role may not write event_read at all (only fn_event_mark_read)
+    with db_error("^permission denied for table event_read$", sqlstate="42501"):
+        sql_value(unread, [alice_row])
+    assert inbox(event_id) == {("user", "alice"): "user:alice", ("group", "night-shift"): None}

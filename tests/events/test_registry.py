@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.database import as_owner
 from tests.helpers import sql_rows, sql_value
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +32,8 @@ SQL_ROUTE = re.compile(
     r"\bfn_sql_event_route_register\s*\(\s*'[^']*'\s*,\s*'[^']*'\s*,\s*'[^']*'\s*,\s*'([a-z0-9_.]+)'"
 )
 PY_CALL = re.compile(r"\b(?:emit|capture)\(\s*(?:event_type\s*=\s*)?[\"']([a-z][a-z0-9_]*\.[a-z0-9_.]+)[\"']")
+# The names of a governed function's rules behind its audited/bound wrapper (sql/*/00*_trust_boundary.sql).
+RULES_SUFFIXES = ("_unaudited", "_unbound")
 # Known bug (reported): the active type's producer function was never written.
 MISSING_PRODUCER = {"governance.problem.raised"}
 
@@ -63,6 +66,14 @@ def emitted_by_code() -> dict[str, set[str]]:
     return found
 
 
+def function_body(name: str) -> str | None:
+    return sql_value(
+        "SELECT string_agg(pg_get_functiondef(oid), E'\\n') FROM pg_proc"
+        " WHERE proname = %s AND pronamespace = 'public'::regnamespace",
+        [name],
+    )
+
+
 def producer_problem(event_type: str, producer: str) -> str | None:
     """Why ``producer`` is not a real producer of ``event_type`` (None when it is)."""
     if producer == GENERIC_TRIGGER:
@@ -72,13 +83,16 @@ def producer_problem(event_type: str, producer: str) -> str | None:
         )
         return None if live else "no live trigger-IN route targets it"
     if producer.startswith("fn_"):
-        body = sql_value(
-            "SELECT string_agg(pg_get_functiondef(oid), E'\\n') FROM pg_proc"
-            " WHERE proname = %s AND pronamespace = 'public'::regnamespace",
-            [producer],
-        )
+        body = function_body(producer)
         if body is None:
             return f"function {producer} does not exist"
+        # The trust boundary wraps a governed act around its rules: fn_x (audited, or bound to its
+        # lease) calls fn_x_unaudited / fn_x_unbound, which only the owner may call. The rules are
+        # the producer's own body, one level down and under its own name only.
+        for suffix in RULES_SUFFIXES:
+            rules = f"{producer}{suffix}"
+            if re.search(rf"\b{rules}\(", body):
+                body += "\n" + (function_body(rules) or "")
         return None if f"'{event_type}'" in body else f"{producer} never emits or captures it"
     module_name, _, attribute = producer.partition(":")
     try:
@@ -136,9 +150,17 @@ def test_a_wrapped_capture_counts_for_its_callers() -> None:
         assert producer_problem("staging.record_created", registry()["staging.record_created"][1]) is None
 
 
+ORPHAN = (
+    "INSERT INTO event_type_registry (event_type, event_domain, event_stream, delivery_lane, status,"
+    " description) VALUES ('job.test_orphan', 'job', 'alert', 'immediate', 'active', 'x') RETURNING 1"
+)
+
+
 def test_an_active_type_without_producer_is_refused(db_error) -> None:
-    with db_error(constraint="active_event_type_has_producer"):
-        sql_value(
-            "INSERT INTO event_type_registry (event_type, event_domain, event_stream, delivery_lane, status,"
-            " description) VALUES ('job.test_orphan', 'job', 'alert', 'immediate', 'active', 'x') RETURNING 1"
-        )
+    # the constraint holds even for the owner, who may write the registry
+    with db_error(constraint="active_event_type_has_producer"), as_owner():
+        sql_value(ORPHAN)
+    # the app role may not write the registry at all (only fn_event_type_set_status)
+    with db_error("^permission denied for table event_type_registry$", sqlstate="42501"):
+        sql_value(ORPHAN)
+    assert sql_value("SELECT count(*) FROM event_type_registry WHERE event_type = 'job.test_orphan'") == 0

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from events.models import EventType
 from queuegov.models import AdminActionAudit
+from tests.database import as_owner
 from tests.queuegov.conftest import make_user, role_users, roles  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,8 @@ def test_approver_retires_and_reactivates_a_type(client, role_users):
 
 def test_activating_a_type_without_producer_is_refused(client, role_users):
     client.force_login(role_users["approver"])
-    EventType.objects.filter(pk="governance.problem.raised").update(status="draft", producer_ref=None)
+    with as_owner():
+        EventType.objects.filter(pk="governance.problem.raised").update(status="draft", producer_ref=None)
     response = post(client, "activate", "governance.problem.raised")
     assert "active_event_type_has_producer" in response.content.decode()
     assert EventType.objects.get(pk="governance.problem.raised").status == "draft"

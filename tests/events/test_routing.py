@@ -12,7 +12,8 @@ import json
 import pytest
 from django.db import transaction
 
-from tests.events.conftest import call, make_dead_letter, sunk
+from tests.database import as_owner
+from tests.events.conftest import app_role, call, make_dead_letter, owner_exec, sunk
 from tests.helpers import db_error, sql_exec, sql_rows, sql_value, use_actor
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("routing_on")]
@@ -63,8 +64,11 @@ def test_each_action_kind_routes_each_event_once_and_dry_run_acts_on_nothing(ev,
     assert (cursor["processed_count"], cursor["dead_lettered_count"]) == (2, 0)
 
     # rerun from scratch for the bridge: the idempotency key answers duplicate, no second job
-    sql_exec("UPDATE iu_route_worker_cursor SET last_event_id = 0, last_tx_id = '0' WHERE worker_name = 'job_default'")
-    sql_exec("DELETE FROM iu_route_delivery WHERE route_id = %s", [job_route])
+    with as_owner():
+        sql_exec(
+            "UPDATE iu_route_worker_cursor SET last_event_id = 0, last_tx_id = '0' WHERE worker_name = 'job_default'"
+        )
+        sql_exec("DELETE FROM iu_route_delivery WHERE route_id = %s", [job_route])
     ev.tick_until(lambda: ev.cursor()["last_event_id"] == second)
     results = sql_rows("SELECT result->>'status' FROM iu_route_attempt WHERE route_id = %s ORDER BY id", [job_route])
     assert [r for (r,) in results] == ["enqueued", "enqueued", "duplicate", "duplicate"]
@@ -77,11 +81,12 @@ def test_failure_retries_with_backoff_then_dead_letters_then_replays(
 ) -> None:
     set_config("event.retry.max_attempts", 3)
     route = ev.route("test-flaky", TYPE, "call_function", sink)
-    sql_exec("INSERT INTO test_route_refuse VALUES ('bad')")
+    owner_exec("INSERT INTO test_route_refuse VALUES ('bad')")
     bad = ev.emit(TYPE, "job_dead_letter", "bad")["event_id"]
     good = ev.emit(TYPE, "job_dead_letter", "good")["event_id"]
 
-    ev.tick_until(lambda: bool(ev.deliveries(route)))
+    # both events tried (a transaction elsewhere may hold the horizon between the two emits)
+    ev.tick_until(lambda: len(ev.deliveries(route)) == 2)
     assert ev.deliveries(route) == {bad: ("pending", 1), good: ("succeeded", 1)}
     delay = sql_value(
         "SELECT extract(epoch FROM d.next_attempt_at - a.finished_at) FROM iu_route_delivery d"
@@ -96,7 +101,7 @@ def test_failure_retries_with_backoff_then_dead_letters_then_replays(
     assert answer["cursors"][0]["blocked"] is True and attempts(route, bad) == [(1, "failed")]
 
     for attempt in (2, 3):
-        sql_exec(
+        owner_exec(
             "UPDATE iu_route_delivery SET next_attempt_at = now() - interval '1 second' WHERE event_id = %s", [bad]
         )
         ev.run()
@@ -128,7 +133,7 @@ def test_failure_retries_with_backoff_then_dead_letters_then_replays(
     assert still_failing["status"] == "failed" and "sink refuses" in still_failing["error"]
     assert sql_value("SELECT triage_status FROM iu_route_dead_letter WHERE id = %s", [dl]) == "manual_replay"
 
-    sql_exec("DELETE FROM test_route_refuse")  # the target is fixed
+    owner_exec("DELETE FROM test_route_refuse")  # the target is fixed
     assert as_actor("user:ops", replay, dl)["status"] == "replayed"
     assert sunk() == [(good, "good"), (bad, "bad")]
     assert ev.deliveries(route)[bad] == ("succeeded", 5)
@@ -186,3 +191,26 @@ def test_replay_through_a_disabled_route_acts_on_nothing(ev, sink) -> None:
     with db_error(sqlstate="QG003", match=r"^route_not_live: route test-off is disabled"):
         as_actor("user:ops", "SELECT fn_iu_route_dead_letter_replay(%s, 'try it')", dead)
     assert sunk() == []
+
+
+@pytest.mark.django_db
+def test_a_route_reaches_only_functions_the_app_may_call(ev, sink) -> None:
+    # routes run as the owner: a call_function target the app role may not EXECUTE is refused
+    with as_owner():
+        sql_exec(
+            "CREATE FUNCTION fn_test_route_private(e jsonb) RETURNS jsonb LANGUAGE sql"
+            " AS $$ SELECT fn_test_route_sink(e) $$"
+        )
+    event_id = ev.emit(TYPE, "job_dead_letter", "private")["event_id"]
+    route = ev.route("test-private", TYPE, "call_function", "fn_test_route_private")
+    dead = make_dead_letter(event_id, route, "manual_replay")
+    refused = as_actor("user:ops", "SELECT fn_iu_route_dead_letter_replay(%s, 'try it')", dead)
+    assert refused["status"] == "failed"
+    assert refused["error"].startswith(
+        "route_target_refused: route test-private calls fn_test_route_private(jsonb), which the app role may not call"
+    )
+    assert sunk() == []
+    # granted to the app role, the same function is a valid target
+    owner_exec(f'GRANT EXECUTE ON FUNCTION fn_test_route_private(jsonb) TO "{app_role()}"')
+    assert as_actor("user:ops", "SELECT fn_iu_route_dead_letter_replay(%s, 'granted')", dead)["status"] == "replayed"
+    assert sunk() == [(event_id, "private")]

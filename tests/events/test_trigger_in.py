@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.events.conftest import call
+from tests.database import as_owner
+from tests.events.conftest import app_role, call, owner_exec
 from tests.helpers import config_value, decide_change, request_change, sql_exec, sql_rows, sql_value
 
 pytestmark = pytest.mark.django_db
@@ -17,17 +18,30 @@ REGISTER = (
 
 @pytest.fixture
 def source() -> str:
-    """A source table and an active target type, both inside the test transaction."""
-    sql_exec(
-        "CREATE TABLE test_ti_source (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, status text,"
-        ' doc_ref text, secret text, "Token" text)'
-    )
-    sql_exec(
-        "INSERT INTO event_type_registry (event_type, event_domain, event_stream, delivery_lane, status, producer_ref,"
-        " description) VALUES (%s, 'staging', 'update', 'immediate', 'active', 'fn_event_capture_trigger', 'x')",
-        [TARGET],
-    )
+    """A source table the app writes and an active target type, both inside the test transaction.
+
+    Created by the owner (the app cannot create tables); the app may write the table, as it
+    writes the tables a real trigger-IN route watches, and the capture runs as the owner.
+    """
+    with as_owner():
+        sql_exec(
+            "CREATE TABLE test_ti_source (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, status text,"
+            ' doc_ref text, secret text, "Token" text)'
+        )
+        sql_exec(f'GRANT SELECT, INSERT ON test_ti_source TO "{app_role()}"')
+        sql_exec(
+            "INSERT INTO event_type_registry (event_type, event_domain, event_stream, delivery_lane, status,"
+            " producer_ref, description)"
+            " VALUES (%s, 'staging', 'update', 'immediate', 'active', 'fn_event_capture_trigger', 'x')",
+            [TARGET],
+        )
     return "test_ti_source"
+
+
+def register(*params: object) -> dict:
+    """fn_sql_event_route_register, as the migrations run it: as the owner (the app may not call it)."""
+    with as_owner():
+        return call(REGISTER, *params)
 
 
 def insert(status: str, doc_ref: str = "doc-1") -> int:
@@ -61,7 +75,7 @@ def test_the_shipped_job_dead_letter_route_is_live() -> None:
 
 
 def test_a_new_route_starts_dry_run_then_goes_live_through_four_eyes(source, db_error) -> None:
-    registered = call(REGISTER, "test_ti_ready", TARGET, '{"status": "ready"}', ["status", "doc_ref"])
+    registered = register("test_ti_ready", TARGET, '{"status": "ready"}', ["status", "doc_ref"])
     gate = registered["gate"]
     assert gate == "event.sql_route.test_ti_ready.live" and config_value(gate) is False
     assert sql_rows("SELECT enabled, dry_run FROM iu_sql_event_route WHERE id = %s", [registered["route_id"]]) == [
@@ -99,25 +113,39 @@ def test_a_new_route_starts_dry_run_then_goes_live_through_four_eyes(source, db_
 
 
 def test_a_route_that_is_not_enabled_must_be_dry_run(db_error) -> None:
-    with db_error(constraint="disabled_route_is_dry_run", sqlstate="23514"):
-        sql_exec(
-            "UPDATE iu_sql_event_route SET enabled = false, dry_run = false WHERE route_name = 'job_dead_lettered'"
-        )
-    sql_exec("UPDATE iu_sql_event_route SET enabled = false, dry_run = true WHERE route_name = 'job_dead_lettered'")
+    refused = "UPDATE iu_sql_event_route SET enabled = false, dry_run = false WHERE route_name = 'job_dead_lettered'"
+    allowed = "UPDATE iu_sql_event_route SET enabled = false, dry_run = true WHERE route_name = 'job_dead_lettered'"
+    # the constraint holds even for the owner, who may write the table
+    with db_error(constraint="disabled_route_is_dry_run", sqlstate="23514"), as_owner():
+        sql_exec(refused)
+    # the app role may not write it at all (routes switch through their four-eyes gate)
+    for statement in (refused, allowed):
+        with db_error("^permission denied for table iu_sql_event_route$", sqlstate="42501"):
+            sql_exec(statement)
+    owner_exec(allowed)
+    assert sql_rows("SELECT enabled, dry_run FROM iu_sql_event_route WHERE route_name = 'job_dead_lettered'") == [
+        (False, True)
+    ]
 
 
 @pytest.mark.parametrize("columns", [["secret"], ["doc_ref", "Token"]])
 def test_a_prohibited_column_cannot_be_copied_into_the_payload(source, db_error, columns) -> None:
     with db_error(f"^payload_prohibited_key: {columns[-1]}", constraint="payload_prohibited_key"):
-        call(REGISTER, "test_ti_secret", TARGET, "{}", columns)
+        register("test_ti_secret", TARGET, "{}", columns)
     assert sql_value("SELECT count(*) FROM iu_sql_event_route WHERE route_name = 'test_ti_secret'") == 0
     assert sql_value("SELECT count(*) FROM dot_config WHERE key = 'event.sql_route.test_ti_secret.live'") == 0
 
 
 def test_registration_checks_table_and_columns(source, db_error) -> None:
-    with db_error("^unknown_table", sqlstate="QG005"):
+    with db_error("^unknown_table", sqlstate="QG005"), as_owner():
         call(REGISTER.replace("'test_ti_source'", "'test_ti_nope'"), "test_ti_x", TARGET, "{}", [])
     with db_error("^unknown_column: test_ti_source.nope", sqlstate="QG005"):
-        call(REGISTER, "test_ti_x", TARGET, "{}", ["nope"])
+        register("test_ti_x", TARGET, "{}", ["nope"])
     with db_error(sqlstate="23503"):  # the target type must be registered
-        call(REGISTER, "test_ti_x", "staging.test_unregistered", "{}", [])
+        register("test_ti_x", "staging.test_unregistered", "{}", [])
+
+
+def test_the_app_role_may_not_register_a_route(source, db_error) -> None:
+    with db_error("^permission denied for function fn_sql_event_route_register$", sqlstate="42501"):
+        call(REGISTER, "test_ti_app", TARGET, "{}", [])
+    assert sql_value("SELECT count(*) FROM iu_sql_event_route WHERE route_name = 'test_ti_app'") == 0

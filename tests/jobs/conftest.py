@@ -25,9 +25,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from psycopg import sql as pgsql
 
-from tests.helpers import as_json, sql_exec, sql_value, subprocess_database_url
-from tests.jobs.handlers import RUNS_DDL, RUNS_TABLE
+from queuegov import dbroles
+from tests.database import admin_connect, as_owner
+from tests.helpers import (
+    as_json,
+    db_error,
+    preserved_actor,
+    sql_exec,
+    sql_value,
+    subprocess_database_url,
+    use_actor,
+)
+from tests.jobs.handlers import RUNS_DDL, RUNS_SCHEMA, RUNS_TABLE
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 JOB_GATES = ("queue.job_substrate.enabled", "queue.worker.enabled")
@@ -58,12 +69,17 @@ class SqlApi:
         return [j["id"] for j in self.claim(worker, batch, **kw)["jobs"]]
 
     def start(self, job_id: int, worker: str = "w1", lease: int = 60) -> int:
-        """Put one job in the state a claim leaves it in (without claiming others); returns the attempt."""
-        return sql_value(
-            "UPDATE job_queue SET status = 'running', attempts = attempts + 1, lease_owner = %s,"
-            " lease_until = now() + make_interval(secs => %s), started_at = now() WHERE id = %s RETURNING attempts",
-            [worker, lease, job_id],
-        )
+        """Put one job in the state a claim leaves it in (without claiming others); returns the attempt.
+
+        No API call claims one chosen job, so this is written as the owner (the trust root).
+        """
+        with as_owner():
+            return sql_value(
+                "UPDATE job_queue SET status = 'running', attempts = attempts + 1, lease_owner = %s,"
+                " lease_until = now() + make_interval(secs => %s), started_at = now() WHERE id = %s"
+                " RETURNING attempts",
+                [worker, lease, job_id],
+            )
 
     def dead_letter(self, job_kind: str = "test.job", payload: dict[str, Any] | None = None, **named: Any) -> int:
         """A job that failed its only attempt; returns its dead letter id."""
@@ -88,6 +104,18 @@ def q() -> SqlApi:
     return SqlApi()
 
 
+def owner_exec(statement: str, params: list[Any] | tuple[Any, ...] | None = None) -> None:
+    """Run a direct write as the owner role: setup no SQL API call reaches (the app may not write tables)."""
+    with as_owner():
+        sql_exec(statement, params)
+
+
+def assert_app_denied(statement: str, params: list[Any] | tuple[Any, ...] | None = None) -> None:
+    """The app role itself may not write the engine's tables: permission denied (42501)."""
+    with db_error(sqlstate="42501", match=r"^permission denied for table "):
+        sql_exec(statement, params)
+
+
 @pytest.fixture
 def jobs_on(open_gate: Callable[[str], Any]) -> None:
     """Open enqueueing and claiming (both gates are OFF on a fresh install)."""
@@ -95,9 +123,16 @@ def jobs_on(open_gate: Callable[[str], Any]) -> None:
         open_gate(gate)
 
 
+REGISTRAR = "test:consumer-registrar"
+
+
 @pytest.fixture
 def consumer() -> Callable[..., str]:
-    """``consumer(kind, executor_class=…, queue_name=…, retry_policy=…, handler_ref=…)``: a registry row."""
+    """``consumer(kind, executor_class=…, queue_name=…, retry_policy=…, handler_ref=…)``: a registry row.
+
+    Registered the governed way (fn_consumer_register, audited) as ``test:consumer-registrar``;
+    the caller's actor context is left as it was. Calling it again for a kind re-binds it.
+    """
 
     def make(
         job_kind: str,
@@ -107,11 +142,15 @@ def consumer() -> Callable[..., str]:
         retry_policy: str = "default",
         handler_ref: str | None = None,
     ) -> str:
-        sql_exec(
-            "INSERT INTO consumer_registry (job_kind, executor_class, queue_name, retry_policy, handler_ref)"
-            " VALUES (%s, %s, %s, %s, %s)",
-            [job_kind, executor_class, queue_name, retry_policy, handler_ref],
-        )
+        with preserved_actor():
+            use_actor(REGISTRAR)
+            answer = as_json(
+                sql_value(
+                    "SELECT fn_consumer_register(%s, %s, %s, %s, %s, 'test consumer')",
+                    [job_kind, executor_class, queue_name, retry_policy, handler_ref],
+                )
+            )
+        assert answer["status"] in ("registered", "updated"), answer
         return job_kind
 
     return make
@@ -119,8 +158,10 @@ def consumer() -> Callable[..., str]:
 
 @pytest.fixture
 def executor_class() -> Callable[..., str]:
+    """``executor_class(code, max_concurrency)``: a registry row (no SQL API writes it: the owner does)."""
+
     def make(code: str, max_concurrency: int | None) -> str:
-        sql_exec(
+        owner_exec(
             "INSERT INTO executor_class_registry (code, name, executor_kind, max_concurrency)"
             " VALUES (%s, %s, 'external_worker', %s)",
             [code, f"test class {code}", max_concurrency],
@@ -132,8 +173,10 @@ def executor_class() -> Callable[..., str]:
 
 @pytest.fixture
 def retry_policy() -> Callable[..., str]:
+    """``retry_policy(code, max_attempts, backoff, base, max_delay)``: a registry row (written by the owner)."""
+
     def make(code: str, max_attempts: int, backoff: str, base: float, max_delay: float) -> str:
-        sql_exec(
+        owner_exec(
             "INSERT INTO retry_policy_registry (code, max_attempts, backoff, base_delay_seconds, max_delay_seconds)"
             " VALUES (%s, %s, %s, %s, %s)",
             [code, max_attempts, backoff, base, max_delay],
@@ -183,10 +226,34 @@ def finish(proc: subprocess.Popen[str], timeout: float = 60) -> dict[str, Any]:
     return {**summary, "returncode": proc.returncode, "stderr": err}
 
 
+@pytest.fixture(scope="session")
+def runs_schema(django_db_setup: None) -> Iterator[str]:
+    """The schema of the handlers' execution log, outside ``public`` (the production schema).
+
+    The app role may not create tables, so the migration login creates the schema
+    and the table as the owner role and lets the app role (the suite and its
+    worker subprocesses) read and append; dropped at the end of the session.
+    """
+    owner = pgsql.Identifier(dbroles.role_name("owner"))
+    app = pgsql.Identifier(dbroles.role_name("app"))
+    schema = pgsql.Identifier(RUNS_SCHEMA)
+    with admin_connect() as conn:
+        conn.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
+        conn.execute(pgsql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(schema, owner))
+        conn.execute(pgsql.SQL("SET ROLE {}").format(owner))
+        conn.execute(RUNS_DDL)
+        conn.execute(pgsql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema, app))
+        conn.execute(pgsql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(pgsql.SQL(RUNS_TABLE), app))
+    yield RUNS_SCHEMA
+    with admin_connect() as conn:
+        conn.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
+
+
 @pytest.fixture
-def runs_table() -> Iterator[str]:
-    """The handlers' execution log (committed; dropped after the test)."""
-    sql_exec(RUNS_DDL)
-    sql_exec(f"TRUNCATE {RUNS_TABLE}")
+def runs_table(runs_schema: str) -> Iterator[str]:
+    """The handlers' execution log (committed; emptied before and after the test)."""
+    with admin_connect() as conn:
+        conn.execute(f"TRUNCATE {RUNS_TABLE}")
     yield RUNS_TABLE
-    sql_exec(f"DROP TABLE IF EXISTS {RUNS_TABLE}")
+    with admin_connect() as conn:
+        conn.execute(f"TRUNCATE {RUNS_TABLE}")

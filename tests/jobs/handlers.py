@@ -15,9 +15,12 @@ from django.db import connection
 
 from jobs.registry import JobContext
 
-RUNS_TABLE = "test_job_runs"
+# In a schema of its own, not in ``public``: the tests' conftest creates it as the
+# owner role and grants the app role (which the workers run as) SELECT and INSERT.
+RUNS_SCHEMA = "qg_test_support"
+RUNS_TABLE = f"{RUNS_SCHEMA}.test_job_runs"
 RUNS_DDL = f"""
-CREATE UNLOGGED TABLE IF NOT EXISTS {RUNS_TABLE} (
+CREATE UNLOGGED TABLE {RUNS_TABLE} (
     id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     job_id    bigint NOT NULL,
     attempt   integer NOT NULL,

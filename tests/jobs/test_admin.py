@@ -7,6 +7,7 @@ import json
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connection
+from django.db.models import Max, QuerySet
 from django.urls import reverse
 
 from jobs.models import Job, JobDeadLetter, QueueState
@@ -28,6 +29,18 @@ def post_action(client, model, action, ids=(), follow=False, select_across=False
     if select_across:
         data["select_across"] = "1"
     return client.post(reverse(f"admin:jobs_{model}_changelist"), data, follow=follow)
+
+
+@pytest.fixture
+def new_audit() -> QuerySet:
+    """Audit rows written after the test started.
+
+    admin_action_audit is append-only, so rows committed by transactional tests
+    (the SQL functions now audit every governed act, workers' included) stay;
+    this test's rows are those above the highest id at its start.
+    """
+    start = AdminActionAudit.objects.aggregate(last=Max("id"))["last"] or 0
+    return AdminActionAudit.objects.filter(id__gt=start)
 
 
 @pytest.fixture
@@ -59,7 +72,7 @@ def test_auditor_sees_no_actions(client, role_users, substrate):
     assert 'value="cancel"' not in page and 'value="retry_now"' not in page
 
 
-def test_cancel_thousands_selected_across_in_one_audited_act(client, role_users, substrate):
+def test_cancel_thousands_selected_across_in_one_audited_act(client, role_users, substrate, new_audit):
     sql(
         "SELECT fn_job_enqueue_many((SELECT jsonb_agg(jsonb_build_object('job_kind', 'demo.bulk')) "
         "FROM generate_series(1, 2500)))"
@@ -72,7 +85,7 @@ def test_cancel_thousands_selected_across_in_one_audited_act(client, role_users,
     response = post_action(client, "job", "cancel", page_ids, select_across=True, reason="wrong batch", follow=True)
     assert "Cancel jobs: 1 applied" in response.content.decode()
     assert Job.objects.filter(status="cancelled").count() == 2500
-    row = AdminActionAudit.objects.get(action="job.cancel")
+    row = new_audit.get(action="job.cancel")
     assert row.outcome == "applied" and len(row.target_ids) == 2500 and row.reason == "wrong batch"
 
 
@@ -86,7 +99,9 @@ def test_retry_now_and_search_by_id(client, role_users, substrate):
     assert job.run_at <= job.created_at.__class__.now(job.created_at.tzinfo)
 
 
-def test_dead_letter_triage_and_replay_need_gate_triage_and_permission(client, role_users, substrate, open_gate):
+def test_dead_letter_triage_and_replay_need_gate_triage_and_permission(
+    client, role_users, substrate, open_gate, new_audit
+):
     job_id, dl_id = dead_job()
     client.force_login(role_users["operator"])
     # replay before triage: refused by the gate first (closed), then by triage status
@@ -101,11 +116,7 @@ def test_dead_letter_triage_and_replay_need_gate_triage_and_permission(client, r
     assert dl.triage_status == "replayed" and dl.replayed_job_id
     new = Job.objects.get(pk=dl.replayed_job_id)
     assert new.replay_of_dead_letter_id == dl_id and new.payload == {"ref": "doc:1"} and new.status == "queued"
-    outcomes = list(
-        AdminActionAudit.objects.filter(action="job_dead_letter.replay")
-        .order_by("id")
-        .values_list("outcome", flat=True)
-    )
+    outcomes = list(new_audit.filter(action="job_dead_letter.replay").order_by("id").values_list("outcome", flat=True))
     assert outcomes == ["refused", "refused", "applied"]
     # links: job -> dead letter -> replayed job
     job_page = client.get(reverse("admin:jobs_job_change", args=[job_id])).content.decode()
@@ -115,26 +126,24 @@ def test_dead_letter_triage_and_replay_need_gate_triage_and_permission(client, r
     assert f"/admin/jobs/job/{new.pk}/change/" in dl_page and f"/admin/jobs/job/{job_id}/change/" in dl_page
 
 
-def test_forged_replay_by_a_reviewer_is_refused(client, role_users, substrate):
+def test_forged_replay_by_a_reviewer_is_refused(client, role_users, substrate, new_audit):
     _, dl_id = dead_job()
     client.force_login(role_users["auditor"])
     response = post_action(client, "jobdeadletter", "replay", [dl_id], reason="sneaky")
     assert response.status_code == 403
     assert JobDeadLetter.objects.get(pk=dl_id).triage_status == "open"
-    row = AdminActionAudit.objects.get(actor="user:auditor1")
+    row = new_audit.get(actor="user:auditor1")
     assert (row.action, row.outcome) == ("jobdeadletter.replay", "refused")
 
 
-def test_pause_and_resume_queue(client, role_users):
+def test_pause_and_resume_queue(client, role_users, new_audit):
     client.force_login(role_users["operator"])
     post_action(client, "queuestate", "pause", ["default"], reason="incident 42")
     state = QueueState.objects.get(pk="default")
     assert state.paused and state.paused_by == "user:operator1" and state.reason == "incident 42"
     post_action(client, "queuestate", "resume", ["default"], reason="incident over")
     assert not QueueState.objects.get(pk="default").paused
-    assert list(
-        AdminActionAudit.objects.filter(target_table="queue_state").order_by("id").values_list("action", "outcome")
-    ) == [
+    assert list(new_audit.filter(target_table="queue_state").order_by("id").values_list("action", "outcome")) == [
         ("queue.pause", "applied"),
         ("queue.resume", "applied"),
     ]

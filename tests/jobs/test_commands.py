@@ -9,9 +9,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models import Max
 
 from jobs.models import QueueState
 from queuegov.models import AdminActionAudit
+from tests.database import as_owner
 
 TICKS = {
     "lease_reaper": "queue.lease_reaper.enabled",
@@ -36,8 +38,9 @@ def test_closed_gate_is_not_a_crash(command, gate):
 @pytest.mark.django_db
 @pytest.mark.parametrize(("command", "gate"), sorted(TICKS.items()))
 def test_open_gate_idle_run_says_nothing_to_do(command, gate, open_gate):
-    # The seeded maintenance schedules fall due a minute after migration: idle means none.
-    with connection.cursor() as cursor:
+    # The seeded maintenance schedules fall due a minute after migration: idle means none
+    # (no SQL API deletes a schedule: the owner does).
+    with as_owner(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM job_schedule")
     open_gate(gate)
     if command == "schedule_tick":
@@ -94,13 +97,15 @@ def test_queue_pause_and_resume_are_audited_and_idempotent():
 
 @pytest.mark.django_db
 def test_queue_pause_refusals():
+    # admin_action_audit is append-only: count only the rows written after the start.
+    start = AdminActionAudit.objects.aggregate(last=Max("id"))["last"] or 0
     with pytest.raises(CommandError, match="unknown_queue: nowhere"):
         run("queue_pause", "nowhere", "--reason", "typo")
     with pytest.raises(CommandError, match="reason_required"):
         run("queue_pause", "default", "--reason", "")
     with pytest.raises(CommandError, match="no active user 'ghost'"):
         run("queue_pause", "default", "--reason", "as a ghost", "--as-user", "ghost")
-    assert AdminActionAudit.objects.filter(action="queue.pause", outcome="refused").count() == 2
+    assert AdminActionAudit.objects.filter(id__gt=start, action="queue.pause", outcome="refused").count() == 2
 
 
 @pytest.mark.django_db

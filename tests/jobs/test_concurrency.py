@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.database import as_owner
 from tests.helpers import sql_exec, sql_rows, sql_value
 from tests.jobs.conftest import finish
 
@@ -147,13 +148,15 @@ def test_max_concurrency_is_never_exceeded_under_concurrent_claims(q, consumer, 
 
 def test_concurrent_schedule_ticks_enqueue_each_slot_once(q, open_gate, pg_connect) -> None:
     open_gate("queue.scheduler.enabled")
-    sql_exec("DELETE FROM job_schedule")
     names = [f"every-minute-{n}" for n in range(5)]
-    for name in names:
-        sql_exec(
-            "INSERT INTO job_schedule (name, cron_expression, job_kind) VALUES (%s, '* * * * *', 'test.tick')", [name]
-        )
-    sql_exec("UPDATE job_schedule SET next_run_at = '2020-01-01 00:00+00'")
+    with as_owner():  # no SQL API creates a schedule or moves its clock (committed: this test commits)
+        sql_exec("DELETE FROM job_schedule")
+        for name in names:
+            sql_exec(
+                "INSERT INTO job_schedule (name, cron_expression, job_kind) VALUES (%s, '* * * * *', 'test.tick')",
+                [name],
+            )
+        sql_exec("UPDATE job_schedule SET next_run_at = '2020-01-01 00:00+00'")
     rounds = [f"2020-01-01 00:{minute:02d}+00" for minute in range(6)]
     conns = [pg_connect(autocommit=False) for _ in range(6)]
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.helpers import sql_exec, sql_rows, sql_value
-from tests.jobs.conftest import finish
+from tests.helpers import sql_rows, sql_value
+from tests.jobs.conftest import finish, owner_exec
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("jobs_on")]
 
@@ -48,13 +48,13 @@ def test_sigkill_mid_run_then_reaper_then_a_new_worker(
 
     os.kill(doomed.pid, signal.SIGKILL)
     doomed.wait(10)
-    sql_exec("UPDATE job_queue SET lease_until = now() - interval '1 second' WHERE lease_owner = 'doomed'")
+    owner_exec("UPDATE job_queue SET lease_until = now() - interval '1 second' WHERE lease_owner = 'doomed'")
     assert q.call("SELECT fn_job_lease_reaper()") == {"status": "reaped", "requeued": 4, "dead": 2}
     assert q.call("SELECT fn_job_lease_reaper()")["status"] == "nothing_to_do"
     late = q.call("SELECT fn_job_ack(%s, 'doomed', '{}', 1)", started)
     assert late["status"] == "refused" and late["reason"].startswith("lease_lost: ")
 
-    sql_exec("UPDATE consumer_registry SET handler_ref = %s WHERE job_kind = 'test.crash'", [HANDLERS + "record_run"])
+    consumer("test.crash", retry_policy=quick, handler_ref=HANDLERS + "record_run")  # re-bound, audited
     time.sleep(0.05)  # past the 10 ms backoff
     rescue = finish(spawn_worker("--once", "--no-listen", "--worker-id", "rescuer", "--json"))
     assert rescue["returncode"] == 0 and rescue["succeeded"] == 4, rescue

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from queuegov.actor import Actor, actor_context
+from tests.database import as_owner
 from tests.helpers import db_error, sql_exec, sql_value
+from tests.jobs.conftest import assert_app_denied, owner_exec
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +39,7 @@ def test_lease_reaper_gate_closed(q, open_gate) -> None:
     open_gate(SUBSTRATE)
     job_id = q.enqueue("test.job")["job_id"]
     q.start(job_id, "w1")
-    sql_exec("UPDATE job_queue SET lease_until = now() - interval '1 hour' WHERE id = %s", [job_id])
+    owner_exec("UPDATE job_queue SET lease_until = now() - interval '1 hour' WHERE id = %s", [job_id])
     assert q.call("SELECT fn_job_lease_reaper()") == closed("queue.lease_reaper.enabled")
     assert q.job(job_id)["status"] == "running" and q.job(job_id)["lease_owner"] == "w1"
 
@@ -57,7 +59,7 @@ def test_heartbeat_tick_and_stale_check_gate_closed(q) -> None:
     gate = "queue.heartbeat.enabled"
     assert q.call("SELECT fn_queue_heartbeat_tick('w1', 'PG_worker', '{}')") == closed(gate)
     assert sql_value("SELECT count(*) FROM queue_heartbeat") == 0
-    sql_exec(
+    owner_exec(
         "INSERT INTO queue_heartbeat (executor_name, executor_kind, last_beat_at)"
         " VALUES ('old', 'DOT', now() - interval '1 day')"
     )
@@ -66,11 +68,13 @@ def test_heartbeat_tick_and_stale_check_gate_closed(q) -> None:
 
 
 def test_schedule_tick_gate_closed(q, open_gate) -> None:
-    sql_exec("DELETE FROM job_schedule")  # only this test's schedule
-    sql_exec(
-        "INSERT INTO job_schedule (name, cron_expression, job_kind) VALUES ('every-minute', '* * * * *', 'test.job')"
-    )
-    sql_exec("UPDATE job_schedule SET next_run_at = now() - interval '5 minutes'")
+    with as_owner():  # no SQL API creates a schedule or moves its clock
+        sql_exec("DELETE FROM job_schedule")  # only this test's schedule
+        sql_exec(
+            "INSERT INTO job_schedule (name, cron_expression, job_kind)"
+            " VALUES ('every-minute', '* * * * *', 'test.job')"
+        )
+        sql_exec("UPDATE job_schedule SET next_run_at = now() - interval '5 minutes'")
     due = sql_value("SELECT next_run_at FROM job_schedule")
     assert q.call("SELECT fn_schedule_tick()") == closed("queue.scheduler.enabled")
     open_gate("queue.scheduler.enabled")  # the tick also enqueues: it honours the substrate gate too
@@ -203,7 +207,13 @@ def test_bulk_element_of_the_wrong_type_is_named(q, jobs_on, bad) -> None:
 def test_consumer_default_queue_that_is_not_registered_is_named(q, jobs_on, consumer) -> None:
     # consumer_registry.queue_name is free text; job_queue has no FOREIGN KEY to queue_state
     # (0007), so the enqueue functions resolve the effective queue and name a missing one.
-    consumer("test.lost", queue_name="not_a_queue")
+    # fn_consumer_register refuses an unregistered queue, so the row is written as the owner.
+    with db_error(sqlstate="QG005", match=r"^unknown_queue: not_a_queue "):
+        consumer("test.lost", queue_name="not_a_queue")
+    owner_exec(
+        "INSERT INTO consumer_registry (job_kind, executor_class, queue_name, retry_policy)"
+        " VALUES ('test.lost', 'pg_worker', 'not_a_queue', 'default')"
+    )
     with db_error(sqlstate="QG005", match=r"^unknown_queue: not_a_queue .*consumer_registry gives test\.lost$"):
         q.enqueue("test.lost")
     with db_error(sqlstate="QG005", match=r"^unknown_queue: element 1 goes to queue not_a_queue"):
@@ -246,16 +256,22 @@ DIRECT_INSERT_RULES = [
 
 @pytest.mark.parametrize(("column", "value", "constraint"), DIRECT_INSERT_RULES)
 def test_column_rules_hold_for_a_direct_insert(column, value, constraint) -> None:
-    # The rules are DOMAINs on the columns (0007), so they bind every writer, not only the functions.
+    # The rules are DOMAINs on the columns (0007), so they bind every writer, not only the
+    # functions: even the owner. The app role may not write the table at all.
     row = {"job_kind": "'test.job'", "max_attempts": "5", column: value}
-    with db_error(constraint=constraint, sqlstate="23514"):
-        sql_exec(f"INSERT INTO job_queue ({', '.join(row)}) VALUES ({', '.join(row.values())})")
+    insert = f"INSERT INTO job_queue ({', '.join(row)}) VALUES ({', '.join(row.values())})"
+    with as_owner(), db_error(constraint=constraint, sqlstate="23514"):
+        sql_exec(insert)
+    assert_app_denied(insert)
 
 
 def test_lease_fields_rule_holds_for_a_direct_update(q, jobs_on) -> None:
     job_id = q.enqueue("test.job")["job_id"]
-    with db_error(constraint="lease_fields_consistent", sqlstate="23514"):
-        sql_exec("UPDATE job_queue SET status = 'running' WHERE id = %s", [job_id])
+    update = "UPDATE job_queue SET status = 'running' WHERE id = %s"
+    with as_owner(), db_error(constraint="lease_fields_consistent", sqlstate="23514"):
+        sql_exec(update, [job_id])
+    assert_app_denied(update, [job_id])
+    assert q.status(job_id) == "queued"
 
 
 @pytest.mark.parametrize(
@@ -274,8 +290,10 @@ def test_lease_fields_rule_holds_for_a_direct_update(q, jobs_on) -> None:
     ],
 )
 def test_registry_rows_that_jobs_name_are_kept(sql, match) -> None:
-    with db_error(sqlstate="23001", match=r"^registry_row_kept: " + match):
+    # The trigger holds even for the owner; the app role may not write the registries at all.
+    with as_owner(), db_error(sqlstate="23001", match=r"^registry_row_kept: " + match):
         sql_exec(sql)
+    assert_app_denied(sql)
     assert sql_value("SELECT count(*) FROM queue_state WHERE queue_name = 'maintenance'") == 1
     assert sql_value("SELECT count(*) FROM retry_policy_registry WHERE code = 'linear'") == 1
 
@@ -284,7 +302,10 @@ def test_registry_rows_still_change_in_place(actor) -> None:
     actor("user:operator")
     sql_exec("SELECT fn_queue_pause('maintenance', 'disk swap')")
     assert sql_value("SELECT paused FROM queue_state WHERE queue_name = 'maintenance'") is True
-    sql_exec("UPDATE retry_policy_registry SET description = 'renamed text only' WHERE code = 'linear'")
+    update = "UPDATE retry_policy_registry SET description = 'renamed text only' WHERE code = 'linear'"
+    owner_exec(update)  # the kept-row trigger lets an in-place change through
+    assert sql_value("SELECT description FROM retry_policy_registry WHERE code = 'linear'") == "renamed text only"
+    assert_app_denied(update)  # no SQL API edits a policy: only the owner can
 
 
 @pytest.mark.django_db(transaction=True)
@@ -323,7 +344,7 @@ def test_keyed_enqueue_and_replay_wake_their_queue(q, jobs_on, set_config, open_
     dl = q.dead_letter(queue_name="maintenance")
     set_config("queue.notify.enabled", True)
     open_gate("queue.dlq_replay.enabled")
-    operator = Actor(name="user:operator", source="test")
+    operator = Actor(name="user:operator", source="sql")  # the functions audit the acts: a valid source
 
     def wakeups() -> int:
         return len(list(listener.notifies(timeout=1, stop_after=1))) + len(list(listener.notifies(timeout=0.2)))

@@ -1,7 +1,8 @@
 """A job's life through the SQL API: claim order and limits, fenced
 heartbeat/ack/fail, backoff per policy, dead letters, the lease reaper,
-cancel and retry-now. Time is moved by UPDATE-ing timestamps, never by sleeping
-(within the test transaction now() is constant)."""
+cancel and retry-now. Time is moved by UPDATE-ing timestamps as the owner role
+(the app may not write job_queue), never by sleeping (within the test
+transaction now() is constant)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ import re
 
 import pytest
 
-from tests.helpers import db_error, sql_exec, sql_value
+from tests.helpers import db_error, sql_value
+from tests.jobs.conftest import owner_exec
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_on")]
 
 
 def ago(job_id: int, column: str, interval: str) -> None:
-    sql_exec(f"UPDATE job_queue SET {column} = now() - interval '{interval}' WHERE id = %s", [job_id])
+    owner_exec(f"UPDATE job_queue SET {column} = now() - interval '{interval}' WHERE id = %s", [job_id])
 
 
 # ---------------------------------------------------------------------------
@@ -207,7 +209,7 @@ def test_fail_or_retry_backoff_follows_the_policy(q, consumer, retry_policy, cod
     consumer("test.policy", retry_policy=code)
     job_id = q.enqueue("test.policy", max_attempts=20)["job_id"]
     for attempts in (1, 2, 3, 7, 11, 12, 15):
-        sql_exec("UPDATE job_queue SET attempts = %s WHERE id = %s", [attempts - 1, job_id])
+        owner_exec("UPDATE job_queue SET attempts = %s WHERE id = %s", [attempts - 1, job_id])
         attempt = q.start(job_id, "w1")
         answer = q.call("SELECT fn_job_fail_or_retry(%s, 'w1', %s, %s)", job_id, f"err {attempts}", attempt)
         assert answer["status"] == "retry" and answer["attempts"] == attempts

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.database import as_owner
 from tests.helpers import db_error, json_value, sql_exec, sql_value
+from tests.jobs.conftest import assert_app_denied, owner_exec
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_on")]
 
@@ -98,8 +100,10 @@ def test_triage_fsm(q, actor, open_gate) -> None:
     for target in ("open", "discarded", "manual_replay"):
         with db_error(match=rf'Invalid transition of field "triage_status" from "replayed" to "{target}"'):
             q.call(TRIAGE, dl, target, "rewrite history")
-    with db_error(match=r"Invalid transition"):
-        sql_exec("UPDATE job_dead_letter SET triage_status = 'open', replayed_job_id = NULL WHERE id = %s", [dl])
+    rewrite = "UPDATE job_dead_letter SET triage_status = 'open', replayed_job_id = NULL WHERE id = %s"
+    with as_owner(), db_error(match=r"Invalid transition"):  # the FSM holds even for the owner
+        sql_exec(rewrite, [dl])
+    assert_app_denied(rewrite, [dl])
     assert dead_letter(dl)["triage_status"] == "replayed"
 
 
@@ -114,7 +118,7 @@ def test_heartbeat_stale_once_then_recovered(q, open_gate) -> None:
     assert sql_value("SELECT beats FROM queue_heartbeat WHERE executor_name = 'w-hb'") == 2
     assert q.call("SELECT fn_queue_stale_check()")["status"] == "nothing_to_do"
 
-    sql_exec("UPDATE queue_heartbeat SET last_beat_at = now() - interval '301 seconds'")
+    owner_exec("UPDATE queue_heartbeat SET last_beat_at = now() - interval '301 seconds'")
     assert q.call("SELECT fn_queue_stale_check()") == {
         "status": "stale_detected",
         "newly_stale": ["w-hb"],
@@ -147,21 +151,24 @@ def test_heartbeat_refuses_an_unknown_executor_kind(q, open_gate) -> None:
 # ---------------------------------------------------------------------------
 @pytest.fixture
 def no_seeded_schedules() -> None:
-    """The migrations seed enabled maintenance schedules; these tests want only their own."""
-    sql_exec("DELETE FROM job_schedule")
+    """The migrations seed enabled maintenance schedules; these tests want only their own.
+
+    No SQL API creates, deletes or re-times a schedule: these tests write job_schedule as the owner.
+    """
+    owner_exec("DELETE FROM job_schedule")
 
 
 @pytest.mark.usefixtures("no_seeded_schedules")
 def test_schedule_tick_enqueues_a_due_slot_once_and_advances(q, open_gate) -> None:
     open_gate("queue.scheduler.enabled")
-    sql_exec(
+    owner_exec(
         "INSERT INTO job_schedule (name, cron_expression, job_kind, payload, queue_name, priority)"
         " VALUES ('reindex', '*/5 * * * *', 'test.reindex', '{\"ref\": \"idx\"}', 'maintenance', 4)"
     )
     assert sql_value("SELECT next_run_at = fn_cron_next('*/5 * * * *', now()) FROM job_schedule")
     assert q.call("SELECT fn_schedule_tick()") == {"status": "nothing_to_do", "schedules": []}
 
-    sql_exec("UPDATE job_schedule SET next_run_at = date_trunc('hour', now()) - interval '1 hour'")
+    owner_exec("UPDATE job_schedule SET next_run_at = date_trunc('hour', now()) - interval '1 hour'")
     answer = q.call("SELECT fn_schedule_tick()")
     assert answer["status"] == "enqueued"
     [entry] = answer["schedules"]
@@ -186,7 +193,7 @@ def test_schedule_tick_enqueues_a_due_slot_once_and_advances(q, open_gate) -> No
     assert sql_value("SELECT last_job_id FROM job_schedule") == entry["job_id"]
 
     assert q.call("SELECT fn_schedule_tick()")["status"] == "nothing_to_do"
-    sql_exec("UPDATE job_schedule SET next_run_at = %s", [slot])  # the same slot again
+    owner_exec("UPDATE job_schedule SET next_run_at = %s", [slot])  # the same slot again
     assert q.call("SELECT fn_schedule_tick()")["schedules"][0]["result"] == "duplicate"
     assert q.count("job_kind = 'test.reindex'") == 1
 
@@ -194,10 +201,10 @@ def test_schedule_tick_enqueues_a_due_slot_once_and_advances(q, open_gate) -> No
 @pytest.mark.usefixtures("no_seeded_schedules")
 def test_disabled_schedule_is_not_ticked(q, open_gate) -> None:
     open_gate("queue.scheduler.enabled")
-    sql_exec(
+    owner_exec(
         "INSERT INTO job_schedule (name, cron_expression, job_kind, enabled) VALUES ('off', '@hourly', 't.x', false)"
     )
-    sql_exec("UPDATE job_schedule SET next_run_at = now() - interval '2 hours'")
+    owner_exec("UPDATE job_schedule SET next_run_at = now() - interval '2 hours'")
     assert q.call("SELECT fn_schedule_tick()")["status"] == "nothing_to_do"
     assert q.count() == 0
 
@@ -213,9 +220,14 @@ def test_disabled_schedule_is_not_ticked(q, open_gate) -> None:
 )
 @pytest.mark.usefixtures("no_seeded_schedules")
 def test_malformed_cron_is_refused_by_the_check(expression, message) -> None:
-    with db_error(constraint="cron_expression_valid", match=message):
-        sql_exec("INSERT INTO job_schedule (name, cron_expression, job_kind) VALUES ('bad', %s, 't.x')", [expression])
-    sql_exec("INSERT INTO job_schedule (name, cron_expression, job_kind) VALUES ('good', '@daily', 't.x')")
-    with db_error(constraint="cron_expression_valid", match=r"^cron_expression_invalid: "):
-        sql_exec("UPDATE job_schedule SET cron_expression = %s WHERE name = 'good'", [expression])
+    # The check binds every writer, the owner included; the app role may not write job_schedule at all.
+    insert = "INSERT INTO job_schedule (name, cron_expression, job_kind) VALUES ('bad', %s, 't.x')"
+    update = "UPDATE job_schedule SET cron_expression = %s WHERE name = 'good'"
+    with as_owner(), db_error(constraint="cron_expression_valid", match=message):
+        sql_exec(insert, [expression])
+    assert_app_denied(insert, [expression])
+    owner_exec("INSERT INTO job_schedule (name, cron_expression, job_kind) VALUES ('good', '@daily', 't.x')")
+    with as_owner(), db_error(constraint="cron_expression_valid", match=r"^cron_expression_invalid: "):
+        sql_exec(update, [expression])
+    assert_app_denied(update, [expression])
     assert sql_value("SELECT count(*) FROM job_schedule") == 1

@@ -1,9 +1,11 @@
 """Fixtures of the operations tests: health, dashboard, /metrics, samples, retention.
 
-``ops`` seeds substrate state through the SQL API (and, where no function
-writes a row — routing dead letters, old partitions — with a plain INSERT) on
-Django's connection: the test transaction, or autocommit in
-``transaction=True`` tests.
+``ops`` seeds substrate state through the SQL API on Django's connection: the
+test transaction, or autocommit in ``transaction=True`` tests. The suite runs
+as the app role, which writes engine tables only through the SQL API; where no
+function writes a row (routing dead letters, route attempts, old partitions) or
+a test moves a timestamp, the write runs as the owner role (``owner_exec``,
+``tests.database.as_owner``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from tests.database import as_owner
 from tests.helpers import as_json, preserved_actor, sql_exec, sql_value, use_actor
 from tests.queuegov.conftest import make_user, role_users, roles  # noqa: F401  (fixtures)
 
@@ -23,6 +26,18 @@ JOB_GATES = ("queue.job_substrate.enabled", "queue.worker.enabled", "queue.heart
 
 def call(sql: str, *params: Any) -> Any:
     return as_json(sql_value(sql, list(params)))
+
+
+def owner_exec(sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> None:
+    """Run a statement as the owner role: test setup no SQL API call reaches."""
+    with as_owner():
+        sql_exec(sql, params)
+
+
+def owner_value(sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> Any:
+    """``sql_value`` as the owner role."""
+    with as_owner():
+        return sql_value(sql, params)
 
 
 class OpsApi:
@@ -84,8 +99,8 @@ class OpsApi:
 
     @staticmethod
     def route_dead_letter(route_id: int, event_id: int, *, triage: str = "open", dead_at: str = "now()") -> int:
-        """A routing dead letter row (the route worker writes these; fixtures insert them)."""
-        return sql_value(
+        """A routing dead letter row (the route worker writes these; fixtures insert them as the owner)."""
+        return owner_value(
             "INSERT INTO iu_route_dead_letter (event_id, event_created_at, event_type, route_id, worker_name,"
             " attempts, last_error, event_snapshot, dead_at, triage_status, replayed_at, replayed_by)"
             f" VALUES (%s, now(), 'job.dead_lettered', %s, 'job_default', 5, 'boom', '{{}}', {dead_at}, %s,"
@@ -119,8 +134,10 @@ class OpsApi:
 
     @staticmethod
     def settle_pending() -> None:
-        """Mark every pending capture processed (governed changes capture governance events)."""
-        sql_exec("UPDATE event_pending SET processed_at = now() WHERE processed_at IS NULL")
+        """Mark every pending capture processed (governed changes capture governance events).
+
+        A fixture shortcut past fn_event_pending_process, so it runs as the owner."""
+        owner_exec("UPDATE event_pending SET processed_at = now() WHERE processed_at IS NULL")
 
     @staticmethod
     def health() -> dict[str, Any]:

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.helpers import sql_exec
+from tests.ops.conftest import owner_exec
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,7 @@ def test_exact_searches_use_plain_equality(superuser_client, app, model, term, e
 
 def test_exact_search_is_case_sensitive_and_finds_the_job(superuser_client, ops, jobs_on):
     job_id = ops.enqueue("test.ops.search")
-    sql_exec("UPDATE job_queue SET correlation_id = 'Corr-XYZ' WHERE id = %s", [job_id])
+    owner_exec("UPDATE job_queue SET correlation_id = 'Corr-XYZ' WHERE id = %s", [job_id])
     url = changelist("jobs", "job")
     html, _ = get(superuser_client, url + "?q=Corr-XYZ")
     assert f'href="/admin/jobs/job/{job_id}/change/' in html
@@ -143,7 +143,7 @@ def test_filter_choices_come_from_small_sources(superuser_client, app, model, ch
 def test_route_attempt_status_filter_filters(superuser_client, ops):
     route = ops.route("ops-filter-route")
     for status in ("succeeded", "failed"):
-        sql_exec(
+        owner_exec(  # the route worker writes attempts; the fixture inserts them as the owner
             "INSERT INTO iu_route_attempt (event_id, route_id, worker_name, attempt_no, status, started_at,"
             " finished_at) VALUES (%s, %s, 'job_default', 1, %s, now(), now())",
             [1 if status == "succeeded" else 2, route, status],

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tests.helpers import sql_exec
-from tests.jobs.conftest import worker_database_url
+from tests.database import admin_connect
+from tests.helpers import subprocess_database_url
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -254,7 +254,7 @@ def test_command_json_parses(ops, jobs_on):
 @pytest.mark.django_db(transaction=True)
 def test_command_as_a_subprocess_exit_codes():
     """What cron sees: a real process, exit 0 when healthy and 1 when not."""
-    env = {**os.environ, "DATABASE_URL": worker_database_url()}
+    env = {**os.environ, "DATABASE_URL": subprocess_database_url()}
     env.pop("TEST_DATABASE_NAME", None)
 
     def run() -> subprocess.CompletedProcess[str]:
@@ -271,10 +271,12 @@ def test_command_as_a_subprocess_exit_codes():
     assert healthy.returncode == 0, healthy.stderr
     assert json.loads(healthy.stdout)["healthy"] is True
 
-    sql_exec(
-        "INSERT INTO queue_heartbeat (executor_name, executor_kind, status, last_beat_at)"
-        " VALUES ('ops-subprocess', 'PG_worker', 'stale', now() - interval '1 hour')"
-    )
+    # A stale executor, committed for the subprocess to see (written as the migration login).
+    with admin_connect() as admin:
+        admin.execute(
+            "INSERT INTO queue_heartbeat (executor_name, executor_kind, status, last_beat_at)"
+            " VALUES ('ops-subprocess', 'PG_worker', 'stale', now() - interval '1 hour')"
+        )
     unhealthy = run()
     assert unhealthy.returncode == 1, unhealthy.stderr
     report = json.loads(unhealthy.stdout)

@@ -14,7 +14,8 @@ from django.core.management import call_command
 
 from jobs.registry import JobContext, resolve
 from queuegov import builtin
-from tests.helpers import sql_exec, sql_rows, sql_value
+from tests.helpers import sql_rows, sql_value
+from tests.ops.conftest import owner_exec, owner_value
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +97,7 @@ def test_finished_jobs_past_hot_days_are_archived_never_active_ones(ops, jobs, o
     finished = jobs["succeeded"] + jobs["dead"] + jobs["cancelled"]
     # One succeeded job finished 5 days later: still hot at the moved clock.
     recent = finished[0]
-    sql_exec("UPDATE job_queue SET finished_at = finished_at + interval '5 days' WHERE id = %s", [recent])
+    owner_exec("UPDATE job_queue SET finished_at = finished_at + interval '5 days' WHERE id = %s", [recent])
     at = now() + (HOT + 1) * DAY
 
     answer = retention(ops, True, at)
@@ -138,7 +139,7 @@ def test_archived_jobs_are_purged_after_archive_days(ops, jobs, open_gate):
 def test_job_dead_letters_are_deleted_after_dlq_days(ops, jobs_on, open_gate):
     open_gate(GATE)
     old, young = ops.dead_letter(), ops.dead_letter()
-    sql_exec("UPDATE job_dead_letter SET dead_at = dead_at + interval '10 days' WHERE id = %s", [young])
+    owner_exec("UPDATE job_dead_letter SET dead_at = dead_at + interval '10 days' WHERE id = %s", [young])
     at = now() + (DLQ + 1) * DAY
 
     answer = retention(ops, True, at)
@@ -165,22 +166,24 @@ def test_only_discarded_or_replayed_routing_dead_letters_are_deleted(ops, open_g
 
 @pytest.fixture
 def old_partition(ops) -> dict[str, Any]:
-    """A monthly partition 8 months back holding one event, its subject key and an inbox row."""
+    """A monthly partition 8 months back holding one event, its subject key and an inbox row.
+
+    No API call writes an event in the past: the rows are inserted as the owner."""
     old = sql_value("SELECT date_trunc('month', now() - interval '8 months') + interval '3 days'")
     created = ops.call("SELECT fn_event_outbox_ensure_partitions(p_months_ahead => 0, p_from => %s)", old)
     [name] = created["created"]
-    event_id = sql_value(
+    event_id = owner_value(
         f"INSERT INTO {name} (event_domain, event_stream, event_type, delivery_lane, event_subject_table,"
         " event_subject_ref, occurred_at, created_at) VALUES ('job', 'update', 'job.replayed', 'immediate',"
         " 'job_queue', 'old-1', %s, %s) RETURNING id",
         [old, old],
     )
-    sql_exec(
+    owner_exec(
         "INSERT INTO event_subject_key (event_domain, event_type, event_subject_table, event_subject_ref, event_id,"
         " created_at) VALUES ('job', 'job.replayed', 'job_queue', 'old-1', %s, %s)",
         [event_id, old],
     )
-    sql_exec(
+    owner_exec(
         "INSERT INTO event_read (event_id, event_created_at, recipient_kind, recipient_ref, via)"
         " VALUES (%s, %s, 'role', 'operator', 'default_broadcast')",
         [event_id, old],
@@ -191,7 +194,7 @@ def old_partition(ops) -> dict[str, Any]:
 def test_old_event_partitions_are_dropped_with_their_keys_and_inbox_rows(ops, open_gate, old_partition):
     open_gate("event.emit_enabled")
     recent = ops.emit("job.replayed", "recent-1")
-    sql_exec(
+    owner_exec(
         "INSERT INTO event_read (event_id, event_created_at, recipient_kind, recipient_ref, via)"
         " SELECT id, created_at, 'role', 'operator', 'default_broadcast' FROM event_outbox WHERE id = %s",
         [recent],
@@ -266,7 +269,7 @@ def test_dead_letter_deletes_are_bounded_too(ops, jobs_on, open_gate):
 # ---------------------------------------------------------------------------
 def backdate(jobs: dict[str, list[int]]) -> None:
     finished = jobs["succeeded"] + jobs["dead"] + jobs["cancelled"]
-    sql_exec("UPDATE job_queue SET finished_at = now() - interval '40 days' WHERE id = ANY(%s)", [finished])
+    owner_exec("UPDATE job_queue SET finished_at = now() - interval '40 days' WHERE id = ANY(%s)", [finished])
 
 
 def retention_command(*args: str) -> str:

@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
+from tests.database import admin_connect
 from tests.helpers import as_json, governed_set
 from tests.ops.conftest import JOB_GATES, connection_params
 
@@ -60,39 +61,46 @@ SWEEP = "SELECT fn_queue_retention(true, 5, 10, now() + interval '35 days')"
 
 @pytest.fixture
 def old_work(connect) -> Iterator[dict[str, Any]]:
-    """Committed: finished jobs and dead letters for retention, a job left running, an old partition."""
+    """Committed: finished jobs and dead letters for retention, a job left running, an old partition.
+
+    The jobs go through the SQL API as the app role; the event in the past (no API call writes one)
+    and dropping a leftover partition go through the migration login (``admin_connect``)."""
     for gate in (*JOB_GATES, "queue.retention.enabled"):
         governed_set(gate, True)
     governed_set("queue.retention.dlq_days", 30)
     setup = connect()
+    admin = admin_connect()
     partition = setup.execute("SELECT 'event_outbox_' || to_char(now() - interval '10 months', 'YYYYMM')").fetchone()[0]
-    setup.execute(f"DROP TABLE IF EXISTS {partition}")
-    # Finished: 20 succeeded, 2 dead-lettered.
-    for _ in range(20):
+    try:
+        admin.execute(f"DROP TABLE IF EXISTS {partition}")
+        # Finished: 20 succeeded, 2 dead-lettered.
+        for _ in range(20):
+            enqueue(setup)
+        for job in claim(setup, "ops-lock-setup"):
+            call(setup, "SELECT fn_job_ack(%s, 'ops-lock-setup', NULL, %s)", job["id"], job["attempt"])
+        for _ in range(2):
+            enqueue(setup, max_attempts=1)
+        for job in claim(setup, "ops-lock-setup"):
+            call(setup, "SELECT fn_job_fail_or_retry(%s, 'ops-lock-setup', 'boom', %s)", job["id"], job["attempt"])
+        # Running (claimed before retention starts) and queued work for B.
         enqueue(setup)
-    for job in claim(setup, "ops-lock-setup"):
-        call(setup, "SELECT fn_job_ack(%s, 'ops-lock-setup', NULL, %s)", job["id"], job["attempt"])
-    for _ in range(2):
-        enqueue(setup, max_attempts=1)
-    for job in claim(setup, "ops-lock-setup"):
-        call(setup, "SELECT fn_job_fail_or_retry(%s, 'ops-lock-setup', 'boom', %s)", job["id"], job["attempt"])
-    # Running (claimed before retention starts) and queued work for B.
-    enqueue(setup)
-    [running] = claim(setup, "ops-lock-b")
-    ready = [enqueue(setup) for _ in range(3)]
-    # An event partition ten months old with one event in it.
-    created = call(
-        setup,
-        "SELECT fn_event_outbox_ensure_partitions(0, date_trunc('month', now() - interval '10 months'))",
-    )
-    assert created["created"] == [partition]
-    setup.execute(
-        f"INSERT INTO {partition} (event_domain, event_stream, event_type, delivery_lane, created_at, occurred_at)"
-        " VALUES ('job', 'update', 'job.replayed', 'immediate',"
-        " date_trunc('month', now() - interval '10 months'), now())"
-    )
-    yield {"running": running, "ready": ready, "partition": partition}
-    setup.execute(f"DROP TABLE IF EXISTS {partition}")
+        [running] = claim(setup, "ops-lock-b")
+        ready = [enqueue(setup) for _ in range(3)]
+        # An event partition ten months old with one event in it.
+        created = call(
+            setup,
+            "SELECT fn_event_outbox_ensure_partitions(0, date_trunc('month', now() - interval '10 months'))",
+        )
+        assert created["created"] == [partition]
+        admin.execute(
+            f"INSERT INTO {partition} (event_domain, event_stream, event_type, delivery_lane, created_at, occurred_at)"
+            " VALUES ('job', 'update', 'job.replayed', 'immediate',"
+            " date_trunc('month', now() - interval '10 months'), now())"
+        )
+        yield {"running": running, "ready": ready, "partition": partition}
+    finally:  # also when the setup broke: a committed partition would outlive the test
+        admin.execute(f"DROP TABLE IF EXISTS {partition}")
+        admin.close()
 
 
 def test_claims_and_acks_proceed_while_a_retention_batch_is_open(connect, old_work):

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from jobs.registry import JobContext, resolve
-from tests.helpers import sql_exec, sql_rows, sql_value
+from tests.helpers import sql_rows, sql_value
+from tests.ops.conftest import owner_exec
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +36,8 @@ def samples(at: datetime) -> dict[str, dict[str, Any]]:
 
 
 def move(table: str, column: str, ids: list[int], to: datetime) -> None:
-    """Simulate activity in a later minute: the test transaction's now() never moves."""
-    sql_exec(f"UPDATE {table} SET {column} = %s WHERE id = ANY(%s)", [to, ids])
+    """Simulate activity in a later minute: the test transaction's now() never moves (as the owner)."""
+    owner_exec(f"UPDATE {table} SET {column} = %s WHERE id = ANY(%s)", [to, ids])
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def activity(ops, jobs_on, open_gate) -> dict[str, Any]:
     ops.dead_letter("maintenance")
     events = [ops.emit("job.replayed", str(n)) for n in range(3)]
     route = ops.route("ops-sample-route")
-    sql_exec(
+    owner_exec(  # the route worker writes attempts; the fixture inserts one as the owner
         "INSERT INTO iu_route_attempt (event_id, route_id, worker_name, attempt_no, status, error, started_at,"
         " finished_at) VALUES (1, %s, 'job_default', 1, 'failed', 'boom', now(), now())",
         [route],
@@ -146,7 +147,7 @@ def test_dashboard_renders_the_four_charts(ops, activity, client, make_user):
     # Activity 5 minutes ago, sampled in real time, so it lands in the charts' last 24 h.
     t0 = activity["t0"]
     past = t0 - timedelta(minutes=5)
-    sql_exec("UPDATE job_queue SET finished_at = %s WHERE status = 'succeeded'", [past + timedelta(seconds=1)])
+    owner_exec("UPDATE job_queue SET finished_at = %s WHERE status = 'succeeded'", [past + timedelta(seconds=1)])
     sample(ops, past)
     sample(ops, past + timedelta(minutes=1))
 

@@ -23,6 +23,7 @@ def test_triggers_are_declared() -> None:
     assert {"audit_append_only", "audit_no_truncate", "config_history_append_only", "gate_change_status_fsm"} <= names
 
 
+@pytest.mark.django_db
 def test_trigger_drift_check_passes() -> None:
     out = io.StringIO()
     call_command("trigger_drift", "--check", stdout=out)
@@ -34,6 +35,7 @@ def with_triggers(monkeypatch: pytest.MonkeyPatch, model: type[Model], triggers:
     monkeypatch.setattr(model._meta, "triggers", triggers)
 
 
+@pytest.mark.django_db
 def test_drift_reports_a_missing_trigger(monkeypatch: pytest.MonkeyPatch) -> None:
     extra = pgtrigger.Protect(name="audit_extra_protect", operation=pgtrigger.Insert)
     with_triggers(monkeypatch, AdminActionAudit, [*AdminActionAudit._meta.triggers, extra])
@@ -47,6 +49,7 @@ def test_drift_reports_a_missing_trigger(monkeypatch: pytest.MonkeyPatch) -> Non
     assert "AddTrigger" in out.getvalue() and "audit_extra_protect" in out.getvalue()
 
 
+@pytest.mark.django_db
 def test_drift_reports_an_outdated_trigger(monkeypatch: pytest.MonkeyPatch) -> None:
     changed = [
         pgtrigger.FSM(name="gate_change_status_fsm", field="status", transitions=[("pending", "applied")])
@@ -62,6 +65,7 @@ def test_drift_reports_an_outdated_trigger(monkeypatch: pytest.MonkeyPatch) -> N
         call_command("trigger_drift", "--check", stdout=io.StringIO(), stderr=io.StringIO())
 
 
+@pytest.mark.django_db
 def test_drift_reports_an_undeclared_trigger(monkeypatch: pytest.MonkeyPatch) -> None:
     with_triggers(monkeypatch, DotConfig, [])
     drift, _ = find_drift()

@@ -3,6 +3,12 @@
 ``iu`` calls the staging SQL API through Django's connection (the test
 transaction): every call first sets the actor it is given, so a test reads as
 the workflow does — one person marks, another approves, an operator cuts.
+
+The suite runs as the app role, which may read the staging tables but writes
+them only through the SQL API (the fn_iu_op_* aliases). A test that must write
+a row directly — a damaged database, a forged transition — does it as the
+owner role (``as_owner``, ``below_triggers``) and proves with
+``refused_to_app`` that the app role holds no privilege to try.
 """
 
 from __future__ import annotations
@@ -10,11 +16,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
-from tests.helpers import as_json, sql_exec, sql_rows, sql_value, use_actor
+from tests.database import as_owner
+from tests.helpers import as_json, db_error, sql_exec, sql_rows, sql_value, use_actor
 
 MARKER = "user:marker"
 APPROVER = "user:approver"
@@ -44,6 +53,46 @@ def clean_pieces(**changes: dict[str, Any]) -> list[dict[str, Any]]:
     for key, values in changes.items():
         pieces[int(key[1:]) - 1].update(values)
     return pieces
+
+
+@contextmanager
+def below_triggers(*tables: str) -> Iterator[None]:
+    """Run the block as the owner with the user triggers of ``tables`` disabled, as a
+    damaged or hand-edited database would be written; CHECK constraints still apply.
+
+    ``ALTER TABLE … DISABLE TRIGGER USER`` (the owner's right) stands in for
+    ``session_replication_role = replica`` (a superuser's); it is undone at the end
+    of the block, and on error by the rollback of the block's savepoint."""
+    with as_owner():
+        for table in tables:
+            sql_exec(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
+        yield
+        for table in tables:
+            sql_exec(f'ALTER TABLE "{table}" ENABLE TRIGGER USER')
+
+
+def refused_to_app(statement: str, params: list[Any] | tuple[Any, ...] | None = None, *, table: str) -> None:
+    """The app role holds no privilege for ``statement`` on ``table``: SQLSTATE 42501."""
+    with db_error(sqlstate="42501", match=rf"^permission denied for table {table}$"):
+        sql_exec(statement, params)
+
+
+def owner_only(statement: str, params: list[Any] | tuple[Any, ...] | None = None, *, function: str) -> None:
+    """``function`` is the owner's only (INTERNAL): the app role may not EXECUTE it."""
+    with db_error(sqlstate="42501", match=rf"^permission denied for function {function}$"):
+        sql_exec(statement, params)
+
+
+def audit_rows() -> Any:
+    """The admin_action_audit rows the current test transaction wrote (a QuerySet).
+
+    Governed acts audit themselves in SQL, so committed (``transaction=True``)
+    tests leave audit rows behind that nothing may delete (the table is
+    append-only; tests/conftest.py). A test reads only the rows of its own
+    transaction, never the table's total contents."""
+    from queuegov.models import AdminActionAudit
+
+    return AdminActionAudit.objects.filter(txid=sql_value("SELECT txid_current()"))
 
 
 class StagingApi:
@@ -180,12 +229,10 @@ class StagingApi:
 
     @staticmethod
     def force(record_id: int, assignments: str) -> None:
-        """Write a row below the triggers (session_replication_role = replica), as
-        a damaged or hand-edited database would; CHECK constraints still apply."""
-        # On error the caller's savepoint rollback restores the setting too.
-        sql_exec("SET LOCAL session_replication_role = replica")
-        sql_exec(f"UPDATE iu_staging_record SET {assignments} WHERE id = %s", [record_id])
-        sql_exec("SET LOCAL session_replication_role = origin")
+        """Write a row below the triggers (``below_triggers``, as the owner), as a
+        damaged or hand-edited database would; CHECK constraints still apply."""
+        with below_triggers("iu_staging_record"):
+            sql_exec(f"UPDATE iu_staging_record SET {assignments} WHERE id = %s", [record_id])
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.management import call_command
 from django.urls import reverse
 
-from queuegov.models import AdminActionAudit
 from staging.models import CommandRun, InformationUnit, StagingRecord
 from tests.queuegov.conftest import make_user, role_users, roles  # noqa: F401  (fixtures)
-from tests.staging.conftest import clean_pieces
+from tests.staging.conftest import audit_rows, clean_pieces
 from tests.staging.test_commands import HANDBOOK
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +66,7 @@ def test_reviewer_dry_runs_approver_approves_operator_cuts_and_verifies(client, 
     forged = post_action(client, "approve", [pk], confirm="yes", approval_doc_id="FAKE", reason="let me in")
     assert forged.status_code == 403
     assert StagingRecord.objects.get(pk=pk).lifecycle_status == "pending_review"
-    refusal = AdminActionAudit.objects.get(actor="user:reviewer1", outcome="refused")
+    refusal = audit_rows().get(actor="user:reviewer1", outcome="refused")
     assert refusal.action == "stagingrecord.approve" and refusal.target_ids == [str(pk)]
     assert "may not run action 'approve'" in refusal.detail
 
@@ -112,7 +111,8 @@ def test_reviewer_dry_runs_approver_approves_operator_cuts_and_verifies(client, 
     assert reverse("admin:staging_informationunit_change", args=[unit.parent_id]) in unit_page
 
     assert list(
-        AdminActionAudit.objects.filter(target_table="iu_staging_record", source="admin")
+        audit_rows()
+        .filter(target_table="iu_staging_record", source="admin")
         .order_by("id")
         .values_list("actor", "action", "outcome")
     ) == [
@@ -135,8 +135,14 @@ def test_approve_is_refused_with_the_verdict_when_it_fails(client, role_users, i
     message = response.content.decode()
     assert "verdict_failed: staging record" in message and "C 1 problem" in message
     assert StagingRecord.objects.get(pk=record_id).lifecycle_status == "pending_review"
-    row = AdminActionAudit.objects.get(action="staging.approve")
-    assert row.outcome == "refused" and row.after_state["verdict"].startswith("problems")
+    row = audit_rows().get(action="staging.approve")
+    # The SQL function audits the act: after_state is its answer, with the full verdict.
+    assert row.outcome == "refused" and row.after_state["verdict"]["verdict"] == "problems"
+    assert row.after_state["reason"].startswith(f"verdict_failed: staging record {record_id} has problems")
+    assert "parent piece 9 does not exist in the manifest" in [
+        p["problem"] for p in row.after_state["verdict"]["axes"]["C"]["problems"]
+    ]
+    assert row.detail.startswith(f"verdict_failed: staging record {record_id}")
 
 
 def test_the_marker_cannot_approve_superuser_included(client, make_user, tmp_path: Path) -> None:
@@ -151,7 +157,7 @@ def test_the_marker_cannot_approve_superuser_included(client, make_user, tmp_pat
     )
     assert "four_eyes: approver must differ from marker" in response.content.decode()
     assert StagingRecord.objects.get(pk=record.pk).lifecycle_status == "pending_review"
-    assert AdminActionAudit.objects.get(action="staging.approve").outcome == "refused"
+    assert audit_rows().get(action="staging.approve").outcome == "refused"
 
 
 def test_reject_from_the_admin(client, role_users, iu) -> None:
@@ -199,7 +205,7 @@ def test_nobody_edits_a_manifest_by_hand(client, role_users, iu) -> None:
         reverse("admin:staging_stagingrecord_change", args=[record_id]), {"lifecycle_status": "approved"}
     )
     assert response.status_code == 403
-    assert AdminActionAudit.objects.get(action="stagingrecord.edit").outcome == "refused"
+    assert audit_rows().get(action="stagingrecord.edit").outcome == "refused"
 
 
 def test_cleanup_page(client, role_users, iu) -> None:
@@ -217,9 +223,7 @@ def test_cleanup_page(client, role_users, iu) -> None:
     )
     assert "gate_closed: iu_core.retention_enabled is closed" in response.content.decode()
     assert list(
-        AdminActionAudit.objects.filter(action__startswith="staging.cleanup")
-        .order_by("id")
-        .values_list("action", "outcome")
+        audit_rows().filter(action__startswith="staging.cleanup").order_by("id").values_list("action", "outcome")
     ) == [("staging.cleanup_dry_run", "dry_run"), ("staging.cleanup", "refused")]
 
 

@@ -13,9 +13,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from queuegov.models import AdminActionAudit
 from staging.models import CommandRun, InformationUnit, StagingRecord
 from tests.queuegov.conftest import make_user, role_users, roles  # noqa: F401  (fixtures)
+from tests.staging.conftest import audit_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,7 @@ def test_a_markdown_document_end_to_end(handbook: Path, role_users) -> None:
         ("cut", "apply", "user:operator1"),
         ("verify_cut", "verify", "user:operator1"),
     ]
-    assert list(AdminActionAudit.objects.filter(source="command").order_by("id").values_list("action", "outcome")) == [
+    assert list(audit_rows().filter(source="command").order_by("id").values_list("action", "outcome")) == [
         ("staging.mark", "applied"),
         ("staging.mark", "applied"),
         ("staging.verify_mark", "dry_run"),
@@ -194,7 +194,7 @@ def test_bad_input_and_refusals_exit_non_zero(tmp_path: Path, handbook: Path, ro
         run("staging_verify_mark", str(record_id), "--apply", "--approval-doc-id", "D", "--reason", "fine")
     with pytest.raises(CommandError, match=r"^G2 not_approved"):
         run("staging_cut", str(record_id))
-    assert AdminActionAudit.objects.filter(action="staging.cut", outcome="refused").count() == 1
+    assert audit_rows().filter(action="staging.cut", outcome="refused").count() == 1
 
 
 def test_verify_mark_with_problems_prints_them_and_exits_1(iu) -> None:

@@ -33,12 +33,12 @@ def test_a_second_cleanup_at_the_same_time_is_refused(pg_connect) -> None:
     governed_set("iu_core.retention_enabled", True)
     first, second = pg_connect(), pg_connect()
     as_actor(first, "command:staging_cleanup")
-    answer = first.execute("SELECT fn_iu_staging_cleanup(true, now() + interval '31 days')").fetchone()[0]
+    answer = first.execute("SELECT fn_iu_op_cleanup(true, now() + interval '31 days')").fetchone()[0]
     assert answer["status"] == "applied"  # not committed yet: it holds the lease
     as_actor(second, "command:staging_cleanup")
     started = time.monotonic()
     with pytest.raises(psycopg.Error) as err:
-        second.execute("SELECT fn_iu_staging_cleanup(true, now() + interval '31 days')")
+        second.execute("SELECT fn_iu_op_cleanup(true, now() + interval '31 days')")
     assert time.monotonic() - started < 5, "refused at once, not queued behind the first"
     assert err.value.sqlstate == "QG003"
     assert err.value.diag.message_primary.startswith(
@@ -48,7 +48,7 @@ def test_a_second_cleanup_at_the_same_time_is_refused(pg_connect) -> None:
     first.commit()
     assert sql_value("SELECT lifecycle_status FROM iu_staging_record WHERE id = %s", [record_id]) == "archived"
     as_actor(second, "command:staging_cleanup")
-    assert second.execute("SELECT fn_iu_staging_cleanup(true, now() + interval '31 days')").fetchone()[0]["status"] == (
+    assert second.execute("SELECT fn_iu_op_cleanup(true, now() + interval '31 days')").fetchone()[0]["status"] == (
         "nothing_to_do"
     )
     second.commit()

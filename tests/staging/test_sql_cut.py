@@ -6,16 +6,19 @@ no_vector_ok.
 G3 and G5 restate CHECK constraints of iu_staging_record; to trip them the test
 first removes the CHECK inside its own transaction (rolled back afterwards),
 as a damaged or hand-restored database would have lost it. G5 and G7 rows are
-written below the triggers (``iu.force``) for the same reason: the ordinary
-paths cannot produce such a manifest, which is why the cut re-checks it."""
+written below the triggers (``iu.force``, ``below_triggers``) for the same
+reason: the ordinary paths cannot produce such a manifest, which is why the cut
+re-checks it. The suite runs as the app role, which can do none of this: the
+damage is done as the owner role (``as_owner``), the trust root."""
 
 from __future__ import annotations
 
 import pytest
 
 from queuegov.errors import InvalidState, InvalidValue, UnknownObject, translate
+from tests.database import as_owner
 from tests.helpers import db_error, sql_exec, sql_rows, sql_value
-from tests.staging.conftest import OPERATOR, SOURCE_HASH, clean_pieces
+from tests.staging.conftest import OPERATOR, SOURCE_HASH, below_triggers, clean_pieces, owner_only, refused_to_app
 
 pytestmark = pytest.mark.django_db
 
@@ -109,13 +112,15 @@ def test_g2_the_manifest_is_approved(iu) -> None:
 
 def test_g3_the_approval_is_present(iu) -> None:
     record_id = iu.approved()
-    sql_exec("ALTER TABLE iu_staging_record DROP CONSTRAINT iu_approval_complete")
-    sql_exec("UPDATE iu_staging_record SET approval_doc_id = NULL WHERE id = %s", [record_id])
+    with as_owner():
+        sql_exec("ALTER TABLE iu_staging_record DROP CONSTRAINT iu_approval_complete")
+        sql_exec("UPDATE iu_staging_record SET approval_doc_id = NULL WHERE id = %s", [record_id])
     with db_error(sqlstate="QG003", match=r"^G3 approval_missing: staging record \d+ has no complete approval") as err:
         iu.cut(record_id)
     assert "approval_doc_id missing" in err.message
-    sql_exec("ALTER TABLE iu_staging_record DROP CONSTRAINT iu_approved_has_approval")
-    sql_exec("UPDATE iu_staging_record SET approved_at = NULL, approved_by = NULL WHERE id = %s", [record_id])
+    with as_owner():
+        sql_exec("ALTER TABLE iu_staging_record DROP CONSTRAINT iu_approved_has_approval")
+        sql_exec("UPDATE iu_staging_record SET approved_at = NULL, approved_by = NULL WHERE id = %s", [record_id])
     with db_error(sqlstate="QG003", match=r"^G3 approval_missing: .*approved_at missing"):
         iu.cut(record_id)
 
@@ -131,7 +136,8 @@ def test_g5_the_digest_is_32_hex(iu) -> None:
     record_id = iu.approved()
     with db_error(constraint="digest_is_32_hex"):
         iu.force(record_id, "digest = 'not-a-digest'")
-    sql_exec("ALTER TABLE iu_staging_record DROP CONSTRAINT digest_is_32_hex")
+    with as_owner():
+        sql_exec("ALTER TABLE iu_staging_record DROP CONSTRAINT digest_is_32_hex")
     iu.force(record_id, "digest = upper(digest)")
     with db_error(sqlstate="QG004", match=r"^G5 digest_malformed: staging record \d+ has digest '[0-9A-F]{32}'") as err:
         iu.cut(record_id)
@@ -158,9 +164,8 @@ def test_g6_the_source_is_unchanged(iu, current, now_shown) -> None:
 
 def test_g7_a_missing_piece(iu) -> None:
     record_id = iu.approved()
-    sql_exec("SET LOCAL session_replication_role = replica")
-    sql_exec("DELETE FROM iu_staging_payload WHERE record_id = %s AND piece_no = 4", [record_id])
-    sql_exec("SET LOCAL session_replication_role = origin")
+    with below_triggers("iu_staging_payload"):
+        sql_exec("DELETE FROM iu_staging_payload WHERE record_id = %s AND piece_no = 4", [record_id])
     with db_error(
         sqlstate="QG003", match=r"^G7 payload_incomplete: staging record \d+ holds 4 of 5 pieces \(0 altered\)"
     ):
@@ -169,11 +174,11 @@ def test_g7_a_missing_piece(iu) -> None:
 
 def test_g7_an_altered_piece(iu) -> None:
     record_id = iu.approved()
-    sql_exec("SET LOCAL session_replication_role = replica")
-    sql_exec(
-        "UPDATE iu_staging_payload SET piece_text = 'Tell nobody.' WHERE record_id = %s AND piece_no = 4", [record_id]
-    )
-    sql_exec("SET LOCAL session_replication_role = origin")
+    with below_triggers("iu_staging_payload"):
+        sql_exec(
+            "UPDATE iu_staging_payload SET piece_text = 'Tell nobody.' WHERE record_id = %s AND piece_no = 4",
+            [record_id],
+        )
     with db_error(
         sqlstate="QG003", match=r"^G7 payload_incomplete: staging record \d+ holds 5 of 5 pieces \(1 altered\)"
     ):
@@ -183,9 +188,8 @@ def test_g7_an_altered_piece(iu) -> None:
 def test_g7_pieces_that_no_longer_hash_to_the_digest(iu) -> None:
     record_id = iu.approved()
     # consistent piece hashes, but the structure changed: only the digest notices
-    sql_exec("SET LOCAL session_replication_role = replica")
-    sql_exec("UPDATE iu_staging_payload SET parent_piece_no = 2 WHERE record_id = %s AND piece_no = 4", [record_id])
-    sql_exec("SET LOCAL session_replication_role = origin")
+    with below_triggers("iu_staging_payload"):
+        sql_exec("UPDATE iu_staging_payload SET parent_piece_no = 2 WHERE record_id = %s AND piece_no = 4", [record_id])
     with db_error(
         sqlstate="QG003", match=r"^G7 payload_incomplete: .*\(0 altered\); they hash to [0-9a-f]{32}, the digest"
     ):
@@ -237,7 +241,10 @@ def test_verify_cut_of_a_clean_cut_is_verified(iu) -> None:
 )
 def test_verify_cut_finds_problems(iu, tamper, axis, problem) -> None:
     record_id = iu.consumed()
-    sql_exec(f"UPDATE information_unit SET {tamper} WHERE consumed_from_record_id = %s AND piece_no = 4", [record_id])
+    tampering = f"UPDATE information_unit SET {tamper} WHERE consumed_from_record_id = %s AND piece_no = 4"
+    refused_to_app(tampering, [record_id], table="information_unit")
+    with as_owner():  # a hand-edited unit: only the owner holds the privilege
+        sql_exec(tampering, [record_id])
     answer = iu.verify_cut(record_id)
     assert answer["verdict"] == "problems"
     evidence = answer["evidence"]
@@ -264,8 +271,10 @@ def test_verify_cut_needs_a_cut(iu) -> None:
         iu.verify_cut(record_id)
     with db_error(sqlstate="QG005", match=r"^unknown_record: "):
         iu.verify_cut(99999)
-    with db_error(sqlstate="QG005", match=r"^unknown_cut_run: "):
-        iu.call("SELECT fn_iu_verify_cut_result(%s)", 99999)
+    # fn_iu_verify_cut_result is the owner's only; fn_iu_op_verify_cut never passes it an unknown run.
+    owner_only("SELECT fn_iu_verify_cut_result(%s)", [99999], function="fn_iu_verify_cut_result")
+    with db_error(sqlstate="QG005", match=r"^unknown_cut_run: "), as_owner():
+        sql_exec("SELECT fn_iu_verify_cut_result(%s)", [99999])
 
 
 def test_staging_and_units_have_no_vector_columns() -> None:

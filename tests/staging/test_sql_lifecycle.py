@@ -2,7 +2,12 @@
 FSM refuses every illegal transition (and pgtrigger.ignore cannot bypass it),
 a manifest is born pending_review, what was marked never changes, pieces are
 immutable and leave only with the clean pass, the lifecycle log and the run
-ledger are append-only, and the vocabularies hold."""
+ledger are append-only, and the vocabularies hold.
+
+Two layers are checked for each direct write: the app role (the suite's role)
+holds no INSERT/UPDATE/DELETE on the staging tables at all (42501), and the
+triggers and constraints refuse the write even to the owner role, which
+holds the privilege (``as_owner``)."""
 
 from __future__ import annotations
 
@@ -13,7 +18,9 @@ from django.db import connection
 
 from queuegov.errors import TransitionRefused, translate
 from staging.models import LIFECYCLE_TRANSITIONS, StagingRecord
-from tests.helpers import db_error, sql_exec, sql_rows, sql_value
+from tests.database import as_owner
+from tests.helpers import db_error, sql_exec, sql_rows, sql_value, use_actor
+from tests.staging.conftest import owner_only, refused_to_app
 
 pytestmark = pytest.mark.django_db
 
@@ -53,14 +60,18 @@ def test_fsm_allows_exactly_the_declared_transitions(iu, source: str, target: st
     if source != "pending_review":
         iu.force(record_id, f"lifecycle_status = '{source}'{SUPPORT[source]}")
     move = f"UPDATE iu_staging_record SET lifecycle_status = '{target}'{SUPPORT[target]} WHERE id = %s"
+    refused_to_app(move, [record_id], table="iu_staging_record")
+    assert iu.status(record_id) == source
     if (source, target) in ALLOWED:
-        sql_exec(move, [record_id])
+        with as_owner():
+            sql_exec(move, [record_id])
         assert iu.status(record_id) == target
         return
     with db_error(
         match=rf'^pgtrigger: Invalid transition of field "lifecycle_status" from "{source}" to "{target}"'
     ) as err:
-        sql_exec(move, [record_id])
+        with as_owner():
+            sql_exec(move, [record_id])
     assert isinstance(translate(err.exception), TransitionRefused)
     assert iu.status(record_id) == source
 
@@ -75,10 +86,11 @@ def test_the_fsm_cannot_be_bypassed_with_pgtrigger_ignore(iu, source: str, targe
         ["pgtrigger_iu_staging_lifecycle_fsm_%"],
     )
     sql_exec("SELECT set_config('pgtrigger.ignore', %s, true)", [f"{{iu_staging_record:{trigger}}}"])
-    with db_error(match=r"^pgtrigger: Invalid transition"):
-        sql_exec(
-            f"UPDATE iu_staging_record SET lifecycle_status = '{target}'{SUPPORT[target]} WHERE id = %s", [record_id]
-        )
+    move = f"UPDATE iu_staging_record SET lifecycle_status = '{target}'{SUPPORT[target]} WHERE id = %s"
+    refused_to_app(move, [record_id], table="iu_staging_record")
+    with db_error(match=r"^pgtrigger: Invalid transition"), as_owner():
+        sql_exec(move, [record_id])
+    assert iu.status(record_id) == source
 
 
 def test_every_transition_is_logged_with_actor_and_run(iu, open_gate) -> None:
@@ -101,15 +113,17 @@ def test_every_transition_is_logged_with_actor_and_run(iu, open_gate) -> None:
 
 def test_a_manifest_is_born_pending_review(iu) -> None:
     record_id = iu.marked()
-    with db_error(match=r"^pgtrigger: Cannot insert rows"):
-        sql_exec(
-            "INSERT INTO iu_staging_record (idempotency_key, content_hash, source_ref, source_hash, source_bytes,"
-            " doc_code, piece_count, digest, marked_by, marked_at, expires_at, lifecycle_status, approved_at,"
-            " approved_by, approval_doc_id)"
-            " SELECT 'forged', content_hash, source_ref, source_hash, source_bytes, doc_code, piece_count, digest,"
-            " marked_by, marked_at, expires_at, 'approved', now(), 'user:x', 'D' FROM iu_staging_record WHERE id = %s",
-            [record_id],
-        )
+    forge = (
+        "INSERT INTO iu_staging_record (idempotency_key, content_hash, source_ref, source_hash, source_bytes,"
+        " doc_code, piece_count, digest, marked_by, marked_at, expires_at, lifecycle_status, approved_at,"
+        " approved_by, approval_doc_id)"
+        " SELECT 'forged', content_hash, source_ref, source_hash, source_bytes, doc_code, piece_count, digest,"
+        " marked_by, marked_at, expires_at, 'approved', now(), 'user:x', 'D' FROM iu_staging_record WHERE id = %s"
+    )
+    refused_to_app(forge, [record_id], table="iu_staging_record")
+    with db_error(match=r"^pgtrigger: Cannot insert rows"), as_owner():
+        sql_exec(forge, [record_id])
+    assert sql_value("SELECT count(*) FROM iu_staging_record WHERE idempotency_key = 'forged'") == 0
 
 
 @pytest.mark.parametrize(
@@ -126,41 +140,68 @@ def test_a_manifest_is_born_pending_review(iu) -> None:
 )
 def test_what_was_marked_never_changes(iu, assignment: str) -> None:
     record_id = iu.marked()
-    with db_error(match=r"^pgtrigger: Cannot update rows from iu_staging_record"):
-        sql_exec(f"UPDATE iu_staging_record SET {assignment} WHERE id = %s", [record_id])
+    before = iu.record(record_id)
+    change = f"UPDATE iu_staging_record SET {assignment} WHERE id = %s"
+    refused_to_app(change, [record_id], table="iu_staging_record")
+    with db_error(match=r"^pgtrigger: Cannot update rows from iu_staging_record"), as_owner():
+        sql_exec(change, [record_id])
+    assert iu.record(record_id) == before
 
 
 def test_records_are_never_deleted(iu) -> None:
     record_id = iu.marked()
-    with db_error(match=r"^pgtrigger: Cannot delete rows from iu_staging_record"):
-        sql_exec("DELETE FROM iu_staging_record WHERE id = %s", [record_id])
+    delete = "DELETE FROM iu_staging_record WHERE id = %s"
+    refused_to_app(delete, [record_id], table="iu_staging_record")
+    with db_error(match=r"^pgtrigger: Cannot delete rows from iu_staging_record"), as_owner():
+        sql_exec(delete, [record_id])
+    assert iu.status(record_id) == "pending_review"
 
 
 def test_pieces_are_immutable_and_leave_only_with_the_clean_pass(iu) -> None:
     record_id = iu.marked()
-    with db_error(match=r"^pgtrigger: Cannot update rows from iu_staging_payload"):
-        sql_exec("UPDATE iu_staging_payload SET piece_text = 'x' WHERE record_id = %s", [record_id])
-    with db_error(sqlstate="QG006", match=r"^official_interface: pieces of staging record \d+ \(pending_review\)"):
-        sql_exec("DELETE FROM iu_staging_payload WHERE record_id = %s", [record_id])
+    update = "UPDATE iu_staging_payload SET piece_text = 'x' WHERE record_id = %s"
+    delete = "DELETE FROM iu_staging_payload WHERE record_id = %s"
+    refused_to_app(update, [record_id], table="iu_staging_payload")
+    refused_to_app(delete, [record_id], table="iu_staging_payload")
+    with db_error(match=r"^pgtrigger: Cannot update rows from iu_staging_payload"), as_owner():
+        sql_exec(update, [record_id])
+    with (
+        db_error(sqlstate="QG006", match=r"^official_interface: pieces of staging record \d+ \(pending_review\)"),
+        as_owner(),
+    ):
+        sql_exec(delete, [record_id])
     iu.reject(record_id)
-    with db_error(sqlstate="QG006", match=r"\(rejected\) are deleted only by the cleanup clean pass"):
-        sql_exec("DELETE FROM iu_staging_payload WHERE record_id = %s", [record_id])
+    refused_to_app(delete, [record_id], table="iu_staging_payload")
+    with db_error(sqlstate="QG006", match=r"\(rejected\) are deleted only by the cleanup clean pass"), as_owner():
+        sql_exec(delete, [record_id])
+    assert iu.pieces_of(record_id) == 5
 
 
 def test_the_lifecycle_log_is_append_only(iu) -> None:
     iu.marked()
-    with db_error(sqlstate="QG006", match=r"^append_only: UPDATE on iu_lifecycle_log"):
-        sql_exec("UPDATE iu_lifecycle_log SET actor = 'user:nobody'")
-    with db_error(sqlstate="QG006", match=r"^append_only: DELETE on iu_lifecycle_log"):
-        sql_exec("DELETE FROM iu_lifecycle_log")
+    count = sql_value("SELECT count(*) FROM iu_lifecycle_log")
+    update, delete = "UPDATE iu_lifecycle_log SET actor = 'user:nobody'", "DELETE FROM iu_lifecycle_log"
+    refused_to_app(update, table="iu_lifecycle_log")
+    refused_to_app(delete, table="iu_lifecycle_log")
+    with db_error(sqlstate="QG006", match=r"^append_only: UPDATE on iu_lifecycle_log"), as_owner():
+        sql_exec(update)
+    with db_error(sqlstate="QG006", match=r"^append_only: DELETE on iu_lifecycle_log"), as_owner():
+        sql_exec(delete)
+    assert sql_value("SELECT count(*) FROM iu_lifecycle_log") == count
+    assert sql_value("SELECT count(*) FROM iu_lifecycle_log WHERE actor = 'user:nobody'") == 0
 
 
 def test_a_finished_run_never_changes(iu) -> None:
     run_id = iu.mark()["run_id"]
-    with db_error(match=r"^pgtrigger: Cannot update rows from dot_iu_command_run"):
-        sql_exec("UPDATE dot_iu_command_run SET run_status = 'refused' WHERE id = %s", [run_id])
-    with db_error(match=r"^pgtrigger: Cannot delete rows from dot_iu_command_run"):
-        sql_exec("DELETE FROM dot_iu_command_run WHERE id = %s", [run_id])
+    update = "UPDATE dot_iu_command_run SET run_status = 'refused' WHERE id = %s"
+    delete = "DELETE FROM dot_iu_command_run WHERE id = %s"
+    refused_to_app(update, [run_id], table="dot_iu_command_run")
+    refused_to_app(delete, [run_id], table="dot_iu_command_run")
+    with db_error(match=r"^pgtrigger: Cannot update rows from dot_iu_command_run"), as_owner():
+        sql_exec(update, [run_id])
+    with db_error(match=r"^pgtrigger: Cannot delete rows from dot_iu_command_run"), as_owner():
+        sql_exec(delete, [run_id])
+    assert iu.run(run_id)["run_status"] == "succeeded"
 
 
 def test_vector_excluded_is_forced_true(iu) -> None:
@@ -171,24 +212,33 @@ def test_vector_excluded_is_forced_true(iu) -> None:
 
 def test_information_unit_section_type_is_a_vocabulary(iu) -> None:
     record_id = iu.consumed()
-    with db_error(
-        constraint="section_type_allowed",
-        match=r"^section_type_allowed: section_type 'appendix' is not allowed; allowed values: preamble, document,"
-        r" chapter, section, subsection, paragraph$",
+    change = "UPDATE information_unit SET section_type = 'appendix' WHERE consumed_from_record_id = %s"
+    refused_to_app(change, [record_id], table="information_unit")
+    with (
+        db_error(
+            constraint="section_type_allowed",
+            match=r"^section_type_allowed: section_type 'appendix' is not allowed; allowed values: preamble, document,"
+            r" chapter, section, subsection, paragraph$",
+        ),
+        as_owner(),
     ):
-        sql_exec(
-            "UPDATE information_unit SET section_type = 'appendix' WHERE consumed_from_record_id = %s", [record_id]
-        )
+        sql_exec(change, [record_id])
 
 
 def test_run_mode_and_status_vocabularies(iu) -> None:
-    with db_error(sqlstate="QG004", match=r"^invalid_run_mode: cut runs in apply mode only, not plan"):
-        iu.call("SELECT fn_iu_run_open('cut', 'plan', NULL, '{}')", as_="user:x")
-    with db_error(constraint="iu_run_status_allowed"):
-        sql_exec(
-            "INSERT INTO dot_iu_command_run (command, run_mode, run_status, params_digest, actor, finished_at)"
-            " VALUES ('cut', 'apply', 'great', md5('x'), 'user:x', now())"
-        )
+    use_actor("user:x")
+    open_run = "SELECT fn_iu_run_open('cut', 'plan', NULL, '{}')"
+    # fn_iu_run_open is internal (the owner's only): the vocabulary is checked on the primitive itself.
+    owner_only(open_run, function="fn_iu_run_open")
+    with db_error(sqlstate="QG004", match=r"^invalid_run_mode: cut runs in apply mode only, not plan"), as_owner():
+        sql_exec(open_run)
+    insert = (
+        "INSERT INTO dot_iu_command_run (command, run_mode, run_status, params_digest, actor, finished_at)"
+        " VALUES ('cut', 'apply', 'great', md5('x'), 'user:x', now())"
+    )
+    refused_to_app(insert, table="dot_iu_command_run")
+    with db_error(constraint="iu_run_status_allowed"), as_owner():
+        sql_exec(insert)
 
 
 def test_the_staging_triggers_are_installed() -> None:

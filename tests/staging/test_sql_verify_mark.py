@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from queuegov.errors import FourEyesViolation, translate
+from tests.database import as_owner
 from tests.helpers import db_error, sql_exec, sql_rows, sql_value
-from tests.staging.conftest import APPROVER, MARKER, clean_pieces
+from tests.staging.conftest import APPROVER, MARKER, clean_pieces, refused_to_app
 
 pytestmark = pytest.mark.django_db
 
@@ -187,12 +188,14 @@ def test_four_eyes_the_marker_cannot_approve(iu) -> None:
 
 def test_four_eyes_is_a_database_constraint(iu) -> None:
     record_id = iu.marked()
-    with db_error(constraint="four_eyes_approver_differs"):
-        sql_exec(
-            "UPDATE iu_staging_record SET lifecycle_status = 'approved', approved_at = now(), approved_by = marked_by,"
-            " approval_doc_id = 'X' WHERE id = %s",
-            [record_id],
-        )
+    self_approval = (
+        "UPDATE iu_staging_record SET lifecycle_status = 'approved', approved_at = now(), approved_by = marked_by,"
+        " approval_doc_id = 'X' WHERE id = %s"
+    )
+    refused_to_app(self_approval, [record_id], table="iu_staging_record")
+    with db_error(constraint="four_eyes_approver_differs"), as_owner():
+        sql_exec(self_approval, [record_id])
+    assert iu.status(record_id) == "pending_review"
 
 
 @pytest.mark.parametrize(
