@@ -22,12 +22,14 @@ def sql(query: str, params: list | None = None):
 
 
 def governed_open(key: str) -> None:
-    """Open a gate the four-eyes way (two SQL actors), committed."""
+    """Open a gate the four-eyes way: two SQL actors, each in a transaction of its own."""
     with connection.cursor() as cursor:
         cursor.execute("BEGIN")
         cursor.execute("SELECT set_config('queuegov.actor', 'sql:e2e-a', true)")
         cursor.execute("SELECT fn_gate_change_request(%s, 'true', 'e2e setup')", [key])
         request_id = cursor.fetchone()[0]
+        cursor.execute("COMMIT")
+        cursor.execute("BEGIN")
         cursor.execute("SELECT set_config('queuegov.actor', 'sql:e2e-b', true)")
         cursor.execute("SELECT fn_gate_change_approve(%s, 'e2e setup')", [request_id])
         cursor.execute("COMMIT")
