@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from queuegov.actor import Actor
+from queuegov.admin_guard import GuardedAdmin
 from queuegov.audit import ActResult, record_refusal
 
 EXACT_COUNT_BELOW = 10_000
@@ -114,7 +115,7 @@ class ReasonForm(forms.Form):
     )
 
 
-class GovernedAdmin(admin.ModelAdmin):
+class GovernedAdmin(GuardedAdmin):
     """Read-only screen over a substrate table; state changes only via actions."""
 
     show_full_result_count = False
@@ -150,22 +151,10 @@ class GovernedAdmin(admin.ModelAdmin):
     def _action_label(self, name: str) -> str:
         return f"{self.opts.model_name}.{name}"
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        if request.method == "POST" and "action" in request.POST:
-            name = request.POST.get("action", "")
-            if name not in self.get_actions(request):
-                # Not offered to this user: a forged or stale POST. Refuse and audit.
-                selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
-                record_refusal(
-                    Actor.for_request(request),
-                    self._action_label(name or "unknown"),
-                    f"permission: {request.user.get_username() or 'anonymous'} may not run action "
-                    f"{name!r} on {self.opts.verbose_name_plural}",
-                    target_table=self.opts.db_table,
-                    target_ids=selected,
-                )
-                raise PermissionDenied(f"action {name!r} is not allowed")
-        return super().changelist_view(request, extra_context)
+    def _refusal_detail(self, request: HttpRequest, verb: str) -> str:
+        if verb in ("add", "change"):
+            return f"permission: substrate rows of {self.opts.verbose_name_plural} are changed only through actions"
+        return super()._refusal_detail(request, verb)
 
     def changeform_view(
         self,
@@ -175,14 +164,8 @@ class GovernedAdmin(admin.ModelAdmin):
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         if request.method == "POST":
-            # Substrate rows are never edited by hand: any write here is forged.
-            record_refusal(
-                Actor.for_request(request),
-                self._action_label("edit"),
-                f"permission: substrate rows of {self.opts.verbose_name_plural} are changed only through actions",
-                target_table=self.opts.db_table,
-                target_ids=[object_id] if object_id else [],
-            )
+            # Substrate rows are never edited by hand: any write here is forged
+            # (GuardedAdmin audits the refusal).
             raise PermissionDenied("substrate rows are changed only through actions")
         return super().changeform_view(request, object_id, form_url, extra_context)
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from queuegov import dashboard
+from queuegov.admin_guard import guarded
 
 
 class QueuegovAdminSite(admin.AdminSite):
@@ -16,6 +17,10 @@ class QueuegovAdminSite(admin.AdminSite):
     site_title = "queuegov"
     index_title = "Queue governance"
     index_template = "admin/queuegov/dashboard_index.html"
+
+    def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
+        """Every screen, Django's own included, gets GuardedAdmin's refusals (queuegov.admin_guard)."""
+        super().register(model_or_iterable, guarded(admin_class or admin.ModelAdmin), **options)
 
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
         extra = dict(extra_context or {})
