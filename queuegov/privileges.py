@@ -131,6 +131,8 @@ FUNCTIONS: dict[str, str] = {
     "fn_payload_keys_refuse": READER,
     "fn_payload_keys_safe": READER,
     "fn_payload_prohibited_path": READER,
+    "fn_payload_prohibited_keys": READER,
+    "fn_payload_key_normalized": READER,
     "fn_reason_checked": READER,
     "fn_retry_delay": READER,
     "fn_vocabulary_check": READER,

@@ -63,6 +63,60 @@ def test_prohibited_key_found_at_any_depth_with_its_path(payload: Any, where: st
     assert err.message == f"payload_prohibited_key: {where}"
 
 
+@pytest.mark.parametrize(
+    ("key", "reads_as"),
+    [
+        (" body", "body"),
+        ("body ", "body"),
+        ("\tbody\n", "body"),
+        ("body\u200b", "body"),  # zero-width space (a format character)
+        ("\u200dtoken", "token"),  # zero-width joiner
+        ("pass\u00adword", "password"),  # soft hyphen
+        ("\ufeffsecret", "secret"),  # byte-order mark
+        ("\uff54\uff4f\uff4b\uff45\uff4e", "token"),  # fullwidth ｔｏｋｅｎ
+        ("\u212aey", None),  # Kelvin sign K: not a prohibited word, just checks it is not mangled
+        ("ＥＭＢＥＤＤＩＮＧ", "embedding"),
+        ("pa\u00dfword", "password"),  # ß case-folds to ss
+        ("Pass-Word", "password"),
+        ("pass.word", "password"),
+        ("personal data", "personaldata"),
+        ("personalData", "personaldata"),
+        ("personal-data", "personaldata"),
+        ("s_s_n", "ssn"),
+        ("\u00a0raw\u3000", "raw"),  # no-break and ideographic spaces
+    ],
+)
+def test_keys_are_compared_after_nfkc_case_folding_and_without_invisible_characters(
+    key: str, reads_as: str | None
+) -> None:
+    payload = {"ref": "doc:1", "meta": {key: 1}}
+    if reads_as is None:
+        assert json.loads(check(payload)) == payload
+        return
+    with db_error(constraint="payload_prohibited_key", sqlstate="23514") as err:
+        check(payload)
+    assert err.message.startswith("payload_prohibited_key: ")
+    # (the message's trailing whitespace is trimmed with the key's)
+    assert err.message.endswith(f" at $.meta.{key}".rstrip())
+    if not key.replace("_", "").isalpha() or not key.isascii():
+        assert f"(read as {reads_as})" in err.message
+
+
+@pytest.mark.parametrize(
+    "key", ["api_token", "token_count", "content_hash", "raw_bytes", "body_sha256", "secret_ref", "password_policy"]
+)
+def test_keys_that_merely_contain_a_prohibited_word_are_accepted(key: str) -> None:
+    # The documented decision (docs/security.md): metadata about content is what payloads are for.
+    assert json.loads(check({key: "x"})) == {key: "x"}
+
+
+def test_the_rule_holds_through_the_job_api(actor, open_gate) -> None:
+    open_gate("queue.job_substrate.enabled")
+    actor("user:anna")
+    with db_error(constraint="payload_prohibited_key"):
+        sql_value("SELECT fn_job_enqueue('queuegov.noop', %s::jsonb)", [json.dumps({"pass\u00adword": "x"})])
+
+
 def test_unicode_escaped_key_is_still_refused() -> None:
     # jsonb normalises "\u0062ody" to "body": an escape cannot smuggle the key in.
     with db_error(constraint="payload_prohibited_key", match=r"body at \$\.body"):
