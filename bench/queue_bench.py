@@ -135,6 +135,18 @@ def db_url(dbname: str) -> str:
     return f"postgres://{user}{password}@{host}:{port}/{dbname}"
 
 
+def app_url(url: str) -> str:
+    """``url`` with the app role's login: the governed side runs as Django's processes do (docs/security.md)."""
+    params = conninfo_to_dict(url)
+    params["user"] = f"{os.environ.get('QUEUEGOV_DB_ROLE_PREFIX', 'queuegov')}_app"
+    params.pop("password", None)
+    if os.environ.get("QUEUEGOV_APP_DB_PASSWORD"):
+        params["password"] = os.environ["QUEUEGOV_APP_DB_PASSWORD"]
+    password = f":{params['password']}" if params.get("password") else ""
+    host, port = params.get("host", "127.0.0.1"), params.get("port", "5432")
+    return f"postgres://{params['user']}{password}@{host}:{port}/{params['dbname']}"
+
+
 def connect(url: str, autocommit: bool = True) -> psycopg.Connection:
     return psycopg.connect(make_conninfo(url), autocommit=autocommit)
 
@@ -146,20 +158,21 @@ def create_database(name: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     url = db_url(name)
-    env = {**os.environ, "DATABASE_URL": url}
+    env = {**os.environ, "DATABASE_URL": app_url(url), "MIGRATION_DATABASE_URL": url}
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     return url
 
 
 def open_gates(url: str) -> None:
-    """Open each gate the governed way: requested by bench:a, approved by bench:b, one transaction."""
-    with connect(url, autocommit=False) as conn:
+    """Open each gate the governed way: requested by bench:a, approved by bench:b, one transaction each."""
+    with connect(app_url(url), autocommit=False) as conn:
         for key in GATES:
             with conn.transaction():
                 conn.execute("SELECT set_config('queuegov.actor', 'bench:a', true)")
                 (request_id,) = conn.execute(
                     "SELECT fn_gate_change_request(%s, 'true'::jsonb, 'queue benchmark')", [key]
                 ).fetchone()
+            with conn.transaction():
                 conn.execute("SELECT set_config('queuegov.actor', 'bench:b', true)")
                 conn.execute("SELECT fn_gate_change_approve(%s, 'queue benchmark')", [request_id])
         conn.commit()
@@ -279,7 +292,8 @@ def bench_single(url: str, total: int) -> dict[str, dict[str, float]]:
     }
     sides: dict[str, Side] = {}
     for name in SINGLE_SIDES:
-        conn = connect(url)
+        # The references write bench tables and job_queue directly: the owner's (superuser's) rights.
+        conn = connect(app_url(url) if name == "governed" else url)
         conn.execute("SELECT set_config('queuegov.actor', 'bench:producer', false)")
         sides[name] = Side(conn, calls[name])
 
@@ -315,7 +329,7 @@ def bench_single(url: str, total: int) -> dict[str, dict[str, float]]:
 
 def bench_bulk(url: str, batch: int, calls: int) -> dict[str, float]:
     reset(url)
-    gov = connect(url)
+    gov = connect(app_url(url))
     raw = connect(url)
     gov.execute("SELECT set_config('queuegov.actor', 'bench:producer', false)")
     counter = iter(range(10**9))
@@ -372,7 +386,14 @@ class Child:
 
 
 def spawn(kind: str, url: str, *extra: str) -> Child:
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "queuegov.settings", "LOG_LEVEL": "WARNING"}
+    # Governed workers run as the app role; the raw baselines as the bench's own login.
+    env = {
+        **os.environ,
+        "DATABASE_URL": app_url(url) if kind.startswith("gov") else url,
+        "MIGRATION_DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "queuegov.settings",
+        "LOG_LEVEL": "WARNING",
+    }
     proc = subprocess.Popen(
         [PYTHON, str(Path(__file__).resolve()), "--child", kind, *extra],
         cwd=ROOT,
@@ -587,7 +608,8 @@ def bench_latency(url: str, samples: int) -> dict[str, dict[str, float]]:
     rng = random.Random(7)
     results: dict[str, list[float]] = {"governed": [], "raw_notify": [], "raw_pickup": []}
     producer = connect(url)
-    producer.execute("SELECT set_config('queuegov.actor', 'bench:producer', false)")
+    gov_producer = connect(app_url(url))
+    gov_producer.execute("SELECT set_config('queuegov.actor', 'bench:producer', false)")
     raw_sql = (
         "WITH ins AS (INSERT INTO bench_raw_queue (queue, payload) VALUES ('default', %s::jsonb) RETURNING id) "
         f"SELECT id, pg_notify('{RAW_CHANNEL}', id::text) FROM ins"
@@ -600,7 +622,7 @@ def bench_latency(url: str, samples: int) -> dict[str, dict[str, float]]:
             time.sleep(0.5)  # in its LISTEN wait
             for i in range(warmup + per_block):
                 if side == "governed":
-                    answer = producer.execute(GOV_ENQUEUE, [NOOP, payload(i), None, 0, None, None, None, None])
+                    answer = gov_producer.execute(GOV_ENQUEUE, [NOOP, payload(i), None, 0, None, None, None, None])
                     job_id = answer.fetchone()[0]["job_id"]
                 else:
                     job_id = producer.execute(raw_sql, [payload(i)]).fetchone()[0]
@@ -616,6 +638,7 @@ def bench_latency(url: str, samples: int) -> dict[str, dict[str, float]]:
                         results["raw_notify"].append(float(fields[3]) - committed)
                 time.sleep(rng.uniform(0.01, 0.03))  # the worker finishes and goes back to waiting
     producer.close()
+    gov_producer.close()
     return {
         name: {"p50": statistics.median(v) * 1000, "p95": percentile(v, 0.95) * 1000, "n": len(v)}
         for name, v in results.items()
