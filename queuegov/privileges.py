@@ -31,7 +31,10 @@ APP_API = "app_api"  # governed acts, maintenance ticks, the admin's refusals: t
 READER = "reader"  # read-only helpers (and what the views call): the app and auditors
 INTERNAL = "internal"  # called only from the functions above (or migrations): the owner only
 
-# State-changing classes: SECURITY DEFINER, search_path pinned (pg_temp last).
+# Callable classes whose functions run as the owner (SECURITY DEFINER). Those
+# that change anything pin search_path (pg_temp last); the few STABLE ones on
+# every hot call (the actor helpers) skip that clause and name only
+# schema-qualified relations instead (tests/queuegov/test_privileges.py).
 DEFINER_CLASSES = (EXECUTOR_API, APP_API)
 
 FUNCTIONS: dict[str, str] = {
@@ -114,7 +117,6 @@ FUNCTIONS: dict[str, str] = {
     "fn_iu_section_rank": READER,
     # pure checks and lookups the readers, views and column DOMAINs call
     "fn_audit_row_hash": READER,
-    "fn_caller_role": READER,
     "fn_cron_field": READER,
     "fn_cron_parse": READER,
     "fn_event_refs_checked": READER,

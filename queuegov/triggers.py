@@ -93,8 +93,10 @@ class ConfigWriteGuard(StrictCompileMixin, pgtrigger.Trigger):
 
     fn_gate_change_approve names the request it applies in
     ``queuegov.gate_change_request_id``; the guard checks that request is
-    pending, is for this key and value, and was filed by another actor. Keys
-    are added by migrations, which disable this trigger (a table-owner right).
+    pending, is for this key and value, and was filed by another actor than
+    the one the database resolves (fn_actor). Only the owner holds UPDATE on
+    dot_config at all (docs/security.md). Keys are added by migrations, which
+    disable this trigger (a table-owner right).
     """
 
     when = pgtrigger.Before
@@ -113,7 +115,7 @@ class ConfigWriteGuard(StrictCompileMixin, pgtrigger.Trigger):
             SELECT 1 FROM gate_change_request r
             WHERE r.id = nullif(current_setting('queuegov.gate_change_request_id', true), '')::bigint
               AND r.status = 'pending' AND r.config_key = NEW.key AND r.new_value = NEW.value
-              AND r.requested_by IS DISTINCT FROM nullif(current_setting('queuegov.actor', true), '')
+              AND r.requested_by IS DISTINCT FROM fn_actor()
         ) THEN
             RAISE EXCEPTION 'four_eyes: % changes only through fn_gate_change_approve of a pending request %',
                 NEW.key, 'filed by someone else' USING ERRCODE = 'QG002';

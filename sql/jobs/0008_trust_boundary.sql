@@ -60,14 +60,15 @@ END;
 $$;
 
 CREATE FUNCTION fn_worker_ref(p_worker_id text) RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$
 -- The worker id as stored in lease_owner: the app's and the owner's as given,
 -- any other login's prefixed with the login, so leases are bound to logins.
+-- (No SET search_path: on every lease call; it names only qualified objects.)
 BEGIN
     IF p_worker_id IS NULL OR length(p_worker_id) NOT BETWEEN 1 AND 200 THEN
         RAISE EXCEPTION 'invalid_worker_id: a worker id of 1..200 characters is required' USING ERRCODE = 'QG004';
     END IF;
-    IF fn_caller_names_actor() THEN
+    IF public.fn_caller_names_actor() THEN
         RETURN p_worker_id;
     END IF;
     RETURN session_user || '/' || p_worker_id;
@@ -75,17 +76,18 @@ END;
 $$;
 
 CREATE FUNCTION fn_executor_claim_queues(p_queues text[]) RETURNS text[]
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$
 -- The queues a claim may cover: any for the app; for an executor login, its
--- registered queues (all of them when it names none).
+-- registered queues (all of them when it names none). (No SET search_path: on
+-- every claim; it names only qualified objects.)
 DECLARE
-    e executor_login%ROWTYPE;
+    e public.executor_login%ROWTYPE;
     v_refused text[];
 BEGIN
-    IF fn_caller_names_actor() THEN
+    IF public.fn_caller_names_actor() THEN
         RETURN p_queues;
     END IF;
-    SELECT * INTO e FROM executor_login WHERE role_name = session_user;
+    SELECT * INTO e FROM public.executor_login WHERE role_name = session_user;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown_executor: login % is not a registered executor (manage.py executor_credentials)', session_user
             USING ERRCODE = 'QG002';

@@ -78,13 +78,13 @@ $$;
 
 -- Same name, argument and result: the DOMAIN qg_safe_payload keeps calling it,
 -- inlined (LANGUAGE sql; see 0009). The text pre-test stays a superset of the
--- rule: with whitespace, escaped whitespace and separators removed and the text
--- lowered, a key that normalizes to a prohibited word reads as that word in
--- quotes; any non-ASCII character sends the payload to the exact walk.
+-- rule in one case-insensitive match: a quoted string that spells a prohibited
+-- word with whitespace, escaped whitespace or separators anywhere around and
+-- between its letters, or any non-ASCII character, sends the payload to the
+-- exact walk. (One match costs what 0009's did; a regexp_replace first cost twice.)
 CREATE OR REPLACE FUNCTION fn_payload_keys_safe(p jsonb) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$
     SELECT p IS NULL
-        OR regexp_replace(lower(p::text), '\\[tnrf]|[\s_.-]', '', 'g')
-           !~ '[^\x01-\x7f]|"(body|content|raw|vector|embedding|secret|token|password|ssn|personaldata)"'
+        OR p::text !~* '[^\x01-\x7f]|"(?:[\s_.-]|\\[tnrf])*(?:b(?:[\s_.-]|\\[tnrf])*o(?:[\s_.-]|\\[tnrf])*d(?:[\s_.-]|\\[tnrf])*y|c(?:[\s_.-]|\\[tnrf])*o(?:[\s_.-]|\\[tnrf])*n(?:[\s_.-]|\\[tnrf])*t(?:[\s_.-]|\\[tnrf])*e(?:[\s_.-]|\\[tnrf])*n(?:[\s_.-]|\\[tnrf])*t|r(?:[\s_.-]|\\[tnrf])*a(?:[\s_.-]|\\[tnrf])*w|v(?:[\s_.-]|\\[tnrf])*e(?:[\s_.-]|\\[tnrf])*c(?:[\s_.-]|\\[tnrf])*t(?:[\s_.-]|\\[tnrf])*o(?:[\s_.-]|\\[tnrf])*r|e(?:[\s_.-]|\\[tnrf])*m(?:[\s_.-]|\\[tnrf])*b(?:[\s_.-]|\\[tnrf])*e(?:[\s_.-]|\\[tnrf])*d(?:[\s_.-]|\\[tnrf])*d(?:[\s_.-]|\\[tnrf])*i(?:[\s_.-]|\\[tnrf])*n(?:[\s_.-]|\\[tnrf])*g|s(?:[\s_.-]|\\[tnrf])*e(?:[\s_.-]|\\[tnrf])*c(?:[\s_.-]|\\[tnrf])*r(?:[\s_.-]|\\[tnrf])*e(?:[\s_.-]|\\[tnrf])*t|t(?:[\s_.-]|\\[tnrf])*o(?:[\s_.-]|\\[tnrf])*k(?:[\s_.-]|\\[tnrf])*e(?:[\s_.-]|\\[tnrf])*n|p(?:[\s_.-]|\\[tnrf])*a(?:[\s_.-]|\\[tnrf])*s(?:[\s_.-]|\\[tnrf])*s(?:[\s_.-]|\\[tnrf])*w(?:[\s_.-]|\\[tnrf])*o(?:[\s_.-]|\\[tnrf])*r(?:[\s_.-]|\\[tnrf])*d|s(?:[\s_.-]|\\[tnrf])*s(?:[\s_.-]|\\[tnrf])*n|p(?:[\s_.-]|\\[tnrf])*e(?:[\s_.-]|\\[tnrf])*r(?:[\s_.-]|\\[tnrf])*s(?:[\s_.-]|\\[tnrf])*o(?:[\s_.-]|\\[tnrf])*n(?:[\s_.-]|\\[tnrf])*a(?:[\s_.-]|\\[tnrf])*l(?:[\s_.-]|\\[tnrf])*d(?:[\s_.-]|\\[tnrf])*a(?:[\s_.-]|\\[tnrf])*t(?:[\s_.-]|\\[tnrf])*a)(?:[\s_.-]|\\[tnrf])*"'
         OR fn_payload_keys_refuse(p)
 $$;

@@ -4,6 +4,8 @@ every state-changing function runs as the owner with a pinned search_path."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from queuegov import dbroles, privileges
@@ -93,17 +95,43 @@ def test_public_may_execute_nothing() -> None:
     assert rows == []
 
 
+UNQUALIFIED_RELATION = re.compile(
+    r"\b(?:FROM|JOIN|UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+(?!public\.)([a-z_][a-z0-9_]*)\b(?!\s*\()", re.I
+)
+
+
 def test_state_changing_functions_run_as_the_owner_with_a_pinned_search_path() -> None:
     loose = []
     for name, signature in objects().functions:
         if privileges.function_class(name) not in privileges.DEFINER_CLASSES:
             continue
-        definer, config = sql_rows(
-            "SELECT prosecdef, coalesce(proconfig, '{}') FROM pg_proc WHERE oid = %s::regprocedure", [signature]
+        definer, config, volatility, source = sql_rows(
+            "SELECT prosecdef, coalesce(proconfig, '{}'), provolatile::text, prosrc FROM pg_proc"
+            " WHERE oid = %s::regprocedure",
+            [signature],
         )[0]
-        if not definer or "search_path=public, pg_temp" not in config:
-            loose.append(signature)
+        pinned = "search_path=public, pg_temp" in config
+        if not definer:
+            loose.append((signature, "not SECURITY DEFINER"))
+        elif not pinned and volatility == "v":
+            loose.append((signature, "changes state without a pinned search_path"))
+        elif not pinned and UNQUALIFIED_RELATION.search(source):
+            loose.append((signature, f"unpinned, names {UNQUALIFIED_RELATION.search(source).group(1)} unqualified"))
     assert loose == []
+
+
+def test_unpinned_definer_helpers_are_few_and_stable() -> None:
+    unpinned = sql_rows(
+        "SELECT proname::text, provolatile::text FROM pg_proc WHERE pronamespace = 'public'::regnamespace"
+        " AND prosecdef AND NOT coalesce(proconfig, '{}') @> ARRAY['search_path=public, pg_temp'] ORDER BY 1"
+    )
+    assert unpinned == [
+        ("fn_actor", "s"),
+        ("fn_actor_required", "s"),
+        ("fn_caller_names_actor", "s"),
+        ("fn_executor_claim_queues", "s"),
+        ("fn_worker_ref", "s"),
+    ]
 
 
 def test_the_owner_owns_everything() -> None:

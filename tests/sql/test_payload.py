@@ -73,9 +73,9 @@ def test_prohibited_key_found_at_any_depth_with_its_path(payload: Any, where: st
         ("\u200dtoken", "token"),  # zero-width joiner
         ("pass\u00adword", "password"),  # soft hyphen
         ("\ufeffsecret", "secret"),  # byte-order mark
-        ("\uff54\uff4f\uff4b\uff45\uff4e", "token"),  # fullwidth ｔｏｋｅｎ
+        ("\uff54\uff4f\uff4b\uff45\uff4e", "token"),  # fullwidth "token"
         ("\u212aey", None),  # Kelvin sign K: not a prohibited word, just checks it is not mangled
-        ("ＥＭＢＥＤＤＩＮＧ", "embedding"),
+        ("\uff25\uff2d\uff22\uff25\uff24\uff24\uff29\uff2e\uff27", "embedding"),  # fullwidth capitals
         ("pa\u00dfword", "password"),  # ß case-folds to ss
         ("Pass-Word", "password"),
         ("pass.word", "password"),
