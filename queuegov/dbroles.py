@@ -226,10 +226,20 @@ def adopt_objects(cursor: Any) -> int:
 
 
 def record_role_names(cursor: Any) -> None:
-    """Write the role names into ``db_role`` (read by the SQL that resolves actors)."""
-    for purpose, name in role_names().items():
+    """Write the role names into ``fn_db_role`` (read by the SQL that resolves actors).
+
+    A LANGUAGE sql constant the planner folds into every statement that asks,
+    rewritten (as the owner) on each migrate so a prefix set at install time holds.
+    """
+    cases = sql.SQL(" ").join(
+        sql.SQL("WHEN {} THEN {}").format(sql.Literal(purpose), sql.Literal(name))
+        for purpose, name in role_names().items()
+    )
+    body = sql.SQL("SELECT CASE p_purpose {} END::name").format(cases)
+    cursor.execute("SELECT to_regprocedure('fn_db_role(text)') IS NOT NULL")
+    if cursor.fetchone()[0]:
         cursor.execute(
-            "INSERT INTO db_role (purpose, role_name) VALUES (%s, %s)"
-            " ON CONFLICT (purpose) DO UPDATE SET role_name = EXCLUDED.role_name",
-            [purpose, name],
+            sql.SQL(
+                "CREATE OR REPLACE FUNCTION fn_db_role(p_purpose text) RETURNS name LANGUAGE sql IMMUTABLE AS {}"
+            ).format(sql.Literal(body.as_string(cursor.connection)))
         )

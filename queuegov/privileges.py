@@ -29,12 +29,11 @@ from queuegov.dbroles import role_names
 EXECUTOR_API = "executor_api"  # the job API and event emit/capture: app and executors
 APP_API = "app_api"  # governed acts, maintenance ticks, the admin's refusals: the app only
 READER = "reader"  # read-only helpers (and what the views call): the app and auditors
+RESOLVER = "resolver"  # who acts (fn_actor): every role may ask
 INTERNAL = "internal"  # called only from the functions above (or migrations): the owner only
 
-# Callable classes whose functions run as the owner (SECURITY DEFINER). Those
-# that change anything pin search_path (pg_temp last); the few STABLE ones on
-# every hot call (the actor helpers) skip that clause and name only
-# schema-qualified relations instead (tests/queuegov/test_privileges.py).
+# Callable classes whose functions run as the owner (SECURITY DEFINER) with
+# search_path pinned (pg_temp last).
 DEFINER_CLASSES = (EXECUTOR_API, APP_API)
 
 FUNCTIONS: dict[str, str] = {
@@ -54,8 +53,10 @@ FUNCTIONS: dict[str, str] = {
     "fn_queue_heartbeat_tick": EXECUTOR_API,
     "fn_event_emit": EXECUTOR_API,
     "fn_event_capture": EXECUTOR_API,
-    "fn_actor": EXECUTOR_API,
-    "fn_actor_required": EXECUTOR_API,
+    "fn_actor": RESOLVER,
+    "fn_actor_required": RESOLVER,
+    "fn_caller_names_actor": RESOLVER,
+    "fn_db_role": RESOLVER,
     # --- governed acts (each audits itself) ---------------------------------
     "fn_gate_change_request": APP_API,
     "fn_gate_change_approve": APP_API,
@@ -147,7 +148,6 @@ FUNCTIONS: dict[str, str] = {
             "fn_actor_unseal",
             "fn_audit_chain_link",
             "fn_audit_write",
-            "fn_caller_names_actor",
             "fn_config_guard_set",
             "fn_config_history_capture",
             "fn_consumer_register_unaudited",
@@ -218,6 +218,7 @@ ROLES_BY_FUNCTION_CLASS: dict[str, tuple[str, ...]] = {
     EXECUTOR_API: ("app", "executor"),
     APP_API: ("app",),
     READER: ("app", "auditor"),
+    RESOLVER: ("app", "executor", "auditor"),
     INTERNAL: (),
 }
 
@@ -234,7 +235,6 @@ ENGINE_RELATIONS = (
     "admin_action_audit",
     "admin_action_audit_chain_head",
     "consumer_registry",
-    "db_role",
     "dot_config",
     "dot_config_history",
     "dot_iu_command_catalog",

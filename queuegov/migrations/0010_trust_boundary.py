@@ -1,7 +1,7 @@
 """The database as the trust boundary: resolved actors, the audit hash chain, audited gate changes.
 
 Runs after every app's current schema because the actor it resolves is read by
-all of them; the role names come from settings (queuegov.dbroles).
+all of them; the role names come from settings (queuegov.dbroles writes them into fn_db_role).
 """
 
 from django.db import migrations

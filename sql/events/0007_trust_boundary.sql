@@ -144,7 +144,7 @@ BEGIN
             RAISE EXCEPTION 'unknown_function: route % calls %(jsonb), which does not exist', p_route.route_name, p_route.target
                 USING ERRCODE = 'QG005';
         END IF;
-        IF NOT has_function_privilege((SELECT role_name FROM db_role WHERE purpose = 'app'), v_target, 'EXECUTE') THEN
+        IF NOT has_function_privilege(fn_db_role('app'), v_target, 'EXECUTE') THEN
             RAISE EXCEPTION 'route_target_refused: route % calls %, which the app role may not call; routes reach only the SQL API',
                     p_route.route_name, v_target
                 USING ERRCODE = 'QG002';

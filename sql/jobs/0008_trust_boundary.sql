@@ -40,7 +40,7 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_role_name) THEN
         RAISE EXCEPTION 'unknown_role: % is not a database role', p_role_name USING ERRCODE = 'QG005';
     END IF;
-    IF NOT pg_has_role(p_role_name, (SELECT role_name FROM db_role WHERE purpose = 'executor'), 'MEMBER') THEN
+    IF NOT pg_has_role(p_role_name, fn_db_role('executor'), 'MEMBER') THEN
         RAISE EXCEPTION 'not_executor: % is not a member of the executor role', p_role_name USING ERRCODE = 'QG002';
     END IF;
     SELECT array_agg(q) INTO v_missing FROM unnest(p_queues) q WHERE q NOT IN (SELECT queue_name FROM queue_state);
@@ -60,26 +60,19 @@ END;
 $$;
 
 CREATE FUNCTION fn_worker_ref(p_worker_id text) RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$
--- The worker id as stored in lease_owner: the app's and the owner's as given,
--- any other login's prefixed with the login, so leases are bound to logins.
--- (No SET search_path: on every lease call; it names only qualified objects.)
-BEGIN
-    IF p_worker_id IS NULL OR length(p_worker_id) NOT BETWEEN 1 AND 200 THEN
-        RAISE EXCEPTION 'invalid_worker_id: a worker id of 1..200 characters is required' USING ERRCODE = 'QG004';
-    END IF;
-    IF public.fn_caller_names_actor() THEN
-        RETURN p_worker_id;
-    END IF;
-    RETURN session_user || '/' || p_worker_id;
-END;
+LANGUAGE sql STABLE AS $$
+    -- The worker id as stored in lease_owner: the app's and the owner's as given,
+    -- any other login's prefixed with the login, so leases are bound to logins.
+    -- (An expression the planner inlines into every lease call; fn_job_claim
+    -- checks the id's length, and a NULL id matches no lease.)
+    SELECT CASE WHEN fn_caller_names_actor() THEN p_worker_id ELSE session_user || '/' || p_worker_id END
 $$;
 
 CREATE FUNCTION fn_executor_claim_queues(p_queues text[]) RETURNS text[]
-LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$
+LANGUAGE plpgsql STABLE AS $$
 -- The queues a claim may cover: any for the app; for an executor login, its
--- registered queues (all of them when it names none). (No SET search_path: on
--- every claim; it names only qualified objects.)
+-- registered queues (all of them when it names none). (Internal, called by the
+-- definer-rights claim functions below.)
 DECLARE
     e public.executor_login%ROWTYPE;
     v_refused text[];

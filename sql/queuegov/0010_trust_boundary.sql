@@ -13,60 +13,57 @@
 --   the owner is detectable (fn_audit_verify, `manage.py audit_verify`).
 --
 -- Role names are per installation (QUEUEGOV_DB_ROLE_PREFIX); the migration
--- writes them into db_role, and grants follow queuegov/privileges.py.
+-- writes them into fn_db_role, and grants follow queuegov/privileges.py.
 
 -- ---------------------------------------------------------------------------
 -- The installation's roles
 -- ---------------------------------------------------------------------------
-CREATE TABLE db_role (
-    purpose   text PRIMARY KEY
-        CONSTRAINT db_role_purpose_allowed CHECK (purpose IN (
-            'owner',     -- owns every object; migrations run as it
-            'app',       -- Django web, workers and commands; names the acting user
-            'executor',  -- group of external executor logins: the job API only
-            'auditor'    -- read-only on everything
-        )),
-    role_name name NOT NULL UNIQUE
-);
-COMMENT ON TABLE db_role IS 'The database roles of this installation by purpose; written by the migration from settings.';
+CREATE FUNCTION fn_db_role(p_purpose text) RETURNS name
+LANGUAGE sql IMMUTABLE AS $$
+    -- The role of each purpose. This body has the default prefix; the migration
+    -- writes it again with QUEUEGOV_DB_ROLE_PREFIX (queuegov.dbroles). A constant
+    -- in a LANGUAGE sql function, not a table: the planner folds it into the
+    -- statements that resolve the actor, which run on every enqueue.
+    SELECT CASE p_purpose
+        WHEN 'owner' THEN 'queuegov_owner'          -- owns every object; migrations run as it
+        WHEN 'app' THEN 'queuegov_app'              -- Django web, workers and commands; names the acting user
+        WHEN 'executor' THEN 'queuegov_executor'    -- group of external executor logins: the job API only
+        WHEN 'auditor' THEN 'queuegov_auditor'      -- read-only on everything
+    END::name
+$$;
 
 -- ---------------------------------------------------------------------------
 -- Who acts
 -- ---------------------------------------------------------------------------
--- The actor helpers below run on every enqueue, claim and ack, so they skip the
--- cost of a SET search_path clause (~10 µs per call, measured): they change
--- nothing (STABLE), and every relation they name is schema-qualified, so a
--- caller's temporary objects cannot shadow one (functions and operators are
--- never looked up in pg_temp). tests/queuegov/test_privileges.py holds them to it.
+-- The actor resolvers are LANGUAGE sql expressions with no table and no
+-- sub-query, so the planner inlines them into the statements that use them: on
+-- every enqueue, claim and ack a function call (let alone a SECURITY DEFINER or
+-- SET clause, ~20 µs each in an autocommit enqueue; bench/README.md) would cost
+-- more than the rule. They change nothing and depend only on the session's
+-- login and role (a SECURITY DEFINER function changes current_user, not the
+-- role setting), which no caller can forge.
 CREATE FUNCTION fn_caller_names_actor() RETURNS boolean
-LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$
--- Only members of the app role and of the owner (superusers are members of every
--- role) may name the actor; every other login acts as itself.
-DECLARE
-    v_caller name := CASE WHEN current_setting('role') = 'none' THEN session_user
-                          ELSE current_setting('role')::name END;
-BEGIN
-    RETURN EXISTS (SELECT 1 FROM public.db_role r
-                    WHERE r.purpose IN ('app', 'owner') AND pg_has_role(v_caller, r.role_name, 'MEMBER'));
-END;
+LANGUAGE sql STABLE AS $$
+    -- Only members of the app role and of the owner (superusers are members of
+    -- every role) name the actor; every other login acts as itself.
+    SELECT pg_has_role(CASE WHEN current_setting('role') = 'none' THEN session_user
+                            ELSE current_setting('role')::name END, fn_db_role('app'), 'MEMBER')
+        OR pg_has_role(CASE WHEN current_setting('role') = 'none' THEN session_user
+                            ELSE current_setting('role')::name END, fn_db_role('owner'), 'MEMBER')
 $$;
 
 CREATE OR REPLACE FUNCTION fn_actor() RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$
--- The resolved actor: the app's named actor (or NULL when it named none), else db:<login>.
-BEGIN
-    IF public.fn_caller_names_actor() THEN
-        RETURN nullif(current_setting('queuegov.actor', true), '');
-    END IF;
-    RETURN 'db:' || session_user;
-END;
+LANGUAGE sql STABLE AS $$
+    -- The resolved actor: the app's named actor (NULL when it named none), else db:<login>.
+    SELECT CASE WHEN fn_caller_names_actor() THEN nullif(current_setting('queuegov.actor', true), '')
+                ELSE 'db:' || session_user END
 $$;
 COMMENT ON FUNCTION fn_actor() IS 'Who acts: the actor the app role named (user:<name>, command:<name>, worker:<id>, sql:<name>), or db:<login> for every other login.';
 
 CREATE OR REPLACE FUNCTION fn_actor_required() RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    v_actor text := public.fn_actor();
+    v_actor text := fn_actor();
 BEGIN
     IF v_actor IS NULL THEN
         RAISE EXCEPTION 'actor_required: governed state changes need an actor; run SELECT set_config(''queuegov.actor'', ''sql:<you>'', true) first'

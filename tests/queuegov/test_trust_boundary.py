@@ -231,9 +231,7 @@ def test_a_manifest_nobody_approved_is_not_cut(targets) -> None:
     ],
 )
 def test_nobody_but_the_owner_switches_rules_off(executor, session: str, statement: str) -> None:
-    statement = statement.replace(
-        "queuegov_owner", helpers.sql_value("SELECT role_name FROM db_role WHERE purpose = 'owner'")
-    )
+    statement = statement.replace("queuegov_owner", helpers.sql_value("SELECT fn_db_role('owner')"))
     with app_connect() if session == "app" else connect_as(executor()) as conn:
         assert refused(conn, statement).sqlstate == "42501"
 
@@ -403,7 +401,7 @@ def as_owner_sql(conn: psycopg.Connection) -> Any:
 
     @contextmanager
     def block() -> Iterator[None]:
-        owner = helpers.sql_value("SELECT role_name FROM db_role WHERE purpose = 'owner'")
+        owner = helpers.sql_value("SELECT fn_db_role('owner')")
         conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(owner)))
         try:
             yield

@@ -41,6 +41,8 @@ class Command(migrate.Command):
             )
         with dbroles.migration_login(database):
             super().handle(*args, **options)
+            with connections[database].cursor() as cursor:
+                dbroles.record_role_names(cursor)
             changed = privileges.apply(connections[database])
         if options["verbosity"] >= 2:
             self.stdout.write(f"privileges: {changed} grants and revokes applied")
