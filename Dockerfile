@@ -1,7 +1,8 @@
 # queuegov production image: gunicorn serving the admin; PostgreSQL comes from
-# DATABASE_URL (the embedded PostgreSQL is for `make demo`/`make test` only and
-# is not installed here). Run migrations with:
-#   docker run --rm -e DATABASE_URL=... -e SECRET_KEY=... IMAGE python manage.py migrate
+# DATABASE_URL, the app role's login (the embedded PostgreSQL is for `make
+# demo`/`make test` only and is not installed here). Run migrations with the
+# login that may SET ROLE to the owner role (docs/security.md):
+#   docker run --rm -e DATABASE_URL=... -e MIGRATION_DATABASE_URL=... -e SECRET_KEY=... IMAGE python manage.py migrate
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
