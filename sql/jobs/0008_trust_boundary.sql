@@ -123,8 +123,9 @@ CREATE FUNCTION fn_job_claim(
 ) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-    RETURN fn_job_claim_unbound(fn_worker_ref(p_worker_id), fn_executor_claim_queues(p_queues), p_batch_size,
-                                p_lease_seconds);
+    RETURN fn_job_claim_unbound(fn_worker_ref(p_worker_id),
+                                CASE WHEN fn_caller_names_actor() THEN p_queues ELSE fn_executor_claim_queues(p_queues) END,
+                                p_batch_size, p_lease_seconds);
 END;
 $$;
 
@@ -182,8 +183,10 @@ BEGIN
         v_ack := fn_job_ack_many_unbound(v_worker, p_job_ids, p_attempts, p_results);
     END IF;
     RETURN jsonb_build_object('ack', v_ack,
-                              'claim', fn_job_claim_unbound(v_worker, fn_executor_claim_queues(p_queues), p_batch_size,
-                                                            p_lease_seconds));
+                              'claim', fn_job_claim_unbound(
+                                  v_worker,
+                                  CASE WHEN fn_caller_names_actor() THEN p_queues ELSE fn_executor_claim_queues(p_queues) END,
+                                  p_batch_size, p_lease_seconds));
 END;
 $$;
 

@@ -79,12 +79,13 @@ $$;
 -- Same name, argument and result: the DOMAIN qg_safe_payload keeps calling it,
 -- inlined (LANGUAGE sql; see 0009). The text pre-test stays a superset of the
 -- rule in one case-insensitive match: a quoted string that spells a prohibited
--- word with whitespace, escaped whitespace or separators anywhere around and
--- between its letters, or any non-ASCII character, sends the payload to the
--- exact walk. (One match costs what 0009's did; a regexp_replace first cost twice.)
+-- word with whitespace or separators around and between its letters, any
+-- escaped control character (\t, \n, \u000b...) or any non-ASCII character sends
+-- the payload to the exact walk. (Measured on 200,000 payloads: within 10% of
+-- 0009's match; spelling the escapes inside the word pattern cost 40%.)
 CREATE OR REPLACE FUNCTION fn_payload_keys_safe(p jsonb) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$
     SELECT p IS NULL
-        OR p::text !~* '[^\x01-\x7f]|"(?:[\s_.-]|\\[tnrf])*(?:b(?:[\s_.-]|\\[tnrf])*o(?:[\s_.-]|\\[tnrf])*d(?:[\s_.-]|\\[tnrf])*y|c(?:[\s_.-]|\\[tnrf])*o(?:[\s_.-]|\\[tnrf])*n(?:[\s_.-]|\\[tnrf])*t(?:[\s_.-]|\\[tnrf])*e(?:[\s_.-]|\\[tnrf])*n(?:[\s_.-]|\\[tnrf])*t|r(?:[\s_.-]|\\[tnrf])*a(?:[\s_.-]|\\[tnrf])*w|v(?:[\s_.-]|\\[tnrf])*e(?:[\s_.-]|\\[tnrf])*c(?:[\s_.-]|\\[tnrf])*t(?:[\s_.-]|\\[tnrf])*o(?:[\s_.-]|\\[tnrf])*r|e(?:[\s_.-]|\\[tnrf])*m(?:[\s_.-]|\\[tnrf])*b(?:[\s_.-]|\\[tnrf])*e(?:[\s_.-]|\\[tnrf])*d(?:[\s_.-]|\\[tnrf])*d(?:[\s_.-]|\\[tnrf])*i(?:[\s_.-]|\\[tnrf])*n(?:[\s_.-]|\\[tnrf])*g|s(?:[\s_.-]|\\[tnrf])*e(?:[\s_.-]|\\[tnrf])*c(?:[\s_.-]|\\[tnrf])*r(?:[\s_.-]|\\[tnrf])*e(?:[\s_.-]|\\[tnrf])*t|t(?:[\s_.-]|\\[tnrf])*o(?:[\s_.-]|\\[tnrf])*k(?:[\s_.-]|\\[tnrf])*e(?:[\s_.-]|\\[tnrf])*n|p(?:[\s_.-]|\\[tnrf])*a(?:[\s_.-]|\\[tnrf])*s(?:[\s_.-]|\\[tnrf])*s(?:[\s_.-]|\\[tnrf])*w(?:[\s_.-]|\\[tnrf])*o(?:[\s_.-]|\\[tnrf])*r(?:[\s_.-]|\\[tnrf])*d|s(?:[\s_.-]|\\[tnrf])*s(?:[\s_.-]|\\[tnrf])*n|p(?:[\s_.-]|\\[tnrf])*e(?:[\s_.-]|\\[tnrf])*r(?:[\s_.-]|\\[tnrf])*s(?:[\s_.-]|\\[tnrf])*o(?:[\s_.-]|\\[tnrf])*n(?:[\s_.-]|\\[tnrf])*a(?:[\s_.-]|\\[tnrf])*l(?:[\s_.-]|\\[tnrf])*d(?:[\s_.-]|\\[tnrf])*a(?:[\s_.-]|\\[tnrf])*t(?:[\s_.-]|\\[tnrf])*a)(?:[\s_.-]|\\[tnrf])*"'
+        OR p::text !~* '[^\x01-\x7f]|\\[tnrfu]|"[\s_.-]*(?:b[\s_.-]*o[\s_.-]*d[\s_.-]*y|c[\s_.-]*o[\s_.-]*n[\s_.-]*t[\s_.-]*e[\s_.-]*n[\s_.-]*t|r[\s_.-]*a[\s_.-]*w|v[\s_.-]*e[\s_.-]*c[\s_.-]*t[\s_.-]*o[\s_.-]*r|e[\s_.-]*m[\s_.-]*b[\s_.-]*e[\s_.-]*d[\s_.-]*d[\s_.-]*i[\s_.-]*n[\s_.-]*g|s[\s_.-]*e[\s_.-]*c[\s_.-]*r[\s_.-]*e[\s_.-]*t|t[\s_.-]*o[\s_.-]*k[\s_.-]*e[\s_.-]*n|p[\s_.-]*a[\s_.-]*s[\s_.-]*s[\s_.-]*w[\s_.-]*o[\s_.-]*r[\s_.-]*d|s[\s_.-]*s[\s_.-]*n|p[\s_.-]*e[\s_.-]*r[\s_.-]*s[\s_.-]*o[\s_.-]*n[\s_.-]*a[\s_.-]*l[\s_.-]*d[\s_.-]*a[\s_.-]*t[\s_.-]*a)[\s_.-]*"'
         OR fn_payload_keys_refuse(p)
 $$;

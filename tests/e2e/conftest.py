@@ -150,6 +150,14 @@ class Session:
         self.page = self.context.new_page()
         self.page.set_default_timeout(15000)
         self.name = name
+        # What the browser refused under the Content-Security-Policy (docs/security.md).
+        self.csp_violations: list[str] = []
+        self.page.on(
+            "console",
+            lambda message: (
+                self.csp_violations.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         self.page.goto("/admin/login/?next=/admin/")
         self.page.fill("#id_username", username)
         self.page.fill("#id_password", PASSWORD)

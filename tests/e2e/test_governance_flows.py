@@ -197,3 +197,23 @@ def test_approver_approves_a_manifest_marked_by_someone_else(login, staff, tmp_p
     assert record.approved_by == "user:arne" and record.approval_doc_id == "MINUTES-2026-11"
     row = AdminActionAudit.objects.filter(actor="user:arne").latest("id")
     assert row.outcome == "applied" and row.target_table == "iu_staging_record"
+
+
+def test_every_screen_renders_under_the_content_security_policy(login, staff):
+    staff("paula", "operator", "auditor")
+    session = login("paula")
+    for url in (
+        "/admin/",
+        "/admin/jobs/job/",
+        "/admin/queuegov/dotconfig/",
+        "/admin/queuegov/adminactionaudit/",
+        "/admin/jobs/jobdeadletter/",
+        "/admin/events/inboxentry/",
+        "/admin/staging/stagingrecord/",
+    ):
+        response = session.page.goto(url)
+        assert response is not None and response.status == 200, url
+        assert "Content-Security-Policy" in {k.title(): v for k, v in response.headers.items()}
+    session.page.goto("/admin/")
+    session.shot("dashboard-under-csp")
+    assert session.csp_violations == []
