@@ -4,6 +4,7 @@ confirmed governed actions, and refusal of forged action POSTs."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
@@ -149,7 +150,8 @@ class GovernedAdmin(GuardedAdmin):
         return actions
 
     def _action_label(self, name: str) -> str:
-        return f"{self.opts.model_name}.{name}"
+        # fn_audit_record takes dotted names of letters, digits and _ only.
+        return f"{self.opts.model_name}.{re.sub(r'[^a-z0-9_]+', '_', name.lower()).strip('_')[:60] or 'unknown'}"
 
     def _refusal_detail(self, request: HttpRequest, verb: str) -> str:
         if verb in ("add", "change"):
