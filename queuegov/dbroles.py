@@ -200,22 +200,24 @@ def adopt_objects(cursor: Any) -> int:
         """
         SELECT format('ALTER %%s %%s OWNER TO %%I',
                       CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
-                      c.oid::regclass, %(owner)s)
+                      c.oid::regclass, %(owner)s::text)
           FROM pg_class c
          WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'S')
-           AND pg_get_userbyid(c.relowner) <> %(owner)s
+           AND pg_get_userbyid(c.relowner) <> %(owner)s::text
            AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d
                      WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))
         UNION ALL
-        SELECT format('ALTER ROUTINE %%s OWNER TO %%I', p.oid::regprocedure, %(owner)s)
+        SELECT format('ALTER ROUTINE %%s OWNER TO %%I', p.oid::regprocedure, %(owner)s::text)
           FROM pg_proc p
-         WHERE p.pronamespace = 'public'::regnamespace AND pg_get_userbyid(p.proowner) <> %(owner)s
+         WHERE p.pronamespace = 'public'::regnamespace AND pg_get_userbyid(p.proowner) <> %(owner)s::text
            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
         UNION ALL
-        SELECT format('ALTER TYPE %%s OWNER TO %%I', t.oid::regtype, %(owner)s)
+        SELECT format('ALTER TYPE %%s OWNER TO %%I', t.oid::regtype, %(owner)s::text)
           FROM pg_type t
-         WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('d', 'e')
-           AND pg_get_userbyid(t.typowner) <> %(owner)s
+         WHERE t.typnamespace = 'public'::regnamespace
+           AND (t.typtype IN ('d', 'e')
+                OR (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c'))
+           AND pg_get_userbyid(t.typowner) <> %(owner)s::text
         """,
         {"owner": owner},
     )

@@ -149,8 +149,11 @@ def test_the_owner_owns_everything() -> None:
         " WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p', 'v', 'S', 'm')"
         " AND pg_get_userbyid(relowner) <> %s"
         " UNION ALL SELECT proname::text, pg_get_userbyid(proowner)::text FROM pg_proc"
-        " WHERE pronamespace = 'public'::regnamespace AND pg_get_userbyid(proowner) <> %s",
-        [owner, owner],
+        " WHERE pronamespace = 'public'::regnamespace AND pg_get_userbyid(proowner) <> %s"
+        " UNION ALL SELECT typname::text, pg_get_userbyid(typowner)::text FROM pg_type"
+        " WHERE typnamespace = 'public'::regnamespace AND typtype IN ('c', 'd', 'e')"
+        " AND pg_get_userbyid(typowner) <> %s",
+        [owner, owner, owner],
     )
     assert others == []
 
