@@ -414,6 +414,15 @@ def as_owner_sql(conn: psycopg.Connection) -> Any:
 # ---------------------------------------------------------------------------
 # 7. The owner is the trust root; audit_verify detects its edits
 # ---------------------------------------------------------------------------
+def past_the_append_only_trigger(statement: str, params: list[Any]) -> None:
+    """What only the owner can do: switch the append-only trigger off, write, switch it on."""
+    guard = helpers.sql_value("SELECT tgname::text FROM pg_trigger WHERE tgname LIKE 'pgtrigger_audit_append_only_%%'")
+    with as_owner():
+        helpers.sql_exec(f"ALTER TABLE admin_action_audit DISABLE TRIGGER {guard}")
+        helpers.sql_exec(statement, params)
+        helpers.sql_exec(f"ALTER TABLE admin_action_audit ENABLE TRIGGER {guard}")
+
+
 @pytest.mark.django_db
 def test_audit_verify_names_a_row_the_owner_deleted() -> None:
     ids = []
@@ -421,11 +430,7 @@ def test_audit_verify_names_a_row_the_owner_deleted() -> None:
         helpers.use_actor(who)
         ids.append(helpers.sql_value("SELECT fn_audit_record('probe.row', 'refused')"))
     call_command("audit_verify")
-    guard = helpers.sql_value("SELECT tgname::text FROM pg_trigger WHERE tgname LIKE 'pgtrigger_audit_append_only_%%'")
-    with as_owner():
-        helpers.sql_exec(f"ALTER TABLE admin_action_audit DISABLE TRIGGER {guard}")
-        helpers.sql_exec("DELETE FROM admin_action_audit WHERE id = %s", [ids[1]])
-        helpers.sql_exec(f"ALTER TABLE admin_action_audit ENABLE TRIGGER {guard}")
+    past_the_append_only_trigger("DELETE FROM admin_action_audit WHERE id = %s", [ids[1]])
     with pytest.raises(CommandError, match=rf"audit trail broken at row {ids[2]} .*rows were deleted"):
         call_command("audit_verify")
 
@@ -434,11 +439,7 @@ def test_audit_verify_names_a_row_the_owner_deleted() -> None:
 def test_audit_verify_names_a_row_the_owner_edited() -> None:
     helpers.use_actor("user:a1")
     audit_id = helpers.sql_value("SELECT fn_audit_record('probe.row', 'refused', p_detail => 'as written')")
-    guard = helpers.sql_value("SELECT tgname::text FROM pg_trigger WHERE tgname LIKE 'pgtrigger_audit_append_only_%%'")
-    with as_owner():
-        helpers.sql_exec(f"ALTER TABLE admin_action_audit DISABLE TRIGGER {guard}")
-        helpers.sql_exec("UPDATE admin_action_audit SET detail = 'rewritten' WHERE id = %s", [audit_id])
-        helpers.sql_exec(f"ALTER TABLE admin_action_audit ENABLE TRIGGER {guard}")
+    past_the_append_only_trigger("UPDATE admin_action_audit SET detail = 'rewritten' WHERE id = %s", [audit_id])
     with pytest.raises(CommandError, match=rf"broken at row {audit_id} .*changed after it was written"):
         call_command("audit_verify")
 
@@ -447,11 +448,7 @@ def test_audit_verify_names_a_row_the_owner_edited() -> None:
 def test_audit_verify_names_a_deleted_tail() -> None:
     helpers.use_actor("user:a1")
     audit_id = helpers.sql_value("SELECT fn_audit_record('probe.row', 'refused')")
-    guard = helpers.sql_value("SELECT tgname::text FROM pg_trigger WHERE tgname LIKE 'pgtrigger_audit_append_only_%%'")
-    with as_owner():
-        helpers.sql_exec(f"ALTER TABLE admin_action_audit DISABLE TRIGGER {guard}")
-        helpers.sql_exec("DELETE FROM admin_action_audit WHERE id = %s", [audit_id])
-        helpers.sql_exec(f"ALTER TABLE admin_action_audit ENABLE TRIGGER {guard}")
+    past_the_append_only_trigger("DELETE FROM admin_action_audit WHERE id = %s", [audit_id])
     with pytest.raises(CommandError, match=r"rows at the end of the trail were deleted"):
         call_command("audit_verify")
 
