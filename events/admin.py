@@ -500,6 +500,7 @@ class RouteDeliveryAdmin(GovernedAdmin):
 
 @admin.register(RouteAttempt)
 class RouteAttemptAdmin(GovernedAdmin):
+    url_lookups = ("event_id",)  # the event's "attempts" and "dead letters" links
     list_display = (
         "id",
         "event_link",
@@ -534,6 +535,7 @@ class TriageNoteForm(ReasonForm):
 
 @admin.register(RouteDeadLetter)
 class RouteDeadLetterAdmin(GovernedAdmin):
+    url_lookups = ("event_id",)  # the event's "attempts" and "dead letters" links
     list_display = (
         "id",
         "event_link",

@@ -203,8 +203,8 @@ class GovernedAdmin(GuardedAdmin):
     ) -> HttpResponse | None:
         """Like ``confirm_and_run`` but one governed act for all selected rows.
 
-        The service splits the ids into bounded SQL calls, so thousands of
-        selected rows make one audit row and a handful of short statements.
+        The service makes one SQL call for all the ids, so thousands of
+        selected rows make one governed act and one audit row.
         """
         form = self._confirmation_form(request, form_class, None)
         if form.is_bound and form.is_valid():

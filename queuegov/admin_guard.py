@@ -130,8 +130,10 @@ class GuardedAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         if request.method == "POST" and "action" in request.POST:
-            name = request.POST.get("action", "")
-            if name not in self.get_actions(request):
+            # Django runs getlist("action")[index]: every value must be one offered.
+            offered = self.get_actions(request)
+            name = next((n for n in request.POST.getlist("action") if n not in offered), None)
+            if name is not None:
                 # Not offered to this user: a forged or stale POST. Refuse and audit.
                 selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
                 who = request.user.get_username() or "anonymous"

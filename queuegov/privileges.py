@@ -191,6 +191,7 @@ FUNCTIONS: dict[str, str] = {
             "fn_job_dead_letter_triage_unaudited",
             "fn_job_fail_or_retry_unbound",
             "fn_job_heartbeat_many_unbound",
+            "fn_job_kind_open_to_caller",
             "fn_job_heartbeat_unbound",
             "fn_job_release_many_unbound",
             "fn_job_retry_now_many_unaudited",

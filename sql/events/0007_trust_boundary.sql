@@ -319,3 +319,12 @@ ALTER FUNCTION fn_event_deliver(integer) SECURITY DEFINER SET search_path = publ
 ALTER FUNCTION fn_event_outbox_ensure_partitions(integer, timestamptz) SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION fn_iu_route_worker_run(text, integer) SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION fn_governance_problem_raise(text, text, text, jsonb, text) SECURITY DEFINER SET search_path = public, pg_temp;
+
+-- The renamed rule-holders were executable by PUBLIC until now; they must not be
+-- between here and the end of `migrate` (queuegov/privileges.py then grants).
+REVOKE EXECUTE ON FUNCTION fn_event_type_set_status_unaudited(text, text, text),
+    fn_event_subscribe_unaudited(text, text, text, text, text, text),
+    fn_event_subscription_set_enabled_unaudited(bigint, boolean), fn_event_mark_read_unaudited(bigint[]),
+    fn_iu_route_dead_letter_triage_unaudited(bigint, text, text), fn_iu_route_dead_letter_replay_unaudited(bigint, text),
+    fn_iu_outbound_route_set_unaudited(bigint, boolean, boolean, text),
+    fn_iu_outbound_route_create_unaudited(text, text, text, text, text, text) FROM PUBLIC;

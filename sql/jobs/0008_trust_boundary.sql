@@ -11,6 +11,10 @@
 -- * The governed acts on jobs write their audit row themselves (fn_act_audit),
 --   so psql is audited like the admin. An executor may cancel the jobs it
 --   enqueued, and nothing else.
+-- * The app's own job kinds (queuegov.* built-ins, task:* django.tasks) are
+--   enqueued by the app only: the app's worker runs them with what their
+--   payload says. An executor login registered without queues claims from
+--   every queue but maintenance; it sees its own leases' details only.
 -- * The API refuses what it used to pass on to an index or a cast: a NULL or
 --   non-object payload, a run_at that is infinite or more than ten years away,
 --   a correlation id over 200 characters, unknown keys in fn_job_enqueue_many
@@ -86,7 +90,13 @@ BEGIN
             USING ERRCODE = 'QG002';
     END IF;
     IF e.queues IS NULL THEN
-        RETURN p_queues;
+        -- any queue but the app's maintenance queue
+        IF 'maintenance' = ANY (p_queues) THEN
+            RAISE EXCEPTION 'executor_queue_refused: executor % may not claim the app''s own maintenance queue',
+                    session_user
+                USING ERRCODE = 'QG002';
+        END IF;
+        RETURN coalesce(p_queues, ARRAY(SELECT queue_name FROM public.queue_state WHERE queue_name <> 'maintenance'));
     END IF;
     IF p_queues IS NULL THEN
         RETURN e.queues;
@@ -98,6 +108,37 @@ BEGIN
             USING ERRCODE = 'QG002';
     END IF;
     RETURN p_queues;
+END;
+$$;
+
+CREATE FUNCTION fn_job_kind_open_to_caller(p_job_kind text) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    -- The app's own kinds run in the app's worker with their payload's
+    -- parameters (a task path, a partition count): only the app enqueues them.
+    SELECT fn_caller_names_actor() OR NOT (p_job_kind LIKE 'queuegov.%' OR p_job_kind LIKE 'task:%')
+$$;
+
+-- Why a fenced call was refused, in words an operator can act on; to an
+-- executor login, only about its own leases (another login's worker ids and
+-- job states are not its business).
+CREATE OR REPLACE FUNCTION fn_job_fence_refusal(p_job_id bigint, p_worker_id text, p_attempt integer) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    j record;
+BEGIN
+    SELECT status, lease_owner, attempts INTO j FROM job_queue WHERE id = p_job_id;
+    IF NOT FOUND OR (NOT fn_caller_names_actor() AND j.lease_owner IS DISTINCT FROM p_worker_id
+                     AND coalesce(j.lease_owner, '') NOT LIKE session_user || '/%') THEN
+        RETURN jsonb_build_object('status', 'refused', 'job_id', p_job_id, 'reason',
+            CASE WHEN fn_caller_names_actor() THEN 'unknown_job: no job ' || p_job_id
+                 ELSE format('lease_lost: job %s is not leased to %s', p_job_id, session_user) END);
+    END IF;
+    RETURN jsonb_build_object('status', 'refused', 'job_id', p_job_id, 'reason',
+        CASE
+            WHEN j.status <> 'running' THEN format('lease_lost: job %s is %s, not running', p_job_id, j.status)
+            WHEN j.lease_owner <> p_worker_id THEN format('lease_lost: job %s is leased by %s, not %s', p_job_id, j.lease_owner, p_worker_id)
+            ELSE format('lease_lost: job %s is on attempt %s, not %s', p_job_id, j.attempts, p_attempt)
+        END);
 END;
 $$;
 
@@ -289,6 +330,7 @@ BEGIN
           JOIN retry_policy_registry p ON p.code = coalesce(c.retry_policy, 'default')
           JOIN queue_state q ON q.queue_name = coalesce(p_queue_name, c.queue_name, 'default')
          WHERE g.key = 'queue.job_substrate.enabled' AND g.value = 'true'::jsonb
+           AND fn_job_kind_open_to_caller(p_job_kind)
            AND p_priority BETWEEN -100 AND 100
            AND (p_max_attempts IS NULL OR p_max_attempts BETWEEN 1 AND 1000)
            AND jsonb_typeof(p_payload) = 'object'
@@ -317,6 +359,11 @@ BEGIN
      WHERE g.key = 'queue.job_substrate.enabled';
     IF v_gate IS DISTINCT FROM 'true'::jsonb THEN
         RETURN fn_gate_closed_result('queue.job_substrate.enabled');
+    END IF;
+    IF NOT fn_job_kind_open_to_caller(p_job_kind) THEN
+        RAISE EXCEPTION 'job_kind_reserved: % is the app''s own kind (queuegov.* built-ins, task:* django.tasks); % may not enqueue it',
+                p_job_kind, fn_actor()
+            USING ERRCODE = 'QG002';
     END IF;
     IF jsonb_typeof(p_payload) IS DISTINCT FROM 'object' THEN
         RAISE EXCEPTION 'invalid_payload: a payload is a JSON object, not %', coalesce(jsonb_typeof(p_payload), 'NULL')
@@ -464,6 +511,15 @@ BEGIN
         RAISE EXCEPTION 'invalid_job: element % (%) needs a job_kind, an object payload, priority -100..100, max_attempts 1..1000, a finite run_at at most ten years ahead, a correlation_id of at most 200 and an idempotency_key of 1..500 characters',
                 v_bad - 1, left((p_jobs -> (v_bad - 1))::text, 200)
             USING ERRCODE = 'QG004';
+    END IF;
+    IF NOT fn_caller_names_actor() THEN
+        SELECT min(t.ord) INTO v_bad FROM jsonb_array_elements(p_jobs) WITH ORDINALITY AS t(j, ord)
+         WHERE NOT fn_job_kind_open_to_caller(t.j ->> 'job_kind');
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION 'job_kind_reserved: element % is %, the app''s own kind (queuegov.* built-ins, task:* django.tasks); % may not enqueue it',
+                    v_bad - 1, p_jobs -> (v_bad - 1) ->> 'job_kind', v_actor
+                USING ERRCODE = 'QG002';
+        END IF;
     END IF;
     IF v_unknown IS NOT NULL THEN
         RAISE EXCEPTION 'invalid_job: element % has unknown keys %; a job takes job_kind, payload, queue_name, priority, run_at, idempotency_key, max_attempts, correlation_id',
@@ -690,3 +746,15 @@ ALTER FUNCTION fn_job_cancel(bigint, text) SECURITY DEFINER SET search_path = pu
 ALTER FUNCTION fn_job_lease_reaper(integer) SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION fn_schedule_tick(timestamptz) SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION fn_queue_stale_check(timestamptz) SECURITY DEFINER SET search_path = public, pg_temp;
+
+-- The renamed rule-holders were executable by PUBLIC until now; they must not be
+-- between here and the end of `migrate` (queuegov/privileges.py then grants).
+REVOKE EXECUTE ON FUNCTION fn_job_claim_unbound(text, text[], integer, integer), fn_job_heartbeat_unbound(bigint, text, integer, integer),
+    fn_job_heartbeat_many_unbound(text, bigint[], integer), fn_job_ack_unbound(bigint, text, jsonb, integer),
+    fn_job_ack_many_unbound(text, bigint[], integer[], jsonb[]), fn_job_fail_or_retry_unbound(bigint, text, text, integer),
+    fn_job_release_many_unbound(text, bigint[]), fn_queue_heartbeat_tick_unbound(text, text, jsonb),
+    fn_job_cancel_many_unaudited(bigint[], text), fn_job_retry_now_many_unaudited(bigint[], text),
+    fn_job_dead_letter_triage_unaudited(bigint, text, text), fn_job_dead_letter_replay_unaudited(bigint, text),
+    fn_queue_register_unaudited(text), fn_queue_pause_unaudited(text, text), fn_queue_resume_unaudited(text, text),
+    fn_job_schedule_set_enabled_unaudited(text, boolean, text),
+    fn_consumer_register_unaudited(text, text, text, text, text, text) FROM PUBLIC;

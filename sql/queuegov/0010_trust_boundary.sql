@@ -475,3 +475,10 @@ ALTER FUNCTION fn_gate_change_reject_unaudited(bigint, text) SECURITY DEFINER SE
 ALTER FUNCTION fn_gate_change_withdraw_unaudited(bigint, text) SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION fn_queue_metrics_sample SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION fn_queue_retention SECURITY DEFINER SET search_path = public, pg_temp;
+
+-- The renamed rule-holders were executable by PUBLIC until now; they must not be
+-- between here and the end of `migrate` (queuegov/privileges.py then grants).
+REVOKE EXECUTE ON FUNCTION fn_gate_change_request_unaudited(text, jsonb, text),
+    fn_gate_change_approve_unaudited(bigint, text), fn_gate_change_reject_unaudited(bigint, text),
+    fn_gate_change_withdraw_unaudited(bigint, text), fn_actor_unseal(), fn_audit_write(text, text, text, text[], text, jsonb, jsonb, text),
+    fn_act_audit(jsonb, text, text, text[], text, jsonb, text), fn_actor_governed() FROM PUBLIC;

@@ -3,8 +3,9 @@
 -- hyphen) or fullwidth "ｔｏｋｅｎ" carried content past the rule. A key is now
 -- compared after Unicode NFKC (fullwidth and compatibility forms to plain
 -- letters), case folding, and removing format characters (Unicode category
--- Cf), whitespace and the separators _ - . — so "Pass-Word", "personal data"
--- and "personalData" are refused too.
+-- Cf) and the other default-ignorable code points (variation selectors, the
+-- combining grapheme joiner, Hangul fillers…), whitespace and the separators
+-- _ - . — so "Pass-Word", "personal data" and "personalData" are refused too.
 --
 -- Decision (docs/security.md): a key that merely *contains* a prohibited word
 -- (api_token, content_hash, token_count, raw_bytes) is accepted. Those are the
@@ -24,10 +25,11 @@ $$;
 CREATE FUNCTION fn_payload_key_normalized(p_key text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     -- NFKC, lower case (ß and ẞ fold to ss, as Unicode case folding does), then
-    -- no format characters (every Unicode Cf range), whitespace or _ - . separators.
+    -- no default-ignorable code points (every Unicode Cf range, variation
+    -- selectors, fillers), whitespace or _ - . separators.
     SELECT regexp_replace(
         replace(replace(lower(normalize(p_key, NFKC)), 'ß', 'ss'), 'ẞ', 'ss'),
-        '[\s_.\-\u0085\u1680\u2028\u2029\u00AD\u0600-\u0605\u061C\u06DD\u070F\u0890-\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB\U000110BD\U000110CD\U00013430-\U0001343F\U0001BCA0-\U0001BCA3\U0001D173-\U0001D17A\U000E0001\U000E0020-\U000E007F]',
+        '[\s_.\-\u0085\u1680\u2028\u2029\u034F\u115F-\u1160\u17B4-\u17B5\u180B-\u180F\u3164\uFE00-\uFE0F\uFFA0\uFFF0-\uFFF8\U000E0000-\U000E0FFF\u00AD\u0600-\u0605\u061C\u06DD\u070F\u0890-\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB\U000110BD\U000110CD\U00013430-\U0001343F\U0001BCA0-\U0001BCA3\U0001D173-\U0001D17A\U000E0001\U000E0020-\U000E007F]',
         '', 'g')
 $$;
 

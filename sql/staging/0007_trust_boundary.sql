@@ -161,3 +161,24 @@ $$;
 
 ALTER FUNCTION fn_iu_runtime_lease_acquire(text, text, integer, bigint) SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION fn_iu_runtime_lease_release(text, text) SECURITY DEFINER SET search_path = public, pg_temp;
+
+-- The lifecycle log names the resolved actor.
+CREATE OR REPLACE FUNCTION fn_iu_lifecycle_log_capture() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO iu_lifecycle_log (record_id, from_status, to_status, actor, run_id)
+    VALUES (NEW.id,
+            CASE WHEN TG_OP = 'UPDATE' THEN OLD.lifecycle_status END,
+            NEW.lifecycle_status,
+            coalesce(fn_actor(), 'db:' || session_user),
+            NEW.last_run_id);
+    RETURN NULL;
+END;
+$$;
+
+-- The creator primitives hold the rules behind the audited fn_iu_op_* and were
+-- executable by PUBLIC until now; not between here and the end of `migrate`.
+REVOKE EXECUTE ON FUNCTION fn_iu_mark_create_manifest(text, text, text, bigint, text, jsonb, text, timestamptz),
+    fn_iu_verify_mark(bigint, boolean, text, text, timestamptz), fn_iu_reject_manifest(bigint, text, timestamptz),
+    fn_iu_cut_from_manifest(bigint, text, timestamptz), fn_iu_verify_cut_result(bigint),
+    fn_iu_staging_cleanup(boolean, timestamptz) FROM PUBLIC;

@@ -140,6 +140,8 @@ class CurrentFilter(admin.SimpleListFilter):
 
 @admin.register(InformationUnit)
 class InformationUnitAdmin(GovernedAdmin):
+    # the manifest's and the runs ledger's "N units" links
+    url_lookups = ("consumed_from_record__id__exact", "created_by_run__id__exact")
     list_display = (
         "section_code",
         "title",
@@ -206,6 +208,7 @@ class InformationUnitAdmin(GovernedAdmin):
 
 @admin.register(StagingPayload)
 class StagingPayloadAdmin(GovernedAdmin):
+    url_lookups = ("record__id__exact",)  # the manifest's "all pieces" link
     list_display = ("record_link", "piece_no", "sort_order", "section_type", "heading", "parent_piece_no")
     list_filter = (choices_filter("section_type", SECTION_TYPES),)
     search_fields = ("=record__id",)

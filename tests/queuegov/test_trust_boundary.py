@@ -112,7 +112,7 @@ def test_app_cannot_switch_actor_to_approve_its_own_gate_change() -> None:
         request_id = conn.execute(
             "SELECT fn_gate_change_request('queue.dlq_replay.enabled', 'true', 'let me in')"
         ).fetchone()[0]
-        conn.execute("SELECT set_config('queuegov.actor', 'user:approver', true)")
+        conn.execute("SELECT set_config('queuegov.actor', 'user:tb-approver', true)")
         error = refused(conn, "SELECT fn_gate_change_approve(%s, 'approved')", [request_id])
     assert error.sqlstate == "QG001" and str(error).startswith("actor_switched: this transaction already acted as")
     assert value_of("queue.dlq_replay.enabled") is False
@@ -121,7 +121,7 @@ def test_app_cannot_switch_actor_to_approve_its_own_gate_change() -> None:
 
 def test_executor_cannot_file_or_approve_gate_changes_whatever_actor_it_names(executor) -> None:
     with connect_as(executor()) as conn:
-        conn.execute("SELECT set_config('queuegov.actor', 'user:approver', false)")
+        conn.execute("SELECT set_config('queuegov.actor', 'user:tb-approver', false)")
         assert conn.execute("SELECT fn_actor()").fetchone()[0].startswith("db:qg_test_exec_")
         for statement in (
             "SELECT fn_gate_change_request('queue.dlq_replay.enabled', 'true', 'let me in')",
@@ -133,20 +133,20 @@ def test_executor_cannot_file_or_approve_gate_changes_whatever_actor_it_names(ex
 
 def test_app_cannot_switch_actor_to_approve_its_own_manifest() -> None:
     with app_connect(autocommit=False) as conn:
-        conn.execute("SELECT set_config('queuegov.actor', 'user:marker', true)")
+        conn.execute("SELECT set_config('queuegov.actor', 'user:tb-marker', true)")
         record_id = conn.execute(
             "SELECT fn_iu_op_mark_file(p_source_ref => %s, p_source_hash => %s, p_source_bytes => %s,"
             " p_pieces => %s::jsonb, p_doc_code => 'HB')",
             ["/docs/hb.md", hashlib.sha256(SOURCE).hexdigest(), len(SOURCE), json.dumps(PIECES)],
         ).fetchone()[0]["record_id"]
-        conn.execute("SELECT set_config('queuegov.actor', 'user:approver', true)")
+        conn.execute("SELECT set_config('queuegov.actor', 'user:tb-approver', true)")
         error = refused(conn, "SELECT fn_iu_op_verify_mark(%s, true, 'DOC-1', 'fine by me')", [record_id])
     assert error.sqlstate == "QG001" and str(error).startswith("actor_switched:")
     assert helpers.sql_value("SELECT count(*) FROM iu_staging_record WHERE id = %s", [record_id]) == 0
 
 
 def test_executor_cannot_mark_or_approve_manifests(executor) -> None:
-    record_id = mark_manifest("user:marker")
+    record_id = mark_manifest("user:tb-marker")
     with connect_as(executor()) as conn:
         error = refused(conn, "SELECT fn_iu_op_verify_mark(%s, true, 'DOC-1', 'fine by me')", [record_id])
     assert error.sqlstate == "42501"
@@ -177,8 +177,8 @@ FORGERIES = {
 @pytest.fixture
 def targets() -> dict[str, int]:
     open_gates("queue.job_substrate.enabled")
-    record = mark_manifest("user:marker")
-    request = committed("user:mallory", "SELECT fn_gate_change_request('queue.dlq_replay.enabled', 'true', 'mine')")
+    record = mark_manifest("user:tb-marker")
+    request = committed("user:tb-mallory", "SELECT fn_gate_change_request('queue.dlq_replay.enabled', 'true', 'mine')")
     return {"record": record, "request": request, "job": enqueue_one()}
 
 
@@ -200,7 +200,7 @@ def test_direct_writes_are_refused(executor, targets, session: str, forgery: str
     before = state(targets)
     with app_connect() if creds is None else connect_as(creds) as conn:
         conn.execute("SELECT set_config('queuegov.gate_change_request_id', %s, false)", [str(targets["request"])])
-        conn.execute("SELECT set_config('queuegov.actor', 'user:approver', false)")
+        conn.execute("SELECT set_config('queuegov.actor', 'user:tb-approver', false)")
         error = refused(conn, FORGERIES[forgery], targets)
     assert error.sqlstate == "42501", error
     assert state(targets) == before
@@ -208,7 +208,7 @@ def test_direct_writes_are_refused(executor, targets, session: str, forgery: str
 
 def test_a_manifest_nobody_approved_is_not_cut(targets) -> None:
     with app_connect(autocommit=False) as conn:
-        conn.execute("SELECT set_config('queuegov.actor', 'user:operator', true)")
+        conn.execute("SELECT set_config('queuegov.actor', 'user:tb-operator', true)")
         error = refused(conn, "SELECT fn_iu_op_cut(%s, %s)", [targets["record"], hashlib.sha256(SOURCE).hexdigest()])
     assert error.sqlstate == "QG003" and "not_approved" in str(error)
     assert helpers.sql_value("SELECT lifecycle_status FROM iu_staging_record WHERE id = %s", [targets["record"]]) == (
@@ -262,13 +262,13 @@ def test_executor_cannot_record_audit_rows(executor) -> None:
 
 def test_app_records_only_refusals_in_its_resolved_actor() -> None:
     with app_connect(autocommit=False) as conn:
-        conn.execute("SELECT set_config('queuegov.actor', 'user:alice', true)")
+        conn.execute("SELECT set_config('queuegov.actor', 'user:tb-alice', true)")
         assert refused(conn, "SELECT fn_audit_record('gate_change.approve', 'applied')").sqlstate == "QG004"
-        conn.execute("SELECT set_config('queuegov.actor', 'user:alice', true)")
+        conn.execute("SELECT set_config('queuegov.actor', 'user:tb-alice', true)")
         audit_id = conn.execute("SELECT fn_audit_record('gate_change.approve', 'refused')").fetchone()[0]
         conn.commit()
     assert helpers.sql_rows("SELECT actor, outcome FROM admin_action_audit WHERE id = %s", [audit_id]) == [
-        ("user:alice", "refused")
+        ("user:tb-alice", "refused")
     ]
 
 
@@ -299,11 +299,11 @@ def test_a_governed_act_from_psql_as_the_app_writes_one_audit_row(statement: str
     job = enqueue_one()
     start = last_audit_id()
     with app_connect(autocommit=False) as conn:
-        conn.execute("SELECT set_config('queuegov.actor', 'sql:ops-alice', true)")
+        conn.execute("SELECT set_config('queuegov.actor', 'sql:tb-ops-alice', true)")
         conn.execute(statement, {"job": job})
         conn.commit()
     rows = audit_rows_since(start)
-    assert len(rows) == 1 and rows[0][:3] == ("sql:ops-alice", action, "applied")
+    assert len(rows) == 1 and rows[0][:3] == ("sql:tb-ops-alice", action, "applied")
 
 
 def test_a_governed_act_from_psql_as_the_app_needs_an_actor() -> None:
@@ -318,8 +318,8 @@ def test_an_executor_cancels_its_own_job_audited_as_itself(executor) -> None:
     creds = executor()
     foreign = enqueue_one()
     with connect_as(creds) as conn:
-        conn.execute("SELECT set_config('queuegov.actor', 'user:boss', false)")
-        own = conn.execute("SELECT fn_job_enqueue('queuegov.noop', '{}')").fetchone()[0]["job_id"]
+        conn.execute("SELECT set_config('queuegov.actor', 'user:tb-boss', false)")
+        own = conn.execute("SELECT fn_job_enqueue('hermes.summarise', '{}')").fetchone()[0]["job_id"]
         start = last_audit_id()
         answer = conn.execute("SELECT fn_job_cancel_many(ARRAY[%s]::bigint[], 'changed my mind')", [own]).fetchone()[0]
         error = refused(conn, "SELECT fn_job_cancel_many(ARRAY[%s]::bigint[], 'not mine')", [foreign])
@@ -464,3 +464,45 @@ def test_each_row_links_to_the_previous_one() -> None:
     (no1, _, hash1), (no2, prev2, _) = rows
     assert no2 == no1 + 1 and bytes(prev2) == bytes(hash1)
     assert helpers.json_value("SELECT fn_audit_verify()")["status"] == "ok"
+
+
+# ---------------------------------------------------------------------------
+# 8. What the app's own worker runs is the app's to enqueue
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["queuegov.event_partitions", "queuegov.noop", "task:jobs.builtin.noop"])
+def test_an_executor_cannot_enqueue_the_apps_own_kinds(executor, kind: str) -> None:
+    open_gates("queue.job_substrate.enabled")
+    before = helpers.sql_value("SELECT count(*) FROM job_queue")
+    with connect_as(executor()) as conn:
+        single = refused(conn, "SELECT fn_job_enqueue(%s, '{\"months_ahead\": 50000}')", [kind])
+        many = refused(
+            conn, "SELECT fn_job_enqueue_many(%s::jsonb)", [json.dumps([{"job_kind": "hermes.x"}, {"job_kind": kind}])]
+        )
+    assert single.sqlstate == "QG002" and str(single).startswith(f"job_kind_reserved: {kind} is the app's own kind")
+    assert many.sqlstate == "QG002" and str(many).startswith(f"job_kind_reserved: element 1 is {kind}")
+    assert helpers.sql_value("SELECT count(*) FROM job_queue") == before
+
+
+def test_an_executor_without_queues_never_claims_maintenance(executor) -> None:
+    open_gates("queue.job_substrate.enabled", "queue.worker.enabled")
+    maintenance, default = enqueue_one("maintenance"), enqueue_one("default")
+    with connect_as(executor()) as conn:
+        error = refused(conn, "SELECT fn_job_claim('w', ARRAY['maintenance'], 10, 60)")
+        claimed = conn.execute("SELECT fn_job_claim('w', NULL, 10, 60)").fetchone()[0]
+    assert error.sqlstate == "QG002" and "may not claim the app's own maintenance queue" in str(error)
+    assert [j["id"] for j in claimed["jobs"]] == [default]
+    assert helpers.sql_value("SELECT status FROM job_queue WHERE id = %s", [maintenance]) == "queued"
+
+
+def test_a_refused_lease_call_tells_an_executor_nothing_about_other_logins(executor) -> None:
+    open_gates("queue.job_substrate.enabled", "queue.worker.enabled")
+    a, b = executor(), executor()
+    job = enqueue_one()
+    with connect_as(b) as conn_b:
+        conn_b.execute("SELECT fn_job_claim('secret-worker-name', NULL, 1, 300)")
+    with connect_as(a) as conn_a:
+        answer = conn_a.execute("SELECT fn_job_ack(%s, 'w', NULL, 1)", [job]).fetchone()[0]
+        missing = conn_a.execute("SELECT fn_job_ack(999999999, 'w', NULL, 1)").fetchone()[0]
+    assert answer["reason"] == f"lease_lost: job {job} is not leased to {a.login}"
+    assert missing["reason"] == f"lease_lost: job 999999999 is not leased to {a.login}"
+    assert "secret-worker-name" not in json.dumps(answer)

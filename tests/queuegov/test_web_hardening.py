@@ -52,6 +52,10 @@ def test_undeclared_lookups_are_a_400(superuser_client, url: str) -> None:
         "/admin/jobs/job/?queue__queue_name__exact=default",
         "/admin/queuegov/adminactionaudit/?occurred_at__year=2026",
         "/admin/events/routeattempt/?event_id=1",
+        "/admin/events/routedeadletter/?event_id=1",
+        "/admin/staging/stagingpayload/?record__id__exact=1",
+        "/admin/staging/informationunit/?consumed_from_record__id__exact=1",
+        "/admin/staging/informationunit/?created_by_run__id__exact=1",
         "/admin/auth/user/?is_staff__exact=1",
         "/admin/jobs/job/?q=42",
     ],
@@ -118,6 +122,17 @@ def test_a_refused_change_of_a_user_is_audited(auditor_client) -> None:
 def test_a_refused_add_on_axes_is_audited(auditor_client) -> None:
     assert auditor_client.post("/admin/axes/accessattempt/add/", {}).status_code == 403
     assert refusals("accessattempt.add") == [("user:audrey", "permission: audrey may not add access attempts")]
+
+
+def test_a_forged_action_hidden_behind_an_offered_one_is_audited(client, make_user) -> None:
+    # Django runs getlist("action")[index]: the guard checks every value, not the last.
+    client.force_login(make_user("olga", "operator"))
+    response = client.post(
+        "/admin/jobs/job/", {"action": ["delete_selected", "cancel_jobs"], "index": "0", "_selected_action": ["1"]}
+    )
+    assert response.status_code == 403
+    [(actor, detail)] = refusals("job.delete_selected")
+    assert actor == "user:olga" and "may not run action 'delete_selected'" in detail
 
 
 def test_a_forged_bulk_delete_of_users_is_audited(auditor_client) -> None:

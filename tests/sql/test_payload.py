@@ -84,6 +84,10 @@ def test_prohibited_key_found_at_any_depth_with_its_path(payload: Any, where: st
         ("personal-data", "personaldata"),
         ("s_s_n", "ssn"),
         ("\u00a0raw\u3000", "raw"),  # no-break and ideographic spaces
+        ("t\u034foken", "token"),  # combining grapheme joiner (default-ignorable, not Cf)
+        ("token\ufe0f", "token"),  # variation selector
+        ("pass\u3164word", "password"),  # Hangul filler
+        ("s\u180bsn", "ssn"),  # Mongolian variation selector
     ],
 )
 def test_keys_are_compared_after_nfkc_case_folding_and_without_invisible_characters(
