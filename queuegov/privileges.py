@@ -56,6 +56,7 @@ FUNCTIONS: dict[str, str] = {
     "fn_actor": RESOLVER,
     "fn_actor_required": RESOLVER,
     "fn_caller_names_actor": RESOLVER,
+    "fn_caller_role": RESOLVER,
     "fn_db_role": RESOLVER,
     # --- governed acts (each audits itself) ---------------------------------
     "fn_gate_change_request": APP_API,
@@ -148,6 +149,7 @@ FUNCTIONS: dict[str, str] = {
             "fn_actor_unseal",
             "fn_audit_chain_link",
             "fn_audit_write",
+            "fn_clock",
             "fn_config_guard_set",
             "fn_config_history_capture",
             "fn_consumer_register_unaudited",
@@ -203,6 +205,7 @@ FUNCTIONS: dict[str, str] = {
             "fn_queue_heartbeat_tick_unbound",
             "fn_queue_pause_unaudited",
             "fn_queue_register_unaudited",
+            "fn_queue_retention_unaudited",
             "fn_queue_resume_unaudited",
             "fn_registry_row_kept",
             "fn_sql_event_route_follow_gate",

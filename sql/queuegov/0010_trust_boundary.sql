@@ -42,14 +42,37 @@ $$;
 -- more than the rule. They change nothing and depend only on the session's
 -- login and role (a SECURITY DEFINER function changes current_user, not the
 -- role setting), which no caller can forge.
+CREATE FUNCTION fn_caller_role() RETURNS name
+LANGUAGE sql STABLE AS $$
+    -- The role the session acts as: SET ROLE (or the login's `-c role=`) else the login.
+    SELECT CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role')::name END
+$$;
+
 CREATE FUNCTION fn_caller_names_actor() RETURNS boolean
 LANGUAGE sql STABLE AS $$
     -- Only members of the app role and of the owner (superusers are members of
     -- every role) name the actor; every other login acts as itself.
-    SELECT pg_has_role(CASE WHEN current_setting('role') = 'none' THEN session_user
-                            ELSE current_setting('role')::name END, fn_db_role('app'), 'MEMBER')
-        OR pg_has_role(CASE WHEN current_setting('role') = 'none' THEN session_user
-                            ELSE current_setting('role')::name END, fn_db_role('owner'), 'MEMBER')
+    SELECT pg_has_role(fn_caller_role(), fn_db_role('app'), 'MEMBER')
+        OR pg_has_role(fn_caller_role(), fn_db_role('owner'), 'MEMBER')
+$$;
+
+CREATE FUNCTION fn_clock(p_now timestamptz, p_what text) RETURNS timestamptz
+LANGUAGE plpgsql STABLE AS $$
+-- The time a destructive or governing act takes as "now". Moving the clock
+-- (p_now, for tests and repairs) is the owner's: for anyone else a p_now more
+-- than a minute from now() would let retention purge everything ('infinity')
+-- or approve a manifest past its expiry.
+BEGIN
+    IF p_now IS NULL THEN
+        RETURN now();
+    END IF;
+    IF (isfinite(p_now) AND abs(extract(epoch FROM p_now - now())) <= 60)
+       OR pg_has_role(fn_caller_role(), fn_db_role('owner'), 'MEMBER') THEN
+        RETURN p_now;
+    END IF;
+    RAISE EXCEPTION 'clock_refused: only the owner runs % at another time than now (p_now %, now %)', p_what, p_now, now()
+        USING ERRCODE = 'QG002';
+END;
 $$;
 
 CREATE OR REPLACE FUNCTION fn_actor() RETURNS text
@@ -445,6 +468,26 @@ BEGIN
 END;
 $$;
 
+-- Retention deletes: it runs at the real time (fn_clock) and an applied run is audited.
+ALTER FUNCTION fn_queue_retention(boolean, integer, integer, timestamptz) RENAME TO fn_queue_retention_unaudited;
+CREATE FUNCTION fn_queue_retention(p_apply boolean DEFAULT false, p_batch_size integer DEFAULT 5000,
+                                   p_max_batches integer DEFAULT 20, p_now timestamptz DEFAULT now())
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v jsonb := fn_queue_retention_unaudited(p_apply, p_batch_size, p_max_batches,
+                                            CASE WHEN p_apply THEN fn_clock(p_now, 'retention') ELSE p_now END);
+BEGIN
+    IF p_apply AND v ->> 'status' = 'applied' THEN
+        PERFORM fn_act_audit(v, 'queue.retention', 'job_queue', '{}', NULL, NULL,
+            format('archived %s jobs, purged %s archived jobs, deleted %s job dead letters, %s routing dead letters, dropped %s event partitions',
+                   v -> 'jobs_archived', v -> 'archived_jobs_purged', v -> 'job_dead_letters_deleted',
+                   v -> 'route_dead_letters_deleted', v -> 'event_partitions_dropped'));
+    END IF;
+    RETURN v;
+END;
+$$;
+
 -- History rows name the resolved actor (a direct write is the owner's).
 CREATE OR REPLACE FUNCTION fn_config_history_capture() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -474,11 +517,12 @@ ALTER FUNCTION fn_gate_change_approve_unaudited(bigint, text) SECURITY DEFINER S
 ALTER FUNCTION fn_gate_change_reject_unaudited(bigint, text) SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION fn_gate_change_withdraw_unaudited(bigint, text) SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION fn_queue_metrics_sample SECURITY DEFINER SET search_path = public, pg_temp;
-ALTER FUNCTION fn_queue_retention SECURITY DEFINER SET search_path = public, pg_temp;
+
 
 -- The renamed rule-holders were executable by PUBLIC until now; they must not be
 -- between here and the end of `migrate` (queuegov/privileges.py then grants).
 REVOKE EXECUTE ON FUNCTION fn_gate_change_request_unaudited(text, jsonb, text),
     fn_gate_change_approve_unaudited(bigint, text), fn_gate_change_reject_unaudited(bigint, text),
     fn_gate_change_withdraw_unaudited(bigint, text), fn_actor_unseal(), fn_audit_write(text, text, text, text[], text, jsonb, jsonb, text),
-    fn_act_audit(jsonb, text, text, text[], text, jsonb, text), fn_actor_governed() FROM PUBLIC;
+    fn_act_audit(jsonb, text, text, text[], text, jsonb, text), fn_actor_governed(),
+    fn_queue_retention_unaudited(boolean, integer, integer, timestamptz) FROM PUBLIC;

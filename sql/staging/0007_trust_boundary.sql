@@ -66,7 +66,8 @@ DECLARE
     v        jsonb;
     v_summary text;
 BEGIN
-    v := fn_iu_verify_mark(p_record_id, p_apply, p_approval_doc_id, fn_reason_checked(p_reason), p_now);
+    v := fn_iu_verify_mark(p_record_id, p_apply, p_approval_doc_id, fn_reason_checked(p_reason),
+                           CASE WHEN p_apply THEN fn_clock(p_now, 'an approval') ELSE p_now END);
     v_summary := v -> 'verdict' ->> 'verdict';
     RETURN fn_act_audit(v, CASE WHEN p_apply THEN 'staging.approve' ELSE 'staging.verify_mark' END,
                         'iu_staging_record', ARRAY[p_record_id::text], p_reason, v_before,
@@ -85,7 +86,7 @@ DECLARE
     v_before jsonb := fn_iu_record_state(p_record_id);
     v        jsonb;
 BEGIN
-    v := fn_iu_reject_manifest(p_record_id, fn_reason_checked(p_reason), p_now);
+    v := fn_iu_reject_manifest(p_record_id, fn_reason_checked(p_reason), fn_clock(p_now, 'a rejection'));
     RETURN fn_act_audit(v, 'staging.reject', 'iu_staging_record', ARRAY[p_record_id::text], p_reason, v_before,
                         format('rejected staging record #%s (was %s)', p_record_id, v ->> 'was'));
 END;
@@ -101,7 +102,7 @@ DECLARE
     v_before jsonb := fn_iu_record_state(p_record_id);
     v        jsonb;
 BEGIN
-    v := fn_iu_cut_from_manifest(p_record_id, p_current_source_hash, p_now);
+    v := fn_iu_cut_from_manifest(p_record_id, p_current_source_hash, fn_clock(p_now, 'a cut'));
     RETURN fn_act_audit(v, 'staging.cut', 'iu_staging_record', ARRAY[p_record_id::text], NULL, v_before,
         format('cut staging record #%s into %s information units of %s', p_record_id, v ->> 'units', v ->> 'doc_code')
         || CASE WHEN jsonb_typeof(v -> 'superseded') = 'array' AND jsonb_array_length(v -> 'superseded') > 0
@@ -139,7 +140,7 @@ DECLARE
     v_actor text := fn_actor_governed();
     v jsonb;
 BEGIN
-    v := fn_iu_staging_cleanup(p_apply, p_now);
+    v := fn_iu_staging_cleanup(p_apply, CASE WHEN p_apply THEN fn_clock(p_now, 'a cleanup') ELSE p_now END);
     RETURN fn_act_audit(v, CASE WHEN p_apply THEN 'staging.cleanup' ELSE 'staging.cleanup_dry_run' END,
                         'iu_staging_record', '{}', NULL, NULL,
                         CASE v ->> 'status'

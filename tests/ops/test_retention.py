@@ -14,7 +14,8 @@ from django.core.management import call_command
 
 from jobs.registry import JobContext, resolve
 from queuegov import builtin
-from tests.helpers import sql_rows, sql_value
+from tests.database import as_owner
+from tests.helpers import db_error, sql_rows, sql_value, use_actor
 from tests.ops.conftest import owner_exec, owner_value
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,19 @@ def now() -> datetime:
 
 
 def retention(ops, apply: bool, at: datetime, batch_size: int = 5000, max_batches: int = 20) -> dict[str, Any]:
-    return ops.call("SELECT fn_queue_retention(%s, %s, %s, %s)", apply, batch_size, max_batches, at)
+    """Retention at ``at``: moving the clock is the owner's (fn_clock), so it runs as the owner;
+    an applied run is audited, so it acts as the retention command."""
+    use_actor("command:queue_retention", source="command")
+    with as_owner():
+        return ops.call("SELECT fn_queue_retention(%s, %s, %s, %s)", apply, batch_size, max_batches, at)
+
+
+def test_only_the_owner_moves_retentions_clock(ops, open_gate) -> None:
+    open_gate(GATE)
+    use_actor("command:queue_retention", source="command")
+    with db_error(sqlstate="QG002", match=r"^clock_refused: only the owner runs retention at another time"):
+        ops.call("SELECT fn_queue_retention(true, 5000, 20, 'infinity')")
+    assert ops.call("SELECT fn_queue_retention(false, 5000, 20, 'infinity')")["status"] == "dry_run"
 
 
 def table_counts() -> dict[str, int]:

@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
+from queuegov.dbroles import role_name
 from tests.database import admin_connect
 from tests.helpers import as_json, governed_set
 from tests.ops.conftest import JOB_GATES, connection_params
@@ -57,6 +58,16 @@ def claim(conn: psycopg.Connection, worker: str, queue: str = "default", batch: 
 # The sweep's clock: 35 days on, so finished jobs are past hot_days (30) and dead letters
 # past dlq_days (lowered to 30), while this month's and last month's partitions are kept.
 SWEEP = "SELECT fn_queue_retention(true, 5, 10, now() + interval '35 days')"
+
+
+def sweep(conn: psycopg.Connection) -> dict[str, Any]:
+    """The sweep as the retention command, on the owner's clock (moving it is the owner's: fn_clock)."""
+    conn.execute("SELECT set_config('queuegov.actor', 'command:queue_retention', true)")
+    conn.execute(f"SET ROLE {role_name('owner')}")
+    try:
+        return call(conn, SWEEP)
+    finally:
+        conn.execute("RESET ROLE")
 
 
 @pytest.fixture
@@ -107,7 +118,7 @@ def test_claims_and_acks_proceed_while_a_retention_batch_is_open(connect, old_wo
     a = psycopg.connect(**connection_params(), autocommit=False)
     try:
         # A: the sweep archives 22 jobs in batches of 5, deletes 2 dead letters, drops the old partition.
-        answer = call(a, SWEEP)
+        answer = sweep(a)
         assert answer["status"] == "applied", answer
         assert answer["jobs_archived"] == 22
         assert answer["job_dead_letters_deleted"] == 2
@@ -140,7 +151,7 @@ def test_claims_and_acks_proceed_while_a_retention_batch_is_open(connect, old_wo
         failed = call(b, "SELECT fn_job_fail_or_retry(%s, 'ops-lock-b3', 'boom', %s)", doomed, job["attempt"])
         assert failed["status"] == "dead"
         # A second sweep meanwhile is refused politely (single instance), not blocked.
-        assert call(b, SWEEP)["status"] == "busy"
+        assert sweep(b)["status"] == "busy"
         # Control: B's lock_timeout does bite. Dropping the partition locked event_outbox
         # (emits and route workers wait for A's commit; claims never touch it).
         with pytest.raises(psycopg.errors.LockNotAvailable):

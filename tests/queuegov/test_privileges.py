@@ -125,7 +125,7 @@ def test_every_definer_function_pins_its_search_path() -> None:
 def test_the_actor_resolvers_read_no_table_and_change_nothing() -> None:
     # They run as their caller, inlined (no SET clause: they are on every enqueue),
     # so there must be no relation a caller's temporary table could stand in for.
-    for name in ("fn_actor", "fn_caller_names_actor", "fn_db_role", "fn_worker_ref"):
+    for name in ("fn_actor", "fn_caller_names_actor", "fn_caller_role", "fn_db_role", "fn_worker_ref"):
         language, volatility, source = sql_rows(
             "SELECT l.lanname::text, p.provolatile::text, p.prosrc FROM pg_proc p JOIN pg_language l"
             " ON l.oid = p.prolang WHERE p.proname = %s",

@@ -174,8 +174,13 @@ class StagingApi:
         return self.call("SELECT fn_iu_op_verify_cut(%s)", record_id, as_=as_)
 
     def cleanup(self, *, apply: bool = False, days: float = 0, as_: str = OPERATOR) -> dict[str, Any]:
-        """Cleanup with the clock moved ``days`` ahead of now()."""
-        return self.call("SELECT fn_iu_op_cleanup(%s, now() + make_interval(secs => %s))", apply, days * 86400, as_=as_)
+        """Cleanup with the clock moved ``days`` ahead of now() (an applied one as the owner: fn_clock)."""
+        sql = "SELECT fn_iu_op_cleanup(%s, now() + make_interval(secs => %s))"
+        if apply and days:
+            use_actor(as_)  # first: switching actors steps in and out of the owner role itself
+            with as_owner():
+                return self.call(sql, apply, days * 86400)
+        return self.call(sql, apply, days * 86400, as_=as_)
 
     # -- reads ---------------------------------------------------------------
     @staticmethod

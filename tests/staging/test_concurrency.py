@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from queuegov.actor import Actor, actor_context
+from queuegov.dbroles import role_name
 from tests.helpers import governed_set, sql_value
 from tests.staging.conftest import SOURCE_HASH, StagingApi, clean_pieces
 
@@ -19,7 +20,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def as_actor(conn: psycopg.Connection, name: str) -> None:
+    """Act as ``name`` on the owner's clock: the cleanups below run a month ahead (fn_clock)."""
     conn.execute("SELECT set_config('queuegov.actor', %s, true)", [name])
+    conn.execute(f"SET ROLE {role_name('owner')}")
 
 
 def committed(call: Any) -> Any:

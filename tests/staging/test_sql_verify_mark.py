@@ -11,7 +11,7 @@ import pytest
 
 from queuegov.errors import FourEyesViolation, translate
 from tests.database import as_owner
-from tests.helpers import db_error, sql_exec, sql_rows, sql_value
+from tests.helpers import db_error, sql_exec, sql_rows, sql_value, use_actor
 from tests.staging.conftest import APPROVER, MARKER, clean_pieces, refused_to_app
 
 pytestmark = pytest.mark.django_db
@@ -221,8 +221,12 @@ def test_only_pending_review_manifests_are_approved(iu) -> None:
 
 def test_an_expired_manifest_is_not_approved(iu) -> None:
     record_id = iu.marked()
-    with db_error(sqlstate="QG003", match=r"^expired: staging record \d+ expired at"):
+    with db_error(sqlstate="QG002", match=r"^clock_refused: only the owner runs an approval at another time"):
         iu.approve(record_id, now="infinity")
+    use_actor(APPROVER)
+    with db_error(sqlstate="QG003", match=r"^expired: staging record \d+ expired at"):
+        with as_owner():
+            iu.approve(record_id, now="infinity", as_=None)
     assert iu.approve(record_id)["status"] == "approved"
 
 
