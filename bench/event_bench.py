@@ -90,19 +90,31 @@ def create_database(name: str) -> str:
         f"{':' + params['password'] if params.get('password') else ''}"
         f"@{params.get('host', '127.0.0.1')}:{params.get('port', '5432')}/{name}"
     )
-    env = {**os.environ, "DATABASE_URL": django_url}
+    # Migrations as the owner role through the bench's login; Django as the app role.
+    env = {**os.environ, "DATABASE_URL": django_url, "MIGRATION_DATABASE_URL": django_url}
     env.pop("TEST_DATABASE_NAME", None)
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     return url
 
 
+def app_url(url: str) -> str:
+    """``url`` with the app role's login: the governed side runs as Django's processes do (docs/security.md)."""
+    params = conninfo_to_dict(url)
+    params["user"] = f"{os.environ.get('QUEUEGOV_DB_ROLE_PREFIX', 'queuegov')}_app"
+    params.pop("password", None)
+    if os.environ.get("QUEUEGOV_APP_DB_PASSWORD"):
+        params["password"] = os.environ["QUEUEGOV_APP_DB_PASSWORD"]
+    return make_conninfo(**params)
+
+
 def governed_set(conn: psycopg.Connection, key: str, value: str, reason: str) -> None:
-    """Four-eyes: requested by bench:a, approved by bench:b, in one transaction."""
+    """Four-eyes: requested by bench:a, approved by bench:b, one transaction each (one actor per transaction)."""
     with conn.transaction():
         conn.execute("SELECT set_config('queuegov.actor', 'bench:a', true)")
         (request_id,) = conn.execute(
             "SELECT fn_gate_change_request(%s, %s::jsonb, %s)", [key, value, reason]
         ).fetchone()
+    with conn.transaction():
         conn.execute("SELECT set_config('queuegov.actor', 'bench:b', true)")
         conn.execute("SELECT fn_gate_change_approve(%s, %s)", [request_id, reason])
 
@@ -200,13 +212,13 @@ def load_captures(url: str, events: int) -> None:
 
 def bench_pending(url: str, events: int, batch: int) -> dict[str, float]:
     load_captures(url, events)
-    with connect(url) as conn:
-        conn.execute("SELECT set_config('queuegov.actor', 'bench:processor', false)")
+    with connect(url) as conn, connect(app_url(url)) as app:
+        app.execute("SELECT set_config('queuegov.actor', 'bench:processor', false)")
 
         def drain() -> None:
             emitted = 0
             while True:
-                (answer,) = conn.execute("SELECT fn_event_pending_process(%s)", [batch]).fetchone()
+                (answer,) = app.execute("SELECT fn_event_pending_process(%s)", [batch]).fetchone()
                 if answer["status"] == "nothing_to_do":
                     break
                 if answer.get("failed"):
@@ -232,8 +244,8 @@ def bench_pending(url: str, events: int, batch: int) -> dict[str, float]:
 
 
 def bench_routing(url: str, events: int, batch: int) -> dict[str, float]:
-    with connect(url) as conn:
-        conn.execute("SELECT set_config('queuegov.actor', 'bench:router', false)")
+    with connect(url) as conn, connect(app_url(url)) as app:
+        app.execute("SELECT set_config('queuegov.actor', 'bench:router', false)")
         # every event must be below the snapshot horizon before the clock starts
         while not conn.execute(
             "SELECT max(tx_id) < pg_snapshot_xmin(pg_current_snapshot()) FROM event_outbox"
@@ -243,7 +255,7 @@ def bench_routing(url: str, events: int, batch: int) -> dict[str, float]:
         def route() -> None:
             processed = 0
             while True:
-                (answer,) = conn.execute("SELECT fn_iu_route_worker_run('system_default', %s)", [batch]).fetchone()
+                (answer,) = app.execute("SELECT fn_iu_route_worker_run('system_default', %s)", [batch]).fetchone()
                 if answer["status"] != "routed":
                     break
                 if answer["failed"]:

@@ -155,6 +155,7 @@ FUNCTIONS: dict[str, str] = {
             "fn_consumer_register_unaudited",
             "fn_event_capture_trigger",
             "fn_event_mark_read_unaudited",
+            "fn_event_pending_insert",
             "fn_event_subscribe_unaudited",
             "fn_event_subscription_set_enabled_unaudited",
             "fn_event_type_set_status_unaudited",
