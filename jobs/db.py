@@ -167,15 +167,31 @@ def fail_or_retry(
     return _call("SELECT fn_job_fail_or_retry(%s, %s, %s, %s)", [job_id, worker_id, error, attempt], actor)
 
 
-def release_many(worker_id: str, job_ids: list[int], *, actor: Actor | None = None) -> dict[str, Any]:
-    """fn_job_release_many: give back jobs never started."""
-    return _call("SELECT fn_job_release_many(%s, %s::bigint[])", [worker_id, job_ids], actor)
+def release_many(
+    worker_id: str, job_ids: list[int], attempts: list[int], *, actor: Actor | None = None
+) -> dict[str, Any]:
+    """fn_job_release_many: give back (job, attempt) pairs never started."""
+    return _call(
+        "SELECT fn_job_release_many(%s, %s::bigint[], %s::integer[])",
+        [worker_id, _int_array(job_ids), _int_array(attempts)],
+        actor,
+    )
 
 
-def heartbeat_many(conn: Any, worker_id: str, job_ids: list[int], lease_seconds: int) -> dict[str, Any]:
+def leases(worker_id: str, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+    """fn_job_leases: the (job, attempt) pairs the database says ``worker_id`` holds."""
+    return _call("SELECT fn_job_leases(%s)", [worker_id], actor)["leases"]
+
+
+def heartbeat_many(
+    conn: Any, worker_id: str, job_ids: list[int], attempts: list[int], lease_seconds: int
+) -> dict[str, Any]:
     """fn_job_heartbeat_many on ``conn`` (a psycopg connection owned by the caller's thread)."""
     with conn.cursor() as cursor:
-        cursor.execute("SELECT fn_job_heartbeat_many(%s, %s::bigint[], %s)", [worker_id, job_ids, lease_seconds])
+        cursor.execute(
+            "SELECT fn_job_heartbeat_many(%s, %s::bigint[], %s::integer[], %s)",
+            [worker_id, _int_array(job_ids), _int_array(attempts), lease_seconds],
+        )
         return _loads(cursor.fetchone()[0])
 
 
@@ -227,22 +243,48 @@ def queue_resume(queue_name: str, reason: str) -> dict[str, Any]:
     return _call("SELECT fn_queue_resume(%s, %s)", [queue_name, reason])
 
 
+_JOB_COLUMNS = (
+    "id, job_kind, queue_name, payload, priority, status, attempts, run_at, lease_owner, created_at, "
+    "started_at, finished_at, last_error, result"
+)
+
+
 def job_row(job_id: int) -> dict[str, Any] | None:
-    """One job as a dict (for the tasks backend's get_result)."""
+    """One job as a dict with its ``attempt_history``, live or archived by retention (``archived``)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, job_kind, queue_name, payload, priority, status, attempts, run_at, lease_owner, created_at, "
-            "started_at, finished_at, last_error, result FROM job_queue WHERE id = %s",
+            f"SELECT {_JOB_COLUMNS}, fn_job_attempt_history(id) AS attempt_history, false AS archived "  # noqa: S608 (a constant)
+            "FROM job_queue WHERE id = %s",
             [job_id],
         )
         row = cursor.fetchone()
+        if row is None:
+            # The archive keeps the job row as a snapshot (timestamps as JSON text), the result and the history.
+            cursor.execute(
+                "SELECT id, job_kind, queue_name, snapshot -> 'payload' AS payload, "
+                "(snapshot ->> 'priority')::integer AS priority, status, attempts, "
+                "(snapshot ->> 'run_at')::timestamptz AS run_at, NULL::text AS lease_owner, created_at, "
+                "(snapshot ->> 'started_at')::timestamptz AS started_at, finished_at, "
+                "snapshot ->> 'last_error' AS last_error, result, attempt_history, true AS archived "
+                "FROM job_archive WHERE id = %s",
+                [job_id],
+            )
+            row = cursor.fetchone()
         if row is None:
             return None
         names = [c.name for c in cursor.description]
     job = dict(zip(names, row, strict=True))
     job["payload"] = _loads(job["payload"])
     job["result"] = _loads(job["result"])
+    job["attempt_history"] = [_attempt(a) for a in _loads(job["attempt_history"])]
     return job
+
+
+def _attempt(entry: dict[str, Any]) -> dict[str, Any]:
+    for key in ("started_at", "finished_at"):
+        if entry.get(key):
+            entry[key] = datetime.fromisoformat(entry[key])
+    return entry
 
 
 def schedule_set_enabled(name: str, enabled: bool, reason: str) -> dict[str, Any]:

@@ -166,11 +166,13 @@ class Job(models.Model):
     priority = models.SmallIntegerField()
     status = models.TextField(choices=Status.choices)
     attempts = models.IntegerField()
+    released_attempts = models.IntegerField()
     max_attempts = models.IntegerField()
     retry_policy = models.ForeignKey(RetryPolicy, models.DO_NOTHING, db_column="retry_policy")
     run_at = models.DateTimeField()
     lease_owner = models.TextField(null=True)
     lease_until = models.DateTimeField(null=True)
+    last_worker_id = models.TextField(null=True)
     idempotency_key = models.TextField(null=True)
     correlation_id = models.TextField(null=True)
     created_by = models.TextField(null=True)
@@ -197,6 +199,29 @@ class Job(models.Model):
         return f"job #{self.pk} {self.job_kind} ({self.status})"
 
 
+class JobAttempt(models.Model):
+    """One attempt of a live job (the job_attempt_history view: ended attempts plus the current one)."""
+
+    pk = models.CompositePrimaryKey("job_id", "attempt")
+    job = models.ForeignKey(Job, models.DO_NOTHING, related_name="attempt_history", db_constraint=False)
+    attempt = models.IntegerField()
+    worker_id = models.TextField(null=True)
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField(null=True)
+    outcome = models.TextField()
+    error_class = models.TextField(null=True)
+    error = models.TextField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "job_attempt_history"
+        ordering = ["job_id", "attempt"]
+        verbose_name = "job attempt"
+
+    def __str__(self) -> str:
+        return f"job #{self.job_id} attempt {self.attempt} ({self.outcome})"
+
+
 class JobDeadLetter(models.Model):
     class Triage(models.TextChoices):
         OPEN = "open"
@@ -212,6 +237,7 @@ class JobDeadLetter(models.Model):
     max_attempts = models.IntegerField()
     last_error = models.TextField(null=True)
     job_snapshot = models.JSONField()
+    attempt_history = models.JSONField()
     dead_at = models.DateTimeField()
     triage_status = models.TextField(choices=Triage.choices)
     triaged_by = models.TextField(null=True)

@@ -21,23 +21,25 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
-from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection, connections
+from django.db import DatabaseError, close_old_connections, connection, connections
 
 from jobs import db
 from jobs.models import Consumer, QueueState
 from jobs.registry import JobContext, resolve
 from queuegov.actor import Actor
+from queuegov.reconnect import GaveUp, Reconnect, is_connection_error
 
 logger = logging.getLogger(__name__)
 
 TASK_KIND_PREFIX = "task:"
+T = TypeVar("T")
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Outcome:
     ok: bool
     result: Any = None
     error: str | None = None
+    dropped: bool = False  # never started: its lease was lost before its turn
 
 
 @dataclass
@@ -55,6 +58,7 @@ class WorkerStats:
     failed: int = 0
     refused: int = 0
     released: int = 0
+    dropped: int = 0
     gate_closed: bool = False
     started: float = field(default_factory=time.monotonic)
 
@@ -65,6 +69,7 @@ class WorkerStats:
             "failed": self.failed,
             "refused": self.refused,
             "released": self.released,
+            "dropped": self.dropped,
             "gate_closed": self.gate_closed,
             "seconds": round(time.monotonic() - self.started, 3),
         }
@@ -89,80 +94,190 @@ def plain_connection(autocommit: bool = True) -> psycopg.Connection:
     return psycopg.connect(**params, autocommit=autocommit)
 
 
+class PendingOutcomes:
+    """Finished jobs not yet reported, and since when the oldest has waited.
+
+    The worker's loop reports them with its next claim (one round trip); the lease
+    keeper reports them sooner if they wait longer than ``ack_delay``, so a killed
+    worker re-runs only what finished in the last moments.
+    """
+
+    def __init__(self) -> None:
+        self.items: list[Outcome] = []
+        self.oldest: float | None = None
+        self.lock = threading.Lock()
+
+    def put(self, outcome: Outcome) -> None:
+        with self.lock:
+            if not self.items:
+                self.oldest = time.monotonic()
+            self.items.append(outcome)
+
+    def take(self) -> list[Outcome]:
+        with self.lock:
+            items, self.items, self.oldest = self.items, [], None
+        return items
+
+    def waited(self) -> float | None:
+        """Seconds the oldest outcome has waited, or None when there is none."""
+        with self.lock:
+            return None if self.oldest is None else time.monotonic() - self.oldest
+
+    def __bool__(self) -> bool:
+        with self.lock:
+            return bool(self.items)
+
+
 class LeaseKeeper(threading.Thread):
-    """Extends the leases of every held job in one call, and beats the executor heartbeat."""
+    """Extends the leases the worker holds, beats the executor heartbeat, reports late outcomes.
+
+    It knows, per job, until when the lease is known to hold (``valid_until``: the
+    start of the last successful extension plus the lease, less a margin). A job
+    whose lease the database says is lost, or which is past that time because the
+    database could not be reached, is not started (``is_lost``).
+    """
 
     def __init__(self, worker: Worker) -> None:
         super().__init__(name="lease-keeper", daemon=True)
         self.worker = worker
         self.held: dict[int, int] = {}
+        self.valid_until: dict[int, float] = {}
         self.lost: set[int] = set()
         self.lock = threading.Lock()
         self.stopped = threading.Event()
+        self.margin = min(1.0, worker.lease_seconds / 10)
+        self.reconnect = Reconnect(f"lease keeper of {worker.worker_id}", logger)
 
-    def add(self, jobs: list[dict[str, Any]]) -> None:
+    def add(self, jobs: list[dict[str, Any]], claimed_at: float) -> None:
+        until = claimed_at + self.worker.lease_seconds - self.margin
         with self.lock:
             for job in jobs:
                 self.held[job["id"]] = job["attempt"]
+                self.valid_until[job["id"]] = until
 
     def remove(self, job_ids: list[int]) -> None:
         with self.lock:
             for job_id in job_ids:
                 self.held.pop(job_id, None)
+                self.valid_until.pop(job_id, None)
                 self.lost.discard(job_id)
+
+    def mark_lost(self, job_ids: list[int]) -> None:
+        with self.lock:
+            self.lost |= {i for i in job_ids if i in self.held}
+
+    def is_lost(self, job: dict[str, Any]) -> bool:
+        with self.lock:
+            job_id = job["id"]
+            return job_id in self.lost or time.monotonic() >= self.valid_until.get(job_id, 0.0)
+
+    def holding(self) -> dict[int, int]:
+        with self.lock:
+            return dict(self.held)
 
     def stop(self) -> None:
         self.stopped.set()
 
     def run(self) -> None:
         w = self.worker
-        interval = max(w.lease_seconds / 3, 0.5)
-        next_beat = 0.0
+        interval = min(max(w.lease_seconds / 3, 0.5), w.heartbeat_seconds)
+        next_beat = next_extend = 0.0
         conn: psycopg.Connection | None = None
-        while not self.stopped.wait(min(interval, w.heartbeat_seconds) if conn else 0):
-            try:
-                conn = conn or plain_connection()
-                with self.lock:
-                    ids = list(self.held)
-                if ids:
-                    answer = db.heartbeat_many(conn, w.worker_id, ids, w.lease_seconds)
-                    lost = set(answer.get("lost", []))
-                    if lost:
-                        logger.warning("worker %s lost the lease of jobs %s", w.worker_id, sorted(lost))
-                        with self.lock:
-                            self.lost |= lost
-                if time.monotonic() >= next_beat:
-                    db.executor_heartbeat(conn, w.worker_id, "PG_worker", w.heartbeat_meta())
-                    next_beat = time.monotonic() + w.heartbeat_seconds
-            except psycopg.Error:
-                logger.exception("lease keeper of %s: database error; reconnecting", w.worker_id)
-                if conn is not None:
-                    conn.close()
-                conn = None
-        if conn is not None:
-            conn.close()
+        wait = 0.0
+        try:
+            while not self.stopped.wait(wait):
+                try:
+                    conn = conn or plain_connection()
+                    now = time.monotonic()
+                    if now >= next_extend:
+                        self._extend(conn)
+                        next_extend = now + interval
+                    if time.monotonic() >= next_beat:
+                        db.executor_heartbeat(conn, w.worker_id, "PG_worker", w.heartbeat_meta())
+                        next_beat = time.monotonic() + w.heartbeat_seconds
+                    waited = w.pending.waited()
+                    if waited is not None and waited >= w.ack_delay:
+                        w.report(w.pending.take())
+                    self.reconnect.succeeded()
+                except GaveUp:
+                    return
+                except Exception as exc:  # the keeper outlives any error; the worker relies on it
+                    if isinstance(exc, DatabaseError | psycopg.Error) and is_connection_error(exc):
+                        if not self.reconnect.in_outage:
+                            w.recheck_needed.set()
+                        self.reconnect.failed(exc)
+                    else:
+                        logger.warning("lease keeper of %s: %s: %s", w.worker_id, type(exc).__name__, exc)
+                    if conn is not None:
+                        conn.close()
+                    conn = None
+                    wait = self.reconnect.delay()
+                    continue
+                waited = w.pending.waited()
+                until_due = w.ack_delay - waited if waited is not None else interval
+                wait = max(
+                    0.0, min(next_extend - time.monotonic(), until_due, 0.05 if waited is not None else interval)
+                )
+        finally:
+            if conn is not None:
+                conn.close()
+            connections.close_all()
+
+    def _extend(self, conn: psycopg.Connection) -> None:
+        w = self.worker
+        pairs = self.holding()
+        if not pairs:
+            return
+        started = time.monotonic()
+        answer = db.heartbeat_many(conn, w.worker_id, list(pairs), list(pairs.values()), w.lease_seconds)
+        until = started + w.lease_seconds - self.margin
+        with self.lock:
+            for job_id in answer.get("extended", []):
+                if self.held.get(job_id) == pairs.get(job_id):
+                    self.valid_until[job_id] = until
+            # Only jobs still held: the worker stops holding a job before it reports it.
+            newly = sorted(i for i in answer.get("lost", []) if i in self.held and i not in self.lost)
+            self.lost.update(newly)
+        if newly:
+            logger.warning("worker %s lost the lease of jobs %s", w.worker_id, newly)
 
 
 class Listener:
-    """LISTEN queue_wake_<queue> on a dedicated autocommit connection."""
+    """LISTEN queue_wake_<queue> on a dedicated autocommit connection; re-LISTENs after reconnecting."""
 
     def __init__(self, queues: list[str]) -> None:
-        self.conn = plain_connection()
-        for queue in queues:
-            self.conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(f"queue_wake_{queue}")))
+        self.queues = queues
+        self.conn: psycopg.Connection | None = None
+
+    def connect(self) -> None:
+        self.close()
+        conn = plain_connection()
+        try:
+            for queue in self.queues:
+                conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(f"queue_wake_{queue}")))
+        except BaseException:
+            conn.close()
+            raise
+        self.conn = conn
 
     def wait(self, timeout: float) -> bool:
         """Block until a wake-up or ``timeout``; True if woken. Drains a backlog."""
+        conn = self.conn
+        if conn is None:
+            self.connect()
+            conn = self.conn
         woke = False
-        for _ in self.conn.notifies(timeout=timeout, stop_after=1):
+        for _ in conn.notifies(timeout=timeout, stop_after=1):
             woke = True
         if woke:
-            for _ in self.conn.notifies(timeout=0.0):
+            for _ in conn.notifies(timeout=0.0):
                 pass
         return woke
 
     def close(self) -> None:
-        self.conn.close()
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
 class Worker:
@@ -179,11 +294,14 @@ class Worker:
         listen: bool = True,
         worker_id: str | None = None,
         heartbeat_seconds: float = 15.0,
+        ack_delay: float = 0.1,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         if lease_seconds < 2:
             raise ValueError("lease_seconds must be at least 2")
+        if not 0 <= ack_delay <= lease_seconds / 3:
+            raise ValueError("ack_delay must be between 0 and a third of lease_seconds")
         self.queues = queues or None
         self.concurrency = concurrency
         self.batch_size = batch_size or max(50, concurrency)
@@ -194,9 +312,14 @@ class Worker:
         self.listen = listen
         self.worker_id = worker_id or default_worker_id()
         self.heartbeat_seconds = heartbeat_seconds
+        self.ack_delay = ack_delay
         self.actor = Actor.for_worker(self.worker_id)
         self.stats = WorkerStats()
+        self.stats_lock = threading.Lock()
         self.stopping = threading.Event()
+        self.pending = PendingOutcomes()
+        self.recheck_needed = threading.Event()
+        self._local = threading.local()
         self._handler_refs: dict[str, str] = {}
         self._refs_loaded = 0.0
         self._gate_logged = False
@@ -230,13 +353,20 @@ class Worker:
 
     def run(self) -> WorkerStats:
         keeper = LeaseKeeper(self)
-        keeper.start()
-        listener = Listener(self._listen_queues()) if self.listen and not self.once else None
-        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="job") if self.concurrency > 1 else None
         self.keeper = keeper
+        listener = None
+        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="job") if self.concurrency > 1 else None
         try:
             with self._signals():
+                keeper.start()
+                if self.listen and not self.once:
+                    listener = Listener(self._db(self._listen_queues))
                 self._loop(pool, listener)
+                self._settle(0)  # what finished last
+        except GaveUp as exc:
+            logger.error(
+                "worker %s: %s; results not delivered are re-run once their leases expire", self.worker_id, exc
+            )
         finally:
             keeper.stop()
             keeper.join(timeout=5)
@@ -269,15 +399,65 @@ class Worker:
             return None
         return self.max_jobs - self.stats.claimed
 
+    # -- the database, across lost connections -------------------------------
+    def _reconnect(self) -> Reconnect:
+        """This thread's outage state (each thread has its own Django connection)."""
+        rc = getattr(self._local, "reconnect", None)
+        if rc is None:
+            rc = self._local.reconnect = Reconnect(f"worker {self.worker_id}", logger)
+        return rc
+
+    def _db(self, op: Callable[[], T]) -> T:
+        """``op()`` on this thread's Django connection, retried across connection loss.
+
+        A running worker never gives up; a stopping one (or ``--once``) gives up once
+        the outage outlasts a lease, when what it holds would be re-run anyway. After
+        an outage the worker re-checks which leases it still holds.
+        """
+        rc = self._reconnect()
+        outages = rc.outages
+
+        def give_up() -> bool:
+            stopping = self.stopping.is_set() or self.once or self.keeper.stopped.is_set()
+            started = rc.outage_started
+            return stopping and started is not None and time.monotonic() - started > self.lease_seconds
+
+        try:
+            return rc.call(op, reset=_drop_connection, give_up=give_up)
+        finally:
+            if rc.outages != outages:
+                self.recheck_needed.set()
+
+    def _recheck_leases(self) -> None:
+        """After an outage: drop what the database no longer leases to this worker, give back what
+        it leases that this worker does not know it holds (a claim whose answer was lost)."""
+        self.recheck_needed.clear()
+        leases = {row["id"]: row["attempt"] for row in self._db(lambda: db.leases(self.worker_id, actor=self.actor))}
+        held = self.keeper.holding()
+        lost = sorted(i for i, attempt in held.items() if leases.get(i) != attempt)
+        orphans = {i: a for i, a in leases.items() if held.get(i) != a}
+        if lost:
+            self.keeper.mark_lost(lost)
+            logger.warning("worker %s: after reconnecting, no longer holds the leases of jobs %s", self.worker_id, lost)
+        if orphans:
+            answer = self._db(
+                lambda: db.release_many(self.worker_id, list(orphans), list(orphans.values()), actor=self.actor)
+            )
+            self._count(released=answer.get("released", 0))
+            logger.warning(
+                "worker %s: gave back jobs %s claimed while the connection was lost", self.worker_id, sorted(orphans)
+            )
+
     # -- the loop ----------------------------------------------------------
     # One round trip and one commit per batch: the acks of the batch just run and
     # the claim of the next travel together (fn_job_ack_many_and_claim), with the
     # worker's actor set in the same implicit transaction (db._call).
     def _loop(self, pool: ThreadPoolExecutor | None, listener: Listener | None) -> None:
         in_flight: dict[Future[Outcome], dict[str, Any]] = {}
-        finished: list[Outcome] = []
         woke = False
         while True:
+            if self.recheck_needed.is_set():
+                self._recheck_leases()
             if not woke:
                 self._tend_connection(idle=False)
             woke = False
@@ -287,11 +467,10 @@ class Worker:
             size = 0
             if can_claim and free > 0:
                 size = min(self.batch_size, free, self.batch_size if remaining is None else remaining)
-            claimed = self._settle(finished, size)
-            finished = []
+            claimed = self._settle(size)
             if pool is None:
                 if claimed:
-                    finished = self._run_inline(claimed)
+                    self._run_inline(claimed)
             else:
                 for job in claimed:
                     in_flight[pool.submit(self._execute_in_thread, job)] = job
@@ -299,17 +478,32 @@ class Worker:
                     done, _ = wait(list(in_flight), timeout=0.05 if claimed else 0.2, return_when=FIRST_COMPLETED)
                     for f in done:
                         in_flight.pop(f)
-                    finished = [f.result() for f in done]
-            if claimed or in_flight or finished:
+                        self.pending.put(f.result())
+            if claimed or in_flight or self.pending:
                 continue
             if self.stopping.is_set() or (remaining is not None and remaining <= 0) or self.once:
                 return
-            self._tend_connection(idle=True)
-            if listener is not None:
-                listener.wait(self.poll_interval)
-            else:
-                self.stopping.wait(self.poll_interval)
+            self._idle_wait(listener)
             woke = True
+
+    def _idle_wait(self, listener: Listener | None) -> None:
+        self._tend_connection(idle=True)
+        if listener is None:
+            self.stopping.wait(self.poll_interval)
+            return
+        rc = self._reconnect()
+        try:
+            listener.wait(self.poll_interval)
+        except psycopg.Error as exc:
+            if not is_connection_error(exc):
+                raise
+            rc.failed(exc)
+            listener.close()
+            # Back to the loop: its claim reconnects (with backoff) and the next wait re-LISTENs.
+            self.recheck_needed.set()
+            self.stopping.wait(rc.delay())
+        else:
+            rc.succeeded()
 
     def _tend_connection(self, idle: bool) -> None:
         """Django's per-request connection upkeep (``close_old_connections``).
@@ -325,49 +519,52 @@ class Worker:
                 connection.close_if_health_check_failed()
             self._next_upkeep = now + 1.0
 
-    def _settle(self, outcomes: list[Outcome], size: int) -> list[dict[str, Any]]:
-        """Report ``outcomes`` and claim up to ``size`` jobs; the claimed jobs."""
+    def _settle(self, size: int) -> list[dict[str, Any]]:
+        """Report what finished and claim up to ``size`` jobs; the claimed jobs."""
+        answer = self.report(self.pending.take(), size)
+        return self._claimed(answer) if answer is not None else []
+
+    def report(self, outcomes: list[Outcome], claim_size: int = 0) -> dict[str, Any] | None:
+        """Report ``outcomes`` (and claim ``claim_size`` jobs: the claim answer). Any thread may call it."""
+        if outcomes:
+            # Not held from here on: the keeper neither extends nor reports as lost what is being reported.
+            self.keeper.remove([o.job["id"] for o in outcomes])
         done = [o for o in outcomes if o.ok]
         for o in outcomes:
-            if not o.ok:
+            if not o.ok and not o.dropped:
                 self._fail(o)
-        answer: dict[str, Any] | None = None
-        if done and size:
+        if done and claim_size:
+            claimed_at = time.monotonic()
             try:
-                both = db.ack_many_and_claim(
-                    self.worker_id,
-                    [o.job["id"] for o in done],
-                    [o.job["attempt"] for o in done],
-                    [o.result for o in done],
-                    self.queues,
-                    size,
-                    self.lease_seconds,
-                    actor=self.actor,
+                both = self._db(
+                    lambda: db.ack_many_and_claim(
+                        self.worker_id,
+                        [o.job["id"] for o in done],
+                        [o.job["attempt"] for o in done],
+                        [o.result for o in done],
+                        self.queues,
+                        claim_size,
+                        self.lease_seconds,
+                        actor=self.actor,
+                    )
                 )
             except DatabaseError:
                 # Nothing of it was committed: ack on its own (it raises if the ack was the
                 # problem), so a claim problem never costs finished work; claim next time.
                 logger.exception("worker %s: ack and claim failed; acking alone", self.worker_id)
                 self._ack_safely(done)
-            else:
-                self._ack(done, both["ack"])
-                answer = both["claim"]
-        elif done:
+                return None
+            self._ack(both["ack"])
+            return {**both["claim"], "claimed_at": claimed_at}
+        if done:
             self._ack_safely(done)
-        elif size:
-            answer = self._claim_only(size)
-        if outcomes:
-            self.keeper.remove([o.job["id"] for o in outcomes])
-        return self._claimed(answer) if answer is not None else []
-
-    def _claim_only(self, size: int) -> dict[str, Any]:
-        try:
-            return db.claim(self.worker_id, self.queues, size, self.lease_seconds, actor=self.actor)
-        except (OperationalError, InterfaceError):
-            # The connection may have died while idle (it is checked before, not after, a wait).
-            logger.warning("worker %s: database connection lost; reconnecting", self.worker_id)
-            connection.close()
-            return db.claim(self.worker_id, self.queues, size, self.lease_seconds, actor=self.actor)
+        if claim_size:
+            claimed_at = time.monotonic()
+            answer = self._db(
+                lambda: db.claim(self.worker_id, self.queues, claim_size, self.lease_seconds, actor=self.actor)
+            )
+            return {**answer, "claimed_at": claimed_at}
+        return None
 
     def _claimed(self, answer: dict[str, Any]) -> list[dict[str, Any]]:
         if answer.get("status") == "gate_closed":
@@ -378,10 +575,15 @@ class Worker:
             return []
         self._gate_logged = False
         jobs = answer.get("jobs", [])
-        self.stats.claimed += len(jobs)
+        self._count(claimed=len(jobs))
         if jobs:
-            self.keeper.add(jobs)
+            self.keeper.add(jobs, answer["claimed_at"])
         return jobs
+
+    def _count(self, **deltas: int) -> None:
+        with self.stats_lock:
+            for name, delta in deltas.items():
+                setattr(self.stats, name, getattr(self.stats, name) + delta)
 
     def _ack_args(self, done: list[Outcome]) -> tuple[str, list[int], list[int], list[Any]]:
         return (
@@ -393,9 +595,10 @@ class Worker:
 
     def _ack_safely(self, done: list[Outcome]) -> None:
         """Ack a batch; if the database refuses it (e.g. a result with a prohibited key or
-        over the size cap), ack job by job and fail just the jobs it refuses."""
+        over the size cap), ack job by job and fail just the jobs it refuses. A lost
+        connection is not a refusal: the ack is retried (``_db``) until it is delivered."""
         try:
-            self._ack(done, db.ack_many(*self._ack_args(done), actor=self.actor))
+            self._ack(self._db(lambda: db.ack_many(*self._ack_args(done), actor=self.actor)))
             return
         except DatabaseError:
             if len(done) == 1:
@@ -403,7 +606,7 @@ class Worker:
                 return
         for o in done:
             try:
-                self._ack([o], db.ack_many(*self._ack_args([o]), actor=self.actor))
+                self._ack(self._db(lambda o=o: db.ack_many(*self._ack_args([o]), actor=self.actor)))
             except DatabaseError:
                 self._refused_result(o)
 
@@ -412,59 +615,88 @@ class Worker:
         logger.warning("worker %s: result of job %s refused: %s", self.worker_id, o.job["id"], error)
         self._fail(Outcome(o.job, ok=False, error=f"result refused by the database: {error}"))
 
-    def _ack(self, done: list[Outcome], answer: dict[str, Any]) -> None:
-        refused = answer.get("refused", [])
-        self.stats.succeeded += answer.get("acked", 0)
-        self.stats.refused += len(refused)
+    def _ack(self, answer: dict[str, Any]) -> None:
+        # An ack repeated after a lost connection finds its first delivery applied ("already").
+        refused = [r for r in answer.get("refused", []) if r.get("already") != "succeeded"]
+        already = len(answer.get("refused", [])) - len(refused)
+        self._count(succeeded=answer.get("acked", 0) + already, refused=len(refused))
         for r in refused:
             logger.warning("worker %s: ack refused: %s", self.worker_id, r.get("reason"))
 
     def _fail(self, o: Outcome) -> None:
-        answer = db.fail_or_retry(o.job["id"], self.worker_id, o.error or "failed", o.job["attempt"], actor=self.actor)
-        if answer.get("status") == "refused":
-            self.stats.refused += 1
+        answer = self._db(
+            lambda: db.fail_or_retry(
+                o.job["id"], self.worker_id, o.error or "failed", o.job["attempt"], actor=self.actor
+            )
+        )
+        if answer.get("status") == "refused" and answer.get("already") != "failed":
+            self._count(refused=1)
             logger.warning("worker %s: failure report refused: %s", self.worker_id, answer.get("reason"))
         else:
-            self.stats.failed += 1
+            self._count(failed=1)
 
-    def _run_inline(self, jobs: list[dict[str, Any]]) -> list[Outcome]:
-        """Run ``jobs`` in this thread; the outcomes (reported by the next ``_settle``)."""
-        outcomes: list[Outcome] = []
-        unstarted: list[int] = []
+    def _run_inline(self, jobs: list[dict[str, Any]]) -> None:
+        """Run ``jobs`` in this thread; their outcomes wait in ``pending`` (reported by the
+        next ``_settle``, or by the lease keeper after ``ack_delay``)."""
         refs = self._refs()
-        for job in jobs:
+        dropped: list[dict[str, Any]] = []
+        for i, job in enumerate(jobs):
             if self.stopping.is_set():
-                unstarted.append(job["id"])
+                self._release(jobs[i:])
+                break
+            if self.keeper.is_lost(job):
+                dropped.append(job)
                 continue
-            outcomes.append(self.execute(job, refs))
-        if unstarted:
-            self._release(unstarted)
-        return outcomes
+            self.pending.put(self.execute(job, refs))
+        if dropped:
+            self._drop(dropped)
 
-    def _release(self, job_ids: list[int]) -> None:
-        answer = db.release_many(self.worker_id, job_ids, actor=self.actor)
-        self.stats.released += answer.get("released", 0)
-        self.keeper.remove(job_ids)
+    def _drop(self, jobs: list[dict[str, Any]]) -> None:
+        """Forget claimed jobs whose lease this worker lost or can no longer vouch for: never start them."""
+        ids = [j["id"] for j in jobs]
+        self.keeper.remove(ids)
+        self._count(dropped=len(ids))
+        # If the database still leases any of them here, the re-check gives them back.
+        self.recheck_needed.set()
+        logger.warning("worker %s: not starting jobs %s: their leases are lost", self.worker_id, ids)
+
+    def _release(self, jobs: list[dict[str, Any]]) -> None:
+        ids, attempts = [j["id"] for j in jobs], [j["attempt"] for j in jobs]
+        answer = self._db(lambda: db.release_many(self.worker_id, ids, attempts, actor=self.actor))
+        self._count(released=answer.get("released", 0))
+        self.keeper.remove(ids)
 
     # -- running one job ---------------------------------------------------
     def _execute_in_thread(self, job: dict[str, Any]) -> Outcome:
         try:
+            if self.keeper.is_lost(job):
+                logger.warning("worker %s: not starting job %s: its lease is lost", self.worker_id, job["id"])
+                self._count(dropped=1)
+                self.recheck_needed.set()
+                return Outcome(job, ok=False, dropped=True)
             return self.execute(job)
         finally:
             close_old_connections()
 
     def _refs(self) -> dict[str, str]:
         if time.monotonic() - self._refs_loaded > 30:
-            self._handler_refs = dict(
-                Consumer.objects.filter(status="active", handler_ref__isnull=False).values_list(
-                    "job_kind", "handler_ref"
+            self._handler_refs = self._db(
+                lambda: dict(
+                    Consumer.objects.filter(status="active", handler_ref__isnull=False).values_list(
+                        "job_kind", "handler_ref"
+                    )
                 )
             )
             self._refs_loaded = time.monotonic()
         return self._handler_refs
 
     def execute(self, job: dict[str, Any], refs: dict[str, str] | None = None) -> Outcome:
-        """Run one claimed job; never raises (a failure is an Outcome)."""
+        """Run one claimed job; never raises (a failure is an Outcome).
+
+        Any exception a handler raises fails its attempt, ``SystemExit`` and
+        ``KeyboardInterrupt`` included: the worker's own shutdown is a signal
+        handler setting ``stopping``, never an exception inside a job.
+        """
         kind = job["job_kind"]
         ctx = JobContext(
             id=job["id"],
@@ -484,6 +716,14 @@ class Worker:
                 result = resolve(kind, self._refs() if refs is None else refs)(job["payload"], ctx)
             if result is not None:
                 json.dumps(result, allow_nan=False)  # PostgreSQL jsonb has no NaN/Infinity
-        except Exception as exc:  # a handler's failure fails the attempt, never the worker
+        except BaseException as exc:  # a job's failure fails the attempt, never the worker
             return Outcome(job, ok=False, error=describe_exception(exc))
         return Outcome(job, ok=True, result=result)
+
+
+def _drop_connection() -> None:
+    """Close this thread's Django connection after it broke (the next call reconnects)."""
+    try:
+        connection.close()
+    except Exception:  # already broken: closing is best effort
+        connection.connection = None

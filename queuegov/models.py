@@ -218,6 +218,8 @@ class JobArchive(models.Model):
     finished_at = models.DateTimeField(null=True)
     archived_at = models.DateTimeField()
     snapshot = models.JSONField()
+    result = models.JSONField(null=True)
+    attempt_history = models.JSONField()
 
     class Meta:
         managed = False

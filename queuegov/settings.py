@@ -141,6 +141,17 @@ DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
     int(_prepare_threshold) if _prepare_threshold else None
 )
 
+# A partitioned or vanished server surfaces in seconds, not after the ~15 minutes of
+# default TCP retransmission (docs/workers.md): libpq's connect timeout, keepalives
+# and TCP user timeout on every connection. Unix-socket connections ignore them.
+_network = DATABASES["default"]["OPTIONS"]
+_network.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
+_network.setdefault("keepalives", 1)
+_network.setdefault("keepalives_idle", env.int("DB_KEEPALIVES_IDLE", default=10))
+_network.setdefault("keepalives_interval", env.int("DB_KEEPALIVES_INTERVAL", default=5))
+_network.setdefault("keepalives_count", env.int("DB_KEEPALIVES_COUNT", default=3))
+_network.setdefault("tcp_user_timeout", env.int("DB_TCP_USER_TIMEOUT_MS", default=20000))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

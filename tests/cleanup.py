@@ -27,9 +27,16 @@ CLEANUP_REQUESTER = "test:cleanup-requester"
 CLEANUP_APPROVER = "test:cleanup-approver"
 
 
+# Engine tables no model stands on (read through a view or a SQL function).
+TABLES_WITHOUT_MODEL = ("job_attempt",)
+
+
 def unmanaged_tables() -> list[str]:
-    """Every real table (not view) behind an unmanaged model."""
-    names = sorted({m._meta.db_table for m in apps.get_models() if not m._meta.managed and not m._meta.proxy})
+    """Every real table (not view) behind an unmanaged model, and ``TABLES_WITHOUT_MODEL``."""
+    names = sorted(
+        {m._meta.db_table for m in apps.get_models() if not m._meta.managed and not m._meta.proxy}
+        | set(TABLES_WITHOUT_MODEL)
+    )
     rows = helpers.sql_rows(
         "SELECT relname::text FROM pg_class"
         " WHERE relname = ANY(%s) AND relkind IN ('r', 'p') AND relnamespace = 'public'::regnamespace ORDER BY 1",

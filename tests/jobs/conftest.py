@@ -92,6 +92,10 @@ class SqlApi:
     def job(self, job_id: int) -> dict[str, Any]:
         return self.call("SELECT to_jsonb(j) FROM job_queue j WHERE id = %s", job_id)
 
+    def history(self, job_id: int) -> list[dict[str, Any]]:
+        """The job's attempts (fn_job_attempt_history), oldest first."""
+        return self.call("SELECT fn_job_attempt_history(%s)", job_id)
+
     def status(self, job_id: int) -> str:
         return sql_value("SELECT status FROM job_queue WHERE id = %s", [job_id])
 

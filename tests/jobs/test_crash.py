@@ -89,7 +89,10 @@ def test_sigterm_finishes_the_job_in_hand_and_releases_the_rest(q, consumer, run
         assert (q.job(job_id)["status"], q.job(job_id)["attempts"]) == ("succeeded", 1)
     for job_id in released:
         job = q.job(job_id)
-        assert (job["status"], job["attempts"], job["lease_owner"], job["lease_until"]) == ("queued", 0, None, None)
+        # The released attempt keeps its number (a fencing token is never reused) and is not counted.
+        assert (job["status"], job["attempts"], job["released_attempts"]) == ("queued", 1, 1)
+        assert (job["lease_owner"], job["lease_until"]) == (None, None)
+        assert [(a["attempt"], a["outcome"]) for a in q.history(job_id)] == [(1, "released")]
 
 
 def test_sigterm_with_concurrency_lets_running_jobs_finish(q, consumer, runs_table, spawn_worker) -> None:

@@ -82,7 +82,7 @@ def test_claim_respects_an_executor_class_cap_within_one_claim(q, consumer, exec
     got = q.claim_ids("w1", batch=50)
     assert sorted(got) == sorted([dots[0], *capped[:2], *free])
     assert q.claim("w2", batch=50)["status"] == "empty"
-    q.call("SELECT fn_job_ack(%s, 'w1')", dots[0])
+    q.call("SELECT fn_job_ack(%s, 'w1', NULL, 1)", dots[0])
     assert q.claim_ids("w2", batch=50) == [dots[1]]
 
 
@@ -114,7 +114,6 @@ FENCED = {
 @pytest.mark.parametrize(
     ("worker", "attempt", "reason"),
     [
-        ("w2", None, r"^lease_lost: job \d+ is leased by w1, not w2$"),
         ("w2", 1, r"^lease_lost: job \d+ is leased by w1, not w2$"),
         ("w1", 2, r"^lease_lost: job \d+ is on attempt 1, not 2$"),
     ],
@@ -126,6 +125,16 @@ def test_fenced_calls_from_a_stranger_or_stale_attempt_are_refused(q, op, worker
     answer = q.call(FENCED[op], job_id, worker, attempt)
     assert answer["status"] == "refused" and answer["job_id"] == job_id
     assert re.match(reason, answer["reason"]), answer
+    assert q.job(job_id) == before
+
+
+@pytest.mark.parametrize("op", FENCED)
+def test_fenced_calls_without_the_attempt_are_refused(q, op) -> None:
+    job_id = q.enqueue("test.job")["job_id"]
+    q.claim("w1")
+    before = q.job(job_id)
+    with db_error(sqlstate="QG004", match=r"^attempt_required: fn_job_\w+ needs the attempt number the claim returned"):
+        q.call(FENCED[op], job_id, "w1", None)
     assert q.job(job_id) == before
 
 
@@ -141,8 +150,10 @@ def test_reaped_and_reclaimed_job_refuses_the_old_attempt(q, open_gate) -> None:
     late = q.call(FENCED["ack"], job_id, "w1", 1)
     assert late["reason"] == f"lease_lost: job {job_id} is on attempt 2, not 1"
     assert q.call(FENCED["ack"], job_id, "w1", 2)["status"] == "succeeded"
-    finished = q.call(FENCED["ack"], job_id, "w1", 2)
-    assert finished["reason"] == f"lease_lost: job {job_id} is succeeded, not running"
+    repeated = q.call(FENCED["ack"], job_id, "w1", 2)  # e.g. resent after a lost connection
+    assert repeated["already"] == "succeeded"
+    assert repeated["reason"] == f"already_succeeded: attempt 2 of job {job_id} was already acked by this worker"
+    assert q.call(FENCED["ack"], job_id, "w2", 2)["reason"] == f"lease_lost: job {job_id} is succeeded, not running"
     assert q.call(FENCED["ack"], 10**12, "w1", 1)["reason"] == f"unknown_job: no job {10**12}"
 
 
@@ -151,7 +162,7 @@ def test_heartbeat_extends_only_the_owners_leases(q) -> None:
     q.claim("w1")
     other = q.enqueue("test.job")["job_id"]
     q.claim("w2")
-    answer = q.call("SELECT fn_job_heartbeat_many('w1', %s::bigint[], 600)", [*mine, other])
+    answer = q.call("SELECT fn_job_heartbeat_many('w1', %s::bigint[], %s::integer[], 600)", [*mine, other], [1, 1, 1])
     assert sorted(answer["extended"]) == mine and answer["lost"] == [other]
     assert sql_value("SELECT lease_until - now() FROM job_queue WHERE id = %s", [other]).total_seconds() == 60
     assert sql_value("SELECT lease_until - now() FROM job_queue WHERE id = %s", [mine[0]]).total_seconds() == 600
@@ -286,7 +297,7 @@ def test_lease_reaper_is_single_instance(q, open_gate, pg_connect) -> None:
 def test_cancel_queued_and_running_jobs(q, actor) -> None:
     queued, running, done = (q.enqueue("test.job", priority=p)["job_id"] for p in (0, 10, 20))
     q.claim("w1", batch=2)  # running and done
-    q.call("SELECT fn_job_ack(%s, 'w1')", done)
+    q.call("SELECT fn_job_ack(%s, 'w1', NULL, 1)", done)
     with db_error(sqlstate="QG001", match=r"^actor_required: "):
         q.call("SELECT fn_job_cancel(%s, 'no longer needed')", queued)
     actor("user:operator")

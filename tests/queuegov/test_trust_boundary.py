@@ -338,8 +338,8 @@ LEASE_CALLS = {
     "ack_many": "SELECT fn_job_ack_many(%(worker)s, ARRAY[%(job)s]::bigint[], ARRAY[%(attempt)s]::integer[])",
     "fail": "SELECT fn_job_fail_or_retry(%(job)s, %(worker)s, 'boom', %(attempt)s)",
     "heartbeat": "SELECT fn_job_heartbeat(%(job)s, %(worker)s, 600, %(attempt)s)",
-    "heartbeat_many": "SELECT fn_job_heartbeat_many(%(worker)s, ARRAY[%(job)s]::bigint[], 600)",
-    "release": "SELECT fn_job_release_many(%(worker)s, ARRAY[%(job)s]::bigint[])",
+    "heartbeat_many": "SELECT fn_job_heartbeat_many(%(worker)s, ARRAY[%(job)s]::bigint[], ARRAY[1], 600)",
+    "release": "SELECT fn_job_release_many(%(worker)s, ARRAY[%(job)s]::bigint[], ARRAY[1])",
 }
 
 

@@ -22,6 +22,13 @@ class Command(BaseCommand):
         parser.add_argument("--max-jobs", type=int, default=None, help="exit after claiming this many jobs")
         parser.add_argument("--once", action="store_true", help="drain what is ready, then exit")
         parser.add_argument("--no-listen", action="store_true", help="poll only (no LISTEN/NOTIFY)")
+        parser.add_argument(
+            "--ack-delay",
+            type=float,
+            default=0.1,
+            help="report a finished job within this many seconds even before the next claim (bounds re-runs "
+            "after a kill)",
+        )
         parser.add_argument("--worker-id", default=None)
         parser.add_argument("--json", action="store_true")
 
@@ -38,6 +45,7 @@ class Command(BaseCommand):
                 once=options["once"],
                 listen=not options["no_listen"],
                 worker_id=options["worker_id"],
+                ack_delay=options["ack_delay"],
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
@@ -50,6 +58,7 @@ class Command(BaseCommand):
             gate = " (gate queue.worker.enabled closed)" if stats["gate_closed"] and not stats["claimed"] else ""
             self.stdout.write(
                 f"worker {worker.worker_id}: claimed {stats['claimed']}, succeeded {stats['succeeded']}, "
-                f"failed {stats['failed']}, refused {stats['refused']}, released {stats['released']} "
+                f"failed {stats['failed']}, refused {stats['refused']}, released {stats['released']}, "
+                f"dropped {stats['dropped']} "
                 f"in {stats['seconds']}s{gate}"
             )
