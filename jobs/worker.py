@@ -34,7 +34,7 @@ from jobs import db
 from jobs.models import Consumer, QueueState
 from jobs.registry import JobContext, resolve
 from queuegov.actor import Actor
-from queuegov.reconnect import GaveUp, Reconnect, is_connection_error
+from queuegov.reconnect import GaveUp, Reconnect, drop_connection, is_connection_error
 
 logger = logging.getLogger(__name__)
 
@@ -423,7 +423,7 @@ class Worker:
             return stopping and started is not None and time.monotonic() - started > self.lease_seconds
 
         try:
-            return rc.call(op, reset=_drop_connection, give_up=give_up)
+            return rc.call(op, reset=drop_connection, give_up=give_up)
         finally:
             if rc.outages != outages:
                 self.recheck_needed.set()
@@ -719,11 +719,3 @@ class Worker:
         except BaseException as exc:  # a job's failure fails the attempt, never the worker
             return Outcome(job, ok=False, error=describe_exception(exc))
         return Outcome(job, ok=True, result=result)
-
-
-def _drop_connection() -> None:
-    """Close this thread's Django connection after it broke (the next call reconnects)."""
-    try:
-        connection.close()
-    except Exception:  # already broken: closing is best effort
-        connection.connection = None

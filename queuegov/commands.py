@@ -7,6 +7,9 @@ closed (a closed gate is not a crash); CommandError (exit 1) on a real failure.
 from __future__ import annotations
 
 import json
+import logging
+import signal
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +18,9 @@ from django.db import DatabaseError
 
 from queuegov.actor import Actor, actor_context
 from queuegov.errors import QueuegovError, domain_errors
+from queuegov.reconnect import Reconnect, drop_connection, is_connection_error
+
+logger = logging.getLogger(__name__)
 
 
 def run_as_command(name: str, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -37,6 +43,13 @@ class TickCommand(BaseCommand):
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
         parser.add_argument("--json", action="store_true", help="print the function's jsonb answer")
+        parser.add_argument(
+            "--every",
+            type=float,
+            default=None,
+            metavar="SECONDS",
+            help="keep running: tick every SECONDS (a lost database connection is waited out, not fatal)",
+        )
 
     def call(self, options: dict[str, Any]) -> Callable[[], dict[str, Any]]:
         raise NotImplementedError
@@ -56,5 +69,34 @@ class TickCommand(BaseCommand):
         else:
             self.stdout.write(summarise(self.name, answer))
 
+    def stop_on_signals(self) -> threading.Event:
+        """An event SIGTERM/SIGINT set, for the long-running modes."""
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        return stop
+
+    def run_every(self, seconds: float, options: dict[str, Any]) -> None:
+        """Tick every ``seconds`` until SIGTERM; wait out a lost connection (one log line per outage)."""
+        if seconds <= 0:
+            raise CommandError("--every must be a positive number of seconds")
+        stop = self.stop_on_signals()
+        rc = Reconnect(self.name, logger)
+        while not stop.is_set():
+            try:
+                self.report(self.run_once(options), options)
+            except CommandError as exc:
+                if not is_connection_error(exc):
+                    raise
+                rc.failed(exc)
+                drop_connection()
+                stop.wait(rc.delay())
+                continue
+            rc.succeeded()
+            stop.wait(seconds)
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options.get("every") is not None:
+            self.run_every(options["every"], options)
+            return
         self.report(self.run_once(options), options)

@@ -18,6 +18,7 @@ from typing import TypeVar
 import psycopg
 from django.db import InterfaceError as DjangoInterfaceError
 from django.db import OperationalError as DjangoOperationalError
+from django.db import connection
 
 T = TypeVar("T")
 
@@ -127,6 +128,14 @@ class Reconnect:
                 continue
             self.succeeded()
             return value
+
+
+def drop_connection() -> None:
+    """Close this thread's Django connection after it broke (the next query reconnects)."""
+    try:
+        connection.close()
+    except Exception:  # already broken: closing is best effort
+        connection.connection = None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -8,6 +8,7 @@ connection is in autocommit), which is how the tests see exactly-once.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -51,3 +52,16 @@ def slow(payload: dict[str, Any], job: JobContext) -> dict[str, Any]:
     _record(job)
     time.sleep(float(payload.get("sleep", 60)))
     return {"job_id": job.id, "slow": True}
+
+
+def record_to_file(payload: dict[str, Any], job: JobContext) -> None:
+    """Append ``<job id> <attempt> <worker id>`` to the file ``payload["log"]`` (no database
+    round trip, so a killed connection never fails the handler), then sleep ``payload["sleep"]``."""
+    line = f"{job.id} {job.attempt} {job.worker_id}\n".encode()
+    fd = os.open(payload["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)  # one write of a short line with O_APPEND: never interleaved
+    finally:
+        os.close(fd)
+    if payload.get("sleep"):
+        time.sleep(float(payload["sleep"]))

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import signal
-import threading
+import logging
 import time
 from typing import Any
 
-import psycopg
 from django.core.management.base import CommandError
 from django.db import close_old_connections
 
 from events import db
-from jobs.worker import plain_connection
+from jobs.worker import Listener
 from queuegov.commands import TickCommand
+from queuegov.reconnect import Reconnect, drop_connection, is_connection_error
+
+logger = logging.getLogger(__name__)
 
 
 class Command(TickCommand):
@@ -47,32 +48,38 @@ class Command(TickCommand):
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1")
         if not options["listen"]:
-            self.report(self.run_once(options), options)
+            super().handle(*args, **options)
             return
         self.listen(options)
 
     def listen(self, options: dict[str, Any]) -> None:
-        stop = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
-        workers = options["worker"] or db.route_worker_names()
-        domains = db.route_worker_domains(workers)
-        conn = plain_connection()
-        for domain in domains:
-            conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(f"queue_wake_{domain}")))
+        """Tick on every wake-up (and every --interval); survive a lost connection (docs/workers.md)."""
+        stop = self.stop_on_signals()
+        rc = Reconnect(self.name, logger)
+        workers = rc.call(lambda: options["worker"] or db.route_worker_names(), reset=drop_connection)
+        domains = rc.call(lambda: db.route_worker_domains(workers), reset=drop_connection)
+        listener = Listener(domains)
         self.stdout.write(f"{self.name}: listening on {', '.join(domains)} for {', '.join(workers)}")
         try:
             while not stop.is_set():
-                close_old_connections()
-                answer = self.run_once(options)
-                if answer.get("processed"):
-                    self.report(answer, options)
-                    continue  # more may be waiting
-                # Wait for a wake-up in short slices so SIGTERM is honoured promptly.
-                deadline = time.monotonic() + options["interval"]
-                while not stop.is_set() and time.monotonic() < deadline:
-                    slice_ = min(0.5, max(deadline - time.monotonic(), 0.0))
-                    if list(conn.notifies(timeout=slice_, stop_after=1)):
-                        break
+                try:
+                    close_old_connections()
+                    answer = self.run_once(options)
+                    rc.succeeded()
+                    if answer.get("processed"):
+                        self.report(answer, options)
+                        continue  # more may be waiting
+                    # Wait for a wake-up in short slices so SIGTERM is honoured promptly.
+                    deadline = time.monotonic() + options["interval"]
+                    while not stop.is_set() and time.monotonic() < deadline:
+                        if listener.wait(min(0.5, max(deadline - time.monotonic(), 0.0))):
+                            break
+                except Exception as exc:
+                    if not is_connection_error(exc):
+                        raise
+                    rc.failed(exc)
+                    drop_connection()
+                    listener.close()  # the next wait re-LISTENs
+                    stop.wait(rc.delay())
         finally:
-            conn.close()
+            listener.close()
