@@ -641,12 +641,12 @@ class Worker:
         refs = self._refs()
         dropped: list[dict[str, Any]] = []
         for i, job in enumerate(jobs):
-            if self.stopping.is_set():
-                self._release(jobs[i:])
-                break
             if self.keeper.is_lost(job):
                 dropped.append(job)
                 continue
+            if self.stopping.is_set():
+                self._release([j for j in jobs[i:] if not self.keeper.is_lost(j)])
+                break
             self.pending.put(self.execute(job, refs))
         if dropped:
             self._drop(dropped)
@@ -661,6 +661,8 @@ class Worker:
         logger.warning("worker %s: not starting jobs %s: their leases are lost", self.worker_id, ids)
 
     def _release(self, jobs: list[dict[str, Any]]) -> None:
+        if not jobs:
+            return
         ids, attempts = [j["id"] for j in jobs], [j["attempt"] for j in jobs]
         answer = self._db(lambda: db.release_many(self.worker_id, ids, attempts, actor=self.actor))
         self._count(released=answer.get("released", 0))

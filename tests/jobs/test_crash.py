@@ -108,3 +108,45 @@ def test_sigterm_with_concurrency_lets_running_jobs_finish(q, consumer, runs_tab
     assert len(started) == 2 and summary["succeeded"] == 2
     assert {q.job(i)["status"] for i in started} == {"succeeded"}
     assert {(q.job(i)["status"], q.job(i)["attempts"]) for i in ids if i not in started} == {("queued", 0)}
+
+
+def test_jobs_whose_leases_were_reaped_never_start_in_that_worker(
+    q, open_gate, consumer, runs_table, spawn_worker
+) -> None:
+    """The batch's first job blocks; meanwhile the reaper takes the whole batch's leases. The
+    lease keeper learns it, and the worker drops the four jobs it had not started."""
+    open_gate("queue.lease_reaper.enabled")
+    consumer("test.reaped", handler_ref=HANDLERS + "record_run")
+    first = q.enqueue("test.reaped", {"sleep": 4}, priority=10)["job_id"]
+    rest = [q.enqueue("test.reaped", {"sleep": 0})["job_id"] for _ in range(4)]
+    proc = spawn_worker(
+        "--no-listen", "--batch-size", "5", "--max-jobs", "5", "--lease-seconds", "3", "--worker-id", "reaped", "--json"
+    )
+    wait_for(lambda: [r[0] for r in runs(runs_table)] == [first], proc)
+
+    owner_exec("UPDATE job_queue SET lease_until = now() - interval '1 second' WHERE lease_owner = 'reaped'")
+    assert q.call("SELECT fn_job_lease_reaper()")["requeued"] == 5
+    summary = finish(proc, timeout=30)  # --max-jobs 5: it exits once the batch is dealt with
+    assert summary["returncode"] == 0, summary["stderr"][-2000:]
+    assert summary["dropped"] == 4, summary
+    assert "not starting jobs" in summary["stderr"]
+    started_here = [(job_id, attempt) for job_id, worker, attempt in runs(runs_table) if worker == "reaped"]
+    assert started_here == [(first, 1)]
+    for job_id in rest:
+        assert [(a["attempt"], a["outcome"]) for a in q.history(job_id)] == [(1, "lease_expired")]
+    # The blocked job's late ack was refused: its attempt stays expired, not succeeded.
+    assert [(a["attempt"], a["outcome"]) for a in q.history(first)] == [(1, "lease_expired")]
+
+
+def test_a_finished_job_is_acked_within_the_ack_delay_while_its_batch_runs_on(
+    q, consumer, runs_table, spawn_worker
+) -> None:
+    """Without waiting for the next claim: a SIGKILL now re-runs only what finished in the last moment."""
+    consumer("test.prompt", handler_ref=HANDLERS + "record_run")
+    quick = q.enqueue("test.prompt", {"sleep": 0}, priority=10)["job_id"]
+    slow = q.enqueue("test.prompt", {"sleep": 30})["job_id"]
+    proc = spawn_worker("--no-listen", "--batch-size", "2", "--ack-delay", "0.1", "--worker-id", "prompt")
+    wait_for(lambda: q.status(quick) == "succeeded", proc)
+    assert q.status(slow) == "running" and [r[0] for r in runs(runs_table)] == [quick, slow]
+    proc.kill()
+    proc.wait(10)
