@@ -10,7 +10,7 @@ from django.db.models import Case, OuterRef, QuerySet, Subquery, When
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
 from jobs import services
@@ -20,6 +20,7 @@ from jobs.models import (
     ExecutorLogin,
     IdempotencyKey,
     Job,
+    JobAttempt,
     JobDeadLetter,
     JobSchedule,
     QueueHeartbeat,
@@ -35,6 +36,44 @@ def _link(model: str, pk: Any, label: str | None = None) -> str:
         return "—"
     url = reverse(f"admin:jobs_{model}_change", args=[pk])
     return format_html('<a href="{}">{}</a>', url, label or f"#{pk}")
+
+
+def attempts_table(attempts: list[dict[str, Any]]) -> str:
+    """Every attempt of a job (job_attempt_history rows, or a dead letter's copy of them) as a table.
+
+    The error's first line is shown; the whole text (the traceback) opens below it.
+    """
+    if not attempts:
+        return "No attempt yet."
+
+    def when(value: Any) -> str:
+        if isinstance(value, str):
+            return value.replace("T", " ")[:23]
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S.%f")[:23] if value else "—"
+
+    def error(a: dict[str, Any]) -> str:
+        text = a.get("error") or ""
+        if not text:
+            return "—"
+        head = text.splitlines()[0]
+        if head == text.strip():
+            return format_html("{}", head)
+        return format_html("<details><summary>{}</summary><pre>{}</pre></details>", head, text)
+
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (a["attempt"], a.get("worker_id") or "—", when(a.get("started_at")), when(a.get("finished_at")),
+             a["outcome"], error(a))
+            for a in attempts
+        ),
+    )  # fmt: skip
+    return format_html(
+        '<table class="qg-attempts"><thead><tr><th>attempt</th><th>worker</th><th>started</th><th>finished</th>'
+        "<th>outcome</th><th>error</th></tr></thead><tbody>{}</tbody></table>",
+        rows,
+    )
 
 
 class JobKindFilter(admin.SimpleListFilter):
@@ -75,11 +114,13 @@ class JobAdmin(GovernedAdmin):
         "priority",
         "status",
         "attempts",
+        "released_attempts",
         "max_attempts",
         "retry_policy",
         "run_at",
         "lease_owner",
         "lease_until",
+        "last_worker_id",
         "idempotency_key",
         "correlation_id",
         "created_by",
@@ -88,6 +129,7 @@ class JobAdmin(GovernedAdmin):
         "finished_at",
         "last_error",
         "result",
+        "attempt_history",
         "replay_of",
         "dead_letter",
         "replayed_as",
@@ -112,7 +154,12 @@ class JobAdmin(GovernedAdmin):
 
     @admin.display(description="attempts")
     def attempts_display(self, obj: Job) -> str:
-        return f"{obj.attempts}/{obj.max_attempts}"
+        # The attempts that count against max_attempts; released (unstarted) ones do not.
+        return f"{obj.attempts - obj.released_attempts}/{obj.max_attempts}"
+
+    @admin.display(description="attempt history")
+    def attempt_history(self, obj: Job) -> str:
+        return attempts_table(list(JobAttempt.objects.filter(job_id=obj.pk).order_by("attempt").values()))
 
     @admin.display(description="age")
     def age(self, obj: Job) -> str:
@@ -202,6 +249,7 @@ class JobDeadLetterAdmin(GovernedAdmin):
         "attempts",
         "max_attempts",
         "last_error",
+        "attempt_history_table",
         "job_snapshot",
         "dead_at",
         "triage_status",
@@ -213,12 +261,16 @@ class JobDeadLetterAdmin(GovernedAdmin):
         "replayed_at",
         "authorization_source",
     )
-    exclude = ("job", "replayed_job")
+    exclude = ("job", "replayed_job", "attempt_history")
     actions = ["mark_manual_replay", "discard", "reopen", "replay"]
 
     @admin.display(description="job")
     def job_link(self, obj: JobDeadLetter) -> str:
         return _link("job", obj.job_id)
+
+    @admin.display(description="attempt history")
+    def attempt_history_table(self, obj: JobDeadLetter) -> str:
+        return attempts_table(obj.attempt_history)
 
     @admin.display(description="replayed as")
     def replayed_link(self, obj: JobDeadLetter) -> str:

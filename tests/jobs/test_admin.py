@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from jobs.models import Job, JobDeadLetter, QueueState
 from queuegov.models import AdminActionAudit
+from tests.database import as_owner
 from tests.queuegov.conftest import make_user, role_users, roles  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -181,3 +182,24 @@ def test_job_list_links_dead_letters_without_a_query_per_row(
     page = response.content.decode()
     for _job_id, dl_id in dead:
         assert reverse("admin:jobs_jobdeadletter_change", args=[dl_id]) in page
+
+
+def test_job_and_dead_letter_pages_show_every_attempt(client, role_users, substrate):
+    error = "builtins.ValueError: second try failed\nTraceback (most recent call last):\n  File x\nValueError"
+    job_id = sql("SELECT fn_job_enqueue('demo.flaky', '{}'::jsonb, p_max_attempts => 2)")["job_id"]
+    sql("SELECT fn_job_claim('w-one', NULL, 10, 60)")
+    sql("SELECT fn_job_fail_or_retry(%s, 'w-one', 'first try failed', 1)", [job_id])
+    with as_owner(), connection.cursor() as cursor:  # due now (the backoff is not what this test is about)
+        cursor.execute("UPDATE job_queue SET run_at = now() WHERE id = %s", [job_id])
+    sql("SELECT fn_job_claim('w-two', NULL, 10, 60)")
+    dead = sql("SELECT fn_job_fail_or_retry(%s, 'w-two', %s, 2)", [job_id, error])
+    assert dead["status"] == "dead"
+
+    client.force_login(role_users["operator"])
+    page = client.get(reverse("admin:jobs_job_change", args=[job_id])).content.decode()
+    assert page.count("<tr><td>") >= 2
+    for text in ("w-one", "w-two", "first try failed", "builtins.ValueError: second try failed", "<details>"):
+        assert text in page, text
+    letter = client.get(reverse("admin:jobs_jobdeadletter_change", args=[dead["dead_letter_id"]])).content.decode()
+    for text in ("w-one", "w-two", "first try failed", "Traceback (most recent call last)"):
+        assert text in letter, text
