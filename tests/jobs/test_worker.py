@@ -284,3 +284,55 @@ def test_the_workers_sql_calls_are_prepared_and_carry_the_actor(jobs_on) -> None
     answer = db.ack_many("w-prepared", [job_id], [1], [None], actor=worker_actor)
     assert answer["acked"] == 1
     assert sql_value("SELECT current_setting('queuegov.actor', true)") in (None, "")  # gone with its statement
+
+
+@job_handler(P + "exit")
+def exits(payload: dict[str, Any], job: JobContext) -> None:
+    raise {"system_exit": SystemExit(3), "interrupt": KeyboardInterrupt()}[payload["how"]]
+
+
+def test_system_exit_and_keyboard_interrupt_in_a_handler_fail_the_attempt_only(jobs_on) -> None:
+    exit_job = enqueue("exit", {"how": "system_exit"}, max_attempts=1)
+    interrupt = enqueue("exit", {"how": "interrupt"}, max_attempts=1)
+    fine = enqueue("double", {"n": 2})
+    stats = drain()
+    assert (stats.succeeded, stats.failed) == (1, 2)
+    assert job(exit_job)["status"] == "dead" and job(exit_job)["last_error"].startswith("builtins.SystemExit: 3")
+    assert job(interrupt)["last_error"].startswith("builtins.KeyboardInterrupt")
+    assert job(fine)["status"] == "succeeded"
+
+
+def test_the_lease_keeper_never_reports_the_jobs_its_worker_acked(jobs_on, caplog) -> None:
+    """Leases extended every ~0.7 s while 2,000 short jobs are acked in batches: no false "lost"."""
+    db.enqueue_many([{"job_kind": P + "sleep", "payload": {"seconds": 0.001}}] * 2000)
+    with caplog.at_level("WARNING", logger="jobs.worker"):
+        stats = drain(timeout=120, lease_seconds=2, batch_size=20)
+    assert stats.succeeded == 2000 and stats.refused == 0 and stats.dropped == 0
+    assert not [r for r in caplog.records if "lost the lease" in r.getMessage()]
+
+
+def test_a_job_whose_lease_the_worker_cannot_vouch_for_is_not_started() -> None:
+    """A lease is trusted until its last extension plus the lease (less a margin): a worker cut off
+    from the database for longer does not start the job, which may already run elsewhere."""
+    from jobs.worker import LeaseKeeper
+
+    worker = Worker(lease_seconds=10, listen=False)
+    keeper = LeaseKeeper(worker)
+    now = time.monotonic()
+    keeper.add([{"id": 1, "attempt": 1}], claimed_at=now)
+    keeper.add([{"id": 2, "attempt": 1}], claimed_at=now - 9.5)  # extended last 9.5 s ago; margin 1 s
+    assert not keeper.is_lost({"id": 1, "attempt": 1})
+    assert keeper.is_lost({"id": 2, "attempt": 1})
+    keeper.mark_lost([1])
+    assert keeper.is_lost({"id": 1, "attempt": 1})
+
+
+def test_every_connection_sets_keepalives_and_a_user_timeout() -> None:
+    from jobs.worker import plain_connection
+
+    connection.ensure_connection()
+    with plain_connection() as plain:
+        for params in (connection.connection.info.get_parameters(), plain.info.get_parameters()):
+            assert params["keepalives"] == "1" and params["keepalives_idle"] == "10"
+            assert params["keepalives_count"] == "3" and params["tcp_user_timeout"] == "20000"
+            assert params["connect_timeout"] == "5"
