@@ -143,6 +143,7 @@ class LeaseKeeper(threading.Thread):
         self.held: dict[int, int] = {}
         self.valid_until: dict[int, float] = {}
         self.lost: set[int] = set()
+        self.reporting: set[int] = set()  # taken from held, their report not yet answered
         self.lock = threading.Lock()
         self.stopped = threading.Event()
         self.margin = min(1.0, worker.lease_seconds / 10)
@@ -161,6 +162,20 @@ class LeaseKeeper(threading.Thread):
                 self.held.pop(job_id, None)
                 self.valid_until.pop(job_id, None)
                 self.lost.discard(job_id)
+
+    def begin_report(self, job_ids: list[int]) -> None:
+        """Stop holding jobs about to be reported (neither extended nor reported lost from now on)."""
+        self.remove(job_ids)
+        with self.lock:
+            self.reporting.update(job_ids)
+
+    def end_report(self, job_ids: list[int]) -> None:
+        with self.lock:
+            self.reporting.difference_update(job_ids)
+
+    def being_reported(self) -> set[int]:
+        with self.lock:
+            return set(self.reporting)
 
     def mark_lost(self, job_ids: list[int]) -> None:
         with self.lock:
@@ -417,8 +432,10 @@ class Worker:
         rc = self._reconnect()
         outages = rc.outages
 
+        keeper = getattr(self, "keeper", None)
+
         def give_up() -> bool:
-            stopping = self.stopping.is_set() or self.once or self.keeper.stopped.is_set()
+            stopping = self.stopping.is_set() or self.once or (keeper is not None and keeper.stopped.is_set())
             started = rc.outage_started
             return stopping and started is not None and time.monotonic() - started > self.lease_seconds
 
@@ -434,8 +451,9 @@ class Worker:
         self.recheck_needed.clear()
         leases = {row["id"]: row["attempt"] for row in self._db(lambda: db.leases(self.worker_id, actor=self.actor))}
         held = self.keeper.holding()
+        reporting = self.keeper.being_reported()
         lost = sorted(i for i, attempt in held.items() if leases.get(i) != attempt)
-        orphans = {i: a for i, a in leases.items() if held.get(i) != a}
+        orphans = {i: a for i, a in leases.items() if held.get(i) != a and i not in reporting}
         if lost:
             self.keeper.mark_lost(lost)
             logger.warning("worker %s: after reconnecting, no longer holds the leases of jobs %s", self.worker_id, lost)
@@ -526,9 +544,16 @@ class Worker:
 
     def report(self, outcomes: list[Outcome], claim_size: int = 0) -> dict[str, Any] | None:
         """Report ``outcomes`` (and claim ``claim_size`` jobs: the claim answer). Any thread may call it."""
-        if outcomes:
-            # Not held from here on: the keeper neither extends nor reports as lost what is being reported.
-            self.keeper.remove([o.job["id"] for o in outcomes])
+        ids = [o.job["id"] for o in outcomes]
+        # Not held from here on (the keeper neither extends nor reports as lost what is being
+        # reported), and not an orphan for a concurrent re-check while its report is on the way.
+        self.keeper.begin_report(ids)
+        try:
+            return self._report(outcomes, claim_size)
+        finally:
+            self.keeper.end_report(ids)
+
+    def _report(self, outcomes: list[Outcome], claim_size: int) -> dict[str, Any] | None:
         done = [o for o in outcomes if o.ok]
         for o in outcomes:
             if not o.ok and not o.dropped:
@@ -624,10 +649,10 @@ class Worker:
             logger.warning("worker %s: ack refused: %s", self.worker_id, r.get("reason"))
 
     def _fail(self, o: Outcome) -> None:
+        # PostgreSQL text holds no NUL character; a handler's message may.
+        error = (o.error or "failed").replace("\x00", "\\x00")
         answer = self._db(
-            lambda: db.fail_or_retry(
-                o.job["id"], self.worker_id, o.error or "failed", o.job["attempt"], actor=self.actor
-            )
+            lambda: db.fail_or_retry(o.job["id"], self.worker_id, error, o.job["attempt"], actor=self.actor)
         )
         if answer.get("status") == "refused" and answer.get("already") != "failed":
             self._count(refused=1)

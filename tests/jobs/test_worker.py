@@ -336,3 +336,15 @@ def test_every_connection_sets_keepalives_and_a_user_timeout() -> None:
             assert params["keepalives"] == "1" and params["keepalives_idle"] == "10"
             assert params["keepalives_count"] == "3" and params["tcp_user_timeout"] == "20000"
             assert params["connect_timeout"] == "5"
+
+
+@job_handler(P + "nul_message")
+def nul_message(payload: dict[str, Any], job: JobContext) -> None:
+    raise ValueError("bad\x00byte")
+
+
+def test_a_failure_message_with_a_nul_character_is_recorded(jobs_on) -> None:
+    failing = enqueue("nul_message", max_attempts=1)
+    stats = drain()
+    assert stats.failed == 1
+    assert job(failing)["last_error"].startswith("builtins.ValueError: bad\\x00byte")
