@@ -106,11 +106,13 @@ class PendingOutcomes:
         self.items: list[Outcome] = []
         self.oldest: float | None = None
         self.lock = threading.Lock()
+        self.arrived = threading.Event()  # set when the first outcome arrives: wakes the keeper
 
     def put(self, outcome: Outcome) -> None:
         with self.lock:
             if not self.items:
                 self.oldest = time.monotonic()
+                self.arrived.set()
             self.items.append(outcome)
 
     def take(self) -> list[Outcome]:
@@ -192,6 +194,7 @@ class LeaseKeeper(threading.Thread):
 
     def stop(self) -> None:
         self.stopped.set()
+        self.worker.pending.arrived.set()
 
     def run(self) -> None:
         w = self.worker
@@ -200,7 +203,14 @@ class LeaseKeeper(threading.Thread):
         conn: psycopg.Connection | None = None
         wait = 0.0
         try:
-            while not self.stopped.wait(wait):
+            while True:
+                # Sleep until a lease extension is due or an outcome's ack delay runs out; the
+                # first outcome to arrive (and stop()) wakes it, so a short delay is kept
+                # whatever the lease.
+                w.pending.arrived.wait(wait)
+                w.pending.arrived.clear()
+                if self.stopped.is_set():
+                    return
                 try:
                     conn = conn or plain_connection()
                     now = time.monotonic()
@@ -229,10 +239,9 @@ class LeaseKeeper(threading.Thread):
                     wait = self.reconnect.delay()
                     continue
                 waited = w.pending.waited()
-                until_due = w.ack_delay - waited if waited is not None else interval
-                wait = max(
-                    0.0, min(next_extend - time.monotonic(), until_due, 0.05 if waited is not None else interval)
-                )
+                until_extend = next_extend - time.monotonic()
+                until_due = w.ack_delay - waited if waited is not None else until_extend
+                wait = max(0.0, min(until_extend, until_due, next_beat - time.monotonic()))
         finally:
             if conn is not None:
                 conn.close()

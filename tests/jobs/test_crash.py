@@ -145,8 +145,10 @@ def test_a_finished_job_is_acked_within_the_ack_delay_while_its_batch_runs_on(
     consumer("test.prompt", handler_ref=HANDLERS + "record_run")
     quick = q.enqueue("test.prompt", {"sleep": 0}, priority=10)["job_id"]
     slow = q.enqueue("test.prompt", {"sleep": 30})["job_id"]
+    # The default lease (60 s): the keeper extends leases every 15 s, and must still ack at once.
     proc = spawn_worker("--no-listen", "--batch-size", "2", "--ack-delay", "0.1", "--worker-id", "prompt")
-    wait_for(lambda: q.status(quick) == "succeeded", proc)
+    wait_for(lambda: len(runs(runs_table)) == 2, proc)
+    wait_for(lambda: q.status(quick) == "succeeded", proc, timeout=5)  # a bound, far above 0.1 s
     assert q.status(slow) == "running" and [r[0] for r in runs(runs_table)] == [quick, slow]
     proc.kill()
     proc.wait(10)
