@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class JobsConfig(AppConfig):
@@ -8,3 +9,6 @@ class JobsConfig(AppConfig):
 
     def ready(self) -> None:
         from jobs import builtin  # noqa: F401  (registers the built-in job kinds)
+        from jobs.checks import check_task_queues
+
+        checks.register(check_task_queues)

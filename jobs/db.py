@@ -78,6 +78,26 @@ def _with_actor(sql: str, settings: int) -> str:
     return f"{sql} FROM (SELECT {calls} OFFSET 0) AS actor"
 
 
+_ENQUEUE = (
+    "SELECT fn_job_enqueue(p_job_kind => %s, p_payload => %s::jsonb, p_queue_name => %s, p_priority => %s, "
+    "p_run_at => %s, p_idempotency_key => %s, p_max_attempts => %s, p_correlation_id => %s)"
+)
+
+
+def _enqueue_params(
+    job_kind: str,
+    payload: dict[str, Any] | None,
+    queue_name: str | None,
+    priority: int,
+    run_at: datetime | None,
+    idempotency_key: str | None,
+    max_attempts: int | None,
+    correlation_id: str | None,
+) -> list[Any]:
+    return [job_kind, json.dumps(payload or {}), queue_name, priority, run_at, idempotency_key, max_attempts,
+            correlation_id]  # fmt: skip
+
+
 def enqueue(
     job_kind: str,
     payload: dict[str, Any] | None = None,
@@ -91,19 +111,30 @@ def enqueue(
 ) -> dict[str, Any]:
     """fn_job_enqueue: ``{"status": "enqueued" | "duplicate" | "gate_closed", "job_id": …}``."""
     return _call(
-        "SELECT fn_job_enqueue(p_job_kind => %s, p_payload => %s::jsonb, p_queue_name => %s, p_priority => %s, "
-        "p_run_at => %s, p_idempotency_key => %s, p_max_attempts => %s, p_correlation_id => %s)",
-        [
-            job_kind,
-            json.dumps(payload or {}),
-            queue_name,
-            priority,
-            run_at,
-            idempotency_key,
-            max_attempts,
-            correlation_id,
-        ],
+        _ENQUEUE,
+        _enqueue_params(job_kind, payload, queue_name, priority, run_at, idempotency_key, max_attempts, correlation_id),
     )
+
+
+def enqueue_stamped(
+    job_kind: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    queue_name: str | None = None,
+    priority: int = 0,
+    run_at: datetime | None = None,
+    max_attempts: int | None = None,
+) -> tuple[dict[str, Any], datetime]:
+    """fn_job_enqueue and the transaction's ``now()`` in one round trip.
+
+    ``now()`` is a new job's ``created_at`` (the column's default, the transaction's
+    start), so the caller can describe the job it enqueued without reading it back.
+    """
+    params = _enqueue_params(job_kind, payload, queue_name, priority, run_at, None, max_attempts, None)
+    with connection.cursor() as cursor:
+        cursor.execute(_ENQUEUE + ", now()", params)
+        answer, now = cursor.fetchone()
+    return _loads(answer), now
 
 
 def enqueue_many(jobs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -1,5 +1,7 @@
 """django.tasks functions used by the tasks-backend tests (module level, as Django requires)."""
 
+import asyncio
+
 from django.tasks import task
 
 
@@ -21,3 +23,36 @@ def explode(message: str) -> None:
 @task(takes_context=True)
 def which_attempt(context) -> int:  # type: ignore[no-untyped-def]
     return context.attempt
+
+
+@task(takes_context=True)
+def flaky(context) -> int:  # type: ignore[no-untyped-def]
+    """Fails its first attempt; the attempt number of the one that succeeds."""
+    if context.attempt == 1:
+        raise RuntimeError("first attempt fails")
+    return context.attempt
+
+
+@task()
+def bail(code: int) -> None:
+    raise SystemExit(code)
+
+
+@task()
+def interrupted() -> None:
+    raise KeyboardInterrupt("stop")
+
+
+@task()
+async def count_task_jobs() -> int:
+    """An async task that queries the database (through the ORM's async API)."""
+    from jobs.models import Job
+
+    await asyncio.sleep(0)
+    return await Job.objects.filter(job_kind__startswith="task:").acount()
+
+
+@task()
+def leaky() -> dict[str, str]:
+    """Returns what a job result may not hold (a prohibited key)."""
+    return {"password": "hunter2"}
