@@ -106,14 +106,23 @@ class PendingOutcomes:
         self.items: list[Outcome] = []
         self.oldest: float | None = None
         self.lock = threading.Lock()
-        self.arrived = threading.Event()  # set when the first outcome arrives: wakes the keeper
+        self.arrived = threading.Event()  # wakes the keeper: the first outcome arrived
+        self.armed = False  # the keeper will look again within ack_delay anyway: no need to wake it
 
     def put(self, outcome: Outcome) -> None:
         with self.lock:
             if not self.items:
                 self.oldest = time.monotonic()
-                self.arrived.set()
+                if not self.armed:
+                    self.arrived.set()
             self.items.append(outcome)
+
+    def arm(self, ack_delay: float) -> float | None:
+        """The keeper's next look: seconds until the oldest outcome's ack delay runs out, or None
+        when there is none (then the next outcome to arrive wakes it)."""
+        with self.lock:
+            self.armed = self.oldest is not None
+            return None if self.oldest is None else ack_delay - (time.monotonic() - self.oldest)
 
     def take(self) -> list[Outcome]:
         with self.lock:
@@ -238,10 +247,9 @@ class LeaseKeeper(threading.Thread):
                     conn = None
                     wait = self.reconnect.delay()
                     continue
-                waited = w.pending.waited()
-                until_extend = next_extend - time.monotonic()
-                until_due = w.ack_delay - waited if waited is not None else until_extend
-                wait = max(0.0, min(until_extend, until_due, next_beat - time.monotonic()))
+                until_extend = min(next_extend, next_beat) - time.monotonic()
+                until_due = w.pending.arm(w.ack_delay)
+                wait = max(0.0, until_extend if until_due is None else min(until_extend, until_due))
         finally:
             if conn is not None:
                 conn.close()
