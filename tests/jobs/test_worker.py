@@ -348,3 +348,30 @@ def test_a_failure_message_with_a_nul_character_is_recorded(jobs_on) -> None:
     stats = drain()
     assert stats.failed == 1
     assert job(failing)["last_error"].startswith("builtins.ValueError: bad\\x00byte")
+
+
+@job_handler(P + "kill_own_connection")
+def kill_own_connection(payload: dict[str, Any], job: JobContext) -> dict[str, Any]:
+    """Succeed, but first have the server terminate the worker's own connection (the one its
+    ack will use), as a restart or a network cut between the handler and the ack would."""
+    from tests.database import admin_connect
+
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    with admin_connect() as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    return {"ok": True}
+
+
+def test_a_connection_lost_before_the_ack_is_no_failure(jobs_on, caplog) -> None:
+    """The result is delivered after reconnecting, with the same fencing: succeeded, never failed."""
+    ids = [enqueue("kill_own_connection") for _ in range(3)]
+    with caplog.at_level("INFO", logger="jobs.worker"):
+        stats = drain(batch_size=1)
+    assert (stats.succeeded, stats.failed, stats.refused) == (3, 0, 0)
+    for job_id in ids:
+        row = job(job_id)
+        assert (row["status"], row["attempts"], row["result"]) == ("succeeded", 1, {"ok": True})
+        assert sql_value("SELECT count(*) FROM job_attempt WHERE job_id = %s", [job_id]) == 0
+    lost = [r for r in caplog.records if "database connection lost" in r.getMessage()]
+    assert 1 <= len(lost) <= 3 and not any(r.exc_info for r in caplog.records)
