@@ -153,8 +153,8 @@ class LeaseKeeper(threading.Thread):
         self.worker = worker
         self.held: dict[int, int] = {}
         self.valid_until: dict[int, float] = {}
-        self.lost: set[int] = set()
-        self.reporting: set[int] = set()  # taken from held, their report not yet answered
+        self.lost: set[tuple[int, int]] = set()
+        self.reporting: set[tuple[int, int]] = set()  # taken from held, their report not yet answered
         self.lock = threading.Lock()
         self.stopped = threading.Event()
         self.margin = min(1.0, worker.lease_seconds / 10)
@@ -166,36 +166,42 @@ class LeaseKeeper(threading.Thread):
             for job in jobs:
                 self.held[job["id"]] = job["attempt"]
                 self.valid_until[job["id"]] = until
+                self.lost.discard((job["id"], job["attempt"]))
 
-    def remove(self, job_ids: list[int]) -> None:
+    def remove(self, pairs: list[tuple[int, int]]) -> None:
+        """Stop holding these (job, attempt) pairs; a newer attempt of the same job stays held."""
         with self.lock:
-            for job_id in job_ids:
-                self.held.pop(job_id, None)
-                self.valid_until.pop(job_id, None)
-                self.lost.discard(job_id)
+            for job_id, attempt in pairs:
+                if self.held.get(job_id) == attempt:
+                    del self.held[job_id]
+                    self.valid_until.pop(job_id, None)
+                self.lost.discard((job_id, attempt))
 
-    def begin_report(self, job_ids: list[int]) -> None:
-        """Stop holding jobs about to be reported (neither extended nor reported lost from now on)."""
-        self.remove(job_ids)
+    def begin_report(self, pairs: list[tuple[int, int]]) -> None:
+        """Stop holding pairs about to be reported (neither extended nor reported lost from now on)."""
+        self.remove(pairs)
         with self.lock:
-            self.reporting.update(job_ids)
+            self.reporting.update(pairs)
 
-    def end_report(self, job_ids: list[int]) -> None:
+    def end_report(self, pairs: list[tuple[int, int]]) -> None:
         with self.lock:
-            self.reporting.difference_update(job_ids)
+            self.reporting.difference_update(pairs)
 
-    def being_reported(self) -> set[int]:
+    def being_reported(self) -> set[tuple[int, int]]:
         with self.lock:
             return set(self.reporting)
 
-    def mark_lost(self, job_ids: list[int]) -> None:
+    def mark_lost(self, pairs: list[tuple[int, int]]) -> None:
         with self.lock:
-            self.lost |= {i for i in job_ids if i in self.held}
+            self.lost.update(p for p in pairs if self.held.get(p[0]) == p[1])
 
     def is_lost(self, job: dict[str, Any]) -> bool:
+        """True unless this worker still holds the job's attempt and can vouch for its lease."""
+        pair = (job["id"], job["attempt"])
         with self.lock:
-            job_id = job["id"]
-            return job_id in self.lost or time.monotonic() >= self.valid_until.get(job_id, 0.0)
+            if self.held.get(pair[0]) != pair[1] or pair in self.lost:
+                return True
+            return time.monotonic() >= self.valid_until.get(pair[0], 0.0)
 
     def holding(self) -> dict[int, int]:
         with self.lock:
@@ -267,11 +273,12 @@ class LeaseKeeper(threading.Thread):
             for job_id in answer.get("extended", []):
                 if self.held.get(job_id) == pairs.get(job_id):
                     self.valid_until[job_id] = until
-            # Only jobs still held: the worker stops holding a job before it reports it.
-            newly = sorted(i for i in answer.get("lost", []) if i in self.held and i not in self.lost)
+            # Only attempts still held: the worker stops holding a job before it reports it.
+            still = [(i, pairs[i]) for i in answer.get("lost", []) if i in pairs and self.held.get(i) == pairs[i]]
+            newly = sorted(p for p in still if p not in self.lost)
             self.lost.update(newly)
         if newly:
-            logger.warning("worker %s lost the lease of jobs %s", w.worker_id, newly)
+            logger.warning("worker %s lost the lease of jobs %s", w.worker_id, [i for i, _ in newly])
 
 
 class Listener:
@@ -393,6 +400,7 @@ class Worker:
                 keeper.start()
                 if self.listen and not self.once:
                     listener = Listener(self._db(self._listen_queues))
+                    self._db(listener.connect)  # LISTEN before the first claim: no wake-up is missed
                 self._loop(pool, listener)
                 self._settle(0)  # what finished last
         except GaveUp as exc:
@@ -401,7 +409,8 @@ class Worker:
             )
         finally:
             keeper.stop()
-            keeper.join(timeout=5)
+            # What the keeper took to report gets as long as the worker's own reports (one lease).
+            keeper.join(timeout=self.lease_seconds + 5)
             if pool is not None:
                 self._close_pool_connections(pool)
                 pool.shutdown(wait=True)
@@ -469,11 +478,15 @@ class Worker:
         leases = {row["id"]: row["attempt"] for row in self._db(lambda: db.leases(self.worker_id, actor=self.actor))}
         held = self.keeper.holding()
         reporting = self.keeper.being_reported()
-        lost = sorted(i for i, attempt in held.items() if leases.get(i) != attempt)
-        orphans = {i: a for i, a in leases.items() if held.get(i) != a and i not in reporting}
+        lost = sorted((i, attempt) for i, attempt in held.items() if leases.get(i) != attempt)
+        orphans = {i: a for i, a in leases.items() if held.get(i) != a and (i, a) not in reporting}
         if lost:
             self.keeper.mark_lost(lost)
-            logger.warning("worker %s: after reconnecting, no longer holds the leases of jobs %s", self.worker_id, lost)
+            logger.warning(
+                "worker %s: after reconnecting, no longer holds the leases of jobs %s",
+                self.worker_id,
+                [i for i, _ in lost],
+            )
         if orphans:
             answer = self._db(
                 lambda: db.release_many(self.worker_id, list(orphans), list(orphans.values()), actor=self.actor)
@@ -503,12 +516,15 @@ class Worker:
             if can_claim and free > 0:
                 size = min(self.batch_size, free, self.batch_size if remaining is None else remaining)
             claimed = self._settle(size)
+            if self.recheck_needed.is_set():
+                self._recheck_leases()  # before running a batch claimed across an outage
             if pool is None:
                 if claimed:
                     self._run_inline(claimed)
             else:
+                refs = self._refs() if claimed else {}
                 for job in claimed:
-                    in_flight[pool.submit(self._execute_in_thread, job)] = job
+                    in_flight[pool.submit(self._execute_in_thread, job, refs)] = job
                 if in_flight:
                     done, _ = wait(list(in_flight), timeout=0.05 if claimed else 0.2, return_when=FIRST_COMPLETED)
                     for f in done:
@@ -561,33 +577,44 @@ class Worker:
 
     def report(self, outcomes: list[Outcome], claim_size: int = 0) -> dict[str, Any] | None:
         """Report ``outcomes`` (and claim ``claim_size`` jobs: the claim answer). Any thread may call it."""
-        ids = [o.job["id"] for o in outcomes]
+        pairs = [(o.job["id"], o.job["attempt"]) for o in outcomes]
         # Not held from here on (the keeper neither extends nor reports as lost what is being
         # reported), and not an orphan for a concurrent re-check while its report is on the way.
-        self.keeper.begin_report(ids)
+        self.keeper.begin_report(pairs)
         try:
             return self._report(outcomes, claim_size)
         finally:
-            self.keeper.end_report(ids)
+            self.keeper.end_report(pairs)
 
     def _report(self, outcomes: list[Outcome], claim_size: int) -> dict[str, Any] | None:
         done = [o for o in outcomes if o.ok]
         for o in outcomes:
             if not o.ok and not o.dropped:
                 self._fail(o)
+        dropped = [o.job for o in outcomes if o.dropped]
+        if dropped:
+            self._release(dropped)  # fenced: gives back only what is still leased here
+        claimed_at = 0.0
+
+        def stamped(call: Callable[[], T]) -> T:
+            nonlocal claimed_at
+            claimed_at = time.monotonic()  # per try: a lease runs from the claim that answered
+            return call()
+
         if done and claim_size:
-            claimed_at = time.monotonic()
             try:
                 both = self._db(
-                    lambda: db.ack_many_and_claim(
-                        self.worker_id,
-                        [o.job["id"] for o in done],
-                        [o.job["attempt"] for o in done],
-                        [o.result for o in done],
-                        self.queues,
-                        claim_size,
-                        self.lease_seconds,
-                        actor=self.actor,
+                    lambda: stamped(
+                        lambda: db.ack_many_and_claim(
+                            self.worker_id,
+                            [o.job["id"] for o in done],
+                            [o.job["attempt"] for o in done],
+                            [o.result for o in done],
+                            self.queues,
+                            claim_size,
+                            self.lease_seconds,
+                            actor=self.actor,
+                        )
                     )
                 )
             except DatabaseError:
@@ -601,9 +628,10 @@ class Worker:
         if done:
             self._ack_safely(done)
         if claim_size:
-            claimed_at = time.monotonic()
             answer = self._db(
-                lambda: db.claim(self.worker_id, self.queues, claim_size, self.lease_seconds, actor=self.actor)
+                lambda: stamped(
+                    lambda: db.claim(self.worker_id, self.queues, claim_size, self.lease_seconds, actor=self.actor)
+                )
             )
             return {**answer, "claimed_at": claimed_at}
         return None
@@ -694,13 +722,13 @@ class Worker:
             self._drop(dropped)
 
     def _drop(self, jobs: list[dict[str, Any]]) -> None:
-        """Forget claimed jobs whose lease this worker lost or can no longer vouch for: never start them."""
-        ids = [j["id"] for j in jobs]
-        self.keeper.remove(ids)
-        self._count(dropped=len(ids))
-        # If the database still leases any of them here, the re-check gives them back.
-        self.recheck_needed.set()
-        logger.warning("worker %s: not starting jobs %s: their leases are lost", self.worker_id, ids)
+        """Never start claimed jobs whose lease this worker lost or can no longer vouch for; give back
+        (fenced) those the database still leases to it."""
+        self._count(dropped=len(jobs))
+        logger.warning(
+            "worker %s: not starting jobs %s: their leases are lost", self.worker_id, [j["id"] for j in jobs]
+        )
+        self._release(jobs)
 
     def _release(self, jobs: list[dict[str, Any]]) -> None:
         if not jobs:
@@ -708,17 +736,16 @@ class Worker:
         ids, attempts = [j["id"] for j in jobs], [j["attempt"] for j in jobs]
         answer = self._db(lambda: db.release_many(self.worker_id, ids, attempts, actor=self.actor))
         self._count(released=answer.get("released", 0))
-        self.keeper.remove(ids)
+        self.keeper.remove(list(zip(ids, attempts, strict=True)))
 
     # -- running one job ---------------------------------------------------
-    def _execute_in_thread(self, job: dict[str, Any]) -> Outcome:
+    def _execute_in_thread(self, job: dict[str, Any], refs: dict[str, str]) -> Outcome:
         try:
             if self.keeper.is_lost(job):
                 logger.warning("worker %s: not starting job %s: its lease is lost", self.worker_id, job["id"])
                 self._count(dropped=1)
-                self.recheck_needed.set()
-                return Outcome(job, ok=False, dropped=True)
-            return self.execute(job)
+                return Outcome(job, ok=False, dropped=True)  # given back (fenced) when reported
+            return self.execute(job, refs)
         finally:
             close_old_connections()
 

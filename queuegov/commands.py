@@ -86,13 +86,17 @@ class TickCommand(BaseCommand):
             try:
                 self.report(self.run_once(options), options)
             except CommandError as exc:
-                if not is_connection_error(exc):
-                    raise
-                rc.failed(exc)
-                drop_connection()
-                stop.wait(rc.delay())
-                continue
-            rc.succeeded()
+                if not isinstance(exc.__cause__, DatabaseError):
+                    raise  # a usage error, not the database's: stop
+                if is_connection_error(exc):
+                    rc.failed(exc)
+                    drop_connection()
+                    stop.wait(rc.delay())
+                    continue
+                # Anything else the database said (a lock timeout on a busy table…): the next tick retries.
+                logger.warning("%s: %s; trying again in %s s", self.name, exc, seconds)
+            else:
+                rc.succeeded()
             stop.wait(seconds)
 
     def handle(self, *args: Any, **options: Any) -> None:

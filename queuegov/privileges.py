@@ -199,6 +199,7 @@ FUNCTIONS: dict[str, str] = {
             "fn_job_kind_open_to_caller",
             "fn_job_heartbeat_unbound",
             "fn_job_attempt_required",
+            "fn_job_lease_valid",
             "fn_job_leases_unbound",
             "fn_job_release_many_unbound",
             "fn_job_retry_now_many_unaudited",

@@ -23,16 +23,26 @@ from django.db import connection
 T = TypeVar("T")
 
 # SQLSTATEs after which the session is gone: connection exceptions (class 08),
-# admin/crash shutdown and "cannot connect now" (class 57P).
-_LOST_STATES = ("57P01", "57P02", "57P03")
+# admin/crash shutdown, "cannot connect now", the database dropped, the idle
+# session and idle-in-transaction timeouts.
+_LOST_STATES = ("57P01", "57P02", "57P03", "57P04", "57P05", "25P03")
+# SQLSTATEs of a statement that may well succeed when tried again: deadlock,
+# serialization failure, cancelled statement, lock timeout, out of resources.
+_TRANSIENT_STATES = ("40P01", "40001", "57014", "55P03")
+
+
+def _sqlstate_errors(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    err: BaseException | None = exc
+    while err is not None and all(err is not seen for seen in chain):
+        chain.append(err)
+        err = err.__cause__
+    return chain
 
 
 def is_connection_error(exc: BaseException) -> bool:
-    """True if ``exc`` (a psycopg or Django database error) means the connection is lost."""
-    seen: set[int] = set()
-    err: BaseException | None = exc
-    while err is not None and id(err) not in seen:
-        seen.add(id(err))
+    """True if ``exc`` (a psycopg or Django database error, or one caused by it) means the connection is lost."""
+    for err in _sqlstate_errors(exc):
         if isinstance(err, psycopg.InterfaceError):
             return True
         if isinstance(err, psycopg.OperationalError):
@@ -42,7 +52,15 @@ def is_connection_error(exc: BaseException) -> bool:
             return True
         if isinstance(err, DjangoOperationalError) and err.__cause__ is None:
             return "connection" in str(err).lower()
-        err = err.__cause__
+    return False
+
+
+def is_transient_error(exc: BaseException) -> bool:
+    """True if ``exc`` is a statement the server gave up on for now (a deadlock, a timeout…), not a refusal."""
+    for err in _sqlstate_errors(exc):
+        if isinstance(err, psycopg.Error):
+            state = err.sqlstate or ""
+            return state in _TRANSIENT_STATES or state.startswith("53")
     return False
 
 
@@ -87,7 +105,10 @@ class Reconnect:
                 self.outage_started = time.monotonic()
                 self.tries = 0
                 self.outages += 1
-                self.logger.warning("%s: database connection lost (%s); reconnecting", self.name, _first_line(exc))
+                if is_connection_error(exc):
+                    self.logger.warning("%s: database connection lost (%s); reconnecting", self.name, _first_line(exc))
+                else:
+                    self.logger.warning("%s: transient database error (%s); retrying", self.name, _first_line(exc))
             self.tries += 1
 
     def succeeded(self) -> None:
@@ -113,12 +134,13 @@ class Reconnect:
         reset: Callable[[], object],
         give_up: Callable[[], bool] | None = None,
     ) -> T:
-        """``op()``, retried after ``reset()`` (drop the dead connection) while the connection is lost."""
+        """``op()``, retried after ``reset()`` (drop the connection) while the connection is lost or
+        the server answers with a transient error (deadlock, timeout…): never a refusal."""
         while True:
             try:
                 value = op()
             except Exception as exc:
-                if not is_connection_error(exc):
+                if not (is_connection_error(exc) or is_transient_error(exc)):
                     raise
                 self.failed(exc)
                 reset()

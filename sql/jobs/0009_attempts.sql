@@ -19,9 +19,12 @@
 -- Columns and the attempt table
 -- ---------------------------------------------------------------------------
 ALTER TABLE job_queue
-    ADD COLUMN released_attempts integer NOT NULL DEFAULT 0
-        CONSTRAINT released_attempts_in_range CHECK (released_attempts BETWEEN 0 AND attempts),
+    ADD COLUMN released_attempts integer NOT NULL DEFAULT 0,
     ADD COLUMN last_worker_id text;
+-- NOT VALID: every existing row has the default 0, which satisfies it, and validating would
+-- scan job_queue under the migration's exclusive lock (workers wait); new writes are checked.
+ALTER TABLE job_queue ADD CONSTRAINT released_attempts_in_range
+    CHECK (released_attempts BETWEEN 0 AND attempts) NOT VALID;
 COMMENT ON COLUMN job_queue.attempts IS 'Claims so far: the attempt number and fencing token of the latest claim; never decreases.';
 COMMENT ON COLUMN job_queue.released_attempts IS 'Claims given back unstarted (fn_job_release_many); not counted against max_attempts.';
 COMMENT ON COLUMN job_queue.last_worker_id IS 'The worker of the latest attempt once it succeeded (lease_owner while it runs).';
@@ -47,8 +50,10 @@ COMMENT ON TABLE job_attempt IS 'Attempts of live jobs that ended without succee
 
 ALTER TABLE job_dead_letter ADD COLUMN attempt_history jsonb NOT NULL DEFAULT '[]';
 COMMENT ON COLUMN job_dead_letter.attempt_history IS 'Every attempt of the job when it died (job_attempt_history rows).';
+-- result is plain jsonb: it was checked when written to job_queue.result, and a DOMAIN with a
+-- CHECK would make ADD COLUMN rewrite the whole archive.
 ALTER TABLE job_archive
-    ADD COLUMN result qg_safe_payload,
+    ADD COLUMN result jsonb,
     ADD COLUMN attempt_history jsonb NOT NULL DEFAULT '[]';
 COMMENT ON COLUMN job_archive.attempt_history IS 'Every attempt of the job when it was archived (job_attempt_history rows).';
 
@@ -70,6 +75,17 @@ LANGUAGE sql STABLE AS $$
                'finished_at', h.finished_at, 'outcome', h.outcome, 'error_class', h.error_class, 'error', h.error)
                ORDER BY h.attempt), '[]'::jsonb)
       FROM job_attempt_history h WHERE h.job_id = p_job_id
+$$;
+
+CREATE FUNCTION fn_job_lease_valid(p_lease_seconds integer) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    -- The claim's rule: a NULL lease would leave a job running with no lease_until, which no reaper finds.
+    IF p_lease_seconds IS NULL OR p_lease_seconds NOT BETWEEN 1 AND 86400 THEN
+        RAISE EXCEPTION 'invalid_lease: lease must be between 1 and 86400 seconds, not %', p_lease_seconds
+            USING ERRCODE = 'QG004';
+    END IF;
+END;
 $$;
 
 CREATE FUNCTION fn_job_attempt_required(p_attempt integer, p_call text) RETURNS void
@@ -139,6 +155,7 @@ DECLARE
     v_until timestamptz;
 BEGIN
     PERFORM fn_job_attempt_required(p_attempt, 'fn_job_heartbeat');
+    PERFORM fn_job_lease_valid(p_lease_seconds);
     UPDATE job_queue SET lease_until = now() + make_interval(secs => p_lease_seconds)
      WHERE id = p_job_id AND status = 'running' AND lease_owner = p_worker_id AND attempts = p_attempt
     RETURNING lease_until INTO v_until;
@@ -160,6 +177,7 @@ BEGIN
         RAISE EXCEPTION 'attempt_required: fn_job_heartbeat_many needs one attempt per job id (the fencing tokens the claim returned)'
             USING ERRCODE = 'QG004';
     END IF;
+    PERFORM fn_job_lease_valid(p_lease_seconds);
     p_job_ids := p_job_ids[:];
     p_attempts := p_attempts[:];
     WITH ext AS (
@@ -279,7 +297,8 @@ BEGIN
         RETURN fn_job_fence_refusal(p_job_id, p_worker_id, p_attempt);
     END IF;
     INSERT INTO job_attempt (job_id, attempt, worker_id, started_at, outcome, error)
-    VALUES (j.id, j.attempts, j.lease_owner, j.started_at, 'failed', v_error);
+    VALUES (j.id, j.attempts, j.lease_owner, j.started_at, 'failed', v_error)
+    ON CONFLICT DO NOTHING;
     IF j.attempts - j.released_attempts >= j.max_attempts THEN
         UPDATE job_queue SET status = 'dead', finished_at = now(), lease_owner = NULL, lease_until = NULL,
                              last_error = v_error
@@ -317,6 +336,7 @@ BEGIN
     ), kept AS (
         INSERT INTO job_attempt (job_id, attempt, worker_id, outcome)
         SELECT id, attempts, p_worker_id, 'released' FROM released
+        ON CONFLICT DO NOTHING
         RETURNING job_id
     )
     SELECT coalesce(array_agg(job_id), '{}') INTO v_ids FROM kept;
@@ -347,7 +367,8 @@ BEGIN
     LOOP
         v_error := format('lease_expired: worker %s did not finish attempt %s before %s', j.lease_owner, j.attempts, j.lease_until);
         INSERT INTO job_attempt (job_id, attempt, worker_id, started_at, outcome, error)
-        VALUES (j.id, j.attempts, j.lease_owner, j.started_at, 'lease_expired', v_error);
+        VALUES (j.id, j.attempts, j.lease_owner, j.started_at, 'lease_expired', v_error)
+        ON CONFLICT DO NOTHING;
         IF j.attempts - j.released_attempts >= j.max_attempts THEN
             UPDATE job_queue SET status = 'dead', finished_at = now(), lease_owner = NULL, lease_until = NULL,
                                  last_error = v_error
@@ -375,16 +396,24 @@ BEGIN
     IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
         RAISE EXCEPTION 'reason_required: cancelling jobs needs a reason' USING ERRCODE = 'QG008';
     END IF;
-    -- A running attempt ends as 'cancelled' in the history (its late ack is then refused).
-    INSERT INTO job_attempt (job_id, attempt, worker_id, started_at, outcome, error)
-    SELECT id, attempts, lease_owner, started_at, 'cancelled', format('cancelled by %s: %s', v_actor, btrim(p_reason))
-      FROM job_queue WHERE id = ANY (p_job_ids) AND status = 'running';
-    WITH c AS (
-        UPDATE job_queue
+    -- Rows are locked first, in id order (as every writer of job_attempt locks the job
+    -- before it writes the attempt: no deadlock with a worker failing the same attempt);
+    -- a running attempt then ends as 'cancelled' in the history (its late ack is refused).
+    WITH locked AS (
+        SELECT id, status, attempts, lease_owner, started_at FROM job_queue
+         WHERE id = ANY (p_job_ids) AND status IN ('queued', 'running')
+         ORDER BY id FOR UPDATE
+    ), c AS (
+        UPDATE job_queue j
            SET status = 'cancelled', finished_at = now(), lease_owner = NULL, lease_until = NULL,
                last_error = format('cancelled by %s: %s', v_actor, btrim(p_reason))
-         WHERE id = ANY (p_job_ids) AND status IN ('queued', 'running')
-        RETURNING id
+          FROM locked l WHERE j.id = l.id
+        RETURNING j.id
+    ), kept AS (
+        INSERT INTO job_attempt (job_id, attempt, worker_id, started_at, outcome, error)
+        SELECT id, attempts, lease_owner, started_at, 'cancelled', format('cancelled by %s: %s', v_actor, btrim(p_reason))
+          FROM locked WHERE status = 'running'
+        ON CONFLICT DO NOTHING
     )
     SELECT coalesce(array_agg(id ORDER BY id), '{}') INTO v_ids FROM c;
     RETURN jsonb_build_object(
@@ -590,5 +619,6 @@ $$;
 
 
 REVOKE EXECUTE ON FUNCTION fn_job_attempt_history(bigint), fn_job_attempt_required(integer, text),
+    fn_job_lease_valid(integer),
     fn_job_heartbeat_many_unbound(text, bigint[], integer[], integer),
     fn_job_release_many_unbound(text, bigint[], integer[]), fn_job_leases_unbound(text) FROM PUBLIC;

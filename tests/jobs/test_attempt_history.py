@@ -128,3 +128,28 @@ def test_a_succeeded_attempt_is_the_job_row_and_retention_archives_the_history(q
     assert outline(archived["attempt_history"]) == outline(live)
     assert archived["attempt_history"][1]["finished_at"] is not None
     assert archived["payload"] == {} and archived["run_at"] is not None
+
+
+def test_a_heartbeat_without_a_lease_length_is_refused(q) -> None:
+    """A NULL lease would leave the job running with no lease_until: no reaper would ever find it."""
+    job_id = q.enqueue("test.job")["job_id"]
+    q.claim("w1")
+    for call, params in (
+        ("SELECT fn_job_heartbeat(%s, 'w1', NULL, 1)", [job_id]),
+        ("SELECT fn_job_heartbeat_many('w1', %s::bigint[], %s::integer[], NULL)", [[job_id], [1]]),
+        ("SELECT fn_job_heartbeat_many('w1', %s::bigint[], %s::integer[], 0)", [[job_id], [1]]),
+    ):
+        with db_error(sqlstate="QG004", match=r"^invalid_lease: lease must be between 1 and 86400 seconds"):
+            q.call(call, *params)
+    assert q.job(job_id)["lease_until"] is not None
+
+
+def test_cancelling_a_running_job_ends_its_attempt_and_refuses_the_late_report(q, actor) -> None:
+    job_id = q.enqueue("test.job")["job_id"]
+    q.claim("w1")
+    actor("user:canceller")
+    assert q.call("SELECT fn_job_cancel(%s, 'no longer needed')", job_id)["status"] == "cancelled"
+    assert outline(q.history(job_id)) == [(1, "w1", "cancelled", None)]
+    late = q.call("SELECT fn_job_fail_or_retry(%s, 'w1', 'late failure', 1)", job_id)
+    assert late["reason"] == f"lease_lost: job {job_id} is cancelled, not running"
+    assert outline(q.history(job_id)) == [(1, "w1", "cancelled", None)]

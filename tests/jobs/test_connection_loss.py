@@ -1,9 +1,10 @@
 """Long-running processes outlive their database connections (docs/workers.md).
 
-Every backend of the job workers (busy and idle), their lease keepers and a
-route worker is terminated with pg_terminate_backend, again and again, while
-a drain runs. Each process must keep running, every job must succeed, no
-attempt may run twice and no success may be recorded as a failure.
+Every backend of the job workers (busy and idle), their lease keepers, a
+route worker and a scheduler loop (``schedule_tick --every``) is terminated
+with pg_terminate_backend, again and again, while a drain runs. Each process
+must keep running, every job must succeed, no attempt may run twice and no
+success may be recorded as a failure.
 """
 
 from __future__ import annotations
@@ -111,8 +112,9 @@ def test_workers_survive_terminated_backends_mid_drain(q, consumer, spawn, tmp_p
     ]
     idle = spawn("queue_worker", "--queues", "maintenance", "--lease-seconds", "10", "--worker-id", "idle", "--json")
     router = spawn("route_worker_tick", "--listen", "--interval", "1")
-    procs = [*busy, idle, router]
-    wait_until(lambda: len(executions(log)) > 0 and backends() >= 6, procs)
+    scheduler = spawn("schedule_tick", "--every", "0.3")
+    procs = [*busy, idle, router, scheduler]
+    wait_until(lambda: len(executions(log)) > 0 and backends() >= 7, procs)
 
     kills = rounds = 0
     done = "SELECT count(*) FROM job_queue WHERE job_kind = 'test.resilient' AND status = 'succeeded'"
@@ -126,8 +128,8 @@ def test_workers_survive_terminated_backends_mid_drain(q, consumer, spawn, tmp_p
         time.sleep(0.3)  # the pace of the fault injection, not a wait for a result
     assert rounds >= 5 and kills >= 10, (rounds, kills)
 
-    # The idle worker and the router came back too: the idle one picks up new work.
-    wait_until(lambda: backends() >= 4, procs)
+    # The idle worker, the router and the scheduler came back too: the idle one picks up new work.
+    wait_until(lambda: backends() >= 5, procs)
     late = q.enqueue("test.resilient", {"log": str(log)}, queue_name="maintenance")["job_id"]
     wait_until(lambda: q.status(late) == "succeeded", procs, timeout=60)
 

@@ -323,7 +323,7 @@ def test_a_job_whose_lease_the_worker_cannot_vouch_for_is_not_started() -> None:
     keeper.add([{"id": 2, "attempt": 1}], claimed_at=now - 9.5)  # extended last 9.5 s ago; margin 1 s
     assert not keeper.is_lost({"id": 1, "attempt": 1})
     assert keeper.is_lost({"id": 2, "attempt": 1})
-    keeper.mark_lost([1])
+    keeper.mark_lost([(1, 1)])
     assert keeper.is_lost({"id": 1, "attempt": 1})
 
 

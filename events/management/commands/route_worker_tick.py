@@ -12,7 +12,7 @@ from django.db import close_old_connections
 from events import db
 from jobs.worker import Listener
 from queuegov.commands import TickCommand
-from queuegov.reconnect import Reconnect, drop_connection, is_connection_error
+from queuegov.reconnect import GaveUp, Reconnect, drop_connection, is_connection_error
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +55,14 @@ class Command(TickCommand):
     def listen(self, options: dict[str, Any]) -> None:
         """Tick on every wake-up (and every --interval); survive a lost connection (docs/workers.md)."""
         stop = self.stop_on_signals()
-        rc = Reconnect(self.name, logger)
-        workers = rc.call(lambda: options["worker"] or db.route_worker_names(), reset=drop_connection)
-        domains = rc.call(lambda: db.route_worker_domains(workers), reset=drop_connection)
+        rc = Reconnect(self.name, logger, sleep=stop.wait)
+        try:
+            workers = rc.call(
+                lambda: options["worker"] or db.route_worker_names(), reset=drop_connection, give_up=stop.is_set
+            )
+            domains = rc.call(lambda: db.route_worker_domains(workers), reset=drop_connection, give_up=stop.is_set)
+        except GaveUp:
+            return  # stopped before the database came back
         listener = Listener(domains)
         self.stdout.write(f"{self.name}: listening on {', '.join(domains)} for {', '.join(workers)}")
         try:

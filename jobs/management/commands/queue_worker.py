@@ -29,7 +29,9 @@ class Command(BaseCommand):
             help="report a finished job within this many seconds even before the next claim (bounds re-runs "
             "after a kill)",
         )
-        parser.add_argument("--worker-id", default=None)
+        parser.add_argument(
+            "--worker-id", default=None, help="unique per process (default <host>:<pid>:<random>; docs/workers.md)"
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
