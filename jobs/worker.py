@@ -108,21 +108,28 @@ class PendingOutcomes:
         self.lock = threading.Lock()
         self.arrived = threading.Event()  # wakes the keeper: the first outcome arrived
         self.armed = False  # the keeper will look again within ack_delay anyway: no need to wake it
+        self.last_arrival: float | None = None
 
     def put(self, outcome: Outcome) -> None:
         with self.lock:
             if not self.items:
-                self.oldest = time.monotonic()
+                self.oldest = self.last_arrival = time.monotonic()
                 if not self.armed:
                     self.arrived.set()
             self.items.append(outcome)
 
     def arm(self, ack_delay: float) -> float | None:
-        """The keeper's next look: seconds until the oldest outcome's ack delay runs out, or None
-        when there is none (then the next outcome to arrive wakes it)."""
+        """The keeper's next look: when the oldest outcome's ack delay runs out; while outcomes keep
+        arriving (a busy drain whose loop reports every batch itself), every ``ack_delay``; or None
+        when the worker is idle (then the next outcome to arrive wakes it). Waking the keeper per
+        batch instead costs a busy drain a thread switch per batch."""
         with self.lock:
-            self.armed = self.oldest is not None
-            return None if self.oldest is None else ack_delay - (time.monotonic() - self.oldest)
+            now = time.monotonic()
+            if self.oldest is not None:
+                self.armed = True
+                return ack_delay - (now - self.oldest)
+            self.armed = self.last_arrival is not None and now - self.last_arrival < ack_delay
+            return ack_delay if self.armed else None
 
     def take(self) -> list[Outcome]:
         with self.lock:
@@ -166,7 +173,8 @@ class LeaseKeeper(threading.Thread):
             for job in jobs:
                 self.held[job["id"]] = job["attempt"]
                 self.valid_until[job["id"]] = until
-                self.lost.discard((job["id"], job["attempt"]))
+            if self.lost:
+                self.lost.difference_update((job["id"], job["attempt"]) for job in jobs)
 
     def remove(self, pairs: list[tuple[int, int]]) -> None:
         """Stop holding these (job, attempt) pairs; a newer attempt of the same job stays held."""
@@ -175,7 +183,8 @@ class LeaseKeeper(threading.Thread):
                 if self.held.get(job_id) == attempt:
                     del self.held[job_id]
                     self.valid_until.pop(job_id, None)
-                self.lost.discard((job_id, attempt))
+            if self.lost:
+                self.lost.difference_update(pairs)
 
     def begin_report(self, pairs: list[tuple[int, int]]) -> None:
         """Stop holding pairs about to be reported (neither extended nor reported lost from now on)."""
@@ -196,12 +205,15 @@ class LeaseKeeper(threading.Thread):
             self.lost.update(p for p in pairs if self.held.get(p[0]) == p[1])
 
     def is_lost(self, job: dict[str, Any]) -> bool:
-        """True unless this worker still holds the job's attempt and can vouch for its lease."""
-        pair = (job["id"], job["attempt"])
-        with self.lock:
-            if self.held.get(pair[0]) != pair[1] or pair in self.lost:
-                return True
-            return time.monotonic() >= self.valid_until.get(pair[0], 0.0)
+        """True unless this worker still holds the job's attempt and can vouch for its lease.
+
+        Asked before every job, so it reads without the lock: each dict or set lookup is
+        atomic, and a change racing with it is seen by the next job's check.
+        """
+        job_id, attempt = job["id"], job["attempt"]
+        if self.held.get(job_id) != attempt or (self.lost and (job_id, attempt) in self.lost):
+            return True
+        return time.monotonic() >= self.valid_until.get(job_id, 0.0)
 
     def holding(self) -> dict[int, int]:
         with self.lock:
