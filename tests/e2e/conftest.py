@@ -47,7 +47,9 @@ def _required() -> bool:
     return os.environ.get("QUEUEGOV_E2E_REQUIRED") == "1"
 
 
-@pytest.fixture(scope="session")
+# Package scope: sync Playwright runs an asyncio loop in the main thread while it is open, and
+# tests after the browser tests (async tasks, async_to_sync) must not find one running.
+@pytest.fixture(scope="package")
 def playwright_browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
         if _required():
