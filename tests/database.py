@@ -73,11 +73,11 @@ def subprocess_database_url() -> str:
     return _url(s, s["NAME"], (s.get("OPTIONS") or {}).get("options"))
 
 
-def admin_connect(autocommit: bool = True) -> psycopg.Connection:
-    """A connection as the migration login (no role set): for cleanup between committed tests."""
+def admin_connect(autocommit: bool = True, dbname: str | None = None) -> psycopg.Connection:
+    """A connection as the migration login (no role set) to the test database (or ``dbname``)."""
     s = settings.QUEUEGOV_MIGRATION_DATABASE
     params: dict[str, Any] = {
-        "dbname": connection.settings_dict["NAME"],
+        "dbname": dbname or connection.settings_dict["NAME"],
         "user": s.get("USER"),
         "password": s.get("PASSWORD") or None,
         "host": s.get("HOST") or (s.get("OPTIONS") or {}).get("host") or None,

@@ -46,7 +46,8 @@ def run_sql_files() -> list[tuple[str, str, RunSQLFile]]:
 
 
 def sql_files() -> set[str]:
-    return {path.relative_to(SQL_DIR).as_posix() for path in SQL_DIR.glob("**/*.sql")}
+    """The migration files: sql/<app>/*.sql (sql/schema.sql is the generated current schema)."""
+    return {path.relative_to(SQL_DIR).as_posix() for path in SQL_DIR.glob("*/**/*.sql")}
 
 
 def test_there_are_sql_files_and_operations() -> None:

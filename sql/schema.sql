@@ -1,0 +1,11926 @@
+-- The current queuegov schema, written by `manage.py schema_sql` from a migrated database:
+-- do not edit (change the schema with a new sql/<app>/NNNN_*.sql migration, then rerun it).
+-- Not in it: the monthly event_outbox_YYYYMM partitions and the seeded rows (queuegov/schema.py).
+
+--
+-- PostgreSQL database dump
+--
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Name: public; Type: SCHEMA; Schema: -; Owner: pg_database_owner
+--
+
+ALTER SCHEMA public OWNER TO pg_database_owner;
+
+--
+-- Name: SCHEMA public; Type: COMMENT; Schema: -; Owner: pg_database_owner
+--
+
+COMMENT ON SCHEMA public IS 'standard public schema';
+
+--
+-- Name: qg_correlation_id; Type: DOMAIN; Schema: public; Owner: queuegov_owner
+--
+
+CREATE DOMAIN public.qg_correlation_id AS text
+	CONSTRAINT correlation_id_length CHECK ((length(VALUE) <= 200));
+
+ALTER DOMAIN public.qg_correlation_id OWNER TO queuegov_owner;
+
+--
+-- Name: qg_cron; Type: TYPE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TYPE public.qg_cron AS (
+	minutes integer[],
+	hours integer[],
+	doms integer[],
+	months integer[],
+	dows integer[],
+	dom_any boolean,
+	dow_any boolean
+);
+
+ALTER TYPE public.qg_cron OWNER TO queuegov_owner;
+
+--
+-- Name: fn_vocabulary_check(text, text, text[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_vocabulary_check(p_column text, p_value text, p_allowed text[]) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+BEGIN
+    IF p_value IS NULL OR p_value = ANY (p_allowed) THEN
+        RETURN true;
+    END IF;
+    RAISE EXCEPTION '%_allowed: % % is not allowed; allowed values: %',
+            p_column, p_column, quote_literal(p_value), array_to_string(p_allowed, ', ')
+        USING ERRCODE = 'check_violation',
+              CONSTRAINT = p_column || '_allowed',
+              COLUMN = p_column;
+END;
+$$;
+
+ALTER FUNCTION public.fn_vocabulary_check(p_column text, p_value text, p_allowed text[]) OWNER TO queuegov_owner;
+
+--
+-- Name: qg_delivery_lane; Type: DOMAIN; Schema: public; Owner: queuegov_owner
+--
+
+CREATE DOMAIN public.qg_delivery_lane AS text
+	CONSTRAINT delivery_lane_allowed CHECK (public.fn_vocabulary_check('delivery_lane'::text, VALUE, ARRAY['immediate'::text, 'delayed'::text]));
+
+ALTER DOMAIN public.qg_delivery_lane OWNER TO queuegov_owner;
+
+--
+-- Name: qg_event_stream; Type: DOMAIN; Schema: public; Owner: queuegov_owner
+--
+
+CREATE DOMAIN public.qg_event_stream AS text
+	CONSTRAINT event_stream_allowed CHECK (public.fn_vocabulary_check('event_stream'::text, VALUE, ARRAY['comment'::text, 'review'::text, 'update'::text, 'birth'::text, 'task'::text, 'alert'::text, 'health'::text]));
+
+ALTER DOMAIN public.qg_event_stream OWNER TO queuegov_owner;
+
+--
+-- Name: qg_executor_kind; Type: DOMAIN; Schema: public; Owner: queuegov_owner
+--
+
+CREATE DOMAIN public.qg_executor_kind AS text
+	CONSTRAINT executor_kind_allowed CHECK (public.fn_vocabulary_check('executor_kind'::text, VALUE, ARRAY['DOT'::text, 'Agent'::text, 'Hermes'::text, 'Codex'::text, 'PG_worker'::text, 'external_worker'::text, 'future_Kestra_adapter'::text]));
+
+ALTER DOMAIN public.qg_executor_kind OWNER TO queuegov_owner;
+
+--
+-- Name: qg_idempotency_key; Type: DOMAIN; Schema: public; Owner: queuegov_owner
+--
+
+CREATE DOMAIN public.qg_idempotency_key AS text
+	CONSTRAINT idempotency_key_length CHECK (((length(VALUE) >= 1) AND (length(VALUE) <= 500)));
+
+ALTER DOMAIN public.qg_idempotency_key OWNER TO queuegov_owner;
+
+--
+-- Name: qg_job_attempts; Type: DOMAIN; Schema: public; Owner: queuegov_owner
+--
+
+CREATE DOMAIN public.qg_job_attempts AS integer
+	CONSTRAINT attempts_non_negative CHECK ((VALUE >= 0));
+
+ALTER DOMAIN public.qg_job_attempts OWNER TO queuegov_owner;
+
+--
+-- Name: qg_job_kind; Type: DOMAIN; Schema: public; Owner: queuegov_owner
+--
+
+CREATE DOMAIN public.qg_job_kind AS text
+	CONSTRAINT job_kind_format CHECK (((VALUE ~ '^[A-Za-z][A-Za-z0-9_.:-]*$'::text) AND (length(VALUE) <= 200)));
+
+ALTER DOMAIN public.qg_job_kind OWNER TO queuegov_owner;
+
+--
+-- Name: qg_job_max_attempts; Type: DOMAIN; Schema: public; Owner: queuegov_owner
+--
+
+CREATE DOMAIN public.qg_job_max_attempts AS integer
+	CONSTRAINT max_attempts_in_range CHECK (((VALUE >= 1) AND (VALUE <= 1000)));
+
+ALTER DOMAIN public.qg_job_max_attempts OWNER TO queuegov_owner;
+
+--
+-- Name: qg_job_priority; Type: DOMAIN; Schema: public; Owner: queuegov_owner
+--
+
+CREATE DOMAIN public.qg_job_priority AS smallint
+	CONSTRAINT priority_in_range CHECK (((VALUE >= '-100'::integer) AND (VALUE <= 100)));
+
+ALTER DOMAIN public.qg_job_priority OWNER TO queuegov_owner;
+
+--
+-- Name: qg_job_status; Type: DOMAIN; Schema: public; Owner: queuegov_owner
+--
+
+CREATE DOMAIN public.qg_job_status AS text
+	CONSTRAINT job_status_allowed CHECK ((VALUE = ANY (ARRAY['queued'::text, 'running'::text, 'succeeded'::text, 'cancelled'::text, 'dead'::text])));
+
+ALTER DOMAIN public.qg_job_status OWNER TO queuegov_owner;
+
+--
+-- Name: qg_payload_classification; Type: DOMAIN; Schema: public; Owner: queuegov_owner
+--
+
+CREATE DOMAIN public.qg_payload_classification AS text
+	CONSTRAINT payload_classification_allowed CHECK (public.fn_vocabulary_check('payload_classification'::text, VALUE, ARRAY['safe_metadata'::text, 'restricted'::text]));
+
+ALTER DOMAIN public.qg_payload_classification OWNER TO queuegov_owner;
+
+--
+-- Name: fn_payload_keys_safe(jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_payload_keys_safe(p jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT p IS NULL
+        OR p::text !~* '[^\x01-\x7f]|\\[tnrfu]|"[\s_.-]*(?:b[\s_.-]*o[\s_.-]*d[\s_.-]*y|c[\s_.-]*o[\s_.-]*n[\s_.-]*t[\s_.-]*e[\s_.-]*n[\s_.-]*t|r[\s_.-]*a[\s_.-]*w|v[\s_.-]*e[\s_.-]*c[\s_.-]*t[\s_.-]*o[\s_.-]*r|e[\s_.-]*m[\s_.-]*b[\s_.-]*e[\s_.-]*d[\s_.-]*d[\s_.-]*i[\s_.-]*n[\s_.-]*g|s[\s_.-]*e[\s_.-]*c[\s_.-]*r[\s_.-]*e[\s_.-]*t|t[\s_.-]*o[\s_.-]*k[\s_.-]*e[\s_.-]*n|p[\s_.-]*a[\s_.-]*s[\s_.-]*s[\s_.-]*w[\s_.-]*o[\s_.-]*r[\s_.-]*d|s[\s_.-]*s[\s_.-]*n|p[\s_.-]*e[\s_.-]*r[\s_.-]*s[\s_.-]*o[\s_.-]*n[\s_.-]*a[\s_.-]*l[\s_.-]*d[\s_.-]*a[\s_.-]*t[\s_.-]*a)[\s_.-]*"'
+        OR fn_payload_keys_refuse(p)
+$$;
+
+ALTER FUNCTION public.fn_payload_keys_safe(p jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: qg_safe_payload; Type: DOMAIN; Schema: public; Owner: queuegov_owner
+--
+
+CREATE DOMAIN public.qg_safe_payload AS jsonb
+	CONSTRAINT payload_prohibited_key CHECK (public.fn_payload_keys_safe(VALUE));
+
+ALTER DOMAIN public.qg_safe_payload OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_section_types(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_section_types() RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT ARRAY[
+        'preamble',    -- text before the first heading
+        'document',    -- heading level 1
+        'chapter',     -- heading level 2
+        'section',     -- heading level 3
+        'subsection',  -- heading level 4
+        'paragraph'    -- heading level 5 and 6, or a block of a text file without headings
+    ];
+$$;
+
+ALTER FUNCTION public.fn_iu_section_types() OWNER TO queuegov_owner;
+
+--
+-- Name: qg_section_type; Type: DOMAIN; Schema: public; Owner: queuegov_owner
+--
+
+CREATE DOMAIN public.qg_section_type AS text
+	CONSTRAINT section_type_allowed CHECK (public.fn_vocabulary_check('section_type'::text, VALUE, public.fn_iu_section_types()));
+
+ALTER DOMAIN public.qg_section_type OWNER TO queuegov_owner;
+
+--
+-- Name: qg_severity; Type: DOMAIN; Schema: public; Owner: queuegov_owner
+--
+
+CREATE DOMAIN public.qg_severity AS text
+	CONSTRAINT severity_allowed CHECK (public.fn_vocabulary_check('severity'::text, VALUE, ARRAY['info'::text, 'warning'::text, 'critical'::text]));
+
+ALTER DOMAIN public.qg_severity OWNER TO queuegov_owner;
+
+--
+-- Name: _pgtrigger_should_ignore(name); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public._pgtrigger_should_ignore(trigger_name name) RETURNS boolean
+    LANGUAGE plpgsql
+    AS $$
+                DECLARE
+                    _pgtrigger_ignore TEXT[];
+                    _result BOOLEAN;
+                BEGIN
+                    BEGIN
+                        SELECT INTO _pgtrigger_ignore
+                            CURRENT_SETTING('pgtrigger.ignore');
+                        EXCEPTION WHEN OTHERS THEN
+                    END;
+                    IF _pgtrigger_ignore IS NOT NULL THEN
+                        SELECT trigger_name = ANY(_pgtrigger_ignore)
+                        INTO _result;
+                        RETURN _result;
+                    ELSE
+                        RETURN FALSE;
+                    END IF;
+                END;
+            $$;
+
+ALTER FUNCTION public._pgtrigger_should_ignore(trigger_name name) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_act_audit(jsonb, text, text, text[], text, jsonb, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_act_audit(p_answer jsonb, p_action text, p_target_table text, p_target_ids text[], p_reason text, p_before jsonb DEFAULT NULL::jsonb, p_detail text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Internal: the audit row of a governed act that ran to an answer, with the
+-- outcome its status means; returns the answer unchanged.
+DECLARE
+    v_status  text := p_answer ->> 'status';
+    v_outcome text;
+BEGIN
+    v_outcome := CASE
+        WHEN v_status IN ('gate_closed', 'refused') THEN 'refused'
+        WHEN v_status = 'dry_run' THEN 'dry_run'
+        WHEN v_status = 'failed' THEN 'failed'
+        ELSE 'applied'
+    END;
+    PERFORM fn_audit_write(p_action, v_outcome, p_target_table, p_target_ids, p_reason, p_before, p_answer,
+        coalesce(
+            CASE WHEN v_status = 'gate_closed' THEN format('gate_closed: %s is closed', p_answer ->> 'gate')
+                 WHEN v_status = 'nothing_to_do' THEN format('nothing_to_do: %s', p_answer) END,
+            p_detail,
+            v_status));
+    RETURN p_answer;
+END;
+$$;
+
+ALTER FUNCTION public.fn_act_audit(p_answer jsonb, p_action text, p_target_table text, p_target_ids text[], p_reason text, p_before jsonb, p_detail text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_actor(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_actor() RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    -- The resolved actor: the app's named actor (NULL when it named none), else db:<login>.
+    SELECT CASE WHEN fn_caller_names_actor() THEN nullif(current_setting('queuegov.actor', true), '')
+                ELSE 'db:' || session_user END
+$$;
+
+ALTER FUNCTION public.fn_actor() OWNER TO queuegov_owner;
+
+--
+-- Name: FUNCTION fn_actor(); Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON FUNCTION public.fn_actor() IS 'Who acts: the actor the app role named (user:<name>, command:<name>, worker:<id>, sql:<name>), or db:<login> for every other login.';
+
+--
+-- Name: fn_actor_context(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_actor_context() RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NOT fn_caller_names_actor() THEN
+        RETURN jsonb_build_object('actor', fn_actor(), 'source', 'sql');
+    END IF;
+    RETURN jsonb_strip_nulls(jsonb_build_object(
+        'actor', nullif(current_setting('queuegov.actor', true), ''),
+        'roles', nullif(current_setting('queuegov.actor_roles', true), ''),
+        'request_id', nullif(current_setting('queuegov.request_id', true), ''),
+        'source', nullif(current_setting('queuegov.source', true), '')
+    ));
+END;
+$$;
+
+ALTER FUNCTION public.fn_actor_context() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_actor_governed(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_actor_governed() RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- The actor of a governed act, sealed for the rest of the transaction: naming
+-- one user to file a request and another to approve it in one transaction is
+-- refused. (Across transactions the app role is trusted to name the user it
+-- authenticated: its credentials are the trust anchor, docs/security.md.)
+DECLARE
+    v_actor text := fn_actor_required();
+    v_xid   xid8 := pg_current_xact_id();
+    v_seal  actor_seal%ROWTYPE;
+BEGIN
+    SELECT * INTO v_seal FROM actor_seal WHERE pid = pg_backend_pid();
+    IF FOUND AND v_seal.xid = v_xid THEN
+        IF v_seal.actor IS DISTINCT FROM v_actor THEN
+            RAISE EXCEPTION 'actor_switched: this transaction already acted as %; % cannot act in it too (one actor per transaction)',
+                    v_seal.actor, v_actor
+                USING ERRCODE = 'QG001';
+        END IF;
+        RETURN v_actor;
+    END IF;
+    INSERT INTO actor_seal (pid, xid, actor) VALUES (pg_backend_pid(), v_xid, v_actor)
+    ON CONFLICT (pid) DO UPDATE SET xid = EXCLUDED.xid, actor = EXCLUDED.actor;
+    RETURN v_actor;
+END;
+$$;
+
+ALTER FUNCTION public.fn_actor_governed() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_actor_required(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_actor_required() RETURNS text
+    LANGUAGE plpgsql STABLE
+    AS $$
+DECLARE
+    v_actor text := fn_actor();
+BEGIN
+    IF v_actor IS NULL THEN
+        RAISE EXCEPTION 'actor_required: governed state changes need an actor; run SELECT set_config(''queuegov.actor'', ''sql:<you>'', true) first'
+            USING ERRCODE = 'QG001';
+    END IF;
+    RETURN v_actor;
+END;
+$$;
+
+ALTER FUNCTION public.fn_actor_required() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_actor_unseal(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_actor_unseal() RETURNS void
+    LANGUAGE sql
+    AS $$
+    -- Owner only (the trust root): lets a test act as several actors in one transaction.
+    DELETE FROM actor_seal WHERE pid = pg_backend_pid();
+$$;
+
+ALTER FUNCTION public.fn_actor_unseal() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_audit_chain_link(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_audit_chain_link() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+-- BEFORE INSERT: link the new row to the last one. The head row's lock is held
+-- to commit, so concurrent appends take chain numbers one after another.
+DECLARE
+    h admin_action_audit_chain_head%ROWTYPE;
+BEGIN
+    SELECT * INTO h FROM admin_action_audit_chain_head FOR UPDATE;
+    NEW.chain_no := h.chain_no + 1;
+    NEW.prev_hash := h.row_hash;
+    NEW.row_hash := fn_audit_row_hash(NEW);
+    UPDATE admin_action_audit_chain_head SET chain_no = NEW.chain_no, row_hash = NEW.row_hash;
+    RETURN NEW;
+END;
+$$;
+
+ALTER FUNCTION public.fn_audit_chain_link() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_audit_record(text, text, text, text[], text, jsonb, jsonb, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_audit_record(p_action text, p_outcome text, p_target_table text DEFAULT NULL::text, p_target_ids text[] DEFAULT '{}'::text[], p_reason text DEFAULT NULL::text, p_before jsonb DEFAULT NULL::jsonb, p_after jsonb DEFAULT NULL::jsonb, p_detail text DEFAULT NULL::text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+-- For the app: an attempt refused or failed before (or instead of) the function
+-- that would apply it (a permission denial, a rule the function raised). Applied
+-- acts and dry runs are audited by the functions that perform them.
+BEGIN
+    IF p_outcome IS NULL OR p_outcome NOT IN ('refused', 'failed') THEN
+        RAISE EXCEPTION 'audit_outcome_not_recordable: fn_audit_record records refused or failed attempts, not %; a governed act that applies audits itself',
+                coalesce(p_outcome, 'null')
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF p_action IS NULL OR p_action !~ '^[a-z][a-z0-9_]*(\.[A-Za-z0-9_-]+)+$' OR length(p_action) > 100 THEN
+        RAISE EXCEPTION 'audit_action_invalid: an audited action is a dotted name such as job.cancel, not %', coalesce(p_action, 'null')
+            USING ERRCODE = 'QG004';
+    END IF;
+    RETURN fn_audit_write(p_action, p_outcome, p_target_table, p_target_ids, p_reason, p_before, p_after, p_detail);
+END;
+$_$;
+
+ALTER FUNCTION public.fn_audit_record(p_action text, p_outcome text, p_target_table text, p_target_ids text[], p_reason text, p_before jsonb, p_after jsonb, p_detail text) OWNER TO queuegov_owner;
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: admin_action_audit; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.admin_action_audit (
+    id bigint NOT NULL,
+    occurred_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    actor text NOT NULL,
+    actor_user_id integer,
+    roles text[] DEFAULT '{}'::text[] NOT NULL,
+    action text NOT NULL,
+    target_table text,
+    target_ids text[] DEFAULT '{}'::text[] NOT NULL,
+    reason text,
+    before_state jsonb,
+    after_state jsonb,
+    outcome text NOT NULL,
+    detail text,
+    source text DEFAULT 'admin'::text NOT NULL,
+    request_id text,
+    request_ip inet,
+    request_path text,
+    user_agent text,
+    txid bigint DEFAULT txid_current() NOT NULL,
+    chain_no bigint NOT NULL,
+    prev_hash bytea,
+    row_hash bytea NOT NULL,
+    CONSTRAINT audit_action_not_blank CHECK ((action <> ''::text)),
+    CONSTRAINT audit_outcome_allowed CHECK ((outcome = ANY (ARRAY['applied'::text, 'refused'::text, 'failed'::text, 'dry_run'::text]))),
+    CONSTRAINT audit_source_allowed CHECK ((source = ANY (ARRAY['admin'::text, 'command'::text, 'worker'::text, 'sql'::text])))
+);
+
+ALTER TABLE public.admin_action_audit OWNER TO queuegov_owner;
+
+--
+-- Name: fn_audit_row_hash(public.admin_action_audit); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_audit_row_hash(a public.admin_action_audit) RETURNS bytea
+    LANGUAGE sql STABLE
+    AS $$
+    -- sha256 of the row's content and its predecessor's hash. Times as epoch
+    -- microseconds, so the text does not depend on the session's TimeZone.
+    SELECT sha256(convert_to(jsonb_build_array(
+        a.chain_no, encode(a.prev_hash, 'hex'), a.id,
+        (extract(epoch FROM a.occurred_at) * 1000000)::bigint,
+        a.actor, a.actor_user_id, to_jsonb(a.roles), a.action, a.target_table, to_jsonb(a.target_ids),
+        a.reason, a.before_state, a.after_state, a.outcome, a.detail, a.source,
+        a.request_id, a.request_ip::text, a.request_path, a.user_agent, a.txid)::text, 'UTF8'))
+$$;
+
+ALTER FUNCTION public.fn_audit_row_hash(a public.admin_action_audit) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_audit_verify(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_audit_verify() RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Walk the chain in chain order and report the first broken link: a row whose
+-- content no longer hashes to its row_hash (edited), a gap in chain numbers or a
+-- prev_hash that is not its predecessor's hash (rows deleted), a missing tail
+-- (the head names a later link than the last row).
+DECLARE
+    v_rows bigint;
+    v_bad record;
+    h admin_action_audit_chain_head%ROWTYPE;
+    v_last record;
+BEGIN
+    SELECT * INTO h FROM admin_action_audit_chain_head;
+    SELECT count(*) INTO v_rows FROM admin_action_audit;
+    SELECT * INTO v_bad FROM (
+        SELECT t.id, t.chain_no,
+               CASE
+                   WHEN t.row_hash IS DISTINCT FROM fn_audit_row_hash(t)
+                       THEN format('row %s (link %s) was changed after it was written: its content no longer hashes to its row_hash', t.id, t.chain_no)
+                   WHEN lag(t.chain_no) OVER w IS NULL AND t.chain_no <> 1
+                       THEN format('links 1..%s are missing before row %s: the first rows of the trail were deleted', t.chain_no - 1, t.id)
+                   WHEN t.chain_no <> lag(t.chain_no) OVER w + 1
+                       THEN format('links %s..%s are missing between row %s and row %s: rows were deleted',
+                                   lag(t.chain_no) OVER w + 1, t.chain_no - 1, lag(t.id) OVER w, t.id)
+                   WHEN t.prev_hash IS DISTINCT FROM lag(t.row_hash) OVER w
+                       THEN format('row %s (link %s) does not follow row %s: its prev_hash is not that row''s hash', t.id, t.chain_no, lag(t.id) OVER w)
+               END AS problem
+          FROM admin_action_audit t
+        WINDOW w AS (ORDER BY t.chain_no)
+    ) c WHERE c.problem IS NOT NULL ORDER BY c.chain_no LIMIT 1;
+    IF v_bad.problem IS NOT NULL THEN
+        RETURN jsonb_build_object('status', 'broken', 'rows', v_rows, 'audit_id', v_bad.id, 'chain_no', v_bad.chain_no,
+                                  'problem', v_bad.problem);
+    END IF;
+    SELECT id, chain_no, row_hash INTO v_last FROM admin_action_audit ORDER BY chain_no DESC LIMIT 1;
+    IF coalesce(v_last.chain_no, 0) <> h.chain_no OR v_last.row_hash IS DISTINCT FROM h.row_hash THEN
+        RETURN jsonb_build_object('status', 'broken', 'rows', v_rows, 'audit_id', v_last.id, 'chain_no', v_last.chain_no,
+            'problem', format('the chain head is link %s but the last row is link %s: rows at the end of the trail were deleted',
+                              h.chain_no, coalesce(v_last.chain_no, 0)));
+    END IF;
+    RETURN jsonb_build_object('status', 'ok', 'rows', v_rows, 'head_chain_no', h.chain_no,
+                              'head_hash', encode(h.row_hash, 'hex'));
+END;
+$$;
+
+ALTER FUNCTION public.fn_audit_verify() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_audit_write(text, text, text, text[], text, jsonb, jsonb, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_audit_write(p_action text, p_outcome text, p_target_table text, p_target_ids text[], p_reason text, p_before jsonb, p_after jsonb, p_detail text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Internal: one audit row for the resolved (and sealed) actor. Roles and request
+-- metadata are taken only from the app, which authenticated the request.
+DECLARE
+    v_named  boolean := fn_caller_names_actor();
+    v_actor  text := fn_actor_governed();
+    v_source text := CASE WHEN v_named THEN coalesce(nullif(current_setting('queuegov.source', true), ''), 'sql')
+                          ELSE 'sql' END;
+    v_id     bigint;
+BEGIN
+    IF v_source NOT IN ('admin', 'command', 'worker', 'sql') THEN
+        RAISE EXCEPTION 'audit_source_allowed: queuegov.source is %; allowed values: admin, command, worker, sql', v_source
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'audit_source_allowed';
+    END IF;
+    INSERT INTO admin_action_audit (actor, actor_user_id, roles, action, target_table, target_ids,
+                                    reason, before_state, after_state, outcome, detail, source,
+                                    request_id, request_ip, request_path, user_agent)
+    VALUES (
+        v_actor,
+        CASE WHEN v_named THEN nullif(current_setting('queuegov.actor_user_id', true), '')::integer END,
+        CASE WHEN v_named THEN coalesce(string_to_array(nullif(current_setting('queuegov.actor_roles', true), ''), ','), '{}')
+             ELSE '{}' END,
+        p_action, p_target_table, coalesce(p_target_ids, '{}'), left(p_reason, 2000), p_before, p_after, p_outcome,
+        left(p_detail, 10000),
+        v_source,
+        CASE WHEN v_named THEN left(nullif(current_setting('queuegov.request_id', true), ''), 200) END,
+        CASE WHEN v_named THEN nullif(current_setting('queuegov.request_ip', true), '')::inet END,
+        CASE WHEN v_named THEN left(nullif(current_setting('queuegov.request_path', true), ''), 2000) END,
+        CASE WHEN v_named THEN left(nullif(current_setting('queuegov.user_agent', true), ''), 500) END
+    )
+    RETURNING id INTO v_id;
+    -- The caller (the admin) reads which row its act wrote.
+    PERFORM set_config('queuegov.audit_last_id', v_id::text, true);
+    RETURN v_id;
+END;
+$$;
+
+ALTER FUNCTION public.fn_audit_write(p_action text, p_outcome text, p_target_table text, p_target_ids text[], p_reason text, p_before jsonb, p_after jsonb, p_detail text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_caller_names_actor(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_caller_names_actor() RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    -- Only members of the app role and of the owner (superusers are members of
+    -- every role) name the actor; every other login acts as itself.
+    SELECT pg_has_role(fn_caller_role(), fn_db_role('app'), 'MEMBER')
+        OR pg_has_role(fn_caller_role(), fn_db_role('owner'), 'MEMBER')
+$$;
+
+ALTER FUNCTION public.fn_caller_names_actor() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_caller_role(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_caller_role() RETURNS name
+    LANGUAGE sql STABLE
+    AS $$
+    -- The role the session acts as: SET ROLE (or the login's `-c role=`) else the login.
+    SELECT CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role')::name END
+$$;
+
+ALTER FUNCTION public.fn_caller_role() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_capped_count(text, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_capped_count(p_sql text, p_cap integer DEFAULT 100000) RETURNS bigint
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- count(*) of a query, stopping at p_cap (+1 means "over the cap").
+DECLARE
+    v bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM (%s LIMIT %s) capped', p_sql, p_cap + 1) INTO v;
+    RETURN v;
+END;
+$$;
+
+ALTER FUNCTION public.fn_capped_count(p_sql text, p_cap integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_clock(timestamp with time zone, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_clock(p_now timestamp with time zone, p_what text) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- The time a destructive or governing act takes as "now". Moving the clock
+-- (p_now, for tests and repairs) is the owner's: for anyone else a p_now more
+-- than a minute from now() would let retention purge everything ('infinity')
+-- or approve a manifest past its expiry.
+BEGIN
+    IF p_now IS NULL THEN
+        RETURN now();
+    END IF;
+    IF (isfinite(p_now) AND abs(extract(epoch FROM p_now - now())) <= 60)
+       OR pg_has_role(fn_caller_role(), fn_db_role('owner'), 'MEMBER') THEN
+        RETURN p_now;
+    END IF;
+    RAISE EXCEPTION 'clock_refused: only the owner runs % at another time than now (p_now %, now %)', p_what, p_now, now()
+        USING ERRCODE = 'QG002';
+END;
+$$;
+
+ALTER FUNCTION public.fn_clock(p_now timestamp with time zone, p_what text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_config_guard_set(boolean); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_config_guard_set(p_enabled boolean) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+-- Migrations (table owner only) switch dot_config's four-eyes guard off to add keys.
+DECLARE
+    v_name text;
+BEGIN
+    SELECT tgname INTO v_name FROM pg_trigger
+     WHERE tgrelid = 'dot_config'::regclass AND tgname LIKE 'pgtrigger\_dot\_config\_four\_eyes\_only\_%';
+    IF v_name IS NULL THEN
+        RAISE EXCEPTION 'dot_config four-eyes guard trigger is not installed' USING ERRCODE = 'QG005';
+    END IF;
+    EXECUTE format('ALTER TABLE dot_config %s TRIGGER %I', CASE WHEN p_enabled THEN 'ENABLE' ELSE 'DISABLE' END, v_name);
+END;
+$$;
+
+ALTER FUNCTION public.fn_config_guard_set(p_enabled boolean) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_config_history_capture(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_config_history_capture() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO dot_config_history (key, old_value, new_value, operation, changed_by,
+                                    gate_change_request_id, request_id)
+    VALUES (
+        CASE WHEN TG_OP = 'DELETE' THEN OLD.key ELSE NEW.key END,
+        CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE OLD.value END,
+        CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW.value END,
+        TG_OP,
+        coalesce(fn_actor(), 'db:' || session_user),
+        nullif(current_setting('queuegov.gate_change_request_id', true), '')::bigint,
+        CASE WHEN fn_caller_names_actor() THEN nullif(current_setting('queuegov.request_id', true), '') END
+    );
+    RETURN NULL;
+END;
+$$;
+
+ALTER FUNCTION public.fn_config_history_capture() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_config_validate(text, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_config_validate(p_key text, p_value jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    AS $_$
+-- Raises invalid_config_value naming the rule; returns the normalised value.
+DECLARE
+    c dot_config%ROWTYPE;
+    v_num numeric;
+BEGIN
+    SELECT * INTO c FROM dot_config WHERE key = p_key;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_config_key: % is not a gate or setting', p_key USING ERRCODE = 'QG005';
+    END IF;
+    IF p_value IS NULL THEN
+        RAISE EXCEPTION 'invalid_config_value: % needs a value', p_key USING ERRCODE = 'QG004';
+    END IF;
+    IF c.value_type = 'boolean' THEN
+        IF jsonb_typeof(p_value) <> 'boolean' THEN
+            RAISE EXCEPTION 'invalid_config_value: % is a gate and takes true or false, not %', p_key, p_value::text
+                USING ERRCODE = 'QG004';
+        END IF;
+        RETURN p_value;
+    END IF;
+    IF jsonb_typeof(p_value) <> 'number' OR (p_value #>> '{}') !~ '^-?[0-9]+$' THEN
+        RAISE EXCEPTION 'invalid_config_value: % takes a whole number, not %', p_key, p_value::text
+            USING ERRCODE = 'QG004';
+    END IF;
+    v_num := (p_value #>> '{}')::numeric;
+    IF (c.min_value IS NOT NULL AND v_num < c.min_value) OR (c.max_value IS NOT NULL AND v_num > c.max_value) THEN
+        RAISE EXCEPTION 'invalid_config_value: % must be between % and %, not %',
+                p_key, coalesce(c.min_value::text, '-inf'), coalesce(c.max_value::text, 'inf'), v_num
+            USING ERRCODE = 'QG004';
+    END IF;
+    RETURN p_value;
+END;
+$_$;
+
+ALTER FUNCTION public.fn_config_validate(p_key text, p_value jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_config_value_at(text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_config_value_at(p_key text, p_at timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- The value a key had at p_at (NULL if it did not exist then).
+DECLARE
+    v_value jsonb;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM dot_config_history WHERE key = p_key) THEN
+        RAISE EXCEPTION 'unknown_config_key: % has no history', p_key USING ERRCODE = 'QG005';
+    END IF;
+    SELECT new_value INTO v_value
+    FROM dot_config_history
+    WHERE key = p_key AND changed_at <= p_at
+    ORDER BY changed_at DESC, id DESC
+    LIMIT 1;
+    RETURN v_value;
+END;
+$$;
+
+ALTER FUNCTION public.fn_config_value_at(p_key text, p_at timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_consumer_register(text, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_consumer_register(p_job_kind text, p_executor_class text DEFAULT 'pg_worker'::text, p_queue_name text DEFAULT 'default'::text, p_retry_policy text DEFAULT 'default'::text, p_handler_ref text DEFAULT NULL::text, p_description text DEFAULT ''::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+BEGIN
+    RETURN fn_act_audit(
+        fn_consumer_register_unaudited(p_job_kind, p_executor_class, p_queue_name, p_retry_policy, p_handler_ref,
+                                       fn_reason_checked(p_description, 'description')),
+        'consumer.register', 'consumer_registry', ARRAY[p_job_kind], NULL, NULL,
+        format('job kind %s → executor class %s, queue %s, retry policy %s', p_job_kind, p_executor_class,
+               p_queue_name, p_retry_policy));
+END;
+$$;
+
+ALTER FUNCTION public.fn_consumer_register(p_job_kind text, p_executor_class text, p_queue_name text, p_retry_policy text, p_handler_ref text, p_description text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_consumer_register_unaudited(text, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_consumer_register_unaudited(p_job_kind text, p_executor_class text DEFAULT 'pg_worker'::text, p_queue_name text DEFAULT 'default'::text, p_retry_policy text DEFAULT 'default'::text, p_handler_ref text DEFAULT NULL::text, p_description text DEFAULT ''::text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- Bind a job kind to its executor class, default queue, retry policy and handler.
+DECLARE
+    v_actor text := fn_actor_required();
+    v_existed boolean;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM executor_class_registry WHERE code = p_executor_class AND status = 'active') THEN
+        RAISE EXCEPTION 'unknown_executor_class: % is not an active executor class', p_executor_class USING ERRCODE = 'QG005';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM retry_policy_registry WHERE code = p_retry_policy AND status = 'active') THEN
+        RAISE EXCEPTION 'unknown_retry_policy: % is not an active retry policy', p_retry_policy USING ERRCODE = 'QG005';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM queue_state WHERE queue_name = p_queue_name) THEN
+        RAISE EXCEPTION 'unknown_queue: % is not a registered queue', p_queue_name USING ERRCODE = 'QG005';
+    END IF;
+    v_existed := EXISTS (SELECT 1 FROM consumer_registry WHERE job_kind = p_job_kind);
+    INSERT INTO consumer_registry (job_kind, executor_class, queue_name, retry_policy, handler_ref, description)
+    VALUES (p_job_kind, p_executor_class, p_queue_name, p_retry_policy, p_handler_ref, coalesce(p_description, ''))
+    ON CONFLICT (job_kind) DO UPDATE
+        SET executor_class = EXCLUDED.executor_class, queue_name = EXCLUDED.queue_name,
+            retry_policy = EXCLUDED.retry_policy, handler_ref = EXCLUDED.handler_ref,
+            description = EXCLUDED.description, status = 'active';
+    RETURN jsonb_build_object('status', CASE WHEN v_existed THEN 'updated' ELSE 'registered' END,
+                              'job_kind', p_job_kind, 'by', v_actor);
+END;
+$$;
+
+ALTER FUNCTION public.fn_consumer_register_unaudited(p_job_kind text, p_executor_class text, p_queue_name text, p_retry_policy text, p_handler_ref text, p_description text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_cron_field(text, text, text, integer, integer, text[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_cron_field(p_expr text, p_field text, p_text text, p_min integer, p_max integer, p_names text[]) RETURNS integer[]
+    LANGUAGE plpgsql IMMUTABLE
+    AS $_$
+DECLARE
+    v_part  text;
+    v_range text;
+    v_step  integer;
+    v_lo    integer;
+    v_hi    integer;
+    v_out   integer[] := '{}';
+    v_bits  text[];
+    v_i     integer;
+BEGIN
+    IF p_text IS NULL OR p_text = '' THEN
+        RAISE EXCEPTION 'cron_expression_invalid: % has no % field (expected: minute hour day-of-month month day-of-week)', quote_literal(p_expr), p_field
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'cron_expression_valid';
+    END IF;
+    -- names (jan..dec, sun..sat) become numbers
+    IF p_names IS NOT NULL THEN
+        FOR v_i IN 1 .. cardinality(p_names) LOOP
+            p_text := regexp_replace(lower(p_text), p_names[v_i], (v_i - 1 + p_min)::text, 'g');
+        END LOOP;
+    END IF;
+    FOREACH v_part IN ARRAY string_to_array(p_text, ',') LOOP
+        v_bits := string_to_array(v_part, '/');
+        IF cardinality(v_bits) > 2 OR v_part !~ '^(\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?$' THEN
+            RAISE EXCEPTION 'cron_expression_invalid: % has a malformed % field %', quote_literal(p_expr), p_field, quote_literal(v_part)
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'cron_expression_valid';
+        END IF;
+        v_range := v_bits[1];
+        v_step := coalesce(v_bits[2]::integer, 1);
+        IF v_range = '*' THEN
+            v_lo := p_min; v_hi := p_max;
+        ELSIF position('-' IN v_range) > 0 THEN
+            v_lo := split_part(v_range, '-', 1)::integer; v_hi := split_part(v_range, '-', 2)::integer;
+        ELSE
+            v_lo := v_range::integer;
+            v_hi := CASE WHEN v_bits[2] IS NULL THEN v_lo ELSE p_max END;
+        END IF;
+        IF v_lo < p_min OR v_hi > p_max OR v_lo > v_hi OR v_step < 1 THEN
+            RAISE EXCEPTION 'cron_expression_invalid: % field % in % is out of range %-%', p_field, quote_literal(v_part), quote_literal(p_expr), p_min, p_max
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'cron_expression_valid';
+        END IF;
+        FOR v_i IN v_lo .. v_hi BY v_step LOOP
+            v_out := v_out || v_i;
+        END LOOP;
+    END LOOP;
+    RETURN ARRAY(SELECT DISTINCT unnest(v_out) ORDER BY 1);
+END;
+$_$;
+
+ALTER FUNCTION public.fn_cron_field(p_expr text, p_field text, p_text text, p_min integer, p_max integer, p_names text[]) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_cron_next(text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_cron_next(p_expr text, p_after timestamp with time zone) RETURNS timestamp with time zone
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+-- The first slot strictly after p_after (UTC, minute resolution), with
+-- Vixie cron's day rule (as croniter).
+DECLARE
+    c qg_cron := fn_cron_parse(p_expr);
+    t timestamp := date_trunc('minute', p_after AT TIME ZONE 'UTC') + interval '1 minute';
+    v_limit timestamp := (p_after AT TIME ZONE 'UTC') + interval '10 years';
+    v_dom_ok boolean;
+    v_dow_ok boolean;
+BEGIN
+    WHILE t < v_limit LOOP
+        IF NOT (extract(month FROM t)::integer = ANY (c.months)) THEN
+            t := date_trunc('month', t) + interval '1 month';
+            CONTINUE;
+        END IF;
+        v_dom_ok := extract(day FROM t)::integer = ANY (c.doms);
+        v_dow_ok := extract(dow FROM t)::integer = ANY (c.dows);
+        -- Vixie cron: a day field starting with '*' (even '*/2') makes both
+        -- day fields apply together; two restricted fields match either way.
+        IF NOT (CASE WHEN c.dom_any OR c.dow_any THEN v_dom_ok AND v_dow_ok
+                     ELSE v_dom_ok OR v_dow_ok END) THEN
+            t := date_trunc('day', t) + interval '1 day';
+            CONTINUE;
+        END IF;
+        IF NOT (extract(hour FROM t)::integer = ANY (c.hours)) THEN
+            t := date_trunc('hour', t) + interval '1 hour';
+            CONTINUE;
+        END IF;
+        IF NOT (extract(minute FROM t)::integer = ANY (c.minutes)) THEN
+            t := t + interval '1 minute';
+            CONTINUE;
+        END IF;
+        RETURN t AT TIME ZONE 'UTC';
+    END LOOP;
+    RAISE EXCEPTION 'cron_expression_invalid: % never fires within 10 years', quote_literal(p_expr)
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'cron_expression_valid';
+END;
+$$;
+
+ALTER FUNCTION public.fn_cron_next(p_expr text, p_after timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_cron_parse(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_cron_parse(p_expr text) RETURNS public.qg_cron
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+DECLARE
+    v_expr text := btrim(coalesce(p_expr, ''));
+    f text[];
+    c qg_cron;
+BEGIN
+    v_expr := CASE lower(v_expr)
+        WHEN '@yearly' THEN '0 0 1 1 *' WHEN '@annually' THEN '0 0 1 1 *'
+        WHEN '@monthly' THEN '0 0 1 * *' WHEN '@weekly' THEN '0 0 * * 0'
+        WHEN '@daily' THEN '0 0 * * *' WHEN '@midnight' THEN '0 0 * * *'
+        WHEN '@hourly' THEN '0 * * * *' ELSE v_expr END;
+    f := regexp_split_to_array(v_expr, '\s+');
+    IF cardinality(f) <> 5 THEN
+        RAISE EXCEPTION 'cron_expression_invalid: % has % fields; expected 5 (minute hour day-of-month month day-of-week) or @hourly/@daily/@weekly/@monthly/@yearly',
+                quote_literal(p_expr), CASE WHEN v_expr = '' THEN 0 ELSE cardinality(f) END
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'cron_expression_valid';
+    END IF;
+    c.minutes := fn_cron_field(p_expr, 'minute', f[1], 0, 59, NULL);
+    c.hours   := fn_cron_field(p_expr, 'hour', f[2], 0, 23, NULL);
+    c.doms    := fn_cron_field(p_expr, 'day-of-month', f[3], 1, 31, NULL);
+    c.months  := fn_cron_field(p_expr, 'month', f[4], 1, 12,
+                               ARRAY['jan','feb','mar','apr','may','jun','jul','aug','sep','oct','nov','dec']);
+    c.dows    := fn_cron_field(p_expr, 'day-of-week', f[5], 0, 7, ARRAY['sun','mon','tue','wed','thu','fri','sat']);
+    IF 7 = ANY (c.dows) THEN
+        c.dows := ARRAY(SELECT DISTINCT CASE WHEN d = 7 THEN 0 ELSE d END FROM unnest(c.dows) d ORDER BY 1);
+    END IF;
+    c.dom_any := f[3] LIKE '*%';
+    c.dow_any := f[5] LIKE '*%';
+    RETURN c;
+END;
+$$;
+
+ALTER FUNCTION public.fn_cron_parse(p_expr text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_cron_valid(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_cron_valid(p_expr text) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+BEGIN
+    PERFORM fn_cron_parse(p_expr);
+    RETURN true;
+END;
+$$;
+
+ALTER FUNCTION public.fn_cron_valid(p_expr text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_db_role(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_db_role(p_purpose text) RETURNS name
+    LANGUAGE sql IMMUTABLE
+    AS $$SELECT CASE p_purpose WHEN 'owner' THEN 'queuegov_owner' WHEN 'app' THEN 'queuegov_app' WHEN 'executor' THEN 'queuegov_executor' WHEN 'auditor' THEN 'queuegov_auditor' END::name$$;
+
+ALTER FUNCTION public.fn_db_role(p_purpose text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_estimated_rows(regclass); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_estimated_rows(p_table regclass) RETURNS bigint
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT greatest(coalesce(sum(c.reltuples), 0), 0)::bigint
+    FROM pg_class c
+    WHERE c.oid = p_table OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = p_table);
+$$;
+
+ALTER FUNCTION public.fn_estimated_rows(p_table regclass) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_capture(text, text, text, jsonb, text, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_capture(p_event_type text, p_subject_table text DEFAULT NULL::text, p_subject_ref text DEFAULT NULL::text, p_payload jsonb DEFAULT '{}'::jsonb, p_correlation_id text DEFAULT NULL::text, p_source_document_ref text DEFAULT NULL::text, p_import_batch_ref text DEFAULT NULL::text, p_causation_id text DEFAULT NULL::text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RETURN fn_event_pending_insert(p_event_type, p_subject_table, p_subject_ref, p_payload, p_correlation_id,
+                                   p_source_document_ref, p_import_batch_ref, p_causation_id);
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_capture(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_correlation_id text, p_source_document_ref text, p_import_batch_ref text, p_causation_id text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_capture_trigger(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_capture_trigger() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- The one generic trigger-IN function: AFTER INSERT/UPDATE/DELETE FOR EACH ROW.
+-- A capture fires on whatever table it watches, written by whoever may write it;
+-- the capture itself is the owner's (0005's body; captures go through
+-- fn_event_pending_insert, without a second definer hop per row).
+DECLARE
+    r iu_sql_event_route%ROWTYPE;
+    v_row jsonb;
+    v_payload jsonb;
+    v_subject text;
+    v_col text;
+BEGIN
+    FOR r IN
+        SELECT * FROM iu_sql_event_route
+        WHERE source_table = TG_TABLE_NAME AND operation = TG_OP AND (enabled OR dry_run)
+    LOOP
+        v_row := CASE WHEN TG_OP = 'DELETE' THEN to_jsonb(OLD) ELSE to_jsonb(NEW) END;
+        CONTINUE WHEN NOT (v_row @> r.condition);
+        v_subject := v_row ->> r.subject_column;
+        v_payload := jsonb_build_object('operation', TG_OP, 'source_table', TG_TABLE_NAME, 'route', r.route_name);
+        FOREACH v_col IN ARRAY r.payload_columns LOOP
+            v_payload := v_payload || jsonb_build_object(v_col, v_row -> v_col);
+        END LOOP;
+        IF r.enabled AND NOT r.dry_run THEN
+            PERFORM fn_event_pending_insert(r.target_event_type, TG_TABLE_NAME, v_subject, v_payload,
+                                            CASE WHEN r.correlation_column IS NOT NULL THEN v_row ->> r.correlation_column END,
+                                            NULL, NULL, NULL);
+        ELSE
+            INSERT INTO iu_sql_event_route_dry_run_log (route_id, source_table, operation, subject_ref, would_capture)
+            VALUES (r.id, TG_TABLE_NAME, TG_OP, v_subject,
+                    jsonb_build_object('event_type', r.target_event_type, 'payload', v_payload));
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_capture_trigger() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_deliver(integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_deliver(p_batch_size integer DEFAULT 1000) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Fan undelivered events out to their recipients' inboxes.
+DECLARE
+    v_events integer;
+    v_rows integer;
+BEGIN
+    IF (SELECT value FROM dot_config WHERE key = 'event.delivery.enabled') IS DISTINCT FROM 'true'::jsonb THEN
+        RETURN fn_gate_closed_result('event.delivery.enabled');
+    END IF;
+    CREATE TEMP TABLE IF NOT EXISTS _qg_deliver (id bigint, created_at timestamptz) ON COMMIT DROP;
+    TRUNCATE _qg_deliver;
+    WITH picked AS (
+        SELECT id, created_at FROM event_outbox WHERE delivered_at IS NULL
+        ORDER BY id LIMIT p_batch_size FOR UPDATE SKIP LOCKED
+    )
+    INSERT INTO _qg_deliver SELECT id, created_at FROM picked;
+    GET DIAGNOSTICS v_events = ROW_COUNT;
+    IF v_events = 0 THEN
+        RETURN jsonb_build_object('status', 'nothing_to_do', 'events', 0, 'inbox_rows', 0);
+    END IF;
+    INSERT INTO event_read (event_id, event_created_at, recipient_kind, recipient_ref, via)
+    SELECT DISTINCT ON (r.event_id, r.recipient_kind, r.recipient_ref)
+           r.event_id, r.event_created_at, r.recipient_kind, r.recipient_ref, r.via
+    FROM v_event_recipient r JOIN _qg_deliver d ON d.id = r.event_id AND d.created_at = r.event_created_at
+    WHERE r.recipient_kind <> 'executor'
+    ON CONFLICT DO NOTHING;
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    UPDATE event_outbox e SET delivered_at = now() FROM _qg_deliver d WHERE e.id = d.id AND e.created_at = d.created_at;
+    IF (SELECT value FROM dot_config WHERE key = 'queue.notify.enabled') = 'true'::jsonb THEN
+        PERFORM pg_notify('queue_wake_inbox', v_events::text);
+    END IF;
+    RETURN jsonb_build_object('status', 'delivered', 'events', v_events, 'inbox_rows', v_rows);
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_deliver(p_batch_size integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_emit(text, text, text, jsonb, text, text, text, timestamp with time zone, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_emit(p_event_type text, p_subject_table text DEFAULT NULL::text, p_subject_ref text DEFAULT NULL::text, p_payload jsonb DEFAULT '{}'::jsonb, p_severity text DEFAULT NULL::text, p_correlation_id text DEFAULT NULL::text, p_causation_id text DEFAULT NULL::text, p_occurred_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_classification text DEFAULT 'safe_metadata'::text, p_fact_key text DEFAULT ''::text, p_actor text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- {"status": "emitted" | "duplicate", "event_id": N} or gate_closed.
+DECLARE
+    t  event_type_registry%ROWTYPE;
+    v_id bigint;
+    v_existing bigint;
+    v_actor text := CASE WHEN fn_caller_names_actor() THEN coalesce(p_actor, fn_actor()) ELSE fn_actor() END;
+BEGIN
+    IF (SELECT value FROM dot_config WHERE key = 'event.emit_enabled') IS DISTINCT FROM 'true'::jsonb THEN
+        RETURN fn_gate_closed_result('event.emit_enabled');
+    END IF;
+    SELECT * INTO t FROM event_type_registry WHERE event_type = p_event_type;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_event_type: % is not in event_type_registry', p_event_type USING ERRCODE = 'QG005';
+    END IF;
+    IF t.status <> 'active' THEN
+        RAISE EXCEPTION 'event_type_not_active: % is %; only active types are emitted', p_event_type, t.status
+            USING ERRCODE = 'QG003';
+    END IF;
+    IF (p_subject_table IS NULL) <> (p_subject_ref IS NULL) THEN
+        RAISE EXCEPTION 'invalid_subject: subject table and subject ref go together (got %, %)', p_subject_table, p_subject_ref
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF length(p_subject_ref) > 200 OR length(p_correlation_id) > 200 OR length(p_causation_id) > 200 THEN
+        PERFORM fn_event_refs_checked(p_subject_ref, p_correlation_id, p_causation_id);
+    END IF;
+    IF length(p_fact_key) > 200 THEN
+        RAISE EXCEPTION 'event_ref_too_long: the fact key is % characters; at most 200', length(p_fact_key)
+            USING ERRCODE = 'QG004';
+    END IF;
+    PERFORM fn_payload_assert_size(p_payload, 'payload');
+    v_id := nextval('event_outbox_id_seq');
+    IF p_subject_ref IS NOT NULL THEN
+        INSERT INTO event_subject_key (event_domain, event_type, event_subject_table, event_subject_ref, fact_key, event_id)
+        VALUES (t.event_domain, p_event_type, p_subject_table, p_subject_ref, coalesce(p_fact_key, ''), v_id)
+        ON CONFLICT DO NOTHING;
+        IF NOT FOUND THEN
+            SELECT event_id INTO v_existing FROM event_subject_key
+             WHERE event_domain = t.event_domain AND event_type = p_event_type
+               AND event_subject_table = p_subject_table AND event_subject_ref = p_subject_ref
+               AND fact_key = coalesce(p_fact_key, '');
+            RETURN jsonb_build_object('status', 'duplicate', 'event_id', v_existing);
+        END IF;
+    END IF;
+    INSERT INTO event_outbox (id, event_domain, event_stream, event_type, delivery_lane, severity, payload,
+                              payload_classification, event_subject_table, event_subject_ref, correlation_id,
+                              causation_id, actor, occurred_at)
+    VALUES (v_id, t.event_domain, t.event_stream, p_event_type, t.delivery_lane, coalesce(p_severity, t.default_severity),
+            coalesce(p_payload, '{}'), coalesce(p_classification, 'safe_metadata'), p_subject_table, p_subject_ref,
+            p_correlation_id, p_causation_id, v_actor, coalesce(p_occurred_at, now()));
+    IF (SELECT value FROM dot_config WHERE key = 'queue.notify.enabled') = 'true'::jsonb THEN
+        PERFORM pg_notify('queue_wake_' || t.event_domain, v_id::text);
+    END IF;
+    RETURN jsonb_build_object('status', 'emitted', 'event_id', v_id);
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_emit(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_severity text, p_correlation_id text, p_causation_id text, p_occurred_at timestamp with time zone, p_classification text, p_fact_key text, p_actor text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_mark_read(bigint[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_mark_read(p_event_read_ids bigint[]) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Reading one's inbox is audited like every act; entries addressed to someone
+-- else are listed as refused (and the act is refused when nothing was one's own).
+DECLARE
+    v_actor text := fn_actor_governed();
+    v jsonb := fn_event_mark_read_unaudited(p_event_read_ids);
+    v_refused jsonb := v -> 'refused';
+BEGIN
+    IF jsonb_array_length(v_refused) > 0 AND (v ->> 'marked')::integer = 0 THEN
+        RETURN fn_act_audit(v || jsonb_build_object('status', 'refused'), 'inbox.mark_read', 'event_read',
+                            p_event_read_ids::text[], NULL, NULL,
+                            format('permission: inbox entries %s are not addressed to %s', v_refused, v_actor))
+               || jsonb_build_object('status', v ->> 'status');
+    END IF;
+    RETURN fn_act_audit(v, 'inbox.mark_read', 'event_read', p_event_read_ids::text[], NULL, NULL,
+        format('marked %s read', v ->> 'marked')
+        || CASE WHEN jsonb_array_length(v_refused) > 0
+                THEN format('; refused %s (not addressed to %s)', v_refused, v_actor) ELSE '' END);
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_mark_read(p_event_read_ids bigint[]) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_mark_read_unaudited(bigint[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_mark_read_unaudited(p_event_read_ids bigint[]) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- Marks read only entries addressed to the acting user, one of their groups
+-- or one of their roles (Django's auth tables); others are listed as refused.
+DECLARE
+    v_actor text := fn_actor_required();
+    v_marked bigint[];
+BEGIN
+    WITH me AS (
+        SELECT u.id, u.username FROM auth_user u WHERE 'user:' || u.username = v_actor AND u.is_active
+    ), mine AS (
+        SELECT 'user'::text AS kind, me.username AS ref FROM me
+        UNION ALL
+        SELECT k.kind, g.name FROM me JOIN auth_user_groups ug ON ug.user_id = me.id
+        JOIN auth_group g ON g.id = ug.group_id CROSS JOIN (VALUES ('group'), ('role')) AS k(kind)
+    ), marked AS (
+        UPDATE event_read e SET read_at = now(), read_by = v_actor
+         WHERE e.id = ANY (p_event_read_ids) AND e.read_at IS NULL
+           AND EXISTS (SELECT 1 FROM mine WHERE mine.kind = e.recipient_kind AND mine.ref = e.recipient_ref)
+        RETURNING e.id
+    )
+    SELECT coalesce(array_agg(id), '{}') INTO v_marked FROM marked;
+    RETURN jsonb_build_object(
+        'status', CASE WHEN cardinality(v_marked) = 0 THEN 'nothing_to_do' ELSE 'read' END,
+        'marked', cardinality(v_marked),
+        'refused', to_jsonb(ARRAY(
+            SELECT e.id FROM event_read e WHERE e.id = ANY (p_event_read_ids) AND e.read_at IS NULL
+               AND e.id <> ALL (v_marked) ORDER BY e.id)));
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_mark_read_unaudited(p_event_read_ids bigint[]) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_outbox_ensure_partitions(integer, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_outbox_ensure_partitions(p_months_ahead integer DEFAULT 3, p_from timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Create the monthly partitions event_outbox_YYYYMM from p_from's month to
+-- p_months_ahead months later (idempotent; run by migration and maintenance).
+DECLARE
+    v_month date := date_trunc('month', p_from AT TIME ZONE 'UTC')::date;
+    v_name text;
+    v_lo timestamptz;
+    v_hi timestamptz;
+    v_created text[] := '{}';
+BEGIN
+    FOR i IN 0 .. p_months_ahead LOOP
+        v_name := 'event_outbox_' || to_char(v_month + make_interval(months => i), 'YYYYMM');
+        v_lo := (v_month + make_interval(months => i))::timestamp AT TIME ZONE 'UTC';
+        v_hi := (v_month + make_interval(months => i + 1))::timestamp AT TIME ZONE 'UTC';
+        IF to_regclass(v_name) IS NULL THEN
+            IF EXISTS (SELECT 1 FROM event_outbox_default WHERE created_at >= v_lo AND created_at < v_hi) THEN
+                -- Rows of that month already landed in the default partition:
+                -- move them into the new partition, then attach it.
+                EXECUTE format('CREATE TABLE %I (LIKE event_outbox INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', v_name);
+                EXECUTE format('WITH moved AS (DELETE FROM event_outbox_default WHERE created_at >= %L AND created_at < %L '
+                               'RETURNING *) INSERT INTO %I SELECT * FROM moved', v_lo, v_hi, v_name);
+                EXECUTE format('ALTER TABLE event_outbox ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', v_name, v_lo, v_hi);
+            ELSE
+                EXECUTE format('CREATE TABLE %I PARTITION OF event_outbox FOR VALUES FROM (%L) TO (%L)', v_name, v_lo, v_hi);
+            END IF;
+            v_created := v_created || v_name;
+        END IF;
+    END LOOP;
+    RETURN jsonb_build_object('status', CASE WHEN cardinality(v_created) = 0 THEN 'nothing_to_do' ELSE 'created' END,
+                              'created', to_jsonb(v_created));
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_outbox_ensure_partitions(p_months_ahead integer, p_from timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_pending_insert(text, text, text, jsonb, text, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_pending_insert(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_correlation_id text, p_source_document_ref text, p_import_batch_ref text, p_causation_id text) RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+-- Internal: the L1 capture itself, for fn_event_capture and the trigger-IN
+-- capture, which both already run as the owner with a pinned search_path (a
+-- second definer hop per captured row cost a fifth of a bulk INSERT's speed).
+-- O(1): the payload's key check runs in its DOMAIN, the type in its FOREIGN KEY.
+DECLARE
+    v_id bigint;
+BEGIN
+    -- (the named refusal only when a reference is long: a call per captured row costs)
+    IF length(p_subject_ref) > 200 OR length(p_correlation_id) > 200 OR length(p_causation_id) > 200
+       OR length(p_source_document_ref) > 200 OR length(p_import_batch_ref) > 200 THEN
+        PERFORM fn_event_refs_checked(p_subject_ref, p_correlation_id, p_causation_id, p_source_document_ref,
+                                      p_import_batch_ref);
+    END IF;
+    INSERT INTO event_pending (event_type, event_subject_table, event_subject_ref, correlation_id, causation_id,
+                               source_document_ref, import_batch_ref, capture_payload, actor)
+    VALUES (p_event_type, p_subject_table, p_subject_ref, p_correlation_id, p_causation_id,
+            p_source_document_ref, p_import_batch_ref, coalesce(p_payload, '{}'), fn_actor())
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_pending_insert(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_correlation_id text, p_source_document_ref text, p_import_batch_ref text, p_causation_id text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_pending_process(integer, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_pending_process(p_batch_size integer DEFAULT 1000, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Immediate lane: each capture becomes an event at once. Delayed lane: the
+-- captures of one (stable_key, event_type) group become one event once the
+-- group has been quiet for event.debounce_seconds. A failing row or group
+-- records error_count/last_error and never blocks the others.
+DECLARE
+    v_now timestamptz := coalesce(p_now, clock_timestamp());
+    v_quiet interval;
+    r record;
+    g record;
+    v_answer jsonb;
+    v_emitted integer := 0;
+    v_duplicates integer := 0;
+    v_groups integer := 0;
+    v_failed integer := 0;
+    v_max_errors integer;
+BEGIN
+    IF (SELECT value FROM dot_config WHERE key = 'event.emit_enabled') IS DISTINCT FROM 'true'::jsonb THEN
+        RETURN fn_gate_closed_result('event.emit_enabled');
+    END IF;
+    IF NOT pg_try_advisory_xact_lock(hashtext('queuegov.event_pending_process')) THEN
+        RETURN jsonb_build_object('status', 'busy', 'detail', 'another fn_event_pending_process is running');
+    END IF;
+    v_quiet := make_interval(secs => fn_setting_int('event.debounce_seconds'));
+    -- rows that failed event.retry.max_attempts times are parked (visible in the admin's pending backlog)
+    v_max_errors := fn_setting_int('event.retry.max_attempts');
+
+    -- immediate lane
+    FOR r IN
+        SELECT p.* FROM event_pending p JOIN event_type_registry t USING (event_type)
+        WHERE p.processed_at IS NULL AND t.delivery_lane = 'immediate' AND p.error_count < v_max_errors
+        ORDER BY p.id LIMIT p_batch_size
+    LOOP
+        BEGIN
+            v_answer := fn_event_emit(r.event_type, r.event_subject_table, r.event_subject_ref, r.capture_payload,
+                                      NULL, r.correlation_id, r.causation_id, r.captured_at, 'safe_metadata',
+                                      'pending:' || r.id, r.actor);
+            IF v_answer ->> 'status' = 'gate_closed' THEN
+                RETURN v_answer;
+            END IF;
+            UPDATE event_pending SET processed_at = v_now, emitted_event_id = (v_answer ->> 'event_id')::bigint
+             WHERE id = r.id;
+            IF v_answer ->> 'status' = 'duplicate' THEN v_duplicates := v_duplicates + 1; ELSE v_emitted := v_emitted + 1; END IF;
+        EXCEPTION WHEN OTHERS THEN
+            UPDATE event_pending SET error_count = error_count + 1, last_error = left(SQLERRM, 2000) WHERE id = r.id;
+            v_failed := v_failed + 1;
+        END;
+    END LOOP;
+
+    -- delayed lane: quiet groups
+    FOR g IN
+        SELECT p.event_type, coalesce(p.stable_key, 'pending:' || p.id) AS group_key,
+               array_agg(p.id ORDER BY p.id) AS ids, max(p.captured_at) AS last_at, min(p.captured_at) AS first_at,
+               count(*) AS n, max(p.id) AS last_id, min(p.id) AS first_id
+        FROM event_pending p JOIN event_type_registry t USING (event_type)
+        WHERE p.processed_at IS NULL AND t.delivery_lane = 'delayed' AND p.error_count < v_max_errors
+        GROUP BY p.event_type, coalesce(p.stable_key, 'pending:' || p.id)
+        HAVING max(p.captured_at) <= v_now - v_quiet
+        ORDER BY min(p.id)
+        LIMIT p_batch_size
+    LOOP
+        BEGIN
+            SELECT * INTO r FROM event_pending WHERE id = g.last_id;
+            v_answer := fn_event_emit(
+                g.event_type, r.event_subject_table, r.event_subject_ref,
+                r.capture_payload || jsonb_build_object('captures', g.n, 'first_captured_at', g.first_at,
+                                                        'last_captured_at', g.last_at, 'stable_key', g.group_key),
+                NULL, r.correlation_id, r.causation_id, g.last_at, 'safe_metadata', 'group:' || g.first_id, r.actor);
+            IF v_answer ->> 'status' = 'gate_closed' THEN
+                RETURN v_answer;
+            END IF;
+            UPDATE event_pending SET processed_at = v_now, emitted_event_id = (v_answer ->> 'event_id')::bigint
+             WHERE id = ANY (g.ids);
+            v_groups := v_groups + 1;
+            IF v_answer ->> 'status' = 'duplicate' THEN v_duplicates := v_duplicates + 1; ELSE v_emitted := v_emitted + 1; END IF;
+        EXCEPTION WHEN OTHERS THEN
+            UPDATE event_pending SET error_count = error_count + 1, last_error = left(SQLERRM, 2000) WHERE id = ANY (g.ids);
+            v_failed := v_failed + 1;
+        END;
+    END LOOP;
+
+    RETURN jsonb_build_object('status', CASE WHEN v_emitted + v_duplicates + v_failed = 0 THEN 'nothing_to_do' ELSE 'processed' END,
+                              'emitted', v_emitted, 'duplicates', v_duplicates, 'delayed_groups', v_groups,
+                              'failed', v_failed);
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_pending_process(p_batch_size integer, p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_refs_checked(text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_refs_checked(p_subject_ref text, p_correlation_id text, p_causation_id text, p_source_document_ref text DEFAULT NULL::text, p_import_batch_ref text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+BEGIN
+    IF length(p_subject_ref) > 500 THEN
+        RAISE EXCEPTION 'event_ref_too_long: the subject ref is % characters; at most 500', length(p_subject_ref)
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF length(p_correlation_id) > 200 OR length(p_causation_id) > 200 THEN
+        RAISE EXCEPTION 'correlation_id_length: correlation and causation ids are at most 200 characters (got %, %)',
+                coalesce(length(p_correlation_id), 0), coalesce(length(p_causation_id), 0)
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'correlation_id_length';
+    END IF;
+    IF length(p_source_document_ref) > 500 OR length(p_import_batch_ref) > 500 THEN
+        RAISE EXCEPTION 'event_ref_too_long: source document and import batch refs are at most 500 characters (got %, %)',
+                coalesce(length(p_source_document_ref), 0), coalesce(length(p_import_batch_ref), 0)
+            USING ERRCODE = 'QG004';
+    END IF;
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_refs_checked(p_subject_ref text, p_correlation_id text, p_causation_id text, p_source_document_ref text, p_import_batch_ref text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_subscribe(text, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_subscribe(p_event_type text, p_event_domain text, p_event_stream text, p_recipient_kind text, p_recipient_ref text, p_note text DEFAULT ''::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+    v jsonb;
+BEGIN
+    v := fn_event_subscribe_unaudited(p_event_type, p_event_domain, p_event_stream, p_recipient_kind, p_recipient_ref,
+                                      fn_reason_checked(p_note, 'note'));
+    RETURN fn_act_audit(v, 'subscription.add', 'event_subscription', ARRAY[v ->> 'subscription_id'], p_note, NULL,
+        format('subscription #%s: %s %s gets %s', v ->> 'subscription_id', p_recipient_kind, p_recipient_ref,
+               concat_ws(' ', 'type ' || p_event_type, 'domain ' || p_event_domain, 'stream ' || p_event_stream)));
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_subscribe(p_event_type text, p_event_domain text, p_event_stream text, p_recipient_kind text, p_recipient_ref text, p_note text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_subscribe_unaudited(text, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_subscribe_unaudited(p_event_type text, p_event_domain text, p_event_stream text, p_recipient_kind text, p_recipient_ref text, p_note text DEFAULT ''::text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_actor text := fn_actor_required();
+    v_id bigint;
+BEGIN
+    IF p_event_type IS NOT NULL AND right(p_event_type, 1) <> '*'
+       AND NOT EXISTS (SELECT 1 FROM event_type_registry WHERE event_type = p_event_type) THEN
+        RAISE EXCEPTION 'unknown_event_type: % is not in event_type_registry', p_event_type USING ERRCODE = 'QG005';
+    END IF;
+    INSERT INTO event_subscription (event_type, event_domain, event_stream, recipient_kind, recipient_ref, note, created_by)
+    VALUES (p_event_type, p_event_domain, p_event_stream, p_recipient_kind, btrim(p_recipient_ref), coalesce(p_note, ''), v_actor)
+    ON CONFLICT ON CONSTRAINT subscription_unique DO UPDATE SET enabled = true
+    RETURNING id INTO v_id;
+    RETURN jsonb_build_object('status', 'subscribed', 'subscription_id', v_id);
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_subscribe_unaudited(p_event_type text, p_event_domain text, p_event_stream text, p_recipient_kind text, p_recipient_ref text, p_note text) OWNER TO queuegov_owner;
+
+--
+-- Name: event_subscription; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.event_subscription (
+    id bigint NOT NULL,
+    event_type text,
+    event_domain text,
+    event_stream public.qg_event_stream,
+    recipient_kind text NOT NULL,
+    recipient_ref text NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT subscription_event_type_format CHECK ((event_type ~ '^[a-z][a-z0-9_.]*\*?$'::text)),
+    CONSTRAINT subscription_matches_something CHECK (((event_type IS NOT NULL) OR (event_domain IS NOT NULL) OR (event_stream IS NOT NULL))),
+    CONSTRAINT subscription_recipient_kind_allowed CHECK ((recipient_kind = ANY (ARRAY['user'::text, 'group'::text, 'role'::text, 'executor'::text]))),
+    CONSTRAINT subscription_recipient_ref_not_blank CHECK ((btrim(recipient_ref) <> ''::text))
+);
+
+ALTER TABLE public.event_subscription OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_subscription_matches(public.event_subscription, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_subscription_matches(s public.event_subscription, p_event_type text, p_domain text, p_stream text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT s.enabled
+       AND (s.event_type IS NULL OR s.event_type = p_event_type
+            OR (right(s.event_type, 1) = '*' AND starts_with(p_event_type, left(s.event_type, -1))))
+       AND (s.event_domain IS NULL OR s.event_domain = p_domain)
+       AND (s.event_stream IS NULL OR s.event_stream::text = p_stream);
+$$;
+
+ALTER FUNCTION public.fn_event_subscription_matches(s public.event_subscription, p_event_type text, p_domain text, p_stream text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_subscription_set_enabled(bigint, boolean); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_subscription_set_enabled(p_subscription_id bigint, p_enabled boolean) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+    v_verb  text := CASE WHEN p_enabled THEN 'enable' ELSE 'disable' END;
+BEGIN
+    RETURN fn_act_audit(fn_event_subscription_set_enabled_unaudited(p_subscription_id, p_enabled),
+                        'subscription.' || v_verb, 'event_subscription', ARRAY[p_subscription_id::text], NULL, NULL,
+                        format('subscription #%s %sd', p_subscription_id, v_verb));
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_subscription_set_enabled(p_subscription_id bigint, p_enabled boolean) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_subscription_set_enabled_unaudited(bigint, boolean); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_subscription_set_enabled_unaudited(p_subscription_id bigint, p_enabled boolean) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_actor text := fn_actor_required();
+BEGIN
+    UPDATE event_subscription SET enabled = p_enabled WHERE id = p_subscription_id AND enabled <> p_enabled;
+    IF NOT FOUND THEN
+        IF NOT EXISTS (SELECT 1 FROM event_subscription WHERE id = p_subscription_id) THEN
+            RAISE EXCEPTION 'unknown_subscription: % does not exist', p_subscription_id USING ERRCODE = 'QG005';
+        END IF;
+        RETURN jsonb_build_object('status', 'nothing_to_do', 'subscription_id', p_subscription_id);
+    END IF;
+    RETURN jsonb_build_object('status', CASE WHEN p_enabled THEN 'enabled' ELSE 'disabled' END,
+                              'subscription_id', p_subscription_id, 'by', v_actor);
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_subscription_set_enabled_unaudited(p_subscription_id bigint, p_enabled boolean) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_type_set_status(text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_type_set_status(p_event_type text, p_status text, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+    v jsonb;
+BEGIN
+    v := fn_event_type_set_status_unaudited(p_event_type, p_status, fn_reason_checked(p_reason));
+    RETURN fn_act_audit(v, 'event_type.set_' || p_status, 'event_type_registry', ARRAY[p_event_type], p_reason, NULL,
+                        format('event type %s: %s → %s', p_event_type, coalesce(v ->> 'from', p_status), p_status));
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_type_set_status(p_event_type text, p_status text, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_type_set_status_unaudited(text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_type_set_status_unaudited(p_event_type text, p_status text, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- The registry's governed edit: draft ↔ active ↔ retired (an active type
+-- needs a producer_ref, by CHECK). New types arrive by migration.
+DECLARE
+    v_actor text := fn_actor_required();
+    v_old text;
+BEGIN
+    IF p_status NOT IN ('draft', 'active', 'retired') THEN
+        RAISE EXCEPTION 'invalid_event_type_status: % (allowed: draft, active, retired)', p_status USING ERRCODE = 'QG004';
+    END IF;
+    IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: changing an event type''s status needs a reason' USING ERRCODE = 'QG008';
+    END IF;
+    SELECT status INTO v_old FROM event_type_registry WHERE event_type = p_event_type FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_event_type: % is not in event_type_registry', p_event_type USING ERRCODE = 'QG005';
+    END IF;
+    IF v_old = p_status THEN
+        RETURN jsonb_build_object('status', 'nothing_to_do', 'event_type', p_event_type);
+    END IF;
+    UPDATE event_type_registry SET status = p_status WHERE event_type = p_event_type;
+    RETURN jsonb_build_object('status', 'updated', 'event_type', p_event_type, 'from', v_old, 'to', p_status,
+                              'by', v_actor);
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_type_set_status_unaudited(p_event_type text, p_status text, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_executor_claim_queues(text[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_executor_claim_queues(p_queues text[]) RETURNS text[]
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- The queues a claim may cover: any for the app; for an executor login, its
+-- registered queues (all of them when it names none). (Internal, called by the
+-- definer-rights claim functions below.)
+DECLARE
+    e public.executor_login%ROWTYPE;
+    v_refused text[];
+BEGIN
+    IF public.fn_caller_names_actor() THEN
+        RETURN p_queues;
+    END IF;
+    SELECT * INTO e FROM public.executor_login WHERE role_name = session_user;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_executor: login % is not a registered executor (manage.py executor_credentials)', session_user
+            USING ERRCODE = 'QG002';
+    END IF;
+    IF e.queues IS NULL THEN
+        -- any queue but the app's maintenance queue
+        IF 'maintenance' = ANY (p_queues) THEN
+            RAISE EXCEPTION 'executor_queue_refused: executor % may not claim the app''s own maintenance queue',
+                    session_user
+                USING ERRCODE = 'QG002';
+        END IF;
+        RETURN coalesce(p_queues, ARRAY(SELECT queue_name FROM public.queue_state WHERE queue_name <> 'maintenance'));
+    END IF;
+    IF p_queues IS NULL THEN
+        RETURN e.queues;
+    END IF;
+    SELECT array_agg(q) INTO v_refused FROM unnest(p_queues) q WHERE q <> ALL (e.queues);
+    IF v_refused IS NOT NULL THEN
+        RAISE EXCEPTION 'executor_queue_refused: executor % may claim from %, not %', session_user,
+                array_to_string(e.queues, ', '), array_to_string(v_refused, ', ')
+            USING ERRCODE = 'QG002';
+    END IF;
+    RETURN p_queues;
+END;
+$$;
+
+ALTER FUNCTION public.fn_executor_claim_queues(p_queues text[]) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_executor_login_register(name, text, text[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_executor_login_register(p_role_name name, p_executor_kind text, p_queues text[] DEFAULT NULL::text[]) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Owner only (manage.py executor_credentials creates the login, then calls this).
+DECLARE
+    v_actor   text := fn_actor_governed();
+    v_missing text[];
+    v_answer  jsonb;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_role_name) THEN
+        RAISE EXCEPTION 'unknown_role: % is not a database role', p_role_name USING ERRCODE = 'QG005';
+    END IF;
+    IF NOT pg_has_role(p_role_name, fn_db_role('executor'), 'MEMBER') THEN
+        RAISE EXCEPTION 'not_executor: % is not a member of the executor role', p_role_name USING ERRCODE = 'QG002';
+    END IF;
+    SELECT array_agg(q) INTO v_missing FROM unnest(p_queues) q WHERE q NOT IN (SELECT queue_name FROM queue_state);
+    IF v_missing IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown_queue: % not registered (see queue_state)', array_to_string(v_missing, ', ')
+            USING ERRCODE = 'QG005';
+    END IF;
+    INSERT INTO executor_login (role_name, executor_kind, queues, created_by)
+    VALUES (p_role_name, p_executor_kind, p_queues, v_actor)
+    ON CONFLICT (role_name) DO UPDATE SET executor_kind = EXCLUDED.executor_kind, queues = EXCLUDED.queues;
+    v_answer := jsonb_build_object('status', 'registered', 'role_name', p_role_name, 'executor_kind', p_executor_kind,
+                                   'queues', to_jsonb(p_queues));
+    RETURN fn_act_audit(v_answer, 'executor.register', 'executor_login', ARRAY[p_role_name::text], NULL, NULL,
+        format('executor login %s (%s) may claim from %s', p_role_name, p_executor_kind,
+               coalesce(array_to_string(p_queues, ', '), 'any queue')));
+END;
+$$;
+
+ALTER FUNCTION public.fn_executor_login_register(p_role_name name, p_executor_kind text, p_queues text[]) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_gate_change_approve(bigint, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_gate_change_approve(p_request_id bigint, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor  text := fn_actor_governed();
+    v_before jsonb := fn_gate_change_decision_before(p_request_id);
+    v        jsonb;
+BEGIN
+    v := fn_gate_change_approve_unaudited(p_request_id, fn_reason_checked(p_reason));
+    RETURN fn_act_audit(v, 'gate_change.approve', 'gate_change_request', ARRAY[p_request_id::text], p_reason, v_before,
+        format('applied %s: %s → %s', v ->> 'key', v -> 'old_value', v -> 'new_value'));
+END;
+$$;
+
+ALTER FUNCTION public.fn_gate_change_approve(p_request_id bigint, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_gate_change_approve_unaudited(bigint, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_gate_change_approve_unaudited(p_request_id bigint, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Approval applies the change in this transaction.
+DECLARE
+    v_actor   text := fn_actor_required();
+    r         gate_change_request%ROWTYPE;
+    v_current jsonb;
+BEGIN
+    r := fn_gate_change_lock_pending(p_request_id);
+    IF r.requested_by = v_actor THEN
+        RAISE EXCEPTION 'four_eyes: approver must differ from requester (% requested gate change %)', v_actor, p_request_id
+            USING ERRCODE = 'QG002';
+    END IF;
+    IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: approving a gate change needs a reason' USING ERRCODE = 'QG008';
+    END IF;
+    SELECT value INTO v_current FROM dot_config WHERE key = r.config_key FOR UPDATE;
+    IF v_current IS DISTINCT FROM r.old_value THEN
+        RAISE EXCEPTION 'stale_request: % changed since request % was filed (was %, now %); reject it and file a new one',
+                r.config_key, p_request_id, r.old_value::text, v_current::text
+            USING ERRCODE = 'QG003';
+    END IF;
+    PERFORM fn_config_validate(r.config_key, r.new_value);
+
+    -- The dot_config guard (dot_config_four_eyes_only) admits exactly this write.
+    PERFORM set_config('queuegov.gate_change_request_id', p_request_id::text, true);
+    UPDATE dot_config
+       SET value = r.new_value, updated_at = clock_timestamp(), updated_by = v_actor
+     WHERE key = r.config_key;
+    PERFORM set_config('queuegov.gate_change_request_id', '', true);
+
+    UPDATE gate_change_request
+       SET status = 'applied', decided_by = v_actor, decided_at = clock_timestamp(),
+           decision_reason = btrim(p_reason)
+     WHERE id = p_request_id;
+    PERFORM fn_event_capture('governance.gate_changed', 'gate_change_request', p_request_id::text,
+                             jsonb_build_object('key', r.config_key, 'old_value', r.old_value, 'new_value', r.new_value,
+                                                'requested_by', r.requested_by, 'approved_by', v_actor));
+
+    RETURN jsonb_build_object('status', 'applied', 'request_id', p_request_id, 'key', r.config_key,
+                              'old_value', r.old_value, 'new_value', r.new_value);
+END;
+$$;
+
+ALTER FUNCTION public.fn_gate_change_approve_unaudited(p_request_id bigint, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_gate_change_decision_before(bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_gate_change_decision_before(p_request_id bigint) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT jsonb_build_object('status', status, 'config_id', config_key, 'new_value', new_value)
+      FROM gate_change_request WHERE id = p_request_id
+$$;
+
+ALTER FUNCTION public.fn_gate_change_decision_before(p_request_id bigint) OWNER TO queuegov_owner;
+
+--
+-- Name: gate_change_request; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.gate_change_request (
+    id bigint NOT NULL,
+    config_key text NOT NULL,
+    old_value jsonb NOT NULL,
+    new_value jsonb NOT NULL,
+    reason text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    requested_by text NOT NULL,
+    requested_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    decided_by text,
+    decided_at timestamp with time zone,
+    decision_reason text,
+    CONSTRAINT four_eyes_decider_differs CHECK (((status <> ALL (ARRAY['applied'::text, 'rejected'::text])) OR (decided_by IS DISTINCT FROM requested_by))),
+    CONSTRAINT gate_change_changes_something CHECK ((new_value IS DISTINCT FROM old_value)),
+    CONSTRAINT gate_change_decision_complete CHECK ((((status = 'pending'::text) = (decided_at IS NULL)) AND ((status = 'pending'::text) = (decided_by IS NULL)))),
+    CONSTRAINT gate_change_reason_required CHECK ((length(btrim(reason)) >= 3)),
+    CONSTRAINT gate_change_status_allowed CHECK ((status = ANY (ARRAY['pending'::text, 'applied'::text, 'rejected'::text, 'withdrawn'::text])))
+);
+
+ALTER TABLE public.gate_change_request OWNER TO queuegov_owner;
+
+--
+-- Name: fn_gate_change_lock_pending(bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_gate_change_lock_pending(p_request_id bigint) RETURNS public.gate_change_request
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    r gate_change_request%ROWTYPE;
+BEGIN
+    SELECT * INTO r FROM gate_change_request WHERE id = p_request_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_request: gate change request % does not exist', p_request_id USING ERRCODE = 'QG005';
+    END IF;
+    IF r.status <> 'pending' THEN
+        RAISE EXCEPTION 'not_pending: gate change request % is % and cannot be decided again', p_request_id, r.status
+            USING ERRCODE = 'QG003';
+    END IF;
+    RETURN r;
+END;
+$$;
+
+ALTER FUNCTION public.fn_gate_change_lock_pending(p_request_id bigint) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_gate_change_reject(bigint, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_gate_change_reject(p_request_id bigint, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor  text := fn_actor_governed();
+    v_before jsonb := fn_gate_change_decision_before(p_request_id);
+    v        jsonb;
+BEGIN
+    v := fn_gate_change_reject_unaudited(p_request_id, fn_reason_checked(p_reason));
+    RETURN fn_act_audit(v, 'gate_change.reject', 'gate_change_request', ARRAY[p_request_id::text], p_reason, v_before,
+        format('rejected request #%s for %s', p_request_id, v ->> 'key'));
+END;
+$$;
+
+ALTER FUNCTION public.fn_gate_change_reject(p_request_id bigint, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_gate_change_reject_unaudited(bigint, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_gate_change_reject_unaudited(p_request_id bigint, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_required();
+    r       gate_change_request%ROWTYPE;
+BEGIN
+    r := fn_gate_change_lock_pending(p_request_id);
+    IF r.requested_by = v_actor THEN
+        RAISE EXCEPTION 'four_eyes: rejecter must differ from requester (% requested gate change %; withdraw it instead)', v_actor, p_request_id
+            USING ERRCODE = 'QG002';
+    END IF;
+    IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: rejecting a gate change needs a reason' USING ERRCODE = 'QG008';
+    END IF;
+    UPDATE gate_change_request
+       SET status = 'rejected', decided_by = v_actor, decided_at = clock_timestamp(),
+           decision_reason = btrim(p_reason)
+     WHERE id = p_request_id;
+    PERFORM fn_event_capture('governance.gate_change_rejected', 'gate_change_request', p_request_id::text,
+                             jsonb_build_object('key', r.config_key, 'new_value', r.new_value,
+                                                'requested_by', r.requested_by, 'rejected_by', v_actor));
+    RETURN jsonb_build_object('status', 'rejected', 'request_id', p_request_id, 'key', r.config_key);
+END;
+$$;
+
+ALTER FUNCTION public.fn_gate_change_reject_unaudited(p_request_id bigint, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_gate_change_request(text, jsonb, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_gate_change_request(p_key text, p_new_value jsonb, p_reason text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+    v_id    bigint;
+    v_old   jsonb;
+BEGIN
+    v_id := fn_gate_change_request_unaudited(p_key, p_new_value, fn_reason_checked(p_reason));
+    SELECT old_value INTO v_old FROM gate_change_request WHERE id = v_id;
+    PERFORM fn_act_audit(
+        jsonb_build_object('status', 'requested', 'request_id', v_id, 'key', p_key, 'requested_value', p_new_value),
+        'gate_change.request', 'dot_config', ARRAY[p_key], p_reason,
+        jsonb_build_object('key', p_key, 'value', v_old),
+        format('requested %s → %s (request #%s)', p_key, p_new_value::text, v_id));
+    RETURN v_id;
+END;
+$$;
+
+ALTER FUNCTION public.fn_gate_change_request(p_key text, p_new_value jsonb, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_gate_change_request_unaudited(text, jsonb, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_gate_change_request_unaudited(p_key text, p_new_value jsonb, p_reason text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_required();
+    v_old   jsonb;
+    v_id    bigint;
+BEGIN
+    IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: a gate change request needs a reason' USING ERRCODE = 'QG008';
+    END IF;
+    PERFORM fn_config_validate(p_key, p_new_value);
+    SELECT value INTO v_old FROM dot_config WHERE key = p_key FOR SHARE;
+    IF v_old = p_new_value THEN
+        RAISE EXCEPTION 'no_change: % is already %', p_key, v_old::text USING ERRCODE = 'QG004';
+    END IF;
+    IF EXISTS (SELECT 1 FROM gate_change_request WHERE config_key = p_key AND status = 'pending') THEN
+        RAISE EXCEPTION 'request_pending: % already has a pending change request; approve, reject or withdraw it first', p_key
+            USING ERRCODE = 'QG003';
+    END IF;
+    INSERT INTO gate_change_request (config_key, old_value, new_value, reason, requested_by)
+    VALUES (p_key, v_old, p_new_value, btrim(p_reason), v_actor)
+    RETURNING id INTO v_id;
+    -- L1 capture (the event substrate turns it into governance.gate_change_requested)
+    PERFORM fn_event_capture('governance.gate_change_requested', 'gate_change_request', v_id::text,
+                             jsonb_build_object('key', p_key, 'old_value', v_old, 'new_value', p_new_value,
+                                                'requested_by', v_actor));
+    RETURN v_id;
+END;
+$$;
+
+ALTER FUNCTION public.fn_gate_change_request_unaudited(p_key text, p_new_value jsonb, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_gate_change_withdraw(bigint, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_gate_change_withdraw(p_request_id bigint, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor  text := fn_actor_governed();
+    v_before jsonb := fn_gate_change_decision_before(p_request_id);
+    v        jsonb;
+BEGIN
+    v := fn_gate_change_withdraw_unaudited(p_request_id, fn_reason_checked(p_reason));
+    RETURN fn_act_audit(v, 'gate_change.withdraw', 'gate_change_request', ARRAY[p_request_id::text], p_reason, v_before,
+        format('withdrew request #%s for %s', p_request_id, v ->> 'key'));
+END;
+$$;
+
+ALTER FUNCTION public.fn_gate_change_withdraw(p_request_id bigint, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_gate_change_withdraw_unaudited(bigint, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_gate_change_withdraw_unaudited(p_request_id bigint, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_required();
+    r       gate_change_request%ROWTYPE;
+BEGIN
+    r := fn_gate_change_lock_pending(p_request_id);
+    IF r.requested_by <> v_actor THEN
+        RAISE EXCEPTION 'not_requester: only % can withdraw gate change %', r.requested_by, p_request_id
+            USING ERRCODE = 'QG002';
+    END IF;
+    UPDATE gate_change_request
+       SET status = 'withdrawn', decided_by = v_actor, decided_at = clock_timestamp(),
+           decision_reason = nullif(btrim(coalesce(p_reason, '')), '')
+     WHERE id = p_request_id;
+    RETURN jsonb_build_object('status', 'withdrawn', 'request_id', p_request_id, 'key', r.config_key);
+END;
+$$;
+
+ALTER FUNCTION public.fn_gate_change_withdraw_unaudited(p_request_id bigint, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_gate_closed_result(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_gate_closed_result(p_key text) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT jsonb_build_object('status', 'gate_closed', 'gate', p_key);
+$$;
+
+ALTER FUNCTION public.fn_gate_closed_result(p_key text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_gate_open(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_gate_open(p_key text) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- PL/pgSQL, not LANGUAGE sql: a sql helper with a sub-SELECT is re-planned per
+-- transaction when called from PL/pgSQL (TECH-NOTES).
+DECLARE
+    v_value jsonb;
+BEGIN
+    SELECT value INTO v_value FROM dot_config WHERE key = p_key AND kind = 'gate';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_gate: % is not a gate in dot_config', p_key USING ERRCODE = 'QG005';
+    END IF;
+    RETURN v_value = 'true'::jsonb;
+END;
+$$;
+
+ALTER FUNCTION public.fn_gate_open(p_key text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_governance_problem_raise(text, text, text, jsonb, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_governance_problem_raise(p_problem text, p_subject_table text DEFAULT NULL::text, p_subject_ref text DEFAULT NULL::text, p_detail jsonb DEFAULT '{}'::jsonb, p_correlation_id text DEFAULT NULL::text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Anyone acting (a person, an executor, the health check) raises a governance
+-- problem; it becomes governance.problem.raised (critical, immediate lane).
+DECLARE
+    v_actor text := fn_actor_required();
+BEGIN
+    IF p_problem IS NULL OR length(btrim(p_problem)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: a governance problem needs a description' USING ERRCODE = 'QG008';
+    END IF;
+    RETURN fn_event_capture('governance.problem.raised', p_subject_table, p_subject_ref,
+                            jsonb_build_object('problem', left(btrim(p_problem), 500), 'raised_by', v_actor)
+                            || coalesce(p_detail, '{}'),
+                            p_correlation_id);
+END;
+$$;
+
+ALTER FUNCTION public.fn_governance_problem_raise(p_problem text, p_subject_table text, p_subject_ref text, p_detail jsonb, p_correlation_id text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_axis_result(text, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_axis_result(p_check text, p_problems jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    -- {"check", "ok", "problem_count", "problems": first 100 [{"piece_no", "problem"}]}
+    SELECT jsonb_build_object(
+        'check', p_check,
+        'ok', coalesce(jsonb_array_length(p_problems), 0) = 0,
+        'problem_count', coalesce(jsonb_array_length(p_problems), 0),
+        'problems', coalesce((SELECT jsonb_agg(e ORDER BY i) FROM jsonb_array_elements(p_problems) WITH ORDINALITY AS t(e, i)
+                              WHERE i <= 100), '[]'::jsonb));
+$$;
+
+ALTER FUNCTION public.fn_iu_axis_result(p_check text, p_problems jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_cut_from_manifest(bigint, text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_cut_from_manifest(p_record_id bigint, p_current_source_hash text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $_$
+DECLARE
+    v_actor      text := fn_actor_required();
+    v_now        timestamptz := coalesce(p_now, now());
+    v_current    text := nullif(lower(btrim(coalesce(p_current_source_hash, ''))), '');
+    r            iu_staging_record%ROWTYPE;
+    v_held       integer;
+    v_altered    integer;
+    v_digest     text;
+    v_run        bigint;
+    v_superseded integer;
+    v_units      integer;
+    v_linked     integer;
+    v_first      bigint;
+    v_last       bigint;
+BEGIN
+    SELECT * INTO r FROM iu_staging_record WHERE id = p_record_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'G1 record_missing: staging record % does not exist', p_record_id USING ERRCODE = 'QG005';
+    END IF;
+    IF r.lifecycle_status <> 'approved' THEN
+        RAISE EXCEPTION 'G2 not_approved: staging record % is %; only approved manifests are cut', r.id, r.lifecycle_status
+            USING ERRCODE = 'QG003';
+    END IF;
+    IF r.approved_at IS NULL OR r.approval_doc_id IS NULL OR btrim(r.approval_doc_id) = '' THEN
+        RAISE EXCEPTION 'G3 approval_missing: staging record % has no complete approval (approved_at %, approval_doc_id %)',
+                r.id, coalesce(r.approved_at::text, 'missing'), coalesce(quote_literal(r.approval_doc_id), 'missing')
+            USING ERRCODE = 'QG003';
+    END IF;
+    IF r.expires_at <= v_now THEN
+        RAISE EXCEPTION 'G4 expired: staging record % expired at %; mark the source again', r.id, r.expires_at
+            USING ERRCODE = 'QG003';
+    END IF;
+    IF r.digest IS NULL OR r.digest !~ '^[0-9a-f]{32}$' THEN
+        RAISE EXCEPTION 'G5 digest_malformed: staging record % has digest %, not 32 hex characters',
+                r.id, quote_nullable(r.digest)
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF v_current IS DISTINCT FROM r.source_hash THEN
+        RAISE EXCEPTION 'G6 source_changed: % is not the source that was marked (hash at mark %, now %); mark it again and have the new manifest approved',
+                r.source_ref, r.source_hash, coalesce(v_current, 'unavailable')
+            USING ERRCODE = 'QG003';
+    END IF;
+    SELECT count(*), count(*) FILTER (WHERE piece_hash IS DISTINCT FROM md5(piece_text))
+      INTO v_held, v_altered
+      FROM iu_staging_payload WHERE record_id = r.id;
+    v_digest := fn_iu_manifest_digest(r.source_hash, r.source_bytes, fn_iu_manifest_pieces(r.id));
+    IF v_held <> r.piece_count OR v_altered > 0 OR v_digest <> r.digest THEN
+        RAISE EXCEPTION 'G7 payload_incomplete: staging record % holds % of % pieces (% altered); they hash to %, the digest is %',
+                r.id, v_held, r.piece_count, v_altered, v_digest, r.digest
+            USING ERRCODE = 'QG003';
+    END IF;
+
+    -- One cut per document at a time: the next one waits here, then (in a new
+    -- statement snapshot) sees and supersedes the units this one made.
+    PERFORM pg_advisory_xact_lock(hashtext('queuegov.iu_cut:' || r.doc_code));
+
+    v_run := fn_iu_run_open('cut', 'apply', r.id,
+                            jsonb_build_object('record_id', r.id, 'current_source_hash', v_current));
+
+    UPDATE information_unit SET superseded_at = clock_timestamp(), superseded_by_run_id = v_run
+     WHERE doc_code = r.doc_code AND superseded_at IS NULL;
+    GET DIAGNOSTICS v_superseded = ROW_COUNT;
+
+    -- section_code: doc_code/1.2.3 numbers each piece among its siblings in
+    -- document order; preambles are P1, P2 …
+    WITH RECURSIVE p AS (
+        SELECT * FROM iu_staging_payload WHERE record_id = r.id
+    ),
+    numbered AS (
+        SELECT p.piece_no, p.parent_piece_no, p.section_type,
+               row_number() OVER (PARTITION BY p.parent_piece_no, p.section_type = 'preamble' ORDER BY p.sort_order) AS n
+          FROM p
+    ),
+    tree (piece_no, code) AS (
+        SELECT piece_no, CASE WHEN section_type = 'preamble' THEN 'P' || n ELSE n::text END
+          FROM numbered WHERE parent_piece_no IS NULL
+        UNION ALL
+        SELECT c.piece_no, t.code || '.' || c.n
+          FROM numbered c JOIN tree t ON c.parent_piece_no = t.piece_no
+    )
+    INSERT INTO information_unit (doc_code, section_code, section_type, sort_order, title, body, body_hash, piece_no,
+                                  consumed_from_record_id, created_by_run_id, created_by)
+    SELECT r.doc_code, r.doc_code || '/' || t.code, p.section_type, p.sort_order, p.heading, p.piece_text,
+           p.piece_hash, p.piece_no, r.id, v_run, v_actor
+      FROM p JOIN tree t USING (piece_no)
+     ORDER BY p.sort_order;
+    GET DIAGNOSTICS v_units = ROW_COUNT;
+    IF v_units <> r.piece_count THEN
+        RAISE EXCEPTION 'G7 payload_incomplete: staging record % has % pieces but only % are reachable from a root',
+                r.id, r.piece_count, v_units
+            USING ERRCODE = 'QG003';
+    END IF;
+
+    UPDATE information_unit u
+       SET parent_id = parent.id
+      FROM iu_staging_payload p
+      JOIN information_unit parent ON parent.consumed_from_record_id = p.record_id AND parent.piece_no = p.parent_piece_no
+     WHERE p.record_id = r.id AND u.consumed_from_record_id = r.id AND u.piece_no = p.piece_no;
+    GET DIAGNOSTICS v_linked = ROW_COUNT;
+
+    UPDATE iu_staging_record
+       SET lifecycle_status = 'consumed', consumed_at = v_now, consumed_by_run_id = v_run, last_run_id = v_run
+     WHERE id = r.id;
+
+    SELECT min(id), max(id) INTO v_first, v_last FROM information_unit WHERE created_by_run_id = v_run;
+    PERFORM fn_iu_staging_capture('staging.record_consumed', r.id, v_run,
+        jsonb_build_object('doc_code', r.doc_code, 'units', v_units, 'superseded', v_superseded,
+                           'lifecycle_status', 'consumed'));
+    PERFORM fn_event_capture('iu.unit_created', 'information_unit', u.id::text,
+                             jsonb_build_object('unit_id', u.id, 'doc_code', u.doc_code, 'section_code', u.section_code,
+                                                'section_type', u.section_type, 'sort_order', u.sort_order,
+                                                'parent_id', u.parent_id, 'record_id', r.id, 'run_id', v_run),
+                             'dot_iu_command_run:' || v_run, 'iu_staging_record:' || r.id, NULL,
+                             'dot_iu_command_run:' || v_run)
+       FROM information_unit u WHERE u.created_by_run_id = v_run ORDER BY u.sort_order;
+
+    PERFORM fn_iu_run_close(v_run, 'succeeded', jsonb_build_object(
+        'guards', jsonb_build_object('G1', 'ok', 'G2', 'ok', 'G3', 'ok', 'G4', 'ok', 'G5', 'ok', 'G6', 'ok', 'G7', 'ok'),
+        'record_id', r.id, 'doc_code', r.doc_code, 'units', v_units, 'parent_links', v_linked,
+        'superseded', v_superseded, 'first_unit_id', v_first, 'last_unit_id', v_last, 'digest', r.digest));
+    RETURN jsonb_build_object('status', 'consumed', 'record_id', r.id, 'run_id', v_run, 'doc_code', r.doc_code,
+                              'units', v_units, 'superseded', v_superseded, 'lifecycle_status', 'consumed');
+END;
+$_$;
+
+ALTER FUNCTION public.fn_iu_cut_from_manifest(p_record_id bigint, p_current_source_hash text, p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_json_is_int(jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_json_is_int(p jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    AS $_$
+    SELECT p IS NOT NULL AND jsonb_typeof(p) = 'number' AND p::text ~ '^-?[0-9]{1,9}$';
+$_$;
+
+ALTER FUNCTION public.fn_iu_json_is_int(p jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_lifecycle_log_capture(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_lifecycle_log_capture() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO iu_lifecycle_log (record_id, from_status, to_status, actor, run_id)
+    VALUES (NEW.id,
+            CASE WHEN TG_OP = 'UPDATE' THEN OLD.lifecycle_status END,
+            NEW.lifecycle_status,
+            coalesce(fn_actor(), 'db:' || session_user),
+            NEW.last_run_id);
+    RETURN NULL;
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_lifecycle_log_capture() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_manifest_digest(text, bigint, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_manifest_digest(p_source_hash text, p_source_bytes bigint, p_pieces jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT md5(p_source_hash || p_source_bytes::text || p_pieces::text);
+$$;
+
+ALTER FUNCTION public.fn_iu_manifest_digest(p_source_hash text, p_source_bytes bigint, p_pieces jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_manifest_pieces(bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_manifest_pieces(p_record_id bigint) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT fn_iu_pieces_canonical(ARRAY(SELECT p FROM iu_staging_payload p WHERE p.record_id = p_record_id));
+$$;
+
+ALTER FUNCTION public.fn_iu_manifest_pieces(p_record_id bigint) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_mark_create_manifest(text, text, text, bigint, text, jsonb, text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_mark_create_manifest(p_idempotency_key text, p_source_ref text, p_source_hash text, p_source_bytes bigint, p_doc_code text, p_pieces jsonb, p_source_kind text DEFAULT 'file'::text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $_$
+-- One iu_staging_record (pending_review, expires_at = now + iu_core.staging_ttl_days,
+-- digest = md5(source_hash ‖ source_bytes ‖ pieces::text), vector_excluded)
+-- and one iu_staging_payload row per piece. Idempotent: the same
+-- idempotency_key with the same content_hash answers "duplicate"; the same
+-- key with other content is refused (idempotency_conflict).
+--
+-- p_pieces: [{"piece_no": 1, "sort_order": 1, "section_type": "document",
+--             "heading": "Title", "parent_piece_no": null, "text": "…"}, …]
+DECLARE
+    v_actor   text := fn_actor_required();
+    v_now     timestamptz := coalesce(p_now, now());
+    v_hash    text := lower(btrim(coalesce(p_source_hash, '')));
+    v_elem    jsonb;
+    v_i       bigint;
+    v_dup     integer;
+    v_rows    iu_staging_payload[];
+    v_content text;
+    v_digest  text;
+    v_run     bigint;
+    v_id      bigint;
+    r         iu_staging_record%ROWTYPE;
+    v_params  jsonb;
+BEGIN
+    IF p_idempotency_key IS NULL OR btrim(p_idempotency_key) = '' THEN
+        RAISE EXCEPTION 'invalid_manifest: an idempotency_key is required' USING ERRCODE = 'QG004';
+    END IF;
+    IF p_source_ref IS NULL OR btrim(p_source_ref) = '' THEN
+        RAISE EXCEPTION 'invalid_manifest: a source_ref is required' USING ERRCODE = 'QG004';
+    END IF;
+    IF v_hash !~ '^[0-9a-f]{32,128}$' THEN
+        RAISE EXCEPTION 'invalid_manifest: source_hash must be a hex digest (md5 or sha-*), not %', quote_nullable(p_source_hash)
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF p_source_bytes IS NULL OR p_source_bytes < 0 THEN
+        RAISE EXCEPTION 'invalid_manifest: source_bytes must be >= 0' USING ERRCODE = 'QG004';
+    END IF;
+    IF p_doc_code IS NULL OR p_doc_code !~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' THEN
+        RAISE EXCEPTION 'invalid_manifest: doc_code % must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', quote_nullable(p_doc_code)
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF coalesce(p_source_kind, '') NOT IN ('file', 'inline') THEN
+        RAISE EXCEPTION 'invalid_manifest: source_kind must be file or inline, not %', quote_nullable(p_source_kind)
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF p_pieces IS NULL OR jsonb_typeof(p_pieces) <> 'array' OR jsonb_array_length(p_pieces) = 0 THEN
+        RAISE EXCEPTION 'invalid_manifest: pieces must be a non-empty JSON array' USING ERRCODE = 'QG004';
+    END IF;
+    FOR v_elem, v_i IN SELECT value, ordinality FROM jsonb_array_elements(p_pieces) WITH ORDINALITY LOOP
+        IF jsonb_typeof(v_elem) <> 'object' THEN
+            RAISE EXCEPTION 'invalid_manifest: element % of pieces is not an object', v_i USING ERRCODE = 'QG004';
+        END IF;
+        IF EXISTS (SELECT 1 FROM jsonb_object_keys(v_elem) AS k WHERE lower(k) ~ '^(vector|embedding)') THEN
+            RAISE EXCEPTION 'no_vector_in_staging: piece % carries a vector or embedding; staging records are vector_excluded', v_i
+                USING ERRCODE = 'QG004';
+        END IF;
+        IF NOT fn_iu_json_is_int(v_elem -> 'piece_no') OR (v_elem ->> 'piece_no')::integer < 1 THEN
+            RAISE EXCEPTION 'invalid_manifest: element % of pieces needs piece_no, a positive integer', v_i USING ERRCODE = 'QG004';
+        END IF;
+        IF jsonb_typeof(v_elem -> 'text') IS DISTINCT FROM 'string' THEN
+            RAISE EXCEPTION 'invalid_manifest: piece % needs text, a string', v_elem ->> 'piece_no' USING ERRCODE = 'QG004';
+        END IF;
+        IF coalesce(jsonb_typeof(v_elem -> 'sort_order'), 'null') <> 'null' AND NOT fn_iu_json_is_int(v_elem -> 'sort_order') THEN
+            RAISE EXCEPTION 'invalid_manifest: piece %: sort_order must be an integer or null', v_elem ->> 'piece_no' USING ERRCODE = 'QG004';
+        END IF;
+        IF coalesce(jsonb_typeof(v_elem -> 'parent_piece_no'), 'null') <> 'null' AND NOT fn_iu_json_is_int(v_elem -> 'parent_piece_no') THEN
+            RAISE EXCEPTION 'invalid_manifest: piece %: parent_piece_no must be an integer or null', v_elem ->> 'piece_no' USING ERRCODE = 'QG004';
+        END IF;
+        IF coalesce(jsonb_typeof(v_elem -> 'section_type'), 'null') NOT IN ('null', 'string')
+           OR coalesce(jsonb_typeof(v_elem -> 'heading'), 'null') NOT IN ('null', 'string') THEN
+            RAISE EXCEPTION 'invalid_manifest: piece %: section_type and heading must be strings', v_elem ->> 'piece_no' USING ERRCODE = 'QG004';
+        END IF;
+    END LOOP;
+    SELECT (e ->> 'piece_no')::integer INTO v_dup
+      FROM jsonb_array_elements(p_pieces) e GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 1;
+    IF v_dup IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid_manifest: piece_no % appears more than once', v_dup USING ERRCODE = 'QG004';
+    END IF;
+
+    SELECT array_agg(ROW(NULL, NULL, (e ->> 'piece_no')::integer, (e ->> 'sort_order')::integer, e ->> 'section_type',
+                         coalesce(e ->> 'heading', ''), (e ->> 'parent_piece_no')::integer, e ->> 'text',
+                         md5(e ->> 'text'))::iu_staging_payload
+                     ORDER BY (e ->> 'piece_no')::integer)
+      INTO v_rows FROM jsonb_array_elements(p_pieces) e;
+    v_content := md5(fn_iu_pieces_canonical(v_rows)::text);
+    v_digest := fn_iu_manifest_digest(v_hash, p_source_bytes, fn_iu_pieces_canonical(v_rows));
+    v_params := jsonb_build_object('idempotency_key', p_idempotency_key, 'source_ref', p_source_ref,
+                                   'source_hash', v_hash, 'source_bytes', p_source_bytes, 'doc_code', p_doc_code,
+                                   'source_kind', p_source_kind, 'pieces', cardinality(v_rows), 'content_hash', v_content);
+
+    v_run := fn_iu_run_open('mark_file', 'apply', NULL, v_params);
+    INSERT INTO iu_staging_record (idempotency_key, content_hash, source_kind, source_ref, source_hash, source_bytes,
+                                   doc_code, piece_count, digest, marked_by, marked_at, expires_at, last_run_id)
+    VALUES (p_idempotency_key, v_content, p_source_kind, p_source_ref, v_hash, p_source_bytes, p_doc_code,
+            cardinality(v_rows), v_digest, v_actor, v_now,
+            v_now + make_interval(days => fn_setting_int('iu_core.staging_ttl_days')::integer), v_run)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id INTO v_id;
+
+    IF v_id IS NULL THEN
+        SELECT * INTO r FROM iu_staging_record WHERE idempotency_key = p_idempotency_key;
+        IF r.content_hash <> v_content THEN
+            RAISE EXCEPTION 'idempotency_conflict: % was marked as staging record % with content_hash %, not %',
+                    p_idempotency_key, r.id, r.content_hash, v_content
+                USING ERRCODE = 'QG003';
+        END IF;
+        PERFORM fn_iu_run_close(v_run, 'duplicate',
+                                jsonb_build_object('record_id', r.id, 'lifecycle_status', r.lifecycle_status,
+                                                   'detail', 'already marked with the same content'), r.id);
+        RETURN jsonb_build_object('status', 'duplicate', 'record_id', r.id, 'run_id', v_run,
+                                  'lifecycle_status', r.lifecycle_status, 'digest', r.digest,
+                                  'pieces', r.piece_count, 'marked_by', r.marked_by);
+    END IF;
+
+    INSERT INTO iu_staging_payload (record_id, piece_no, sort_order, section_type, heading, parent_piece_no,
+                                    piece_text, piece_hash)
+    SELECT v_id, p.piece_no, p.sort_order, p.section_type, p.heading, p.parent_piece_no, p.piece_text, p.piece_hash
+      FROM unnest(v_rows) AS p;
+
+    PERFORM fn_iu_staging_capture('staging.record_created', v_id, v_run,
+        jsonb_build_object('doc_code', p_doc_code, 'source_ref', p_source_ref, 'pieces', cardinality(v_rows),
+                           'marked_by', v_actor, 'lifecycle_status', 'pending_review'));
+    PERFORM fn_iu_run_close(v_run, 'succeeded',
+                            jsonb_build_object('record_id', v_id, 'pieces', cardinality(v_rows), 'digest', v_digest,
+                                               'content_hash', v_content, 'lifecycle_status', 'pending_review'),
+                            v_id);
+    RETURN jsonb_build_object('status', 'created', 'record_id', v_id, 'run_id', v_run,
+                              'lifecycle_status', 'pending_review', 'digest', v_digest, 'pieces', cardinality(v_rows),
+                              'expires_at', (SELECT expires_at FROM iu_staging_record WHERE id = v_id));
+END;
+$_$;
+
+ALTER FUNCTION public.fn_iu_mark_create_manifest(p_idempotency_key text, p_source_ref text, p_source_hash text, p_source_bytes bigint, p_doc_code text, p_pieces jsonb, p_source_kind text, p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_mark_verdict(bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_mark_verdict(p_record_id bigint) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- The verdict of a manifest's pieces, changing nothing:
+--   A sort_order complete (1..N) and unique
+--   B section_type in the vocabulary (fn_iu_section_types)
+--   C parent refs resolvable: the parent is a piece of this manifest, not the
+--     piece itself, precedes it, can contain it, and no chain loops
+-- {"verdict": "passed" | "problems", "axes": {"A": …, "B": …, "C": …}, …}
+DECLARE
+    v_expected integer;
+    v_n integer;
+    v_a jsonb;
+    v_b jsonb;
+    v_c jsonb;
+    v_total integer;
+BEGIN
+    SELECT piece_count INTO v_expected FROM iu_staging_record WHERE id = p_record_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_record: staging record % does not exist', p_record_id USING ERRCODE = 'QG005';
+    END IF;
+    SELECT count(*) INTO v_n FROM iu_staging_payload WHERE record_id = p_record_id;
+
+    -- Axis A
+    WITH p AS (SELECT piece_no, sort_order FROM iu_staging_payload WHERE record_id = p_record_id),
+    problems AS (
+        SELECT NULL::integer AS piece_no, format('the manifest lists %s pieces but holds %s', v_expected, v_n) AS problem
+         WHERE v_expected <> v_n
+        UNION ALL
+        SELECT piece_no, 'sort_order is missing' FROM p WHERE sort_order IS NULL
+        UNION ALL
+        SELECT piece_no, format('sort_order %s is outside 1..%s', sort_order, v_n)
+          FROM p WHERE sort_order < 1 OR sort_order > v_n
+        UNION ALL
+        SELECT a.piece_no, format('sort_order %s is also used by piece %s', a.sort_order,
+                                  string_agg(b.piece_no::text, ', ' ORDER BY b.piece_no))
+          FROM p a JOIN p b ON b.sort_order = a.sort_order AND b.piece_no <> a.piece_no
+         GROUP BY a.piece_no, a.sort_order
+        UNION ALL
+        SELECT NULL, format('sort_order %s is not used by any piece', s)
+          FROM generate_series(1, v_n) AS s WHERE NOT EXISTS (SELECT 1 FROM p WHERE p.sort_order = s)
+    )
+    SELECT fn_iu_axis_result('sort_order complete (1..N) and unique',
+                             jsonb_agg(jsonb_build_object('piece_no', piece_no, 'problem', problem)
+                                       ORDER BY piece_no NULLS LAST, problem))
+      INTO v_a FROM problems;
+
+    -- Axis B
+    SELECT fn_iu_axis_result('section_type in the vocabulary: ' || array_to_string(fn_iu_section_types(), ', '),
+                             jsonb_agg(jsonb_build_object('piece_no', piece_no, 'problem',
+                                       CASE WHEN section_type IS NULL THEN 'section_type is missing'
+                                            ELSE format('section_type %s is not allowed; allowed values: %s',
+                                                        quote_literal(section_type),
+                                                        array_to_string(fn_iu_section_types(), ', ')) END)
+                                       ORDER BY piece_no))
+      INTO v_b
+      FROM iu_staging_payload
+     WHERE record_id = p_record_id AND (section_type IS NULL OR NOT (section_type = ANY (fn_iu_section_types())));
+
+    -- Axis C
+    WITH RECURSIVE p AS (
+        SELECT piece_no, sort_order, section_type, parent_piece_no FROM iu_staging_payload WHERE record_id = p_record_id
+    ),
+    walk (start, cur, path, looped) AS (
+        SELECT piece_no, parent_piece_no, ARRAY[piece_no], false
+          FROM p WHERE parent_piece_no IS NOT NULL AND parent_piece_no <> piece_no
+        UNION ALL
+        SELECT w.start, q.parent_piece_no, w.path || w.cur, q.parent_piece_no = ANY (w.path || w.cur)
+          FROM walk w JOIN p q ON q.piece_no = w.cur
+         WHERE NOT w.looped AND q.parent_piece_no IS NOT NULL
+    ),
+    problems AS (
+        SELECT c.piece_no, 'the piece is its own parent' AS problem
+          FROM p c WHERE c.parent_piece_no = c.piece_no
+        UNION ALL
+        SELECT c.piece_no, format('parent piece %s does not exist in the manifest', c.parent_piece_no)
+          FROM p c WHERE c.parent_piece_no IS NOT NULL AND c.parent_piece_no <> c.piece_no
+           AND NOT EXISTS (SELECT 1 FROM p x WHERE x.piece_no = c.parent_piece_no)
+        UNION ALL
+        SELECT c.piece_no, format('parent piece %s (sort_order %s) does not precede it (sort_order %s)',
+                                  par.piece_no, par.sort_order, c.sort_order)
+          FROM p c JOIN p par ON par.piece_no = c.parent_piece_no AND par.piece_no <> c.piece_no
+         WHERE par.sort_order >= c.sort_order
+        UNION ALL
+        SELECT c.piece_no, format('a preamble has no parent, but names piece %s', c.parent_piece_no)
+          FROM p c WHERE c.section_type = 'preamble' AND c.parent_piece_no IS NOT NULL
+        UNION ALL
+        SELECT c.piece_no, format('parent piece %s is a %s and cannot contain a %s', par.piece_no, par.section_type,
+                                  c.section_type)
+          FROM p c JOIN p par ON par.piece_no = c.parent_piece_no AND par.piece_no <> c.piece_no
+         WHERE fn_iu_section_rank(c.section_type) IS NOT NULL
+           AND par.section_type = ANY (fn_iu_section_types())
+           AND coalesce(fn_iu_section_rank(par.section_type), 99) >= fn_iu_section_rank(c.section_type)
+        UNION ALL
+        SELECT w.start, format('the parent chain loops back to it: %s', array_to_string(w.path || w.cur, ' → '))
+          FROM walk w WHERE w.looped AND w.cur = w.start
+    )
+    SELECT fn_iu_axis_result('parent refs resolvable: parent exists in the manifest, precedes and can contain the piece, no cycles',
+                             jsonb_agg(jsonb_build_object('piece_no', piece_no, 'problem', problem)
+                                       ORDER BY piece_no, problem))
+      INTO v_c FROM problems;
+
+    v_total := (v_a ->> 'problem_count')::integer + (v_b ->> 'problem_count')::integer
+             + (v_c ->> 'problem_count')::integer;
+    RETURN jsonb_build_object(
+        'verdict', CASE WHEN v_total = 0 THEN 'passed' ELSE 'problems' END,
+        'record_id', p_record_id,
+        'pieces', v_n,
+        'problem_count', v_total,
+        'axes', jsonb_build_object('A', v_a, 'B', v_b, 'C', v_c));
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_mark_verdict(p_record_id bigint) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_op_cleanup(boolean, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_op_cleanup(p_apply boolean DEFAULT false, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- CLEANUP: dry run unless p_apply (then gated by iu_core.retention_enabled).
+DECLARE
+    v_actor text := fn_actor_governed();
+    v jsonb;
+BEGIN
+    v := fn_iu_staging_cleanup(p_apply, CASE WHEN p_apply THEN fn_clock(p_now, 'a cleanup') ELSE p_now END);
+    RETURN fn_act_audit(v, CASE WHEN p_apply THEN 'staging.cleanup' ELSE 'staging.cleanup_dry_run' END,
+                        'iu_staging_record', '{}', NULL, NULL,
+                        CASE v ->> 'status'
+                            WHEN 'dry_run' THEN format('dry run: would expire %s, clean %s (%s pieces), archive %s',
+                                                       v ->> 'expire', v ->> 'clean', v ->> 'payload_rows', v ->> 'archive')
+                            WHEN 'nothing_to_do' THEN 'nothing_to_do: no staging record is due'
+                            WHEN 'gate_closed' THEN NULL
+                            ELSE format('expired %s, cleaned %s (%s pieces deleted), archived %s', v ->> 'expired',
+                                        v ->> 'cleaned', v ->> 'payload_rows', v ->> 'archived') END);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_op_cleanup(p_apply boolean, p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_op_cleanup_dry_run(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_op_cleanup_dry_run(p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RETURN fn_iu_op_cleanup(false, p_now);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_op_cleanup_dry_run(p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_op_cut(bigint, text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_op_cut(p_record_id bigint, p_current_source_hash text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- CUT. The caller re-reads the source and passes the hash of what it holds now
+-- (G6); the marking command hashes files with sha256.
+DECLARE
+    v_actor  text := fn_actor_governed();
+    v_before jsonb := fn_iu_record_state(p_record_id);
+    v        jsonb;
+BEGIN
+    v := fn_iu_cut_from_manifest(p_record_id, p_current_source_hash, fn_clock(p_now, 'a cut'));
+    RETURN fn_act_audit(v, 'staging.cut', 'iu_staging_record', ARRAY[p_record_id::text], NULL, v_before,
+        format('cut staging record #%s into %s information units of %s', p_record_id, v ->> 'units', v ->> 'doc_code')
+        || CASE WHEN jsonb_typeof(v -> 'superseded') = 'array' AND jsonb_array_length(v -> 'superseded') > 0
+                THEN format(' (superseding %s)', v -> 'superseded') ELSE '' END);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_op_cut(p_record_id bigint, p_current_source_hash text, p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_op_mark_file(text, text, bigint, jsonb, text, text, text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_op_mark_file(p_source_ref text, p_source_hash text, p_source_bytes bigint, p_pieces jsonb, p_doc_code text DEFAULT NULL::text, p_idempotency_key text DEFAULT NULL::text, p_source_kind text DEFAULT 'file'::text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+-- MARK: the idempotency key defaults to 'file:<source_ref>:<source_hash>'
+-- (re-marking an unchanged file is a no-op) and doc_code to the upper-cased
+-- file name without its extension.
+DECLARE
+    v_actor text := fn_actor_governed();
+    v_doc   text := p_doc_code;
+    v       jsonb;
+BEGIN
+    IF v_doc IS NULL OR btrim(v_doc) = '' THEN
+        v_doc := upper(regexp_replace(
+                     regexp_replace(regexp_replace(coalesce(p_source_ref, ''), '^.*/', ''), '\.[^.]*$', ''),
+                     '[^A-Za-z0-9_.-]+', '-', 'g'));
+        v_doc := left(regexp_replace(v_doc, '^[^A-Za-z0-9]+', ''), 64);
+    END IF;
+    v := fn_iu_mark_create_manifest(
+        coalesce(nullif(btrim(p_idempotency_key), ''),
+                 p_source_kind || ':' || p_source_ref || ':' || lower(btrim(coalesce(p_source_hash, '')))),
+        p_source_ref, p_source_hash, p_source_bytes, v_doc, p_pieces, p_source_kind, p_now);
+    RETURN fn_act_audit(v, 'staging.mark', 'iu_staging_record', ARRAY[v ->> 'record_id'], NULL, NULL,
+        CASE WHEN v ->> 'status' = 'duplicate'
+             THEN format('nothing_to_do: %s is unchanged and already marked as staging record #%s (%s)',
+                         p_source_ref, v ->> 'record_id', v ->> 'lifecycle_status')
+             ELSE format('marked %s as staging record #%s: %s pieces, pending_review', p_source_ref, v ->> 'record_id',
+                         v ->> 'pieces') END);
+END;
+$_$;
+
+ALTER FUNCTION public.fn_iu_op_mark_file(p_source_ref text, p_source_hash text, p_source_bytes bigint, p_pieces jsonb, p_doc_code text, p_idempotency_key text, p_source_kind text, p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_op_reject(bigint, text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_op_reject(p_record_id bigint, p_reason text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor  text := fn_actor_governed();
+    v_before jsonb := fn_iu_record_state(p_record_id);
+    v        jsonb;
+BEGIN
+    v := fn_iu_reject_manifest(p_record_id, fn_reason_checked(p_reason), fn_clock(p_now, 'a rejection'));
+    RETURN fn_act_audit(v, 'staging.reject', 'iu_staging_record', ARRAY[p_record_id::text], p_reason, v_before,
+                        format('rejected staging record #%s (was %s)', p_record_id, v ->> 'was'));
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_op_reject(p_record_id bigint, p_reason text, p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_op_verify_cut(bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_op_verify_cut(p_record_id bigint) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- VERIFY-CUT: verifies the cut that consumed the manifest.
+DECLARE
+    v_actor text := fn_actor_governed();
+    r iu_staging_record%ROWTYPE;
+    v jsonb;
+BEGIN
+    SELECT * INTO r FROM iu_staging_record WHERE id = p_record_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_record: staging record % does not exist', p_record_id USING ERRCODE = 'QG005';
+    END IF;
+    IF r.consumed_by_run_id IS NULL THEN
+        RAISE EXCEPTION 'not_cut: staging record % is % and was never cut; verify-cut needs a consumed manifest',
+                r.id, r.lifecycle_status
+            USING ERRCODE = 'QG003';
+    END IF;
+    v := fn_iu_verify_cut_result(r.consumed_by_run_id);
+    RETURN fn_act_audit(v, 'staging.verify_cut', 'iu_staging_record', ARRAY[p_record_id::text], NULL, NULL,
+                        format('verify-cut of staging record #%s: %s', p_record_id, v ->> 'verdict'));
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_op_verify_cut(p_record_id bigint) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_op_verify_mark(bigint, boolean, text, text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_op_verify_mark(p_record_id bigint, p_apply boolean DEFAULT false, p_approval_doc_id text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- VERIFY-MARK: a dry run by default; p_apply => true approves (four-eyes).
+DECLARE
+    v_actor  text := fn_actor_governed();
+    v_before jsonb := fn_iu_record_state(p_record_id);
+    v        jsonb;
+    v_summary text;
+BEGIN
+    v := fn_iu_verify_mark(p_record_id, p_apply, p_approval_doc_id, fn_reason_checked(p_reason),
+                           CASE WHEN p_apply THEN fn_clock(p_now, 'an approval') ELSE p_now END);
+    v_summary := v -> 'verdict' ->> 'verdict';
+    RETURN fn_act_audit(v, CASE WHEN p_apply THEN 'staging.approve' ELSE 'staging.verify_mark' END,
+                        'iu_staging_record', ARRAY[p_record_id::text], p_reason, v_before,
+                        CASE v ->> 'status'
+                            WHEN 'approved' THEN format('approved staging record #%s with %s: %s', p_record_id,
+                                                        v ->> 'approval_doc_id', v_summary)
+                            WHEN 'refused' THEN format('%s: %s', v ->> 'reason', v_summary)
+                            ELSE format('staging record #%s: %s', p_record_id, v_summary) END);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_op_verify_mark(p_record_id bigint, p_apply boolean, p_approval_doc_id text, p_reason text, p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_outbound_route_create(text, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_outbound_route_create(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text DEFAULT NULL::text, p_description text DEFAULT ''::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+    v jsonb;
+BEGIN
+    v := fn_iu_outbound_route_create_unaudited(p_route_name, p_event_type, p_action_kind, p_target, p_target_queue,
+                                               fn_reason_checked(p_description, 'description'));
+    RETURN fn_act_audit(v, 'outbound_route.create', 'iu_outbound_route', ARRAY[v ->> 'route_id'], NULL, NULL,
+                        format('route %s: %s → %s %s (disabled, dry-run)', p_route_name, p_event_type, p_action_kind,
+                               p_target));
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_outbound_route_create(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_outbound_route_create_unaudited(text, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_outbound_route_create_unaudited(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text DEFAULT NULL::text, p_description text DEFAULT ''::text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- New routes start disabled and dry-run.
+DECLARE
+    v_actor text := fn_actor_required();
+    v_id bigint;
+BEGIN
+    INSERT INTO iu_outbound_route (route_name, event_type, action_kind, target, target_queue, description, created_by, updated_by)
+    VALUES (p_route_name, p_event_type, p_action_kind, p_target, p_target_queue, coalesce(p_description, ''), v_actor, v_actor)
+    RETURNING id INTO v_id;
+    RETURN jsonb_build_object('status', 'created', 'route_id', v_id);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_outbound_route_create_unaudited(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_outbound_route_set(bigint, boolean, boolean, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_outbound_route_set(p_route_id bigint, p_enabled boolean, p_dry_run boolean, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+    v_before jsonb := (SELECT jsonb_build_object('enabled', enabled, 'dry_run', dry_run) FROM iu_outbound_route
+                        WHERE id = p_route_id);
+BEGIN
+    RETURN fn_act_audit(fn_iu_outbound_route_set_unaudited(p_route_id, p_enabled, p_dry_run, fn_reason_checked(p_reason)),
+                        CASE WHEN NOT p_enabled THEN 'outbound_route.set_disabled'
+                             WHEN p_dry_run THEN 'outbound_route.set_dry-run'
+                             ELSE 'outbound_route.set_live' END,
+                        'iu_outbound_route', ARRAY[p_route_id::text], p_reason, v_before,
+                        format('route #%s: enabled=%s, dry_run=%s', p_route_id, p_enabled, p_dry_run));
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_outbound_route_set(p_route_id bigint, p_enabled boolean, p_dry_run boolean, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_outbound_route_set_unaudited(bigint, boolean, boolean, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_outbound_route_set_unaudited(p_route_id bigint, p_enabled boolean, p_dry_run boolean, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_actor text := fn_actor_required();
+    r iu_outbound_route%ROWTYPE;
+BEGIN
+    IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: changing a route needs a reason' USING ERRCODE = 'QG008';
+    END IF;
+    SELECT * INTO r FROM iu_outbound_route WHERE id = p_route_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_route: outbound route % does not exist', p_route_id USING ERRCODE = 'QG005';
+    END IF;
+    IF r.enabled = p_enabled AND r.dry_run = p_dry_run THEN
+        RETURN jsonb_build_object('status', 'nothing_to_do', 'route_id', p_route_id);
+    END IF;
+    IF r.action_kind = 'call_function' AND to_regproc(r.target) IS NULL AND p_enabled THEN
+        RAISE EXCEPTION 'unknown_function: route % calls %, which does not exist', r.route_name, r.target USING ERRCODE = 'QG005';
+    END IF;
+    UPDATE iu_outbound_route SET enabled = p_enabled, dry_run = p_dry_run, updated_by = v_actor, updated_at = now()
+     WHERE id = p_route_id;
+    RETURN jsonb_build_object('status', 'updated', 'route_id', p_route_id, 'enabled', p_enabled, 'dry_run', p_dry_run);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_outbound_route_set_unaudited(p_route_id bigint, p_enabled boolean, p_dry_run boolean, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: iu_staging_payload; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.iu_staging_payload (
+    id bigint NOT NULL,
+    record_id bigint NOT NULL,
+    piece_no integer NOT NULL,
+    sort_order integer,
+    section_type text,
+    heading text DEFAULT ''::text NOT NULL,
+    parent_piece_no integer,
+    piece_text text NOT NULL,
+    piece_hash text NOT NULL,
+    CONSTRAINT iu_piece_hash_md5 CHECK ((piece_hash ~ '^[0-9a-f]{32}$'::text)),
+    CONSTRAINT iu_piece_no_positive CHECK ((piece_no > 0))
+);
+
+ALTER TABLE public.iu_staging_payload OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE iu_staging_payload; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.iu_staging_payload IS 'The pieces of a manifest (text allowed; no vector or embedding columns). Deleted by cleanup.';
+
+--
+-- Name: fn_iu_pieces_canonical(public.iu_staging_payload[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_pieces_canonical(p_pieces public.iu_staging_payload[]) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    -- The one canonical form of a manifest's pieces (jsonb normalises key
+    -- order), used at MARK on the input and at CUT (G7) on the stored rows.
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'piece_no', p.piece_no, 'sort_order', p.sort_order, 'section_type', p.section_type,
+               'heading', p.heading, 'parent_piece_no', p.parent_piece_no, 'piece_hash', p.piece_hash)
+           ORDER BY p.piece_no), '[]'::jsonb)
+      FROM unnest(p_pieces) AS p;
+$$;
+
+ALTER FUNCTION public.fn_iu_pieces_canonical(p_pieces public.iu_staging_payload[]) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_record_state(bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_record_state(p_record_id bigint) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT jsonb_build_object('lifecycle_status', lifecycle_status, 'doc_code', doc_code)
+      FROM iu_staging_record WHERE id = p_record_id
+$$;
+
+ALTER FUNCTION public.fn_iu_record_state(p_record_id bigint) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_reject_manifest(bigint, text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_reject_manifest(p_record_id bigint, p_reason text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- pending_review or approved → rejected, with a reason.
+DECLARE
+    v_actor text := fn_actor_required();
+    v_now   timestamptz := coalesce(p_now, now());
+    r       iu_staging_record%ROWTYPE;
+    v_run   bigint;
+BEGIN
+    SELECT * INTO r FROM iu_staging_record WHERE id = p_record_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_record: staging record % does not exist', p_record_id USING ERRCODE = 'QG005';
+    END IF;
+    IF r.lifecycle_status NOT IN ('pending_review', 'approved') THEN
+        RAISE EXCEPTION 'not_rejectable: staging record % is %; only pending_review or approved manifests are rejected',
+                r.id, r.lifecycle_status
+            USING ERRCODE = 'QG003';
+    END IF;
+    IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: rejecting staging record % needs a reason', r.id USING ERRCODE = 'QG008';
+    END IF;
+    v_run := fn_iu_run_open('reject', 'apply', r.id, jsonb_build_object('record_id', r.id));
+    UPDATE iu_staging_record
+       SET lifecycle_status = 'rejected', rejected_at = v_now, rejected_by = v_actor, rejection_reason = btrim(p_reason),
+           last_run_id = v_run
+     WHERE id = r.id;
+    PERFORM fn_iu_staging_capture('staging.record_rejected', r.id, v_run,
+        jsonb_build_object('doc_code', r.doc_code, 'rejected_by', v_actor, 'was', r.lifecycle_status,
+                           'lifecycle_status', 'rejected'));
+    PERFORM fn_iu_run_close(v_run, 'succeeded',
+                            jsonb_build_object('record_id', r.id, 'from', r.lifecycle_status, 'to', 'rejected',
+                                               'rejected_by', v_actor));
+    RETURN jsonb_build_object('status', 'rejected', 'record_id', r.id, 'run_id', v_run, 'was', r.lifecycle_status,
+                              'lifecycle_status', 'rejected');
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_reject_manifest(p_record_id bigint, p_reason text, p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_dead_letter_replay(bigint, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_dead_letter_replay(p_dead_letter_id bigint, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+    v jsonb;
+BEGIN
+    v := fn_iu_route_dead_letter_replay_unaudited(p_dead_letter_id, fn_reason_checked(p_reason));
+    RETURN fn_act_audit(v, 'route_dead_letter.replay', 'iu_route_dead_letter', ARRAY[p_dead_letter_id::text],
+                        p_reason, NULL,
+                        CASE WHEN v ->> 'status' = 'failed' THEN format('failed: %s', v ->> 'error')
+                             ELSE format('routing dead letter #%s replayed', p_dead_letter_id) END);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_route_dead_letter_replay(p_dead_letter_id bigint, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_dead_letter_replay_unaudited(bigint, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_dead_letter_replay_unaudited(p_dead_letter_id bigint, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- Dispatch the event through its route once more, now. Success marks the
+-- dead letter replayed; a failure is recorded and the dead letter stays.
+DECLARE
+    v_actor text := fn_actor_required();
+    dl iu_route_dead_letter%ROWTYPE;
+    e event_outbox%ROWTYPE;
+    rt iu_outbound_route%ROWTYPE;
+    v_started timestamptz := clock_timestamp();
+    v_result jsonb;
+    v_attempt integer;
+BEGIN
+    IF NOT fn_gate_open('event.routes_master.enabled') THEN
+        RETURN fn_gate_closed_result('event.routes_master.enabled');
+    END IF;
+    IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: replaying a routing dead letter needs a reason' USING ERRCODE = 'QG008';
+    END IF;
+    SELECT * INTO dl FROM iu_route_dead_letter WHERE id = p_dead_letter_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_dead_letter: routing dead letter % does not exist', p_dead_letter_id USING ERRCODE = 'QG005';
+    END IF;
+    IF dl.triage_status <> 'manual_replay' THEN
+        RAISE EXCEPTION 'triage_required: routing dead letter % is %, replay needs triage_status manual_replay',
+            p_dead_letter_id, dl.triage_status USING ERRCODE = 'QG003';
+    END IF;
+    SELECT * INTO e FROM event_outbox WHERE id = dl.event_id AND created_at = dl.event_created_at;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'event_gone: event % of routing dead letter % is no longer in event_outbox (retention)', dl.event_id, dl.id
+            USING ERRCODE = 'QG003';
+    END IF;
+    SELECT * INTO rt FROM iu_outbound_route WHERE id = dl.route_id;
+    IF NOT rt.enabled OR rt.dry_run THEN
+        RAISE EXCEPTION 'route_not_live: route % is %; put it live before replaying its dead letters', rt.route_name,
+            CASE WHEN NOT rt.enabled THEN 'disabled' ELSE 'in dry-run' END USING ERRCODE = 'QG003';
+    END IF;
+    v_attempt := dl.attempts + 1;
+    BEGIN
+        v_result := fn_iu_route_dispatch(e, rt);
+    EXCEPTION WHEN OTHERS THEN
+        PERFORM fn_iu_route_record_attempt(e.id, rt.id, 'replay:' || v_actor, v_attempt, 'failed', left(SQLERRM, 2000), NULL, v_started);
+        UPDATE iu_route_dead_letter SET attempts = v_attempt, last_error = left(SQLERRM, 2000) WHERE id = dl.id;
+        RETURN jsonb_build_object('status', 'failed', 'dead_letter_id', dl.id, 'error', left(SQLERRM, 2000));
+    END;
+    PERFORM fn_iu_route_record_attempt(e.id, rt.id, 'replay:' || v_actor, v_attempt, 'succeeded', NULL, v_result, v_started);
+    UPDATE iu_route_delivery SET status = 'succeeded', attempts = v_attempt, last_error = NULL, updated_at = now()
+     WHERE event_id = e.id AND route_id = rt.id;
+    UPDATE iu_route_dead_letter SET triage_status = 'replayed', attempts = v_attempt, replayed_by = v_actor,
+                                    replayed_at = now(), note = coalesce(note || E'\n', '') || 'replayed: ' || btrim(p_reason)
+     WHERE id = dl.id;
+    PERFORM fn_event_emit('system.route_replayed', 'iu_route_dead_letter', dl.id::text,
+                          jsonb_build_object('event_id', e.id, 'route', rt.route_name), NULL, e.correlation_id,
+                          'event:' || e.id);
+    RETURN jsonb_build_object('status', 'replayed', 'dead_letter_id', dl.id, 'result', v_result);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_route_dead_letter_replay_unaudited(p_dead_letter_id bigint, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_dead_letter_triage(bigint, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_dead_letter_triage(p_dead_letter_id bigint, p_triage_status text, p_note text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+    v jsonb;
+BEGIN
+    v := fn_iu_route_dead_letter_triage_unaudited(p_dead_letter_id, p_triage_status, fn_reason_checked(p_note, 'note'));
+    RETURN fn_act_audit(v, 'route_dead_letter.triage_' || p_triage_status, 'iu_route_dead_letter',
+                        ARRAY[p_dead_letter_id::text], p_note, NULL,
+                        format('routing dead letter #%s: %s → %s', p_dead_letter_id, coalesce(v ->> 'from', p_triage_status),
+                               p_triage_status));
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_route_dead_letter_triage(p_dead_letter_id bigint, p_triage_status text, p_note text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_dead_letter_triage_unaudited(bigint, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_dead_letter_triage_unaudited(p_dead_letter_id bigint, p_triage_status text, p_note text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_actor text := fn_actor_required();
+    v_old text;
+BEGIN
+    IF p_triage_status NOT IN ('open', 'manual_replay', 'discarded') THEN
+        RAISE EXCEPTION 'invalid_triage_status: % (allowed: open, manual_replay, discarded)', p_triage_status USING ERRCODE = 'QG004';
+    END IF;
+    IF p_note IS NULL OR length(btrim(p_note)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: triage needs a note' USING ERRCODE = 'QG008';
+    END IF;
+    SELECT triage_status INTO v_old FROM iu_route_dead_letter WHERE id = p_dead_letter_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_dead_letter: routing dead letter % does not exist', p_dead_letter_id USING ERRCODE = 'QG005';
+    END IF;
+    IF v_old = p_triage_status THEN
+        RETURN jsonb_build_object('status', 'nothing_to_do', 'dead_letter_id', p_dead_letter_id);
+    END IF;
+    UPDATE iu_route_dead_letter SET triage_status = p_triage_status, triaged_by = v_actor, triaged_at = now(),
+                                    note = btrim(p_note)
+     WHERE id = p_dead_letter_id;
+    RETURN jsonb_build_object('status', 'triaged', 'dead_letter_id', p_dead_letter_id, 'from', v_old, 'to', p_triage_status);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_route_dead_letter_triage_unaudited(p_dead_letter_id bigint, p_triage_status text, p_note text) OWNER TO queuegov_owner;
+
+--
+-- Name: event_outbox; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.event_outbox (
+    id bigint NOT NULL,
+    event_domain text NOT NULL,
+    event_stream public.qg_event_stream NOT NULL,
+    event_type text NOT NULL,
+    delivery_lane public.qg_delivery_lane NOT NULL,
+    severity public.qg_severity,
+    payload public.qg_safe_payload DEFAULT '{}'::jsonb NOT NULL,
+    payload_classification public.qg_payload_classification DEFAULT 'safe_metadata'::text NOT NULL,
+    event_subject_table text,
+    event_subject_ref text,
+    correlation_id text,
+    causation_id text,
+    actor text,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    tx_id xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    delivered_at timestamp with time zone
+)
+PARTITION BY RANGE (created_at);
+
+ALTER TABLE public.event_outbox OWNER TO queuegov_owner;
+
+--
+-- Name: iu_outbound_route; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.iu_outbound_route (
+    id bigint NOT NULL,
+    route_name text NOT NULL,
+    event_type text NOT NULL,
+    action_kind text NOT NULL,
+    target text NOT NULL,
+    target_queue text,
+    enabled boolean DEFAULT false NOT NULL,
+    dry_run boolean DEFAULT true NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT outbound_route_action_allowed CHECK ((action_kind = ANY (ARRAY['call_function'::text, 'enqueue_job'::text, 'notify'::text]))),
+    CONSTRAINT outbound_route_event_type_format CHECK ((event_type ~ '^[a-z][a-z0-9_.]*\*?$'::text)),
+    CONSTRAINT outbound_route_name_format CHECK ((route_name ~ '^[a-z][a-z0-9_.-]{0,99}$'::text)),
+    CONSTRAINT outbound_route_target_format CHECK ((((action_kind = 'call_function'::text) AND (target ~ '^fn_[a-z0-9_]{1,60}$'::text)) OR ((action_kind = 'enqueue_job'::text) AND (target ~ '^[A-Za-z][A-Za-z0-9_.:-]{0,199}$'::text)) OR ((action_kind = 'notify'::text) AND (target ~ '^[a-z][a-z0-9_]{0,62}$'::text))))
+);
+
+ALTER TABLE public.iu_outbound_route OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_dispatch(public.event_outbox, public.iu_outbound_route); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_dispatch(p_event public.event_outbox, p_route public.iu_outbound_route) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $_$
+DECLARE
+    v_result jsonb;
+    v_target regprocedure;
+BEGIN
+    IF p_route.action_kind = 'call_function' THEN
+        v_target := to_regprocedure(format('%I(jsonb)', p_route.target));
+        IF v_target IS NULL THEN
+            RAISE EXCEPTION 'unknown_function: route % calls %(jsonb), which does not exist', p_route.route_name, p_route.target
+                USING ERRCODE = 'QG005';
+        END IF;
+        IF NOT has_function_privilege(fn_db_role('app'), v_target, 'EXECUTE') THEN
+            RAISE EXCEPTION 'route_target_refused: route % calls %, which the app role may not call; routes reach only the SQL API',
+                    p_route.route_name, v_target
+                USING ERRCODE = 'QG002';
+        END IF;
+        EXECUTE format('SELECT to_jsonb(%s($1))', v_target::oid::regproc) INTO v_result USING to_jsonb(p_event);
+        RETURN coalesce(v_result, 'null'::jsonb);
+    ELSIF p_route.action_kind = 'enqueue_job' THEN
+        v_result := fn_job_enqueue(
+            p_job_kind => p_route.target,
+            p_payload => jsonb_strip_nulls(jsonb_build_object(
+                'event_id', p_event.id, 'event_type', p_event.event_type, 'event_domain', p_event.event_domain,
+                'subject_table', p_event.event_subject_table, 'subject_ref', p_event.event_subject_ref,
+                'route', p_route.route_name)),
+            p_queue_name => p_route.target_queue,
+            p_idempotency_key => format('route:%s:event:%s', p_route.id, p_event.id),
+            p_correlation_id => coalesce(p_event.correlation_id, 'event:' || p_event.id));
+        IF v_result ->> 'status' = 'gate_closed' THEN
+            RAISE EXCEPTION 'gate_closed: % is closed; job not enqueued', v_result ->> 'gate' USING ERRCODE = 'QG003';
+        END IF;
+        RETURN v_result;
+    ELSE
+        PERFORM pg_notify(p_route.target, jsonb_build_object('event_id', p_event.id, 'event_type', p_event.event_type)::text);
+        RETURN jsonb_build_object('status', 'notified', 'channel', p_route.target);
+    END IF;
+END;
+$_$;
+
+ALTER FUNCTION public.fn_iu_route_dispatch(p_event public.event_outbox, p_route public.iu_outbound_route) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_record_attempt(bigint, bigint, text, integer, text, text, jsonb, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_record_attempt(p_event_id bigint, p_route_id bigint, p_worker text, p_attempt integer, p_status text, p_error text, p_result jsonb, p_started timestamp with time zone) RETURNS void
+    LANGUAGE sql
+    AS $$
+    INSERT INTO iu_route_attempt (event_id, route_id, worker_name, attempt_no, status, error, result, started_at, finished_at)
+    VALUES (p_event_id, p_route_id, p_worker, p_attempt, p_status, p_error, p_result, p_started, clock_timestamp());
+$$;
+
+ALTER FUNCTION public.fn_iu_route_record_attempt(p_event_id bigint, p_route_id bigint, p_worker text, p_attempt integer, p_status text, p_error text, p_result jsonb, p_started timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_worker_run(text, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_worker_run(p_worker_name text, p_batch_size integer DEFAULT 100) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    c iu_route_worker_cursor%ROWTYPE;
+    e event_outbox%ROWTYPE;
+    rt iu_outbound_route%ROWTYPE;
+    d iu_route_delivery%ROWTYPE;
+    v_horizon xid8 := pg_snapshot_xmin(pg_current_snapshot());
+    v_max integer := fn_setting_int('event.retry.max_attempts');
+    v_any_cursor boolean := false;
+    v_event_done boolean;
+    v_blocked boolean;
+    v_attempt integer;
+    v_started timestamptz;
+    v_result jsonb;
+    v_error text;
+    v_dl bigint;
+    v_processed integer := 0;
+    v_routed integer := 0;
+    v_failed integer := 0;
+    v_dead integer := 0;
+    v_domains jsonb := '[]'::jsonb;
+BEGIN
+    IF (SELECT value FROM dot_config WHERE key = 'event.routes_master.enabled') IS DISTINCT FROM 'true'::jsonb THEN
+        RETURN fn_gate_closed_result('event.routes_master.enabled');
+    END IF;
+    IF (SELECT value FROM dot_config WHERE key = 'event.route_worker.enabled') IS DISTINCT FROM 'true'::jsonb THEN
+        RETURN fn_gate_closed_result('event.route_worker.enabled');
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM iu_route_worker_cursor WHERE worker_name = p_worker_name) THEN
+        RAISE EXCEPTION 'unknown_route_worker: % has no iu_route_worker_cursor row', p_worker_name USING ERRCODE = 'QG005';
+    END IF;
+
+    FOR c IN
+        SELECT * FROM iu_route_worker_cursor WHERE worker_name = p_worker_name AND enabled
+        ORDER BY event_domain FOR UPDATE SKIP LOCKED
+    LOOP
+        v_any_cursor := true;
+        v_blocked := false;
+        FOR e IN
+            SELECT * FROM event_outbox
+            WHERE event_domain = c.event_domain AND (tx_id, id) > (c.last_tx_id, c.last_event_id) AND tx_id < v_horizon
+            ORDER BY tx_id, id LIMIT p_batch_size
+        LOOP
+            v_event_done := true;
+            FOR rt IN
+                SELECT * FROM iu_outbound_route r
+                WHERE r.enabled AND (r.event_type = e.event_type
+                      OR (right(r.event_type, 1) = '*' AND starts_with(e.event_type, left(r.event_type, -1))))
+                ORDER BY r.id
+            LOOP
+                SELECT * INTO d FROM iu_route_delivery WHERE event_id = e.id AND route_id = rt.id;
+                IF FOUND AND d.status <> 'pending' THEN
+                    CONTINUE;
+                END IF;
+                IF FOUND AND d.next_attempt_at > now() THEN
+                    v_event_done := false;
+                    CONTINUE;
+                END IF;
+                v_attempt := coalesce(d.attempts, 0) + 1;
+                v_started := clock_timestamp();
+                IF rt.dry_run THEN
+                    PERFORM fn_iu_route_record_attempt(e.id, rt.id, p_worker_name, v_attempt, 'dry_run', NULL,
+                        jsonb_build_object('would', rt.action_kind, 'target', rt.target), v_started);
+                    INSERT INTO iu_route_delivery (event_id, route_id, status, attempts)
+                    VALUES (e.id, rt.id, 'dry_run', v_attempt)
+                    ON CONFLICT (event_id, route_id) DO UPDATE SET status = 'dry_run', attempts = EXCLUDED.attempts, updated_at = now();
+                    CONTINUE;
+                END IF;
+                BEGIN
+                    v_result := fn_iu_route_dispatch(e, rt);
+                    PERFORM fn_iu_route_record_attempt(e.id, rt.id, p_worker_name, v_attempt, 'succeeded', NULL, v_result, v_started);
+                    INSERT INTO iu_route_delivery (event_id, route_id, status, attempts)
+                    VALUES (e.id, rt.id, 'succeeded', v_attempt)
+                    ON CONFLICT (event_id, route_id) DO UPDATE
+                        SET status = 'succeeded', attempts = EXCLUDED.attempts, last_error = NULL, updated_at = now();
+                    v_routed := v_routed + 1;
+                EXCEPTION WHEN OTHERS THEN
+                    v_error := left(SQLERRM, 2000);
+                    PERFORM fn_iu_route_record_attempt(e.id, rt.id, p_worker_name, v_attempt, 'failed', v_error, NULL, v_started);
+                    v_failed := v_failed + 1;
+                    IF v_attempt >= v_max THEN
+                        INSERT INTO iu_route_delivery (event_id, route_id, status, attempts, last_error)
+                        VALUES (e.id, rt.id, 'dead_lettered', v_attempt, v_error)
+                        ON CONFLICT (event_id, route_id) DO UPDATE
+                            SET status = 'dead_lettered', attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error,
+                                next_attempt_at = NULL, updated_at = now();
+                        INSERT INTO iu_route_dead_letter (event_id, event_created_at, event_type, route_id, worker_name,
+                                                          attempts, last_error, event_snapshot)
+                        VALUES (e.id, e.created_at, e.event_type, rt.id, p_worker_name, v_attempt, v_error,
+                                to_jsonb(e) - 'tx_id')
+                        ON CONFLICT ON CONSTRAINT route_dead_letter_once DO NOTHING
+                        RETURNING id INTO v_dl;
+                        PERFORM fn_event_emit('system.route_dead_lettered', 'iu_route_dead_letter', v_dl::text,
+                            jsonb_build_object('event_id', e.id, 'event_type', e.event_type, 'route', rt.route_name,
+                                               'attempts', v_attempt),
+                            NULL, e.correlation_id, 'event:' || e.id);
+                        v_dead := v_dead + 1;
+                        UPDATE iu_route_worker_cursor SET dead_lettered_count = dead_lettered_count + 1
+                         WHERE worker_name = c.worker_name AND event_domain = c.event_domain;
+                    ELSE
+                        INSERT INTO iu_route_delivery (event_id, route_id, status, attempts, next_attempt_at, last_error)
+                        VALUES (e.id, rt.id, 'pending', v_attempt, now() + fn_retry_delay('default', v_attempt), v_error)
+                        ON CONFLICT (event_id, route_id) DO UPDATE
+                            SET status = 'pending', attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,
+                                last_error = EXCLUDED.last_error, updated_at = now();
+                        v_event_done := false;
+                    END IF;
+                END;
+            END LOOP;
+            -- The cursor moves only past a prefix of fully routed events.
+            IF v_event_done AND NOT v_blocked THEN
+                c.last_tx_id := e.tx_id;
+                c.last_event_id := e.id;
+                c.processed_count := c.processed_count + 1;
+                v_processed := v_processed + 1;
+            ELSE
+                v_blocked := true;
+            END IF;
+        END LOOP;
+        UPDATE iu_route_worker_cursor
+           SET last_tx_id = c.last_tx_id, last_event_id = c.last_event_id, processed_count = c.processed_count,
+               last_run_at = now()
+         WHERE worker_name = c.worker_name AND event_domain = c.event_domain;
+        v_domains := v_domains || jsonb_build_object('event_domain', c.event_domain, 'last_event_id', c.last_event_id,
+                                                     'blocked', v_blocked);
+    END LOOP;
+
+    IF NOT v_any_cursor THEN
+        RETURN jsonb_build_object('status', 'busy', 'detail', format('another tick of %s holds its cursors (or all are disabled)', p_worker_name));
+    END IF;
+    IF (SELECT value FROM dot_config WHERE key = 'queue.heartbeat.enabled') = 'true'::jsonb THEN
+        PERFORM fn_queue_heartbeat_tick(p_worker_name, 'PG_worker',
+                                        jsonb_build_object('role', 'route_worker', 'processed', v_processed));
+    END IF;
+    RETURN jsonb_build_object(
+        'status', CASE WHEN v_processed + v_routed + v_failed = 0 THEN 'nothing_to_do' ELSE 'routed' END,
+        'processed', v_processed, 'dispatched', v_routed, 'failed', v_failed, 'dead_lettered', v_dead,
+        'cursors', v_domains);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_route_worker_run(p_worker_name text, p_batch_size integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_run_close(bigint, text, jsonb, bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_run_close(p_run_id bigint, p_status text, p_evidence jsonb, p_record_id bigint DEFAULT NULL::bigint) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    UPDATE dot_iu_command_run
+       SET run_status = p_status, evidence = coalesce(p_evidence, '{}'), finished_at = clock_timestamp(),
+           record_id = coalesce(p_record_id, record_id)
+     WHERE id = p_run_id AND run_status = 'running';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'run_not_open: dot_iu_command_run % is not running', p_run_id USING ERRCODE = 'QG003';
+    END IF;
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_run_close(p_run_id bigint, p_status text, p_evidence jsonb, p_record_id bigint) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_run_open(text, text, bigint, jsonb, bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_run_open(p_command text, p_run_mode text, p_record_id bigint, p_params jsonb, p_linked_run_id bigint DEFAULT NULL::bigint) RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+-- Opens the step's run row; fn_iu_run_close finishes it in the same transaction.
+DECLARE
+    v_actor text := fn_actor_required();
+    c dot_iu_command_catalog%ROWTYPE;
+    v_snapshot jsonb;
+    v_id bigint;
+BEGIN
+    SELECT * INTO c FROM dot_iu_command_catalog WHERE command = p_command;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_command: % is not in dot_iu_command_catalog', p_command USING ERRCODE = 'QG005';
+    END IF;
+    IF NOT (p_run_mode = ANY (c.run_modes)) THEN
+        RAISE EXCEPTION 'invalid_run_mode: % runs in % mode only, not %', p_command,
+                array_to_string(c.run_modes, ' or '), p_run_mode
+            USING ERRCODE = 'QG004';
+    END IF;
+    SELECT coalesce(jsonb_object_agg(key, value ORDER BY key), '{}') INTO v_snapshot
+      FROM dot_config WHERE key = ANY (c.snapshot_keys);
+    INSERT INTO dot_iu_command_run (command, run_mode, record_id, linked_run_id, params, params_digest,
+                                    gate_snapshot, actor)
+    VALUES (p_command, p_run_mode, p_record_id, p_linked_run_id, coalesce(p_params, '{}'),
+            md5(jsonb_build_object('command', p_command, 'run_mode', p_run_mode,
+                                   'params', coalesce(p_params, '{}'))::text),
+            v_snapshot, v_actor)
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_run_open(p_command text, p_run_mode text, p_record_id bigint, p_params jsonb, p_linked_run_id bigint) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_runtime_lease_acquire(text, text, integer, bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_runtime_lease_acquire(p_lease_name text, p_holder text, p_seconds integer DEFAULT 900, p_run_id bigint DEFAULT NULL::bigint) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_required();
+    l dot_iu_runtime_lease%ROWTYPE;
+    v_holder text := coalesce(nullif(btrim(coalesce(p_holder, '')), ''), v_actor);
+BEGIN
+    IF p_seconds IS NULL OR p_seconds < 1 OR p_seconds > 86400 THEN
+        RAISE EXCEPTION 'invalid_lease_seconds: a lease lasts 1..86400 seconds, not %', p_seconds USING ERRCODE = 'QG004';
+    END IF;
+    SELECT * INTO l FROM dot_iu_runtime_lease WHERE lease_name = p_lease_name FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_lease: % is not in dot_iu_runtime_lease', p_lease_name USING ERRCODE = 'QG005';
+    END IF;
+    IF l.holder IS NOT NULL AND l.released_at IS NULL AND l.expires_at > clock_timestamp() AND l.holder <> v_holder THEN
+        RAISE EXCEPTION 'lease_held: % is held by % until % (acquired %); try again after it is released or expires',
+                p_lease_name, l.holder, l.expires_at, l.acquired_at
+            USING ERRCODE = 'QG003';
+    END IF;
+    UPDATE dot_iu_runtime_lease
+       SET holder = v_holder, run_id = p_run_id, acquired_at = clock_timestamp(),
+           expires_at = clock_timestamp() + make_interval(secs => p_seconds), released_at = NULL
+     WHERE lease_name = p_lease_name;
+    RETURN jsonb_build_object('status', 'acquired', 'lease_name', p_lease_name, 'holder', v_holder,
+                              'expires_at', clock_timestamp() + make_interval(secs => p_seconds),
+                              'taken_over', CASE WHEN l.holder IS NOT NULL AND l.released_at IS NULL
+                                                  AND l.holder <> v_holder THEN l.holder END);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_runtime_lease_acquire(p_lease_name text, p_holder text, p_seconds integer, p_run_id bigint) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_runtime_lease_release(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_runtime_lease_release(p_lease_name text, p_holder text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_required();
+    v_holder text := coalesce(nullif(btrim(coalesce(p_holder, '')), ''), v_actor);
+BEGIN
+    UPDATE dot_iu_runtime_lease SET released_at = clock_timestamp()
+     WHERE lease_name = p_lease_name AND holder = v_holder AND released_at IS NULL;
+    IF NOT FOUND THEN
+        RETURN jsonb_build_object('status', 'nothing_to_do', 'lease_name', p_lease_name, 'holder', v_holder);
+    END IF;
+    RETURN jsonb_build_object('status', 'released', 'lease_name', p_lease_name, 'holder', v_holder);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_runtime_lease_release(p_lease_name text, p_holder text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_section_rank(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_section_rank(p_section_type text) RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    -- Containers rank above what they contain (axis C: a parent ranks lower
+    -- than its child); a preamble contains nothing.
+    SELECT CASE p_section_type
+        WHEN 'document' THEN 1 WHEN 'chapter' THEN 2 WHEN 'section' THEN 3
+        WHEN 'subsection' THEN 4 WHEN 'paragraph' THEN 5 END;
+$$;
+
+ALTER FUNCTION public.fn_iu_section_rank(p_section_type text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_staging_capture(text, bigint, bigint, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_staging_capture(p_event_type text, p_record_id bigint, p_run_id bigint, p_payload jsonb) RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+-- L1 capture of a staging.* fact about one manifest. Delayed lane: the event
+-- substrate groups captures by stable key = the manifest (source_document_ref).
+BEGIN
+    RETURN fn_event_capture(
+        p_event_type,
+        'iu_staging_record',
+        p_record_id::text,
+        coalesce(p_payload, '{}') || jsonb_build_object('record_id', p_record_id, 'run_id', p_run_id),
+        'iu_staging_record:' || p_record_id,
+        'iu_staging_record:' || p_record_id,
+        NULL,
+        'dot_iu_command_run:' || p_run_id);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_staging_capture(p_event_type text, p_record_id bigint, p_run_id bigint, p_payload jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_staging_cleanup(boolean, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_staging_cleanup(p_apply boolean DEFAULT false, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_actor          text := fn_actor_required();
+    v_now            timestamptz := coalesce(p_now, now());
+    v_clean_days     integer := fn_setting_int('iu_core.clean_after_days');
+    v_archive_days   integer := fn_setting_int('iu_core.archive_after_days');
+    v_clean_before   timestamptz;
+    v_archive_before timestamptz;
+    v_thresholds     jsonb;
+    v_run            bigint;
+    v_expired        bigint[];
+    v_cleaned        bigint[];
+    v_archived       bigint[];
+    v_rows           integer := 0;
+    v_plan           record;
+    v_evidence       jsonb;
+    v_total          integer;
+BEGIN
+    v_clean_before := v_now - make_interval(days => v_clean_days);
+    v_archive_before := v_now - make_interval(days => v_archive_days);
+    v_thresholds := jsonb_build_object('now', v_now, 'clean_after_days', v_clean_days,
+                                       'archive_after_days', v_archive_days,
+                                       'clean_marked_before', v_clean_before, 'archive_marked_before', v_archive_before);
+
+    IF NOT coalesce(p_apply, false) THEN
+        -- What the three passes would do, in order, changing nothing.
+        WITH s AS (
+            SELECT r.id, r.marked_at,
+                   (r.lifecycle_status IN ('pending_review', 'approved') AND r.expires_at <= v_now) AS expires,
+                   CASE WHEN r.lifecycle_status IN ('pending_review', 'approved') AND r.expires_at <= v_now
+                        THEN 'expired' ELSE r.lifecycle_status END AS after_expire
+              FROM iu_staging_record r
+             WHERE r.lifecycle_status <> 'archived'
+        ), c AS (
+            SELECT s.*, (after_expire IN ('expired', 'rejected', 'consumed') AND marked_at <= v_clean_before) AS cleans
+              FROM s
+        ), a AS (
+            SELECT c.*, ((after_expire = 'cleaned' OR cleans) AND marked_at <= v_archive_before) AS archives FROM c
+        )
+        SELECT count(*) FILTER (WHERE expires) AS expire,
+               count(*) FILTER (WHERE cleans) AS clean,
+               count(*) FILTER (WHERE archives) AS archive,
+               coalesce((SELECT count(*) FROM iu_staging_payload p WHERE p.record_id IN (SELECT id FROM a WHERE cleans)), 0)
+                   AS payload_rows,
+               coalesce(array_agg(id ORDER BY id) FILTER (WHERE expires), '{}') AS expire_ids,
+               coalesce(array_agg(id ORDER BY id) FILTER (WHERE cleans), '{}') AS clean_ids,
+               coalesce(array_agg(id ORDER BY id) FILTER (WHERE archives), '{}') AS archive_ids
+          INTO v_plan FROM a;
+        v_evidence := jsonb_build_object(
+            'passes', jsonb_build_object(
+                'expire',  jsonb_build_object('count', v_plan.expire,  'record_ids', to_jsonb(v_plan.expire_ids[1:100])),
+                'clean',   jsonb_build_object('count', v_plan.clean,   'record_ids', to_jsonb(v_plan.clean_ids[1:100]),
+                                              'payload_rows', v_plan.payload_rows),
+                'archive', jsonb_build_object('count', v_plan.archive, 'record_ids', to_jsonb(v_plan.archive_ids[1:100]))),
+            'thresholds', v_thresholds,
+            'retention_enabled', fn_gate_open('iu_core.retention_enabled'));
+        v_run := fn_iu_run_open('cleanup', 'plan', NULL, jsonb_build_object('apply', false, 'now', v_now));
+        PERFORM fn_iu_run_close(v_run, 'planned', v_evidence);
+        RETURN jsonb_build_object('status', 'dry_run', 'run_id', v_run, 'expire', v_plan.expire, 'clean', v_plan.clean,
+                                  'archive', v_plan.archive, 'payload_rows', v_plan.payload_rows,
+                                  'retention_enabled', fn_gate_open('iu_core.retention_enabled'),
+                                  'thresholds', v_thresholds);
+    END IF;
+
+    IF NOT fn_gate_open('iu_core.retention_enabled') THEN
+        RETURN fn_gate_closed_result('iu_core.retention_enabled');
+    END IF;
+    IF NOT pg_try_advisory_xact_lock(hashtext('queuegov.staging_cleanup')) THEN
+        RAISE EXCEPTION 'lease_held: staging_cleanup is held by another cleanup running now; try again when it has finished'
+            USING ERRCODE = 'QG003';
+    END IF;
+    v_run := fn_iu_run_open('cleanup', 'apply', NULL, jsonb_build_object('apply', true, 'now', v_now));
+    PERFORM fn_iu_runtime_lease_acquire('staging_cleanup', format('%s (run %s)', v_actor, v_run), 900, v_run);
+
+    -- pass 1: expire
+    WITH e AS (
+        UPDATE iu_staging_record SET lifecycle_status = 'expired', expired_at = v_now, last_run_id = v_run
+         WHERE lifecycle_status IN ('pending_review', 'approved') AND expires_at <= v_now
+        RETURNING id
+    )
+    SELECT coalesce(array_agg(id ORDER BY id), '{}') INTO v_expired FROM e;
+
+    -- pass 2: clean (the record first: pieces of a cleaned record may be deleted)
+    WITH c AS (
+        UPDATE iu_staging_record SET lifecycle_status = 'cleaned', cleaned_at = v_now, last_run_id = v_run
+         WHERE lifecycle_status IN ('expired', 'rejected', 'consumed') AND marked_at <= v_clean_before
+        RETURNING id
+    )
+    SELECT coalesce(array_agg(id ORDER BY id), '{}') INTO v_cleaned FROM c;
+    DELETE FROM iu_staging_payload WHERE record_id = ANY (v_cleaned);
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    PERFORM fn_iu_staging_capture('staging.record_cleaned', id, v_run,
+                                  jsonb_build_object('pass', 'clean', 'lifecycle_status', 'cleaned'))
+       FROM unnest(v_cleaned) AS id;
+
+    -- pass 3: archive
+    WITH a AS (
+        UPDATE iu_staging_record SET lifecycle_status = 'archived', archived_at = v_now, last_run_id = v_run
+         WHERE lifecycle_status = 'cleaned' AND marked_at <= v_archive_before
+        RETURNING id
+    )
+    SELECT coalesce(array_agg(id ORDER BY id), '{}') INTO v_archived FROM a;
+    PERFORM fn_iu_staging_capture('staging.record_cleaned', id, v_run,
+                                  jsonb_build_object('pass', 'archive', 'lifecycle_status', 'archived'))
+       FROM unnest(v_archived) AS id;
+
+    PERFORM fn_iu_runtime_lease_release('staging_cleanup', format('%s (run %s)', v_actor, v_run));
+    v_total := cardinality(v_expired) + cardinality(v_cleaned) + cardinality(v_archived);
+    PERFORM fn_iu_run_close(v_run, CASE WHEN v_total = 0 THEN 'nothing_to_do' ELSE 'succeeded' END,
+        jsonb_build_object(
+            'passes', jsonb_build_object(
+                'expire',  jsonb_build_object('count', cardinality(v_expired), 'record_ids', to_jsonb(v_expired[1:100])),
+                'clean',   jsonb_build_object('count', cardinality(v_cleaned), 'record_ids', to_jsonb(v_cleaned[1:100]),
+                                              'payload_rows', v_rows),
+                'archive', jsonb_build_object('count', cardinality(v_archived), 'record_ids', to_jsonb(v_archived[1:100]))),
+            'thresholds', v_thresholds));
+    RETURN jsonb_build_object('status', CASE WHEN v_total = 0 THEN 'nothing_to_do' ELSE 'applied' END,
+                              'run_id', v_run, 'expired', cardinality(v_expired), 'cleaned', cardinality(v_cleaned),
+                              'archived', cardinality(v_archived), 'payload_rows', v_rows, 'thresholds', v_thresholds);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_staging_cleanup(p_apply boolean, p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_staging_payload_delete_guard(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_staging_payload_delete_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_status text;
+BEGIN
+    SELECT lifecycle_status INTO v_status FROM iu_staging_record WHERE id = OLD.record_id;
+    IF v_status IS DISTINCT FROM 'cleaned' THEN
+        RAISE EXCEPTION 'official_interface: pieces of staging record % (%) are deleted only by the cleanup clean pass',
+                OLD.record_id, v_status
+            USING ERRCODE = 'QG006';
+    END IF;
+    RETURN OLD;
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_staging_payload_delete_guard() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_staging_record_touch(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_staging_record_touch() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.updated_at := clock_timestamp();
+    RETURN NEW;
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_staging_record_touch() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_vector_columns(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_vector_columns() RETURNS text[]
+    LANGUAGE sql STABLE
+    AS $$
+    -- Columns that could hold vectors or embeddings on the staging tables and
+    -- information_unit; the no-vector guarantee says there are none.
+    SELECT coalesce(array_agg(format('%s.%s', c.relname, a.attname) ORDER BY c.relname, a.attname), '{}')
+      FROM pg_attribute a
+      JOIN pg_class c ON c.oid = a.attrelid
+      JOIN pg_type t ON t.oid = a.atttypid
+     WHERE c.relname IN ('iu_staging_record', 'iu_staging_payload', 'information_unit')
+       AND c.relnamespace = 'public'::regnamespace
+       AND a.attnum > 0 AND NOT a.attisdropped
+       AND (a.attname ~* '(vector|embedding)' AND a.attname <> 'vector_excluded' OR t.typname IN ('vector', 'halfvec', 'sparsevec'));
+$$;
+
+ALTER FUNCTION public.fn_iu_vector_columns() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_verify_cut_result(bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_verify_cut_result(p_cut_run_id bigint) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- Three-axis health of the units one cut made, with evidence:
+--   A sort_order complete (1..N) and unique among the cut's units
+--   B section_type in the vocabulary
+--   C parent_or_container_ref: every parent is a unit of the same cut that
+--     precedes and can contain it, and matches the manifest's parent
+-- plus, while the manifest's pieces still exist, piece-by-piece agreement
+-- (count, body hash, section_type, sort_order), and the no-vector guarantee.
+-- Verdict: problems (any check failed); verified (all passed, compared with
+-- the manifest); no_vector_ok (structure sound and vector-free, but the
+-- manifest was already cleaned, so there was nothing to compare with).
+DECLARE
+    v_actor    text := fn_actor_required();
+    c          dot_iu_command_run%ROWTYPE;
+    r          iu_staging_record%ROWTYPE;
+    v_n        integer;
+    v_pieces   integer;
+    v_compared boolean;
+    v_a jsonb; v_b jsonb; v_c jsonb; v_m jsonb; v_nv jsonb;
+    v_vector_columns text[];
+    v_total    integer;
+    v_verdict  text;
+    v_evidence jsonb;
+    v_run      bigint;
+BEGIN
+    SELECT * INTO c FROM dot_iu_command_run WHERE id = p_cut_run_id;
+    IF NOT FOUND OR c.command <> 'cut' THEN
+        RAISE EXCEPTION 'unknown_cut_run: dot_iu_command_run % is not a cut', p_cut_run_id USING ERRCODE = 'QG005';
+    END IF;
+    IF c.run_status <> 'succeeded' THEN
+        RAISE EXCEPTION 'not_cut: cut run % is %', p_cut_run_id, c.run_status USING ERRCODE = 'QG003';
+    END IF;
+    SELECT * INTO r FROM iu_staging_record WHERE id = c.record_id;
+    SELECT count(*) INTO v_n FROM information_unit WHERE created_by_run_id = c.id;
+    SELECT count(*) INTO v_pieces FROM iu_staging_payload WHERE record_id = r.id;
+    v_compared := v_pieces > 0;
+
+    -- Axis A
+    WITH u AS (SELECT id, sort_order FROM information_unit WHERE created_by_run_id = c.id),
+    problems AS (
+        SELECT NULL::bigint AS unit_id, format('the manifest had %s pieces, the cut made %s units', r.piece_count, v_n) AS problem
+         WHERE r.piece_count <> v_n
+        UNION ALL
+        SELECT id, format('sort_order %s is outside 1..%s', sort_order, v_n) FROM u WHERE sort_order > v_n
+        UNION ALL
+        SELECT a.id, format('sort_order %s is also used by unit %s', a.sort_order, string_agg(b.id::text, ', ' ORDER BY b.id))
+          FROM u a JOIN u b ON b.sort_order = a.sort_order AND b.id <> a.id GROUP BY a.id, a.sort_order
+        UNION ALL
+        SELECT NULL, format('sort_order %s is not used by any unit', s)
+          FROM generate_series(1, v_n) AS s WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.sort_order = s)
+    )
+    SELECT fn_iu_axis_result('sort_order complete (1..N) and unique',
+                             jsonb_agg(jsonb_build_object('unit_id', unit_id, 'problem', problem) ORDER BY unit_id NULLS LAST, problem))
+      INTO v_a FROM problems;
+
+    -- Axis B
+    SELECT fn_iu_axis_result('section_type in the vocabulary: ' || array_to_string(fn_iu_section_types(), ', '),
+                             jsonb_agg(jsonb_build_object('unit_id', id, 'problem',
+                                       format('section_type %s is not allowed', quote_literal(section_type))) ORDER BY id))
+      INTO v_b
+      FROM information_unit
+     WHERE created_by_run_id = c.id AND NOT (section_type::text = ANY (fn_iu_section_types()));
+
+    -- Axis C
+    WITH u AS (SELECT * FROM information_unit WHERE created_by_run_id = c.id),
+    problems AS (
+        SELECT u.id AS unit_id, format('parent unit %s does not exist', u.parent_id) AS problem
+          FROM u WHERE u.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM information_unit x WHERE x.id = u.parent_id)
+        UNION ALL
+        SELECT u.id, format('parent unit %s belongs to another cut (run %s)', par.id, par.created_by_run_id)
+          FROM u JOIN information_unit par ON par.id = u.parent_id WHERE par.created_by_run_id <> c.id
+        UNION ALL
+        SELECT u.id, format('parent unit %s (sort_order %s) does not precede it (sort_order %s)', par.id, par.sort_order, u.sort_order)
+          FROM u JOIN u par ON par.id = u.parent_id WHERE par.sort_order >= u.sort_order
+        UNION ALL
+        SELECT u.id, format('parent unit %s is a %s and cannot contain a %s', par.id, par.section_type, u.section_type)
+          FROM u JOIN u par ON par.id = u.parent_id
+         WHERE coalesce(fn_iu_section_rank(par.section_type), 99) >= coalesce(fn_iu_section_rank(u.section_type), 0)
+        UNION ALL
+        SELECT u.id, format('the manifest names parent piece %s, the unit %s',
+                            coalesce(p.parent_piece_no::text, 'none'),
+                            coalesce((SELECT 'has unit ' || par.id || ' (piece ' || par.piece_no || ')'
+                                        FROM information_unit par WHERE par.id = u.parent_id), 'has no parent'))
+          FROM u JOIN iu_staging_payload p ON p.record_id = r.id AND p.piece_no = u.piece_no
+         WHERE p.parent_piece_no IS DISTINCT FROM (SELECT par.piece_no FROM u par WHERE par.id = u.parent_id)
+    )
+    SELECT fn_iu_axis_result('parent_or_container_ref resolvable within the cut',
+                             jsonb_agg(jsonb_build_object('unit_id', unit_id, 'problem', problem) ORDER BY unit_id, problem))
+      INTO v_c FROM problems;
+
+    -- The manifest, piece by piece (only while its payload exists)
+    SELECT fn_iu_axis_result(CASE WHEN v_compared THEN 'units agree with the manifest pieces'
+                                  ELSE 'manifest payload cleaned: nothing to compare' END,
+                             jsonb_agg(jsonb_build_object('unit_id', x.unit_id, 'piece_no', x.piece_no, 'problem', x.problem)
+                                       ORDER BY x.piece_no, x.problem))
+      INTO v_m
+      FROM (
+        SELECT u.id AS unit_id, p.piece_no,
+               CASE WHEN u.id IS NULL THEN 'the piece has no unit'
+                    WHEN p.piece_no IS NULL THEN 'the unit has no piece'
+                    WHEN u.body_hash <> p.piece_hash OR md5(u.body) <> p.piece_hash THEN 'the unit text differs from the piece'
+                    WHEN u.section_type::text IS DISTINCT FROM p.section_type THEN
+                        format('section_type %s, the piece says %s', u.section_type, p.section_type)
+                    WHEN u.sort_order IS DISTINCT FROM p.sort_order THEN
+                        format('sort_order %s, the piece says %s', u.sort_order, p.sort_order)
+               END AS problem
+          FROM (SELECT * FROM information_unit WHERE created_by_run_id = c.id) u
+          FULL JOIN (SELECT * FROM iu_staging_payload WHERE record_id = r.id) p ON p.piece_no = u.piece_no
+         WHERE v_compared
+      ) x
+     WHERE x.problem IS NOT NULL;
+
+    -- The no-vector guarantee
+    v_vector_columns := fn_iu_vector_columns();
+    v_nv := fn_iu_axis_result('no vectors: the manifest is vector_excluded and no staging or unit column holds vectors',
+        (SELECT jsonb_agg(jsonb_build_object('unit_id', NULL, 'problem', problem))
+           FROM (SELECT 'the manifest is not vector_excluded' AS problem WHERE NOT r.vector_excluded
+                 UNION ALL
+                 SELECT format('column %s could hold vectors', col) FROM unnest(v_vector_columns) AS col) v));
+
+    v_total := (v_a ->> 'problem_count')::integer + (v_b ->> 'problem_count')::integer
+             + (v_c ->> 'problem_count')::integer + (v_m ->> 'problem_count')::integer
+             + (v_nv ->> 'problem_count')::integer;
+    v_verdict := CASE WHEN v_total > 0 THEN 'problems' WHEN v_compared THEN 'verified' ELSE 'no_vector_ok' END;
+    v_evidence := jsonb_build_object(
+        'verdict', v_verdict, 'record_id', r.id, 'cut_run_id', c.id, 'units', v_n, 'problem_count', v_total,
+        'compared_with_manifest', v_compared, 'lifecycle_status', r.lifecycle_status,
+        'axes', jsonb_build_object('A', v_a, 'B', v_b, 'C', v_c),
+        'manifest', v_m, 'no_vector', v_nv);
+
+    v_run := fn_iu_run_open('verify_cut', 'verify', r.id, jsonb_build_object('record_id', r.id, 'cut_run_id', c.id), c.id);
+    PERFORM fn_iu_run_close(v_run, v_verdict, v_evidence);
+    IF v_verdict <> 'problems' THEN
+        -- once per cut: the event substrate keeps one durable event per subject
+        PERFORM fn_event_capture('iu.cut_verified', 'dot_iu_command_run', c.id::text,
+                                 jsonb_build_object('cut_run_id', c.id, 'verify_run_id', v_run, 'record_id', r.id,
+                                                    'doc_code', r.doc_code, 'units', v_n, 'verdict', v_verdict),
+                                 'dot_iu_command_run:' || c.id, 'iu_staging_record:' || r.id, NULL,
+                                 'dot_iu_command_run:' || v_run);
+    END IF;
+    RETURN jsonb_build_object('status', v_verdict, 'verdict', v_verdict, 'record_id', r.id, 'cut_run_id', c.id,
+                              'run_id', v_run, 'units', v_n, 'problem_count', v_total, 'evidence', v_evidence);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_verify_cut_result(p_cut_run_id bigint) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_verify_mark(bigint, boolean, text, text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_verify_mark(p_record_id bigint, p_apply boolean DEFAULT false, p_approval_doc_id text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- Dry run (run_mode plan): the verdict, nothing changed but the run row.
+-- Apply (run_mode apply): a pending_review manifest whose verdict passes is
+-- approved by someone other than its marker, with an approval_doc_id and a
+-- reason; a failing verdict is refused (status "refused", with the verdict).
+DECLARE
+    v_actor   text := fn_actor_required();
+    v_now     timestamptz := coalesce(p_now, now());
+    r         iu_staging_record%ROWTYPE;
+    v_verdict jsonb;
+    v_run     bigint;
+    v_doc     text := nullif(btrim(coalesce(p_approval_doc_id, '')), '');
+    v_failing text;
+BEGIN
+    SELECT * INTO r FROM iu_staging_record WHERE id = p_record_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_record: staging record % does not exist', p_record_id USING ERRCODE = 'QG005';
+    END IF;
+    IF coalesce(p_apply, false) THEN
+        IF r.lifecycle_status <> 'pending_review' THEN
+            RAISE EXCEPTION 'not_pending_review: staging record % is %; only pending_review manifests are approved',
+                    r.id, r.lifecycle_status
+                USING ERRCODE = 'QG003';
+        END IF;
+        IF r.expires_at <= v_now THEN
+            RAISE EXCEPTION 'expired: staging record % expired at %; mark the source again', r.id, r.expires_at
+                USING ERRCODE = 'QG003';
+        END IF;
+        IF r.marked_by = v_actor THEN
+            RAISE EXCEPTION 'four_eyes: approver must differ from marker (% marked staging record %)', v_actor, r.id
+                USING ERRCODE = 'QG002';
+        END IF;
+        IF v_doc IS NULL THEN
+            RAISE EXCEPTION 'approval_doc_required: approving staging record % needs an approval_doc_id', r.id
+                USING ERRCODE = 'QG008';
+        END IF;
+        IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
+            RAISE EXCEPTION 'reason_required: approving staging record % needs a reason', r.id USING ERRCODE = 'QG008';
+        END IF;
+    END IF;
+
+    v_verdict := fn_iu_mark_verdict(r.id);
+    v_run := fn_iu_run_open('verify_mark', CASE WHEN coalesce(p_apply, false) THEN 'apply' ELSE 'plan' END, r.id,
+                            jsonb_build_object('record_id', r.id, 'apply', coalesce(p_apply, false),
+                                               'approval_doc_id', v_doc));
+
+    IF NOT coalesce(p_apply, false) THEN
+        PERFORM fn_iu_run_close(v_run, v_verdict ->> 'verdict', v_verdict);
+        RETURN jsonb_build_object('status', 'dry_run', 'record_id', r.id, 'run_id', v_run,
+                                  'lifecycle_status', r.lifecycle_status, 'verdict', v_verdict);
+    END IF;
+
+    IF v_verdict ->> 'verdict' <> 'passed' THEN
+        SELECT string_agg(format('%s (%s)', key, value ->> 'problem_count'), ', ' ORDER BY key) INTO v_failing
+          FROM jsonb_each(v_verdict -> 'axes') WHERE NOT (value ->> 'ok')::boolean;
+        PERFORM fn_iu_run_close(v_run, 'refused', v_verdict);
+        RETURN jsonb_build_object('status', 'refused', 'record_id', r.id, 'run_id', v_run,
+                                  'reason', format('verdict_failed: staging record %s has problems on axis %s', r.id, v_failing),
+                                  'lifecycle_status', r.lifecycle_status, 'verdict', v_verdict);
+    END IF;
+
+    UPDATE iu_staging_record
+       SET lifecycle_status = 'approved', approved_at = v_now, approved_by = v_actor, approval_doc_id = v_doc,
+           approval_reason = btrim(p_reason), last_run_id = v_run
+     WHERE id = r.id;
+    PERFORM fn_iu_staging_capture('staging.record_approved', r.id, v_run,
+        jsonb_build_object('doc_code', r.doc_code, 'approved_by', v_actor, 'approval_doc_id', v_doc,
+                           'marked_by', r.marked_by, 'lifecycle_status', 'approved'));
+    PERFORM fn_iu_run_close(v_run, 'succeeded',
+                            v_verdict || jsonb_build_object('approved_by', v_actor, 'approval_doc_id', v_doc));
+    RETURN jsonb_build_object('status', 'approved', 'record_id', r.id, 'run_id', v_run,
+                              'lifecycle_status', 'approved', 'approval_doc_id', v_doc, 'verdict', v_verdict);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_verify_mark(p_record_id bigint, p_apply boolean, p_approval_doc_id text, p_reason text, p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_ack(bigint, text, jsonb, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_ack(p_job_id bigint, p_worker_id text, p_result jsonb DEFAULT NULL::jsonb, p_attempt integer DEFAULT NULL::integer) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RETURN fn_job_ack_unbound(p_job_id, fn_worker_ref(p_worker_id), p_result, p_attempt);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_ack(p_job_id bigint, p_worker_id text, p_result jsonb, p_attempt integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_ack_many(text, bigint[], integer[], jsonb[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_ack_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[] DEFAULT NULL::jsonb[]) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RETURN fn_job_ack_many_unbound(fn_worker_ref(p_worker_id), p_job_ids, p_attempts, p_results);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_ack_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[]) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_ack_many_and_claim(text, bigint[], integer[], jsonb[], text[], integer, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[] DEFAULT NULL::jsonb[], p_queues text[] DEFAULT NULL::text[], p_batch_size integer DEFAULT 1, p_lease_seconds integer DEFAULT 300) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- A worker's batch boundary in one round trip and one commit: fn_job_ack_many of what
+-- it finished, then fn_job_claim of the next batch, each with its own rules (fencing;
+-- gate, pauses, caps). {"ack": <fn_job_ack_many answer, or null when nothing was
+-- finished>, "claim": <fn_job_claim answer>}.
+DECLARE
+    v_worker text := fn_worker_ref(p_worker_id);
+    v_ack    jsonb;
+BEGIN
+    IF cardinality(p_job_ids) > 0 THEN
+        v_ack := fn_job_ack_many_unbound(v_worker, p_job_ids, p_attempts, p_results);
+    END IF;
+    RETURN jsonb_build_object('ack', v_ack,
+                              'claim', fn_job_claim_unbound(
+                                  v_worker,
+                                  CASE WHEN fn_caller_names_actor() THEN p_queues ELSE fn_executor_claim_queues(p_queues) END,
+                                  p_batch_size, p_lease_seconds));
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[], p_queues text[], p_batch_size integer, p_lease_seconds integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_ack_many_unbound(text, bigint[], integer[], jsonb[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_ack_many_unbound(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[] DEFAULT NULL::jsonb[]) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- One statement for a worker's batch; refused ids are listed, never half-applied.
+-- Speed: each row finds its attempt (and result) at its id's position in p_job_ids, so
+-- the update joins nothing (a join made PostgreSQL copy every joined row whole for
+-- its recheck machinery). Without p_results the result column is not written: a
+-- running job's result is always NULL (only an ack writes one), and not writing it
+-- spares a payload check per row.
+DECLARE
+    v_ids bigint[];
+BEGIN
+    IF p_attempts IS NULL OR cardinality(p_job_ids) <> cardinality(p_attempts)
+       OR (p_results IS NOT NULL AND cardinality(p_results) <> cardinality(p_job_ids)) THEN
+        RAISE EXCEPTION 'invalid_batch: job ids, attempts and results must have the same length' USING ERRCODE = 'QG004';
+    END IF;
+    -- One-based copies, so a position in p_job_ids is the same position in the others.
+    p_job_ids := p_job_ids[:];
+    p_attempts := p_attempts[:];
+    IF p_results IS NULL THEN
+        WITH acked AS (
+            UPDATE job_queue j
+               SET status = 'succeeded', finished_at = now(), last_worker_id = j.lease_owner, lease_owner = NULL,
+                   lease_until = NULL, last_error = NULL
+             WHERE j.id = ANY (p_job_ids) AND j.status = 'running' AND j.lease_owner = p_worker_id
+               AND j.attempts = p_attempts[array_position(p_job_ids, j.id)]
+            RETURNING j.id
+        )
+        SELECT coalesce(array_agg(id), '{}') INTO v_ids FROM acked;
+    ELSE
+        p_results := p_results[:];
+        -- the same size cap as fn_job_ack (the key rule is the result column's DOMAIN)
+        PERFORM fn_payload_assert_size(r, 'result') FROM unnest(p_results) AS r;
+        WITH acked AS (
+            UPDATE job_queue j
+               SET status = 'succeeded', result = p_results[array_position(p_job_ids, j.id)], finished_at = now(),
+                   last_worker_id = j.lease_owner, lease_owner = NULL, lease_until = NULL, last_error = NULL
+             WHERE j.id = ANY (p_job_ids) AND j.status = 'running' AND j.lease_owner = p_worker_id
+               AND j.attempts = p_attempts[array_position(p_job_ids, j.id)]
+            RETURNING j.id
+        )
+        SELECT coalesce(array_agg(id), '{}') INTO v_ids FROM acked;
+    END IF;
+    IF cardinality(v_ids) = cardinality(p_job_ids) THEN
+        RETURN jsonb_build_object('status', 'succeeded', 'acked', cardinality(v_ids), 'refused', '[]'::jsonb);
+    END IF;
+    RETURN jsonb_build_object('status', 'partial', 'acked', cardinality(v_ids),
+        'refused', (SELECT coalesce(jsonb_agg(fn_job_fence_refusal(u.id, p_worker_id, u.attempt)), '[]'::jsonb)
+                    FROM unnest(p_job_ids, p_attempts) AS u(id, attempt)
+                    WHERE u.id <> ALL (v_ids)));
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_ack_many_unbound(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[]) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_ack_unbound(bigint, text, jsonb, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_ack_unbound(p_job_id bigint, p_worker_id text, p_result jsonb DEFAULT NULL::jsonb, p_attempt integer DEFAULT NULL::integer) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    PERFORM fn_job_attempt_required(p_attempt, 'fn_job_ack');
+    PERFORM fn_payload_assert_size(p_result, 'result');
+    UPDATE job_queue
+       SET status = 'succeeded', result = p_result, finished_at = now(), last_worker_id = lease_owner,
+           lease_owner = NULL, lease_until = NULL, last_error = NULL
+     WHERE id = p_job_id AND status = 'running' AND lease_owner = p_worker_id AND attempts = p_attempt
+    RETURNING id INTO v_id;
+    IF v_id IS NULL THEN
+        RETURN fn_job_fence_refusal(p_job_id, p_worker_id, p_attempt);
+    END IF;
+    RETURN jsonb_build_object('status', 'succeeded', 'job_id', p_job_id);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_ack_unbound(p_job_id bigint, p_worker_id text, p_result jsonb, p_attempt integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_attempt_history(bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_attempt_history(p_job_id bigint) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+    -- A live job's attempts as a jsonb array in attempt order (dead letters and archive rows keep this).
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'attempt', h.attempt, 'worker_id', h.worker_id, 'started_at', h.started_at,
+               'finished_at', h.finished_at, 'outcome', h.outcome, 'error_class', h.error_class, 'error', h.error)
+               ORDER BY h.attempt), '[]'::jsonb)
+      FROM job_attempt_history h WHERE h.job_id = p_job_id
+$$;
+
+ALTER FUNCTION public.fn_job_attempt_history(p_job_id bigint) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_attempt_required(integer, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_attempt_required(p_attempt integer, p_call text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+BEGIN
+    IF p_attempt IS NULL THEN
+        RAISE EXCEPTION 'attempt_required: % needs the attempt number the claim returned (the fencing token)', p_call
+            USING ERRCODE = 'QG004';
+    END IF;
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_attempt_required(p_attempt integer, p_call text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_cancel(bigint, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_cancel(p_job_id bigint, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RETURN fn_job_cancel_many(ARRAY[p_job_id], p_reason);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_cancel(p_job_id bigint, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_cancel_many(bigint[], text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_cancel_many(p_job_ids bigint[], p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- The app cancels any job; an executor login only the jobs it enqueued.
+DECLARE
+    v_actor text := fn_actor_governed();
+    v_foreign bigint[];
+    v jsonb;
+BEGIN
+    IF NOT fn_caller_names_actor() THEN
+        SELECT array_agg(id ORDER BY id) INTO v_foreign
+          FROM job_queue WHERE id = ANY (p_job_ids) AND created_by IS DISTINCT FROM v_actor;
+        IF v_foreign IS NOT NULL THEN
+            RAISE EXCEPTION 'not_owner: % may cancel only the jobs it enqueued, not %', v_actor,
+                    array_to_string(v_foreign, ', ')
+                USING ERRCODE = 'QG002';
+        END IF;
+    END IF;
+    v := fn_job_cancel_many_unaudited(p_job_ids, fn_reason_checked(p_reason));
+    RETURN fn_act_audit(v, 'job.cancel', 'job_queue', p_job_ids::text[], p_reason, NULL,
+        format('cancelled %s, skipped %s', jsonb_array_length(v -> 'cancelled'), jsonb_array_length(v -> 'skipped')));
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_cancel_many(p_job_ids bigint[], p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_cancel_many_unaudited(bigint[], text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_cancel_many_unaudited(p_job_ids bigint[], p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_actor text := fn_actor_required();
+    v_ids bigint[];
+BEGIN
+    IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: cancelling jobs needs a reason' USING ERRCODE = 'QG008';
+    END IF;
+    -- Rows are locked first, in id order (as every writer of job_attempt locks the job
+    -- before it writes the attempt: no deadlock with a worker failing the same attempt);
+    -- a running attempt then ends as 'cancelled' in the history (its late ack is refused).
+    WITH locked AS (
+        SELECT id, status, attempts, lease_owner, started_at FROM job_queue
+         WHERE id = ANY (p_job_ids) AND status IN ('queued', 'running')
+         ORDER BY id FOR UPDATE
+    ), c AS (
+        UPDATE job_queue j
+           SET status = 'cancelled', finished_at = now(), lease_owner = NULL, lease_until = NULL,
+               last_error = format('cancelled by %s: %s', v_actor, btrim(p_reason))
+          FROM locked l WHERE j.id = l.id
+        RETURNING j.id
+    ), kept AS (
+        INSERT INTO job_attempt (job_id, attempt, worker_id, started_at, outcome, error)
+        SELECT id, attempts, lease_owner, started_at, 'cancelled', format('cancelled by %s: %s', v_actor, btrim(p_reason))
+          FROM locked WHERE status = 'running'
+        ON CONFLICT DO NOTHING
+    )
+    SELECT coalesce(array_agg(id ORDER BY id), '{}') INTO v_ids FROM c;
+    RETURN jsonb_build_object(
+        'status', CASE WHEN cardinality(v_ids) = 0 THEN 'nothing_to_do' ELSE 'cancelled' END,
+        'cancelled', to_jsonb(v_ids),
+        'skipped', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'status', status) ORDER BY id), '[]'::jsonb)
+                    FROM job_queue WHERE id = ANY (p_job_ids) AND id <> ALL (v_ids)),
+        'unknown', to_jsonb(ARRAY(SELECT unnest(p_job_ids) EXCEPT SELECT id FROM job_queue WHERE id = ANY (p_job_ids))));
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_cancel_many_unaudited(p_job_ids bigint[], p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_claim(text, text[], integer, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[] DEFAULT NULL::text[], p_batch_size integer DEFAULT 1, p_lease_seconds integer DEFAULT 300) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RETURN fn_job_claim_unbound(fn_worker_ref(p_worker_id),
+                                CASE WHEN fn_caller_names_actor() THEN p_queues ELSE fn_executor_claim_queues(p_queues) END,
+                                p_batch_size, p_lease_seconds);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_claim_unbound(text, text[], integer, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_claim_unbound(p_worker_id text, p_queues text[] DEFAULT NULL::text[], p_batch_size integer DEFAULT 1, p_lease_seconds integer DEFAULT 300) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- {"status": "claimed" | "empty", "jobs": [{id, job_kind, queue_name, payload, attempt, max_attempts,
+--  lease_until, correlation_id, priority}]} or {"status": "gate_closed", ...}.
+-- The gate, paused queues and capped kinds are read once per call, in one query. The
+-- pick walks job_queue_ready (all queues) or job_queue_claim (one queue) in claim order.
+DECLARE
+    v_paused   text[];
+    v_capped   text[];
+    v_lease    interval;
+    v_jobs     jsonb := '[]'::jsonb;
+    v_got      jsonb;
+    v_left     integer;
+    v_class    record;
+    v_slots    integer;
+    v_gate     jsonb;
+BEGIN
+    SELECT g.value,
+           (SELECT coalesce(array_agg(queue_name), '{}') FROM queue_state WHERE paused),
+           (SELECT coalesce(array_agg(c.job_kind), '{}')
+              FROM consumer_registry c JOIN executor_class_registry e ON e.code = c.executor_class
+             WHERE e.max_concurrency IS NOT NULL)
+      INTO v_gate, v_paused, v_capped
+      FROM dot_config g WHERE g.key = 'queue.worker.enabled';
+    IF v_gate IS DISTINCT FROM 'true'::jsonb THEN
+        RETURN fn_gate_closed_result('queue.worker.enabled');
+    END IF;
+    IF p_worker_id IS NULL OR length(p_worker_id) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'invalid_worker_id: a worker id of 1..200 characters is required' USING ERRCODE = 'QG004';
+    END IF;
+    IF p_batch_size IS NULL OR p_batch_size NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION 'invalid_batch_size: batch size must be between 1 and 1000, not %', p_batch_size USING ERRCODE = 'QG004';
+    END IF;
+    IF p_lease_seconds IS NULL OR p_lease_seconds NOT BETWEEN 1 AND 86400 THEN
+        RAISE EXCEPTION 'invalid_lease: lease must be between 1 and 86400 seconds, not %', p_lease_seconds USING ERRCODE = 'QG004';
+    END IF;
+    v_lease := make_interval(secs => p_lease_seconds);
+
+    -- Uncapped kinds: one SKIP LOCKED batch, picked and leased in one statement. The
+    -- three forms differ only in the queue condition, so each can walk its index.
+    IF p_queues IS NULL THEN
+        WITH picked AS (
+            SELECT id FROM job_queue
+             WHERE status = 'queued' AND run_at <= now()
+               AND queue_name <> ALL (v_paused) AND job_kind <> ALL (v_capped)
+             ORDER BY priority DESC, run_at, id
+             LIMIT p_batch_size
+               FOR UPDATE SKIP LOCKED
+        ), claimed AS (
+            UPDATE job_queue j
+               SET status = 'running', attempts = j.attempts + 1, lease_owner = p_worker_id,
+                   lease_until = now() + v_lease, started_at = now()
+              FROM picked WHERE j.id = picked.id
+            RETURNING j.id, j.job_kind, j.queue_name, j.payload, j.attempts, j.max_attempts, j.lease_until,
+                      j.correlation_id, j.priority, j.run_at
+        )
+        SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'id', id, 'job_kind', job_kind, 'queue_name', queue_name, 'payload', payload,
+                   'attempt', attempts, 'max_attempts', max_attempts, 'lease_until', lease_until,
+                   'correlation_id', correlation_id, 'priority', priority)
+                   ORDER BY priority DESC, run_at, id), '[]'::jsonb)
+          INTO v_jobs FROM claimed;
+    ELSIF cardinality(p_queues) = 1 THEN
+        WITH picked AS (
+            SELECT id FROM job_queue
+             WHERE status = 'queued' AND run_at <= now() AND queue_name = p_queues[1]
+               AND queue_name <> ALL (v_paused) AND job_kind <> ALL (v_capped)
+             ORDER BY priority DESC, run_at, id
+             LIMIT p_batch_size
+               FOR UPDATE SKIP LOCKED
+        ), claimed AS (
+            UPDATE job_queue j
+               SET status = 'running', attempts = j.attempts + 1, lease_owner = p_worker_id,
+                   lease_until = now() + v_lease, started_at = now()
+              FROM picked WHERE j.id = picked.id
+            RETURNING j.id, j.job_kind, j.queue_name, j.payload, j.attempts, j.max_attempts, j.lease_until,
+                      j.correlation_id, j.priority, j.run_at
+        )
+        SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'id', id, 'job_kind', job_kind, 'queue_name', queue_name, 'payload', payload,
+                   'attempt', attempts, 'max_attempts', max_attempts, 'lease_until', lease_until,
+                   'correlation_id', correlation_id, 'priority', priority)
+                   ORDER BY priority DESC, run_at, id), '[]'::jsonb)
+          INTO v_jobs FROM claimed;
+    ELSE
+        WITH picked AS (
+            SELECT id FROM job_queue
+             WHERE status = 'queued' AND run_at <= now() AND queue_name = ANY (p_queues)
+               AND queue_name <> ALL (v_paused) AND job_kind <> ALL (v_capped)
+             ORDER BY priority DESC, run_at, id
+             LIMIT p_batch_size
+               FOR UPDATE SKIP LOCKED
+        ), claimed AS (
+            UPDATE job_queue j
+               SET status = 'running', attempts = j.attempts + 1, lease_owner = p_worker_id,
+                   lease_until = now() + v_lease, started_at = now()
+              FROM picked WHERE j.id = picked.id
+            RETURNING j.id, j.job_kind, j.queue_name, j.payload, j.attempts, j.max_attempts, j.lease_until,
+                      j.correlation_id, j.priority, j.run_at
+        )
+        SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'id', id, 'job_kind', job_kind, 'queue_name', queue_name, 'payload', payload,
+                   'attempt', attempts, 'max_attempts', max_attempts, 'lease_until', lease_until,
+                   'correlation_id', correlation_id, 'priority', priority)
+                   ORDER BY priority DESC, run_at, id), '[]'::jsonb)
+          INTO v_jobs FROM claimed;
+    END IF;
+
+    -- Capped kinds: serialised per executor class so two claimers never both
+    -- take the last free slot; a class another claimer is serving is skipped.
+    v_left := p_batch_size - jsonb_array_length(v_jobs);
+    IF v_left > 0 AND cardinality(v_capped) > 0 THEN
+        FOR v_class IN
+            SELECT e.code, e.max_concurrency, array_agg(c.job_kind) AS kinds
+            FROM executor_class_registry e JOIN consumer_registry c ON c.executor_class = e.code
+            WHERE e.max_concurrency IS NOT NULL
+            GROUP BY e.code, e.max_concurrency
+            ORDER BY e.code
+        LOOP
+            EXIT WHEN v_left <= 0;
+            CONTINUE WHEN NOT EXISTS (
+                SELECT 1 FROM job_queue
+                WHERE status = 'queued' AND run_at <= now() AND job_kind = ANY (v_class.kinds)
+                  AND (p_queues IS NULL OR queue_name = ANY (p_queues)) AND queue_name <> ALL (v_paused));
+            CONTINUE WHEN NOT pg_try_advisory_xact_lock(hashtext('queuegov.executor_class'), hashtext(v_class.code));
+            SELECT v_class.max_concurrency - count(*) INTO v_slots
+            FROM job_queue WHERE status = 'running' AND job_kind = ANY (v_class.kinds);
+            CONTINUE WHEN v_slots <= 0;
+            WITH picked AS (
+                SELECT id FROM job_queue
+                WHERE status = 'queued' AND run_at <= now()
+                  AND job_kind = ANY (v_class.kinds)
+                  AND (p_queues IS NULL OR queue_name = ANY (p_queues))
+                  AND queue_name <> ALL (v_paused)
+                ORDER BY priority DESC, run_at, id
+                LIMIT least(v_slots, v_left)
+                FOR UPDATE SKIP LOCKED
+            ), claimed AS (
+                UPDATE job_queue j
+                   SET status = 'running', attempts = j.attempts + 1, lease_owner = p_worker_id,
+                       lease_until = now() + v_lease, started_at = now()
+                  FROM picked WHERE j.id = picked.id
+                RETURNING j.id, j.job_kind, j.queue_name, j.payload, j.attempts, j.max_attempts, j.lease_until,
+                          j.correlation_id, j.priority, j.run_at
+            )
+            SELECT coalesce(jsonb_agg(jsonb_build_object(
+                       'id', id, 'job_kind', job_kind, 'queue_name', queue_name, 'payload', payload,
+                       'attempt', attempts, 'max_attempts', max_attempts, 'lease_until', lease_until,
+                       'correlation_id', correlation_id, 'priority', priority)
+                       ORDER BY priority DESC, run_at, id), '[]'::jsonb)
+              INTO v_got FROM claimed;
+            v_jobs := v_jobs || v_got;
+            v_left := v_left - jsonb_array_length(v_got);
+        END LOOP;
+    END IF;
+
+    RETURN jsonb_build_object('status', CASE WHEN jsonb_array_length(v_jobs) > 0 THEN 'claimed' ELSE 'empty' END,
+                              'jobs', v_jobs);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_claim_unbound(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_dead_letter_replay(bigint, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_dead_letter_replay(p_dead_letter_id bigint, p_authorization_source text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+    v jsonb;
+BEGIN
+    v := fn_job_dead_letter_replay_unaudited(p_dead_letter_id,
+                                             fn_reason_checked(p_authorization_source, 'authorization'));
+    RETURN fn_act_audit(v, 'job_dead_letter.replay', 'job_dead_letter', ARRAY[p_dead_letter_id::text],
+        p_authorization_source, NULL,
+        format('dead letter #%s replayed as job #%s', p_dead_letter_id, v ->> 'job_id'));
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_dead_letter_replay(p_dead_letter_id bigint, p_authorization_source text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_dead_letter_replay_unaudited(bigint, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_dead_letter_replay_unaudited(p_dead_letter_id bigint, p_authorization_source text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- A new job (same kind, payload, queue, priority, correlation) linked to the
+-- dead letter; once per dead letter. (0007: wakes the queue's workers, which the
+-- dropped NOTIFY trigger used to do.)
+DECLARE
+    v_actor text := fn_actor_required();
+    d job_dead_letter%ROWTYPE;
+    s jsonb;
+    v_policy_max integer;
+    v_job_id bigint;
+BEGIN
+    IF NOT fn_gate_open('queue.dlq_replay.enabled') THEN
+        RETURN fn_gate_closed_result('queue.dlq_replay.enabled');
+    END IF;
+    IF p_authorization_source IS NULL OR length(btrim(p_authorization_source)) < 3 THEN
+        RAISE EXCEPTION 'authorization_required: a replay names its authorization (e.g. admin audit ref or ticket)'
+            USING ERRCODE = 'QG008';
+    END IF;
+    SELECT * INTO d FROM job_dead_letter WHERE id = p_dead_letter_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_dead_letter: job dead letter % does not exist', p_dead_letter_id USING ERRCODE = 'QG005';
+    END IF;
+    IF d.triage_status <> 'manual_replay' THEN
+        RAISE EXCEPTION 'triage_required: dead letter % is %, replay needs triage_status manual_replay', p_dead_letter_id, d.triage_status
+            USING ERRCODE = 'QG003';
+    END IF;
+    s := d.job_snapshot;
+    SELECT max_attempts INTO v_policy_max FROM retry_policy_registry WHERE code = coalesce(s ->> 'retry_policy', 'default');
+    INSERT INTO job_queue (job_kind, queue_name, payload, priority, max_attempts, retry_policy, correlation_id,
+                           created_by, replay_of_dead_letter_id)
+    VALUES (d.job_kind, d.queue_name, coalesce(s -> 'payload', '{}'), coalesce((s ->> 'priority')::smallint, 0),
+            coalesce((s ->> 'max_attempts')::integer, v_policy_max, 5), coalesce(s ->> 'retry_policy', 'default'),
+            s ->> 'correlation_id', v_actor, d.id)
+    RETURNING id INTO v_job_id;
+    PERFORM fn_job_wake(d.queue_name, (SELECT value FROM dot_config WHERE key = 'queue.notify.enabled'));
+    UPDATE job_dead_letter SET triage_status = 'replayed', replayed_job_id = v_job_id, replayed_by = v_actor,
+                               replayed_at = now(), authorization_source = btrim(p_authorization_source)
+     WHERE id = d.id;
+    INSERT INTO idempotency_key (scope, key, result_ref, created_by)
+    VALUES ('job_dead_letter_replay', d.id::text, 'job_queue:' || v_job_id, v_actor);
+    PERFORM fn_event_capture('job.replayed', 'job_dead_letter', d.id::text,
+                             jsonb_build_object('job_id', d.job_id, 'replayed_job_id', v_job_id, 'job_kind', d.job_kind,
+                                                'replayed_by', v_actor),
+                             s ->> 'correlation_id');
+    RETURN jsonb_build_object('status', 'replayed', 'dead_letter_id', d.id, 'job_id', v_job_id);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_dead_letter_replay_unaudited(p_dead_letter_id bigint, p_authorization_source text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_dead_letter_triage(bigint, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_dead_letter_triage(p_dead_letter_id bigint, p_triage_status text, p_note text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+    v jsonb;
+BEGIN
+    v := fn_job_dead_letter_triage_unaudited(p_dead_letter_id, p_triage_status, fn_reason_checked(p_note, 'note'));
+    RETURN fn_act_audit(v, 'job_dead_letter.triage_' || p_triage_status, 'job_dead_letter',
+        ARRAY[p_dead_letter_id::text], p_note, NULL,
+        format('dead letter #%s: %s → %s', p_dead_letter_id, coalesce(v ->> 'from', v ->> 'triage_status'), p_triage_status));
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_dead_letter_triage(p_dead_letter_id bigint, p_triage_status text, p_note text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_dead_letter_triage_unaudited(bigint, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_dead_letter_triage_unaudited(p_dead_letter_id bigint, p_triage_status text, p_note text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- open -> manual_replay | discarded; manual_replay -> open | discarded;
+-- discarded -> open (transitions enforced by the FSM trigger on the table).
+DECLARE
+    v_actor text := fn_actor_required();
+    v_old text;
+BEGIN
+    IF p_triage_status NOT IN ('open', 'manual_replay', 'discarded') THEN
+        RAISE EXCEPTION 'invalid_triage_status: % (allowed: open, manual_replay, discarded; replayed is set by the replay)',
+            p_triage_status USING ERRCODE = 'QG004';
+    END IF;
+    IF p_note IS NULL OR length(btrim(p_note)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: triage needs a note' USING ERRCODE = 'QG008';
+    END IF;
+    SELECT triage_status INTO v_old FROM job_dead_letter WHERE id = p_dead_letter_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_dead_letter: job dead letter % does not exist', p_dead_letter_id USING ERRCODE = 'QG005';
+    END IF;
+    IF v_old = p_triage_status THEN
+        RETURN jsonb_build_object('status', 'nothing_to_do', 'dead_letter_id', p_dead_letter_id, 'triage_status', v_old);
+    END IF;
+    UPDATE job_dead_letter SET triage_status = p_triage_status, triaged_by = v_actor, triaged_at = now(),
+                               note = btrim(p_note)
+     WHERE id = p_dead_letter_id;
+    RETURN jsonb_build_object('status', 'triaged', 'dead_letter_id', p_dead_letter_id,
+                              'from', v_old, 'to', p_triage_status);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_dead_letter_triage_unaudited(p_dead_letter_id bigint, p_triage_status text, p_note text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_enqueue(text, jsonb, text, integer, timestamp with time zone, text, integer, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_enqueue(p_job_kind text, p_payload jsonb DEFAULT '{}'::jsonb, p_queue_name text DEFAULT NULL::text, p_priority integer DEFAULT 0, p_run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_idempotency_key text DEFAULT NULL::text, p_max_attempts integer DEFAULT NULL::integer, p_correlation_id text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- {"status": "enqueued" | "duplicate", "job_id": N} or {"status": "gate_closed", ...}.
+-- The common call (no idempotency key, a payload under the size cap, arguments in
+-- range, an open gate, a registered queue) is one statement: the gate, the
+-- consumer's defaults, the policy, the queue, the answer and the wake-up are all in
+-- it. When that statement inserts nothing, the checked path below finds out why and
+-- says so, or inserts with the idempotency key.
+DECLARE
+    v_result jsonb;
+    v_woken  boolean;
+    v_gate   jsonb;
+    v_queue  text;
+    v_consumer_queue text;
+    v_policy text;
+    v_max    integer;
+    v_id     bigint;
+BEGIN
+    IF p_idempotency_key IS NULL THEN
+        INSERT INTO job_queue (job_kind, queue_name, payload, priority, run_at, max_attempts, retry_policy,
+                               correlation_id, created_by)
+        SELECT p_job_kind, q.queue_name, p_payload, p_priority, coalesce(p_run_at, now()),
+               coalesce(p_max_attempts, p.max_attempts), p.code, p_correlation_id, fn_actor()
+          FROM dot_config g
+          LEFT JOIN consumer_registry c ON c.job_kind = p_job_kind AND c.status = 'active'
+          JOIN retry_policy_registry p ON p.code = coalesce(c.retry_policy, 'default')
+          JOIN queue_state q ON q.queue_name = coalesce(p_queue_name, c.queue_name, 'default')
+         WHERE g.key = 'queue.job_substrate.enabled' AND g.value = 'true'::jsonb
+           AND fn_job_kind_open_to_caller(p_job_kind)
+           AND p_priority BETWEEN -100 AND 100
+           AND (p_max_attempts IS NULL OR p_max_attempts BETWEEN 1 AND 1000)
+           AND jsonb_typeof(p_payload) = 'object'
+           AND (p_run_at IS NULL OR (isfinite(p_run_at) AND p_run_at <= now() + interval '10 years'))
+           AND (p_correlation_id IS NULL OR length(p_correlation_id) <= 200)
+           -- the size cap is read only for a payload over 256 bytes (the smallest cap)
+           AND (octet_length(p_payload::text) <= 256
+                OR octet_length(p_payload::text)
+                   <= (SELECT (m.value #>> '{}')::bigint FROM dot_config m WHERE m.key = 'queue.payload.max_bytes'))
+        -- The answer and the wake-up come from RETURNING: a CTE and an outer query
+        -- around the INSERT cost more than the rest of this statement's additions.
+        RETURNING jsonb_build_object('status', 'enqueued', 'job_id', id),
+                  fn_job_wake(queue_name, (SELECT n.value FROM dot_config n WHERE n.key = 'queue.notify.enabled'))
+             INTO v_result, v_woken;
+        IF v_result IS NOT NULL THEN
+            RETURN v_result;
+        END IF;
+    END IF;
+
+    -- The checked path: the same rules, one at a time, each named.
+    SELECT g.value, c.queue_name, p.code, p.max_attempts
+      INTO v_gate, v_consumer_queue, v_policy, v_max
+      FROM dot_config g
+      LEFT JOIN consumer_registry c ON c.job_kind = p_job_kind AND c.status = 'active'
+      LEFT JOIN retry_policy_registry p ON p.code = coalesce(c.retry_policy, 'default')
+     WHERE g.key = 'queue.job_substrate.enabled';
+    IF v_gate IS DISTINCT FROM 'true'::jsonb THEN
+        RETURN fn_gate_closed_result('queue.job_substrate.enabled');
+    END IF;
+    IF NOT fn_job_kind_open_to_caller(p_job_kind) THEN
+        RAISE EXCEPTION 'job_kind_reserved: % is the app''s own kind (queuegov.* built-ins, task:* django.tasks); % may not enqueue it',
+                p_job_kind, fn_actor()
+            USING ERRCODE = 'QG002';
+    END IF;
+    IF jsonb_typeof(p_payload) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'invalid_payload: a payload is a JSON object, not %', coalesce(jsonb_typeof(p_payload), 'NULL')
+            USING ERRCODE = 'QG004', COLUMN = 'payload';
+    END IF;
+    IF p_priority IS NULL OR p_priority NOT BETWEEN -100 AND 100 THEN
+        RAISE EXCEPTION 'priority_in_range: priority must be between -100 and 100, not %', coalesce(p_priority::text, 'null')
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'priority_in_range';
+    END IF;
+    IF p_max_attempts IS NOT NULL THEN
+        IF p_max_attempts NOT BETWEEN 1 AND 1000 THEN
+            RAISE EXCEPTION 'max_attempts_in_range: max_attempts must be between 1 and 1000, not %', p_max_attempts
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'max_attempts_in_range';
+        END IF;
+        v_max := p_max_attempts;
+    END IF;
+    PERFORM fn_job_run_at_checked(p_run_at);
+    IF length(p_correlation_id) > 200 THEN
+        RAISE EXCEPTION 'correlation_id_length: a correlation id is at most 200 characters, not %', length(p_correlation_id)
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'correlation_id_length';
+    END IF;
+    IF length(p_idempotency_key) NOT BETWEEN 1 AND 500 THEN
+        RAISE EXCEPTION 'idempotency_key_length: an idempotency key is 1..500 characters, not %', length(p_idempotency_key)
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'idempotency_key_length';
+    END IF;
+    PERFORM fn_payload_assert_size(p_payload, 'payload');
+    v_queue := coalesce(p_queue_name, v_consumer_queue, 'default');
+    IF NOT EXISTS (SELECT 1 FROM queue_state WHERE queue_name = v_queue) THEN
+        RAISE EXCEPTION 'unknown_queue: % is not a registered queue (see queue_state)%', v_queue,
+                CASE WHEN p_queue_name IS NULL THEN format('; it is the queue consumer_registry gives %s', p_job_kind) ELSE '' END
+            USING ERRCODE = 'QG005';
+    END IF;
+    IF v_policy IS NULL THEN
+        RAISE EXCEPTION 'unknown_retry_policy: job kind %''s retry policy is not in retry_policy_registry', p_job_kind
+            USING ERRCODE = 'QG005';
+    END IF;
+
+    IF p_idempotency_key IS NULL THEN
+        INSERT INTO job_queue (job_kind, queue_name, payload, priority, run_at, max_attempts, retry_policy,
+                               correlation_id, created_by)
+        VALUES (p_job_kind, v_queue, p_payload, p_priority, coalesce(p_run_at, now()), v_max, v_policy,
+                p_correlation_id, fn_actor())
+        RETURNING id INTO v_id;
+    ELSE
+        INSERT INTO job_queue (job_kind, queue_name, payload, priority, run_at, max_attempts, retry_policy,
+                               idempotency_key, correlation_id, created_by)
+        VALUES (p_job_kind, v_queue, p_payload, p_priority, coalesce(p_run_at, now()), v_max, v_policy,
+                p_idempotency_key, p_correlation_id, fn_actor())
+        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+        RETURNING id INTO v_id;
+        IF v_id IS NULL THEN
+            SELECT id INTO v_id FROM job_queue WHERE idempotency_key = p_idempotency_key;
+            RETURN jsonb_build_object('status', 'duplicate', 'job_id', v_id);
+        END IF;
+    END IF;
+    PERFORM fn_job_wake(v_queue, (SELECT value FROM dot_config WHERE key = 'queue.notify.enabled'));
+    RETURN jsonb_build_object('status', 'enqueued', 'job_id', v_id);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_enqueue(p_job_kind text, p_payload jsonb, p_queue_name text, p_priority integer, p_run_at timestamp with time zone, p_idempotency_key text, p_max_attempts integer, p_correlation_id text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_enqueue_many(jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_enqueue_many(p_jobs jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- p_jobs: [{"job_kind": …, "payload": {…}, "queue_name": …, "priority": …, "run_at": …,
+--           "idempotency_key": …, "max_attempts": …, "correlation_id": …}, …]
+-- One INSERT statement and one wake-up per queue; duplicates by idempotency key are
+-- skipped. Every element is checked before anything is written, and the first bad
+-- one is named by its index.
+-- Speed: one validation pass; a batch without idempotency keys is a plain INSERT (no
+-- ON CONFLICT, whose speculative insertion costs a lock and a WAL record per row).
+DECLARE
+    v_ids bigint[];
+    v_total integer;
+    v_gate jsonb;
+    v_notify jsonb;
+    v_max_bytes bigint;
+    v_max_jobs bigint;
+    v_bad integer;
+    v_big integer;
+    v_bad_queue integer;
+    v_unknown integer;
+    v_keys boolean;
+    v_woken bigint;
+    v_elem jsonb;
+    v_ord bigint;
+    v_actor text := fn_actor();
+BEGIN
+    SELECT (SELECT value FROM dot_config WHERE key = 'queue.job_substrate.enabled'),
+           (SELECT value FROM dot_config WHERE key = 'queue.notify.enabled'),
+           (SELECT (value #>> '{}')::bigint FROM dot_config WHERE key = 'queue.payload.max_bytes'),
+           (SELECT (value #>> '{}')::bigint FROM dot_config WHERE key = 'queue.enqueue_many.max_jobs')
+      INTO v_gate, v_notify, v_max_bytes, v_max_jobs;
+    IF v_gate IS DISTINCT FROM 'true'::jsonb THEN
+        RETURN fn_gate_closed_result('queue.job_substrate.enabled');
+    END IF;
+    IF jsonb_typeof(p_jobs) IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION 'invalid_jobs: fn_job_enqueue_many takes a jsonb array of job objects, not %',
+                coalesce(jsonb_typeof(p_jobs), 'NULL')
+            USING ERRCODE = 'QG004';
+    END IF;
+    v_total := jsonb_array_length(p_jobs);
+    IF v_total > v_max_jobs THEN
+        RAISE EXCEPTION 'too_many_jobs: % jobs in one call; queue.enqueue_many.max_jobs is %', v_total, v_max_jobs
+            USING ERRCODE = 'QG004';
+    END IF;
+
+    -- Values of the wrong type (a priority "high" or 1.5, a run_at "soon") make the
+    -- casts below fail; only then does the loop run, to name the element.
+    BEGIN
+        SELECT min(t.ord) FILTER (WHERE jsonb_typeof(t.j) <> 'object'
+                                     OR jsonb_typeof(t.j -> 'job_kind') IS DISTINCT FROM 'string'
+                                     OR (t.j ? 'payload' AND jsonb_typeof(t.j -> 'payload') <> 'object')
+                                     OR (t.j ? 'priority' AND (t.j ->> 'priority')::integer NOT BETWEEN -100 AND 100)
+                                     OR (t.j ? 'max_attempts' AND (t.j ->> 'max_attempts')::integer NOT BETWEEN 1 AND 1000)
+                                     OR (t.j ? 'run_at' AND (t.j ->> 'run_at')::timestamptz IS NULL AND t.j -> 'run_at' <> 'null')
+                                     OR (t.j ? 'run_at' AND (NOT isfinite((t.j ->> 'run_at')::timestamptz)
+                                                             OR (t.j ->> 'run_at')::timestamptz > now() + interval '10 years'))
+                                     OR (t.j ? 'correlation_id' AND length(t.j ->> 'correlation_id') > 200)
+                                     OR (t.j ? 'idempotency_key' AND length(t.j ->> 'idempotency_key') NOT BETWEEN 1 AND 500)),
+               min(t.ord) FILTER (WHERE jsonb_typeof(t.j) = 'object'
+                                    AND t.j - ARRAY['job_kind', 'payload', 'queue_name', 'priority', 'run_at',
+                                                    'idempotency_key', 'max_attempts', 'correlation_id'] <> '{}'::jsonb),
+               min(t.ord) FILTER (WHERE jsonb_typeof(t.j) = 'object'
+                                    AND octet_length(coalesce(t.j -> 'payload', '{}')::text) > v_max_bytes),
+               min(t.ord) FILTER (WHERE jsonb_typeof(t.j) = 'object'
+                                    AND coalesce(t.j ->> 'queue_name', c.queue_name, 'default')
+                                        NOT IN (SELECT queue_name FROM queue_state)),
+               coalesce(bool_or(jsonb_typeof(t.j) = 'object' AND t.j ->> 'idempotency_key' IS NOT NULL), false)
+          INTO v_bad, v_unknown, v_big, v_bad_queue, v_keys
+          FROM jsonb_array_elements(p_jobs) WITH ORDINALITY AS t(j, ord)
+          LEFT JOIN consumer_registry c ON c.job_kind = t.j ->> 'job_kind' AND c.status = 'active';
+    EXCEPTION WHEN data_exception THEN
+        FOR v_elem, v_ord IN SELECT j, ord FROM jsonb_array_elements(p_jobs) WITH ORDINALITY AS t(j, ord) LOOP
+            BEGIN
+                PERFORM (v_elem ->> 'priority')::integer, (v_elem ->> 'max_attempts')::integer,
+                        (v_elem ->> 'run_at')::timestamptz;
+            EXCEPTION WHEN data_exception THEN
+                RAISE EXCEPTION 'invalid_job: element % (%): %', v_ord - 1, left(v_elem::text, 200), SQLERRM
+                    USING ERRCODE = 'QG004',
+                          HINT = 'priority and max_attempts are integers, run_at a timestamp with time zone';
+            END;
+        END LOOP;
+        RAISE;
+    END;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid_job: element % (%) needs a job_kind, an object payload, priority -100..100, max_attempts 1..1000, a finite run_at at most ten years ahead, a correlation_id of at most 200 and an idempotency_key of 1..500 characters',
+                v_bad - 1, left((p_jobs -> (v_bad - 1))::text, 200)
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF NOT fn_caller_names_actor() THEN
+        SELECT min(t.ord) INTO v_bad FROM jsonb_array_elements(p_jobs) WITH ORDINALITY AS t(j, ord)
+         WHERE NOT fn_job_kind_open_to_caller(t.j ->> 'job_kind');
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION 'job_kind_reserved: element % is %, the app''s own kind (queuegov.* built-ins, task:* django.tasks); % may not enqueue it',
+                    v_bad - 1, p_jobs -> (v_bad - 1) ->> 'job_kind', v_actor
+                USING ERRCODE = 'QG002';
+        END IF;
+    END IF;
+    IF v_unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid_job: element % has unknown keys %; a job takes job_kind, payload, queue_name, priority, run_at, idempotency_key, max_attempts, correlation_id',
+                v_unknown - 1,
+                (SELECT string_agg(k, ', ' ORDER BY k) FROM jsonb_object_keys(p_jobs -> (v_unknown - 1)) k
+                  WHERE k NOT IN ('job_kind', 'payload', 'queue_name', 'priority', 'run_at', 'idempotency_key',
+                                  'max_attempts', 'correlation_id'))
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF v_big IS NOT NULL THEN
+        RAISE EXCEPTION 'payload_too_large: element % payload is % bytes; queue.payload.max_bytes is %',
+                v_big - 1, octet_length((p_jobs -> (v_big - 1) -> 'payload')::text), v_max_bytes
+            USING ERRCODE = 'QG007', COLUMN = 'payload';
+    END IF;
+    IF v_bad_queue IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown_queue: element % goes to queue %, which is not registered (see queue_state)',
+                v_bad_queue - 1,
+                coalesce(p_jobs -> (v_bad_queue - 1) ->> 'queue_name',
+                         (SELECT queue_name FROM consumer_registry
+                           WHERE job_kind = p_jobs -> (v_bad_queue - 1) ->> 'job_kind' AND status = 'active'))
+            USING ERRCODE = 'QG005';
+    END IF;
+
+    IF NOT v_keys THEN
+        WITH ins AS (
+            INSERT INTO job_queue (job_kind, queue_name, payload, priority, run_at, max_attempts, retry_policy,
+                                   correlation_id, created_by)
+            SELECT t.j ->> 'job_kind',
+                   coalesce(t.j ->> 'queue_name', c.queue_name, 'default'),
+                   coalesce(t.j -> 'payload', '{}')::qg_safe_payload,
+                   coalesce((t.j ->> 'priority')::smallint, 0),
+                   coalesce((t.j ->> 'run_at')::timestamptz, now()),
+                   coalesce((t.j ->> 'max_attempts')::integer, p.max_attempts),
+                   p.code,
+                   t.j ->> 'correlation_id',
+                   v_actor
+              FROM jsonb_array_elements(p_jobs) WITH ORDINALITY AS t(j, ord)
+              LEFT JOIN consumer_registry c ON c.job_kind = t.j ->> 'job_kind' AND c.status = 'active'
+              JOIN retry_policy_registry p ON p.code = coalesce(c.retry_policy, 'default')
+             ORDER BY t.ord
+            RETURNING id, queue_name
+        ), woken AS (
+            SELECT fn_job_wake(q.queue_name, v_notify) FROM (SELECT DISTINCT queue_name FROM ins) AS q
+        )
+        SELECT array_agg(id ORDER BY id), (SELECT count(*) FROM woken) INTO v_ids, v_woken FROM ins;
+    ELSE
+        WITH ins AS (
+            INSERT INTO job_queue (job_kind, queue_name, payload, priority, run_at, max_attempts, retry_policy,
+                                   idempotency_key, correlation_id, created_by)
+            SELECT t.j ->> 'job_kind',
+                   coalesce(t.j ->> 'queue_name', c.queue_name, 'default'),
+                   coalesce(t.j -> 'payload', '{}')::qg_safe_payload,
+                   coalesce((t.j ->> 'priority')::smallint, 0),
+                   coalesce((t.j ->> 'run_at')::timestamptz, now()),
+                   coalesce((t.j ->> 'max_attempts')::integer, p.max_attempts),
+                   p.code,
+                   t.j ->> 'idempotency_key',
+                   t.j ->> 'correlation_id',
+                   v_actor
+              FROM jsonb_array_elements(p_jobs) WITH ORDINALITY AS t(j, ord)
+              LEFT JOIN consumer_registry c ON c.job_kind = t.j ->> 'job_kind' AND c.status = 'active'
+              JOIN retry_policy_registry p ON p.code = coalesce(c.retry_policy, 'default')
+             ORDER BY t.ord
+            ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            RETURNING id, queue_name
+        ), woken AS (
+            SELECT fn_job_wake(q.queue_name, v_notify) FROM (SELECT DISTINCT queue_name FROM ins) AS q
+        )
+        SELECT array_agg(id ORDER BY id), (SELECT count(*) FROM woken) INTO v_ids, v_woken FROM ins;
+    END IF;
+
+    RETURN jsonb_build_object('status', 'enqueued',
+                              'enqueued', coalesce(array_length(v_ids, 1), 0),
+                              'duplicates', v_total - coalesce(array_length(v_ids, 1), 0),
+                              'job_ids', to_jsonb(coalesce(v_ids, '{}')));
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_enqueue_many(p_jobs jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_fail_or_retry(bigint, text, text, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_fail_or_retry(p_job_id bigint, p_worker_id text, p_error text, p_attempt integer DEFAULT NULL::integer) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RETURN fn_job_fail_or_retry_unbound(p_job_id, fn_worker_ref(p_worker_id), p_error, p_attempt);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_fail_or_retry(p_job_id bigint, p_worker_id text, p_error text, p_attempt integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_fail_or_retry_unbound(bigint, text, text, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_fail_or_retry_unbound(p_job_id bigint, p_worker_id text, p_error text, p_attempt integer DEFAULT NULL::integer) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- Retry with the policy's backoff, or dead-letter when the attempts that ran are exhausted.
+DECLARE
+    j job_queue%ROWTYPE;
+    v_error text := left(coalesce(p_error, 'unknown error'), 10000);
+    v_dl bigint;
+BEGIN
+    PERFORM fn_job_attempt_required(p_attempt, 'fn_job_fail_or_retry');
+    SELECT * INTO j FROM job_queue
+     WHERE id = p_job_id AND status = 'running' AND lease_owner = p_worker_id AND attempts = p_attempt
+    FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN fn_job_fence_refusal(p_job_id, p_worker_id, p_attempt);
+    END IF;
+    INSERT INTO job_attempt (job_id, attempt, worker_id, started_at, outcome, error)
+    VALUES (j.id, j.attempts, j.lease_owner, j.started_at, 'failed', v_error)
+    ON CONFLICT DO NOTHING;
+    IF j.attempts - j.released_attempts >= j.max_attempts THEN
+        UPDATE job_queue SET status = 'dead', finished_at = now(), lease_owner = NULL, lease_until = NULL,
+                             last_error = v_error
+         WHERE id = p_job_id RETURNING * INTO j;
+        v_dl := fn_job_to_dead_letter(j, v_error);
+        RETURN jsonb_build_object('status', 'dead', 'job_id', p_job_id, 'dead_letter_id', v_dl, 'attempts', j.attempts);
+    END IF;
+    UPDATE job_queue SET status = 'queued', lease_owner = NULL, lease_until = NULL, last_error = v_error,
+                         run_at = now() + fn_retry_delay(j.retry_policy, j.attempts - j.released_attempts)
+     WHERE id = p_job_id RETURNING * INTO j;
+    RETURN jsonb_build_object('status', 'retry', 'job_id', p_job_id, 'run_at', j.run_at, 'attempts', j.attempts);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_fail_or_retry_unbound(p_job_id bigint, p_worker_id text, p_error text, p_attempt integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_fence_refusal(bigint, text, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_fence_refusal(p_job_id bigint, p_worker_id text, p_attempt integer) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    AS $$
+DECLARE
+    j record;
+    v_found boolean;
+    v_done text;
+BEGIN
+    SELECT status, lease_owner, attempts, last_worker_id INTO j FROM job_queue WHERE id = p_job_id;
+    v_found := FOUND;
+    IF v_found AND j.status = 'succeeded' AND j.attempts = p_attempt AND j.last_worker_id = p_worker_id THEN
+        v_done := 'succeeded';
+    ELSIF v_found THEN
+        SELECT a.outcome INTO v_done FROM job_attempt a
+         WHERE a.job_id = p_job_id AND a.attempt = p_attempt AND a.worker_id = p_worker_id
+           AND a.outcome IN ('failed', 'released');
+    END IF;
+    IF v_done IS NOT NULL THEN
+        RETURN jsonb_build_object('status', 'refused', 'job_id', p_job_id, 'already', v_done, 'reason',
+            format('already_%s: attempt %s of job %s was already %s by this worker', v_done, p_attempt, p_job_id,
+                   CASE v_done WHEN 'succeeded' THEN 'acked' ELSE v_done END));
+    END IF;
+    IF NOT v_found OR (NOT fn_caller_names_actor() AND j.lease_owner IS DISTINCT FROM p_worker_id
+                     AND coalesce(j.lease_owner, '') NOT LIKE session_user || '/%') THEN
+        RETURN jsonb_build_object('status', 'refused', 'job_id', p_job_id, 'reason',
+            CASE WHEN fn_caller_names_actor() THEN 'unknown_job: no job ' || p_job_id
+                 ELSE format('lease_lost: job %s is not leased to %s', p_job_id, session_user) END);
+    END IF;
+    RETURN jsonb_build_object('status', 'refused', 'job_id', p_job_id, 'reason',
+        CASE
+            WHEN j.status <> 'running' THEN format('lease_lost: job %s is %s, not running', p_job_id, j.status)
+            WHEN j.lease_owner <> p_worker_id THEN format('lease_lost: job %s is leased by %s, not %s', p_job_id, j.lease_owner, p_worker_id)
+            ELSE format('lease_lost: job %s is on attempt %s, not %s', p_job_id, j.attempts, p_attempt)
+        END);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_fence_refusal(p_job_id bigint, p_worker_id text, p_attempt integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_heartbeat(bigint, text, integer, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_heartbeat(p_job_id bigint, p_worker_id text, p_lease_seconds integer DEFAULT 300, p_attempt integer DEFAULT NULL::integer) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RETURN fn_job_heartbeat_unbound(p_job_id, fn_worker_ref(p_worker_id), p_lease_seconds, p_attempt);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_heartbeat(p_job_id bigint, p_worker_id text, p_lease_seconds integer, p_attempt integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_heartbeat_many(text, bigint[], integer[], integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_heartbeat_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_lease_seconds integer DEFAULT 300) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RETURN fn_job_heartbeat_many_unbound(fn_worker_ref(p_worker_id), p_job_ids, p_attempts, p_lease_seconds);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_heartbeat_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_lease_seconds integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_heartbeat_many_unbound(text, bigint[], integer[], integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_heartbeat_many_unbound(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_lease_seconds integer DEFAULT 300) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- Extends the leases of (job, attempt) pairs the worker still holds; the rest are "lost".
+DECLARE
+    v_ids bigint[];
+BEGIN
+    IF p_attempts IS NULL OR cardinality(p_job_ids) <> cardinality(p_attempts) THEN
+        RAISE EXCEPTION 'attempt_required: fn_job_heartbeat_many needs one attempt per job id (the fencing tokens the claim returned)'
+            USING ERRCODE = 'QG004';
+    END IF;
+    PERFORM fn_job_lease_valid(p_lease_seconds);
+    p_job_ids := p_job_ids[:];
+    p_attempts := p_attempts[:];
+    WITH ext AS (
+        UPDATE job_queue j SET lease_until = now() + make_interval(secs => p_lease_seconds)
+         WHERE j.id = ANY (p_job_ids) AND j.status = 'running' AND j.lease_owner = p_worker_id
+           AND j.attempts = p_attempts[array_position(p_job_ids, j.id)]
+        RETURNING j.id
+    )
+    SELECT coalesce(array_agg(id), '{}') INTO v_ids FROM ext;
+    RETURN jsonb_build_object('status', 'extended', 'extended', to_jsonb(v_ids),
+        'lost', to_jsonb(ARRAY(SELECT unnest(p_job_ids) EXCEPT SELECT unnest(v_ids))));
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_heartbeat_many_unbound(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_lease_seconds integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_heartbeat_unbound(bigint, text, integer, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_heartbeat_unbound(p_job_id bigint, p_worker_id text, p_lease_seconds integer DEFAULT 300, p_attempt integer DEFAULT NULL::integer) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_until timestamptz;
+BEGIN
+    PERFORM fn_job_attempt_required(p_attempt, 'fn_job_heartbeat');
+    PERFORM fn_job_lease_valid(p_lease_seconds);
+    UPDATE job_queue SET lease_until = now() + make_interval(secs => p_lease_seconds)
+     WHERE id = p_job_id AND status = 'running' AND lease_owner = p_worker_id AND attempts = p_attempt
+    RETURNING lease_until INTO v_until;
+    IF v_until IS NULL THEN
+        RETURN fn_job_fence_refusal(p_job_id, p_worker_id, p_attempt);
+    END IF;
+    RETURN jsonb_build_object('status', 'extended', 'job_id', p_job_id, 'lease_until', v_until);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_heartbeat_unbound(p_job_id bigint, p_worker_id text, p_lease_seconds integer, p_attempt integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_kind_open_to_caller(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_kind_open_to_caller(p_job_kind text) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    -- The app's own kinds run in the app's worker with their payload's
+    -- parameters (a task path, a partition count): only the app enqueues them.
+    SELECT fn_caller_names_actor() OR NOT (p_job_kind LIKE 'queuegov.%' OR p_job_kind LIKE 'task:%')
+$$;
+
+ALTER FUNCTION public.fn_job_kind_open_to_caller(p_job_kind text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_lease_reaper(integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_lease_reaper(p_limit integer DEFAULT 1000) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    j job_queue%ROWTYPE;
+    v_requeued integer := 0;
+    v_dead integer := 0;
+    v_error text;
+BEGIN
+    IF NOT fn_gate_open('queue.lease_reaper.enabled') THEN
+        RETURN fn_gate_closed_result('queue.lease_reaper.enabled');
+    END IF;
+    IF NOT pg_try_advisory_xact_lock(hashtext('queuegov.lease_reaper')) THEN
+        RETURN jsonb_build_object('status', 'busy', 'detail', 'another lease reaper is running');
+    END IF;
+    FOR j IN
+        SELECT * FROM job_queue WHERE status = 'running' AND lease_until < now()
+        ORDER BY lease_until LIMIT p_limit FOR UPDATE SKIP LOCKED
+    LOOP
+        v_error := format('lease_expired: worker %s did not finish attempt %s before %s', j.lease_owner, j.attempts, j.lease_until);
+        INSERT INTO job_attempt (job_id, attempt, worker_id, started_at, outcome, error)
+        VALUES (j.id, j.attempts, j.lease_owner, j.started_at, 'lease_expired', v_error)
+        ON CONFLICT DO NOTHING;
+        IF j.attempts - j.released_attempts >= j.max_attempts THEN
+            UPDATE job_queue SET status = 'dead', finished_at = now(), lease_owner = NULL, lease_until = NULL,
+                                 last_error = v_error
+             WHERE id = j.id RETURNING * INTO j;
+            PERFORM fn_job_to_dead_letter(j, v_error);
+            v_dead := v_dead + 1;
+        ELSE
+            UPDATE job_queue SET status = 'queued', lease_owner = NULL, lease_until = NULL, last_error = v_error,
+                                 run_at = now() + fn_retry_delay(j.retry_policy, j.attempts - j.released_attempts)
+             WHERE id = j.id;
+            v_requeued := v_requeued + 1;
+        END IF;
+    END LOOP;
+    RETURN jsonb_build_object('status', CASE WHEN v_requeued + v_dead = 0 THEN 'nothing_to_do' ELSE 'reaped' END,
+                              'requeued', v_requeued, 'dead', v_dead);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_lease_reaper(p_limit integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_lease_valid(integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_lease_valid(p_lease_seconds integer) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+BEGIN
+    -- The claim's rule: a NULL lease would leave a job running with no lease_until, which no reaper finds.
+    IF p_lease_seconds IS NULL OR p_lease_seconds NOT BETWEEN 1 AND 86400 THEN
+        RAISE EXCEPTION 'invalid_lease: lease must be between 1 and 86400 seconds, not %', p_lease_seconds
+            USING ERRCODE = 'QG004';
+    END IF;
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_lease_valid(p_lease_seconds integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_leases(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_leases(p_worker_id text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RETURN fn_job_leases_unbound(fn_worker_ref(p_worker_id));
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_leases(p_worker_id text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_leases_unbound(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_leases_unbound(p_worker_id text) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+    -- The (job, attempt) pairs leased to a worker: what it re-checks after reconnecting.
+    SELECT jsonb_build_object('status', 'ok', 'leases', coalesce(jsonb_agg(
+               jsonb_build_object('id', id, 'attempt', attempts, 'lease_until', lease_until) ORDER BY id), '[]'::jsonb))
+      FROM job_queue WHERE status = 'running' AND lease_owner = p_worker_id
+$$;
+
+ALTER FUNCTION public.fn_job_leases_unbound(p_worker_id text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_release_many(text, bigint[], integer[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_release_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[]) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RETURN fn_job_release_many_unbound(fn_worker_ref(p_worker_id), p_job_ids, p_attempts);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_release_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[]) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_release_many_unbound(text, bigint[], integer[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_release_many_unbound(p_worker_id text, p_job_ids bigint[], p_attempts integer[]) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- A worker gives back (job, attempt) pairs it never started. The attempt keeps its
+-- number (a fencing token is never handed out twice) and is not counted.
+DECLARE
+    v_ids bigint[];
+BEGIN
+    IF p_attempts IS NULL OR cardinality(p_job_ids) <> cardinality(p_attempts) THEN
+        RAISE EXCEPTION 'attempt_required: fn_job_release_many needs one attempt per job id (the fencing tokens the claim returned)'
+            USING ERRCODE = 'QG004';
+    END IF;
+    p_job_ids := p_job_ids[:];
+    p_attempts := p_attempts[:];
+    WITH released AS (
+        UPDATE job_queue j
+           SET status = 'queued', released_attempts = j.released_attempts + 1, lease_owner = NULL,
+               lease_until = NULL, run_at = now()
+         WHERE j.id = ANY (p_job_ids) AND j.status = 'running' AND j.lease_owner = p_worker_id
+           AND j.attempts = p_attempts[array_position(p_job_ids, j.id)]
+        RETURNING j.id, j.attempts
+    ), kept AS (
+        INSERT INTO job_attempt (job_id, attempt, worker_id, outcome)
+        SELECT id, attempts, p_worker_id, 'released' FROM released
+        ON CONFLICT DO NOTHING
+        RETURNING job_id
+    )
+    SELECT coalesce(array_agg(job_id), '{}') INTO v_ids FROM kept;
+    RETURN jsonb_build_object('status', 'released', 'released', cardinality(v_ids),
+        'refused', (SELECT coalesce(jsonb_agg(fn_job_fence_refusal(u.id, p_worker_id, u.attempt)), '[]'::jsonb)
+                    FROM unnest(p_job_ids, p_attempts) AS u(id, attempt)
+                    WHERE u.id <> ALL (v_ids)));
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_release_many_unbound(p_worker_id text, p_job_ids bigint[], p_attempts integer[]) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_retry_now_many(bigint[], text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_retry_now_many(p_job_ids bigint[], p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+    v jsonb;
+BEGIN
+    v := fn_job_retry_now_many_unaudited(p_job_ids, fn_reason_checked(p_reason));
+    RETURN fn_act_audit(v, 'job.retry_now', 'job_queue', p_job_ids::text[], p_reason, NULL,
+        format('requeued %s, skipped %s', jsonb_array_length(v -> 'requeued'), jsonb_array_length(v -> 'skipped')));
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_retry_now_many(p_job_ids bigint[], p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_retry_now_many_unaudited(bigint[], text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_retry_now_many_unaudited(p_job_ids bigint[], p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_actor text := fn_actor_required();
+    v_ids bigint[];
+BEGIN
+    IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: retrying jobs needs a reason' USING ERRCODE = 'QG008';
+    END IF;
+    WITH r AS (
+        UPDATE job_queue
+           SET status = 'queued', run_at = now(), finished_at = NULL,
+               max_attempts = greatest(max_attempts, attempts - released_attempts + 1),
+               last_error = CASE WHEN status = 'cancelled'
+                                 THEN format('requeued by %s: %s (was: %s)', v_actor, btrim(p_reason), last_error)
+                                 ELSE last_error END
+         WHERE id = ANY (p_job_ids) AND status IN ('queued', 'cancelled')
+        RETURNING id
+    )
+    SELECT coalesce(array_agg(id ORDER BY id), '{}') INTO v_ids FROM r;
+    RETURN jsonb_build_object(
+        'status', CASE WHEN cardinality(v_ids) = 0 THEN 'nothing_to_do' ELSE 'requeued' END,
+        'requeued', to_jsonb(v_ids),
+        'skipped', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'status', status,
+                        'why', CASE status WHEN 'dead' THEN 'dead jobs are replayed from their dead letter'
+                                           WHEN 'running' THEN 'already running'
+                                           ELSE 'already finished' END) ORDER BY id), '[]'::jsonb)
+                    FROM job_queue WHERE id = ANY (p_job_ids) AND id <> ALL (v_ids)));
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_retry_now_many_unaudited(p_job_ids bigint[], p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_run_at_checked(timestamp with time zone, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_run_at_checked(p_run_at timestamp with time zone, p_where text DEFAULT 'run_at'::text) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    AS $$
+BEGIN
+    IF p_run_at IS NOT NULL AND (NOT isfinite(p_run_at) OR p_run_at > now() + interval '10 years') THEN
+        RAISE EXCEPTION 'run_at_in_range: % must be a finite time at most ten years ahead, not %', p_where, p_run_at
+            USING ERRCODE = 'QG004';
+    END IF;
+    RETURN p_run_at;
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_run_at_checked(p_run_at timestamp with time zone, p_where text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_schedule_next_slot(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_schedule_next_slot() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' OR NEW.cron_expression IS DISTINCT FROM OLD.cron_expression
+       OR (NEW.enabled AND NOT OLD.enabled) OR NEW.next_run_at IS NULL THEN
+        NEW.next_run_at := fn_cron_next(NEW.cron_expression, now());
+    END IF;
+    NEW.updated_at := now();
+    RETURN NEW;
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_schedule_next_slot() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_schedule_set_enabled(text, boolean, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_schedule_set_enabled(p_name text, p_enabled boolean, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+    v_verb  text := CASE WHEN p_enabled THEN 'enable' ELSE 'disable' END;
+BEGIN
+    RETURN fn_act_audit(fn_job_schedule_set_enabled_unaudited(p_name, p_enabled, fn_reason_checked(p_reason)),
+                        'job_schedule.' || v_verb, 'job_schedule', ARRAY[p_name], p_reason, NULL,
+                        format('schedule %s %sd', p_name, v_verb));
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_schedule_set_enabled(p_name text, p_enabled boolean, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_schedule_set_enabled_unaudited(text, boolean, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_schedule_set_enabled_unaudited(p_name text, p_enabled boolean, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_actor text := fn_actor_required();
+    v_old boolean;
+BEGIN
+    IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: enabling or disabling a schedule needs a reason' USING ERRCODE = 'QG008';
+    END IF;
+    SELECT enabled INTO v_old FROM job_schedule WHERE name = p_name FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_schedule: % is not in job_schedule', p_name USING ERRCODE = 'QG005';
+    END IF;
+    IF v_old = p_enabled THEN
+        RETURN jsonb_build_object('status', 'nothing_to_do', 'schedule', p_name, 'enabled', v_old);
+    END IF;
+    UPDATE job_schedule SET enabled = p_enabled, updated_by = v_actor WHERE name = p_name;
+    RETURN jsonb_build_object('status', CASE WHEN p_enabled THEN 'enabled' ELSE 'disabled' END, 'schedule', p_name);
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_schedule_set_enabled_unaudited(p_name text, p_enabled boolean, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: job_queue; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.job_queue (
+    id bigint NOT NULL,
+    job_kind public.qg_job_kind NOT NULL,
+    queue_name text DEFAULT 'default'::text NOT NULL,
+    payload public.qg_safe_payload DEFAULT '{}'::jsonb NOT NULL,
+    priority public.qg_job_priority DEFAULT 0 NOT NULL,
+    status public.qg_job_status DEFAULT 'queued'::text NOT NULL,
+    attempts public.qg_job_attempts DEFAULT 0 NOT NULL,
+    max_attempts public.qg_job_max_attempts NOT NULL,
+    retry_policy text DEFAULT 'default'::text NOT NULL,
+    run_at timestamp with time zone DEFAULT now() NOT NULL,
+    lease_owner text,
+    lease_until timestamp with time zone,
+    idempotency_key public.qg_idempotency_key,
+    correlation_id public.qg_correlation_id,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    last_error text,
+    result public.qg_safe_payload,
+    replay_of_dead_letter_id bigint,
+    released_attempts integer DEFAULT 0 NOT NULL,
+    last_worker_id text,
+    CONSTRAINT lease_fields_consistent CHECK ((((status)::text = 'running'::text) = ((lease_owner IS NOT NULL) AND (lease_until IS NOT NULL))))
+);
+
+ALTER TABLE public.job_queue OWNER TO queuegov_owner;
+
+--
+-- Name: COLUMN job_queue.attempts; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.job_queue.attempts IS 'Claims so far: the attempt number and fencing token of the latest claim; never decreases.';
+
+--
+-- Name: COLUMN job_queue.released_attempts; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.job_queue.released_attempts IS 'Claims given back unstarted (fn_job_release_many); not counted against max_attempts.';
+
+--
+-- Name: COLUMN job_queue.last_worker_id; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.job_queue.last_worker_id IS 'The worker of the latest attempt once it succeeded (lease_owner while it runs).';
+
+--
+-- Name: fn_job_to_dead_letter(public.job_queue, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_to_dead_letter(p_job public.job_queue, p_error text) RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+-- Snapshot a job (already marked dead, its last attempt already in job_attempt) into job_dead_letter.
+DECLARE
+    v_id bigint;
+BEGIN
+    INSERT INTO job_dead_letter (job_id, job_kind, queue_name, attempts, max_attempts, last_error, job_snapshot,
+                                 attempt_history)
+    VALUES (p_job.id, p_job.job_kind, p_job.queue_name, p_job.attempts, p_job.max_attempts, p_error,
+            to_jsonb(p_job) - 'result', fn_job_attempt_history(p_job.id))
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_to_dead_letter(p_job public.job_queue, p_error text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_wake(text, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_wake(p_queue_name text, p_notify_gate jsonb) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+-- Wake the workers LISTENing on queue_wake_<queue> when p_notify_gate (the value
+-- of queue.notify.enabled) is true. LANGUAGE sql so a caller's statement inlines it.
+    SELECT CASE WHEN p_notify_gate = 'true'::jsonb THEN pg_notify('queue_wake_' || p_queue_name, '') IS NOT NULL
+                ELSE false END
+$$;
+
+ALTER FUNCTION public.fn_job_wake(p_queue_name text, p_notify_gate jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_payload_assert_size(jsonb, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_payload_assert_size(p jsonb, p_column text DEFAULT 'payload'::text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+DECLARE
+    v_max bigint;
+    v_size integer;
+BEGIN
+    IF p IS NULL THEN
+        RETURN;
+    END IF;
+    v_size := octet_length(p::text);
+    -- Small payloads never need the lookup (the minimum cap is 256 bytes).
+    IF v_size <= 256 THEN
+        RETURN;
+    END IF;
+    SELECT (value #>> '{}')::bigint INTO v_max FROM dot_config WHERE key = 'queue.payload.max_bytes';
+    IF v_size > v_max THEN
+        RAISE EXCEPTION 'payload_too_large: % is % bytes; queue.payload.max_bytes is %', p_column, v_size, v_max
+            USING ERRCODE = 'QG007', COLUMN = p_column;
+    END IF;
+END;
+$$;
+
+ALTER FUNCTION public.fn_payload_assert_size(p jsonb, p_column text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_payload_key_normalized(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_payload_key_normalized(p_key text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    -- NFKC, lower case (ß and ẞ fold to ss, as Unicode case folding does), then
+    -- no default-ignorable code points (every Unicode Cf range, variation
+    -- selectors, fillers), whitespace or _ - . separators.
+    SELECT regexp_replace(
+        replace(replace(lower(normalize(p_key, NFKC)), 'ß', 'ss'), 'ẞ', 'ss'),
+        '[\s_.\-\u0085\u1680\u2028\u2029\u034F\u115F-\u1160\u17B4-\u17B5\u180B-\u180F\u3164\uFE00-\uFE0F\uFFA0\uFFF0-\uFFF8\U000E0000-\U000E0FFF\u00AD\u0600-\u0605\u061C\u06DD\u070F\u0890-\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB\U000110BD\U000110CD\U00013430-\U0001343F\U0001BCA0-\U0001BCA3\U0001D173-\U0001D17A\U000E0001\U000E0020-\U000E007F]',
+        '', 'g')
+$$;
+
+ALTER FUNCTION public.fn_payload_key_normalized(p_key text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_payload_keys_refuse(jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_payload_keys_refuse(p jsonb) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+-- The exact walk behind fn_payload_keys_safe's text pre-test.
+DECLARE
+    v_hit text := fn_payload_prohibited_path(p);
+BEGIN
+    IF v_hit IS NULL THEN
+        RETURN true;
+    END IF;
+    RAISE EXCEPTION 'payload_prohibited_key: %', v_hit
+        USING ERRCODE = 'check_violation',
+              CONSTRAINT = 'payload_prohibited_key',
+              HINT = 'transient payloads carry references and metadata only; prohibited keys: body, content, raw, vector, embedding, secret, token, password, ssn, personal_data';
+END;
+$$;
+
+ALTER FUNCTION public.fn_payload_keys_refuse(p jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_payload_prohibited_keys(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_payload_prohibited_keys() RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    -- The prohibited keys as they read after fn_payload_key_normalized.
+    SELECT ARRAY['body', 'content', 'raw', 'vector', 'embedding', 'secret', 'token', 'password', 'ssn',
+                 'personaldata']
+$$;
+
+ALTER FUNCTION public.fn_payload_prohibited_keys() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_payload_prohibited_path(jsonb, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_payload_prohibited_path(p jsonb, p_path text DEFAULT '$'::text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    AS $_$
+-- The first prohibited key (after fn_payload_key_normalized, at any depth) with
+-- its JSON path, or NULL when the payload is clean.
+DECLARE
+    v_key  text;
+    v_val  jsonb;
+    v_hit  text;
+    v_norm text;
+    v_i    integer := 0;
+BEGIN
+    IF p IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF jsonb_typeof(p) = 'object' THEN
+        FOR v_key, v_val IN SELECT key, value FROM jsonb_each(p) LOOP
+            v_norm := fn_payload_key_normalized(v_key);
+            IF v_norm = ANY (fn_payload_prohibited_keys()) THEN
+                RETURN CASE WHEN v_key ~ '^[A-Za-z_]+$' THEN v_key
+                            ELSE format('%s (read as %s)', to_jsonb(v_key)::text, v_norm) END
+                       || ' at ' || p_path || '.' || v_key;
+            END IF;
+            IF jsonb_typeof(v_val) IN ('object', 'array') THEN
+                v_hit := fn_payload_prohibited_path(v_val, p_path || '.' || v_key);
+                IF v_hit IS NOT NULL THEN
+                    RETURN v_hit;
+                END IF;
+            END IF;
+        END LOOP;
+    ELSIF jsonb_typeof(p) = 'array' THEN
+        FOR v_val IN SELECT value FROM jsonb_array_elements(p) LOOP
+            IF jsonb_typeof(v_val) IN ('object', 'array') THEN
+                v_hit := fn_payload_prohibited_path(v_val, p_path || '[' || v_i || ']');
+                IF v_hit IS NOT NULL THEN
+                    RETURN v_hit;
+                END IF;
+            END IF;
+            v_i := v_i + 1;
+        END LOOP;
+    END IF;
+    RETURN NULL;
+END;
+$_$;
+
+ALTER FUNCTION public.fn_payload_prohibited_path(p jsonb, p_path text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_payload_size_trigger(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_payload_size_trigger() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+-- Reusable BEFORE INSERT/UPDATE trigger: TG_ARGV names the payload columns.
+DECLARE
+    v_col text;
+    v_row jsonb := to_jsonb(NEW);
+BEGIN
+    FOREACH v_col IN ARRAY TG_ARGV LOOP
+        PERFORM fn_payload_assert_size(v_row -> v_col, v_col);
+    END LOOP;
+    RETURN NEW;
+END;
+$$;
+
+ALTER FUNCTION public.fn_payload_size_trigger() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_queue_health(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_queue_health() RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+    -- {"healthy": bool, "problems": [...], "rows": [...]} from v_queue_health.
+    WITH h AS (SELECT * FROM v_queue_health)
+    SELECT jsonb_build_object(
+        'healthy', bool_and(healthy),
+        'checked_at', now(),
+        'problems', coalesce(jsonb_agg(jsonb_build_object('section', section, 'name', name, 'value', value,
+                                                          'threshold', threshold, 'detail', detail))
+                             FILTER (WHERE NOT healthy), '[]'::jsonb),
+        'rows', jsonb_agg(jsonb_build_object('section', section, 'name', name, 'value', value, 'threshold', threshold,
+                                             'healthy', healthy, 'detail', detail)))
+    FROM h;
+$$;
+
+ALTER FUNCTION public.fn_queue_health() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_queue_heartbeat_tick(text, text, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_queue_heartbeat_tick(p_executor_name text, p_executor_kind text, p_meta jsonb DEFAULT '{}'::jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- An executor login beats under its own name ('<login>/<name>') and kind.
+DECLARE
+    v_kind text;
+BEGIN
+    IF NOT fn_caller_names_actor() THEN
+        SELECT executor_kind INTO v_kind FROM executor_login WHERE role_name = session_user;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'unknown_executor: login % is not a registered executor (manage.py executor_credentials)', session_user
+                USING ERRCODE = 'QG002';
+        END IF;
+        IF p_executor_kind IS DISTINCT FROM v_kind THEN
+            RAISE EXCEPTION 'executor_kind_refused: login % is registered as a % executor, not %', session_user, v_kind,
+                    coalesce(p_executor_kind, 'null')
+                USING ERRCODE = 'QG002';
+        END IF;
+    END IF;
+    RETURN fn_queue_heartbeat_tick_unbound(fn_worker_ref(p_executor_name), p_executor_kind, p_meta);
+END;
+$$;
+
+ALTER FUNCTION public.fn_queue_heartbeat_tick(p_executor_name text, p_executor_kind text, p_meta jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_queue_heartbeat_tick_unbound(text, text, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_queue_heartbeat_tick_unbound(p_executor_name text, p_executor_kind text, p_meta jsonb DEFAULT '{}'::jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_old text;
+BEGIN
+    IF NOT fn_gate_open('queue.heartbeat.enabled') THEN
+        RETURN fn_gate_closed_result('queue.heartbeat.enabled');
+    END IF;
+    PERFORM fn_payload_assert_size(p_meta, 'meta');
+    SELECT status INTO v_old FROM queue_heartbeat WHERE executor_name = p_executor_name FOR UPDATE;
+    IF NOT FOUND THEN
+        INSERT INTO queue_heartbeat (executor_name, executor_kind, meta)
+        VALUES (p_executor_name, p_executor_kind, coalesce(p_meta, '{}'));
+        RETURN jsonb_build_object('status', 'registered', 'executor_name', p_executor_name);
+    END IF;
+    UPDATE queue_heartbeat
+       SET last_beat_at = now(), beats = beats + 1, executor_kind = p_executor_kind, meta = coalesce(p_meta, meta),
+           status = 'fresh', status_changed_at = CASE WHEN status = 'stale' THEN now() ELSE status_changed_at END
+     WHERE executor_name = p_executor_name;
+    IF v_old = 'stale' THEN
+        PERFORM fn_event_capture('system.queue_worker_recovered', 'queue_heartbeat', p_executor_name,
+                                 jsonb_build_object('executor_kind', p_executor_kind));
+    END IF;
+    RETURN jsonb_build_object('status', CASE WHEN v_old = 'stale' THEN 'recovered' ELSE 'fresh' END,
+                              'executor_name', p_executor_name);
+END;
+$$;
+
+ALTER FUNCTION public.fn_queue_heartbeat_tick_unbound(p_executor_name text, p_executor_kind text, p_meta jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_queue_metrics_sample(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_queue_metrics_sample(p_now timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Record one sample per queue (and '*') for the minute ending at p_now; keep 7 days.
+DECLARE
+    v_at timestamptz := date_trunc('minute', p_now);
+    v_since timestamptz;
+    v_window integer;
+    v_rows integer;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(hashtext('queuegov.metrics_sample')) THEN
+        RETURN jsonb_build_object('status', 'busy');
+    END IF;
+    SELECT max(sampled_at) INTO v_since FROM queue_metric_sample WHERE queue_name = '*';
+    IF v_since >= v_at THEN
+        RETURN jsonb_build_object('status', 'nothing_to_do', 'sampled_at', v_since);
+    END IF;
+    v_since := greatest(coalesce(v_since, v_at - interval '1 minute'), v_at - interval '1 hour');
+    v_window := extract(epoch FROM v_at - v_since)::integer;
+    INSERT INTO queue_metric_sample (sampled_at, queue_name, window_seconds, ready, running, succeeded, dead)
+    SELECT v_at, q.queue_name, v_window,
+           (SELECT count(*) FROM job_queue j WHERE j.status = 'queued' AND j.queue_name = q.queue_name AND j.run_at <= p_now),
+           (SELECT count(*) FROM job_queue j WHERE j.status = 'running' AND j.queue_name = q.queue_name),
+           (SELECT count(*) FROM job_queue j WHERE j.finished_at >= v_since AND j.finished_at < v_at
+                                              AND j.status = 'succeeded' AND j.queue_name = q.queue_name),
+           (SELECT count(*) FROM job_dead_letter d WHERE d.dead_at >= v_since AND d.dead_at < v_at AND d.queue_name = q.queue_name)
+    FROM queue_state q;
+    INSERT INTO queue_metric_sample (sampled_at, queue_name, window_seconds, ready, running, succeeded, dead,
+                                     events_emitted, events_pending, route_failures)
+    SELECT v_at, '*', v_window, sum(ready), sum(running), sum(succeeded), sum(dead),
+           (SELECT count(*) FROM event_outbox e WHERE e.created_at >= v_since AND e.created_at < v_at),
+           fn_capped_count('SELECT 1 FROM event_pending WHERE processed_at IS NULL', 1000000),
+           (SELECT count(*) FROM iu_route_attempt a WHERE a.started_at >= v_since AND a.started_at < v_at AND a.status = 'failed')
+    FROM queue_metric_sample WHERE sampled_at = v_at AND queue_name <> '*';
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    DELETE FROM queue_metric_sample WHERE sampled_at < p_now - interval '7 days';
+    RETURN jsonb_build_object('status', 'sampled', 'sampled_at', v_at, 'window_seconds', v_window);
+END;
+$$;
+
+ALTER FUNCTION public.fn_queue_metrics_sample(p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_queue_pause(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_queue_pause(p_queue_name text, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+BEGIN
+    RETURN fn_act_audit(fn_queue_pause_unaudited(p_queue_name, fn_reason_checked(p_reason)), 'queue.pause',
+                        'queue_state', ARRAY[p_queue_name], p_reason, NULL, format('queue %s paused', p_queue_name));
+END;
+$$;
+
+ALTER FUNCTION public.fn_queue_pause(p_queue_name text, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_queue_pause_unaudited(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_queue_pause_unaudited(p_queue_name text, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_actor text := fn_actor_required();
+    q queue_state%ROWTYPE;
+BEGIN
+    IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: pausing a queue needs a reason' USING ERRCODE = 'QG008';
+    END IF;
+    SELECT * INTO q FROM queue_state WHERE queue_name = p_queue_name FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_queue: % is not a registered queue', p_queue_name USING ERRCODE = 'QG005';
+    END IF;
+    IF q.paused THEN
+        RETURN jsonb_build_object('status', 'nothing_to_do', 'queue_name', p_queue_name, 'paused_by', q.paused_by);
+    END IF;
+    UPDATE queue_state SET paused = true, paused_by = v_actor, paused_at = now(), reason = btrim(p_reason),
+                           updated_at = now()
+     WHERE queue_name = p_queue_name;
+    RETURN jsonb_build_object('status', 'paused', 'queue_name', p_queue_name);
+END;
+$$;
+
+ALTER FUNCTION public.fn_queue_pause_unaudited(p_queue_name text, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_queue_register(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_queue_register(p_queue_name text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+BEGIN
+    RETURN fn_act_audit(fn_queue_register_unaudited(p_queue_name), 'queue.register', 'queue_state',
+                        ARRAY[p_queue_name], NULL, NULL, format('queue %s registered', p_queue_name));
+END;
+$$;
+
+ALTER FUNCTION public.fn_queue_register(p_queue_name text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_queue_register_unaudited(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_queue_register_unaudited(p_queue_name text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_actor text := fn_actor_required();
+BEGIN
+    INSERT INTO queue_state (queue_name) VALUES (p_queue_name) ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN jsonb_build_object('status', 'nothing_to_do', 'queue_name', p_queue_name);
+    END IF;
+    RETURN jsonb_build_object('status', 'registered', 'queue_name', p_queue_name, 'by', v_actor);
+END;
+$$;
+
+ALTER FUNCTION public.fn_queue_register_unaudited(p_queue_name text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_queue_resume(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_queue_resume(p_queue_name text, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+BEGIN
+    RETURN fn_act_audit(fn_queue_resume_unaudited(p_queue_name, fn_reason_checked(p_reason)), 'queue.resume',
+                        'queue_state', ARRAY[p_queue_name], p_reason, NULL, format('queue %s resumed', p_queue_name));
+END;
+$$;
+
+ALTER FUNCTION public.fn_queue_resume(p_queue_name text, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_queue_resume_unaudited(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_queue_resume_unaudited(p_queue_name text, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_actor text := fn_actor_required();
+    q queue_state%ROWTYPE;
+BEGIN
+    SELECT * INTO q FROM queue_state WHERE queue_name = p_queue_name FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_queue: % is not a registered queue', p_queue_name USING ERRCODE = 'QG005';
+    END IF;
+    IF NOT q.paused THEN
+        RETURN jsonb_build_object('status', 'nothing_to_do', 'queue_name', p_queue_name);
+    END IF;
+    UPDATE queue_state SET paused = false, paused_by = NULL, paused_at = NULL,
+                           reason = nullif(btrim(coalesce(p_reason, '')), ''), updated_at = now()
+     WHERE queue_name = p_queue_name;
+    RETURN jsonb_build_object('status', 'resumed', 'queue_name', p_queue_name, 'by', v_actor);
+END;
+$$;
+
+ALTER FUNCTION public.fn_queue_resume_unaudited(p_queue_name text, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_queue_retention(boolean, integer, integer, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_queue_retention(p_apply boolean DEFAULT false, p_batch_size integer DEFAULT 5000, p_max_batches integer DEFAULT 20, p_now timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v jsonb := fn_queue_retention_unaudited(p_apply, p_batch_size, p_max_batches,
+                                            CASE WHEN p_apply THEN fn_clock(p_now, 'retention') ELSE p_now END);
+BEGIN
+    IF p_apply AND v ->> 'status' = 'applied' THEN
+        PERFORM fn_act_audit(v, 'queue.retention', 'job_queue', '{}', NULL, NULL,
+            format('archived %s jobs, purged %s archived jobs, deleted %s job dead letters, %s routing dead letters, dropped %s event partitions',
+                   v -> 'jobs_archived', v -> 'archived_jobs_purged', v -> 'job_dead_letters_deleted',
+                   v -> 'route_dead_letters_deleted', v -> 'event_partitions_dropped'));
+    END IF;
+    RETURN v;
+END;
+$$;
+
+ALTER FUNCTION public.fn_queue_retention(p_apply boolean, p_batch_size integer, p_max_batches integer, p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_queue_retention_unaudited(boolean, integer, integer, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_queue_retention_unaudited(p_apply boolean DEFAULT false, p_batch_size integer DEFAULT 5000, p_max_batches integer DEFAULT 20, p_now timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $_$
+-- Dry run (default) counts what each pass would do; apply (gated) does it.
+DECLARE
+    v_hot interval := make_interval(days => fn_setting_int('queue.retention.hot_days')::integer);
+    v_archive interval := make_interval(days => fn_setting_int('queue.retention.archive_days')::integer);
+    v_dlq interval := make_interval(days => fn_setting_int('queue.retention.dlq_days')::integer);
+    v_archived bigint := 0;
+    v_purged bigint := 0;
+    v_dlq_deleted bigint := 0;
+    v_route_dlq_deleted bigint := 0;
+    v_n integer;
+    v_partitions text[] := '{}';
+    v_dropped text[] := '{}';
+    v_skipped text[] := '{}';
+    v_part record;
+    v_name text;
+    v_cutoff timestamptz := date_trunc('month', p_now - v_archive);
+BEGIN
+    FOR v_part IN
+        SELECT c.relname::text AS name
+        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'event_outbox'::regclass AND c.relname ~ '^event_outbox_[0-9]{6}$'
+          AND to_date(right(c.relname, 6), 'YYYYMM') + interval '1 month' <= v_cutoff
+        ORDER BY c.relname
+    LOOP
+        v_partitions := v_partitions || v_part.name;
+    END LOOP;
+
+    IF NOT p_apply THEN
+        RETURN jsonb_build_object(
+            'status', 'dry_run',
+            'jobs_to_archive', fn_capped_count(format(
+                'SELECT 1 FROM job_queue WHERE status IN (''succeeded'', ''cancelled'', ''dead'') AND finished_at < %L',
+                p_now - v_hot), 1000000),
+            'archived_jobs_to_purge', fn_capped_count(format('SELECT 1 FROM job_archive WHERE archived_at < %L', p_now - v_archive), 1000000),
+            'job_dead_letters_to_delete', fn_capped_count(format('SELECT 1 FROM job_dead_letter WHERE dead_at < %L', p_now - v_dlq), 1000000),
+            'route_dead_letters_to_delete', fn_capped_count(format(
+                'SELECT 1 FROM iu_route_dead_letter WHERE dead_at < %L AND triage_status IN (''discarded'', ''replayed'')', p_now - v_dlq), 1000000),
+            'event_partitions_to_drop', to_jsonb(v_partitions));
+    END IF;
+
+    IF NOT fn_gate_open('queue.retention.enabled') THEN
+        RETURN fn_gate_closed_result('queue.retention.enabled');
+    END IF;
+    IF NOT pg_try_advisory_xact_lock(hashtext('queuegov.retention')) THEN
+        RETURN jsonb_build_object('status', 'busy', 'detail', 'another retention run is in progress');
+    END IF;
+    -- Never wait long for a lock: a busy table is retried on the next run.
+    PERFORM set_config('lock_timeout', '2s', true);
+
+    FOR i IN 1 .. p_max_batches LOOP
+        -- The history is read before the delete (the statement's snapshot sees the rows), then
+        -- the job's ended attempts leave job_attempt with it.
+        WITH victims AS (
+            SELECT id FROM job_queue
+            WHERE status IN ('succeeded', 'cancelled', 'dead') AND finished_at < p_now - v_hot
+            ORDER BY finished_at LIMIT p_batch_size
+            FOR UPDATE SKIP LOCKED
+        ), history AS (
+            SELECT v.id, fn_job_attempt_history(v.id) AS attempts FROM victims v
+        ), moved AS (
+            DELETE FROM job_queue j USING victims v WHERE j.id = v.id
+            RETURNING j.*
+        ), gone AS (
+            DELETE FROM job_attempt a USING victims v WHERE a.job_id = v.id
+        )
+        INSERT INTO job_archive (id, job_kind, queue_name, status, attempts, created_at, finished_at, archived_at, snapshot,
+                                 result, attempt_history)
+        SELECT m.id, m.job_kind, m.queue_name, m.status, m.attempts, m.created_at, m.finished_at, p_now,
+               to_jsonb(m) - 'result', m.result, h.attempts
+        FROM moved m JOIN history h ON h.id = m.id
+        ON CONFLICT (id) DO NOTHING;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        v_archived := v_archived + v_n;
+        EXIT WHEN v_n < p_batch_size;
+    END LOOP;
+
+    FOR i IN 1 .. p_max_batches LOOP
+        DELETE FROM job_archive WHERE id IN (
+            SELECT id FROM job_archive WHERE archived_at < p_now - v_archive LIMIT p_batch_size FOR UPDATE SKIP LOCKED);
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        v_purged := v_purged + v_n;
+        EXIT WHEN v_n < p_batch_size;
+    END LOOP;
+
+    DELETE FROM job_dead_letter WHERE id IN (
+        SELECT id FROM job_dead_letter WHERE dead_at < p_now - v_dlq LIMIT p_batch_size * p_max_batches FOR UPDATE SKIP LOCKED);
+    GET DIAGNOSTICS v_dlq_deleted = ROW_COUNT;
+
+    -- Routing dead letters are kept while someone may still act on them.
+    DELETE FROM iu_route_dead_letter WHERE id IN (
+        SELECT id FROM iu_route_dead_letter
+        WHERE dead_at < p_now - v_dlq AND triage_status IN ('discarded', 'replayed')
+        LIMIT p_batch_size * p_max_batches FOR UPDATE SKIP LOCKED);
+    GET DIAGNOSTICS v_route_dlq_deleted = ROW_COUNT;
+
+    -- Dropping a partition locks all of event_outbox (emits and route workers, never
+    -- claims) until this transaction ends: wait briefly, and leave a busy outbox to
+    -- the next run instead of undoing the work above.
+    FOREACH v_name IN ARRAY v_partitions LOOP
+        BEGIN
+            PERFORM set_config('lock_timeout', '200ms', true);
+            EXECUTE format('DROP TABLE %I', v_name);
+            v_dropped := v_dropped || v_name;
+        EXCEPTION WHEN lock_not_available THEN
+            v_skipped := v_skipped || v_name;
+        END;
+    END LOOP;
+    IF cardinality(v_skipped) = 0 THEN
+        -- The once-per-subject keys and inbox rows of the dropped events.
+        DELETE FROM event_subject_key WHERE created_at < v_cutoff;
+        DELETE FROM event_read WHERE event_created_at < v_cutoff;
+    END IF;
+
+    RETURN jsonb_build_object('status', 'applied', 'jobs_archived', v_archived, 'archived_jobs_purged', v_purged,
+                              'job_dead_letters_deleted', v_dlq_deleted, 'route_dead_letters_deleted', v_route_dlq_deleted,
+                              'event_partitions_dropped', to_jsonb(v_dropped),
+                              'event_partitions_skipped', to_jsonb(v_skipped));
+END;
+$_$;
+
+ALTER FUNCTION public.fn_queue_retention_unaudited(p_apply boolean, p_batch_size integer, p_max_batches integer, p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_queue_stale_check(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_queue_stale_check(p_now timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_after interval;
+    v_newly text[];
+    v_stale integer;
+BEGIN
+    IF NOT fn_gate_open('queue.heartbeat.enabled') THEN
+        RETURN fn_gate_closed_result('queue.heartbeat.enabled');
+    END IF;
+    v_after := make_interval(secs => fn_setting_int('queue.heartbeat.stale_after_seconds'));
+    WITH s AS (
+        UPDATE queue_heartbeat SET status = 'stale', status_changed_at = p_now
+         WHERE status = 'fresh' AND last_beat_at < p_now - v_after
+        RETURNING executor_name
+    )
+    SELECT coalesce(array_agg(executor_name ORDER BY executor_name), '{}') INTO v_newly FROM s;
+    -- once per fresh→stale transition
+    PERFORM fn_event_capture('system.queue_worker_silent', 'queue_heartbeat', h.executor_name,
+                             jsonb_build_object('executor_kind', h.executor_kind, 'last_beat_at', h.last_beat_at,
+                                                'stale_after_seconds', extract(epoch FROM v_after)))
+    FROM queue_heartbeat h WHERE h.executor_name = ANY (v_newly);
+    SELECT count(*) INTO v_stale FROM queue_heartbeat WHERE status = 'stale';
+    RETURN jsonb_build_object('status', CASE WHEN cardinality(v_newly) = 0 THEN 'nothing_to_do' ELSE 'stale_detected' END,
+                              'newly_stale', to_jsonb(v_newly), 'stale_total', v_stale);
+END;
+$$;
+
+ALTER FUNCTION public.fn_queue_stale_check(p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_reason_checked(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_reason_checked(p_text text, p_what text DEFAULT 'reason'::text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+BEGIN
+    IF length(p_text) > 2000 THEN
+        RAISE EXCEPTION 'reason_too_long: the % is % characters; at most 2000', p_what, length(p_text)
+            USING ERRCODE = 'QG008';
+    END IF;
+    RETURN p_text;
+END;
+$$;
+
+ALTER FUNCTION public.fn_reason_checked(p_text text, p_what text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_registry_row_kept(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_registry_row_kept() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+-- job_queue names its queue and retry policy by key without a FOREIGN KEY (see
+-- the top of this file), so the keys it names never go away. TG_ARGV[0]: the
+-- key column; TG_ARGV[1]: what to do instead.
+DECLARE
+    v_old text := to_jsonb(OLD) ->> TG_ARGV[0];
+BEGIN
+    IF TG_OP = 'UPDATE' AND (to_jsonb(NEW) ->> TG_ARGV[0]) = v_old THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'registry_row_kept: % % cannot be %: jobs name it by key; %',
+            TG_TABLE_NAME, v_old, CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'renamed' END, TG_ARGV[1]
+        USING ERRCODE = 'restrict_violation', TABLE = TG_TABLE_NAME, COLUMN = TG_ARGV[0];
+END;
+$$;
+
+ALTER FUNCTION public.fn_registry_row_kept() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_retry_delay(text, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_retry_delay(p_policy text, p_attempts integer) RETURNS interval
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- Delay before the next try after p_attempts failed attempts.
+DECLARE
+    r retry_policy_registry%ROWTYPE;
+    v_seconds numeric;
+BEGIN
+    SELECT * INTO r FROM retry_policy_registry WHERE code = coalesce(p_policy, 'default');
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_retry_policy: % is not in retry_policy_registry', p_policy USING ERRCODE = 'QG005';
+    END IF;
+    v_seconds := CASE r.backoff
+        WHEN 'exponential' THEN r.base_delay_seconds * power(2::numeric, least(greatest(p_attempts, 1) - 1, 30))
+        WHEN 'linear'      THEN r.base_delay_seconds * greatest(p_attempts, 1)
+        ELSE r.base_delay_seconds
+    END;
+    RETURN make_interval(secs => least(v_seconds, r.max_delay_seconds)::double precision);
+END;
+$$;
+
+ALTER FUNCTION public.fn_retry_delay(p_policy text, p_attempts integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_schedule_tick(timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_schedule_tick(p_now timestamp with time zone DEFAULT now()) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Enqueue the latest due slot of each due schedule (missed older slots are
+-- counted in skipped_slots, not flooded into the queue).
+DECLARE
+    s job_schedule%ROWTYPE;
+    v_slot timestamptz;
+    v_next timestamptz;
+    v_skipped integer;
+    v_result jsonb;
+    v_enqueued jsonb := '[]'::jsonb;
+BEGIN
+    IF NOT fn_gate_open('queue.scheduler.enabled') THEN
+        RETURN fn_gate_closed_result('queue.scheduler.enabled');
+    END IF;
+    IF NOT fn_gate_open('queue.job_substrate.enabled') THEN
+        RETURN fn_gate_closed_result('queue.job_substrate.enabled');
+    END IF;
+    FOR s IN
+        SELECT * FROM job_schedule WHERE enabled AND next_run_at <= p_now
+        ORDER BY next_run_at FOR UPDATE SKIP LOCKED
+    LOOP
+        v_slot := s.next_run_at;
+        v_skipped := 0;
+        LOOP
+            v_next := fn_cron_next(s.cron_expression, v_slot);
+            EXIT WHEN v_next > p_now;
+            v_slot := v_next;
+            v_skipped := v_skipped + 1;
+        END LOOP;
+        v_result := fn_job_enqueue(
+            p_job_kind => s.job_kind, p_payload => s.payload, p_queue_name => s.queue_name, p_priority => s.priority,
+            p_idempotency_key => format('schedule:%s:%s', s.name, extract(epoch FROM v_slot)::bigint),
+            p_correlation_id => 'schedule:' || s.name);
+        UPDATE job_schedule
+           SET last_enqueued_slot = v_slot, last_job_id = (v_result ->> 'job_id')::bigint,
+               skipped_slots = skipped_slots + v_skipped, next_run_at = v_next
+         WHERE name = s.name;
+        v_enqueued := v_enqueued || jsonb_build_object('schedule', s.name, 'slot', v_slot,
+                                                        'job_id', v_result -> 'job_id', 'result', v_result ->> 'status',
+                                                        'skipped', v_skipped);
+    END LOOP;
+    RETURN jsonb_build_object('status', CASE WHEN jsonb_array_length(v_enqueued) = 0 THEN 'nothing_to_do' ELSE 'enqueued' END,
+                              'schedules', v_enqueued);
+END;
+$$;
+
+ALTER FUNCTION public.fn_schedule_tick(p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_setting_int(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_setting_int(p_key text) RETURNS bigint
+    LANGUAGE plpgsql STABLE
+    AS $$
+DECLARE
+    v_value jsonb;
+BEGIN
+    SELECT value INTO v_value FROM dot_config WHERE key = p_key AND kind = 'setting';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_setting: % is not a setting in dot_config', p_key USING ERRCODE = 'QG005';
+    END IF;
+    RETURN (v_value #>> '{}')::bigint;
+END;
+$$;
+
+ALTER FUNCTION public.fn_setting_int(p_key text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_sql_event_route_follow_gate(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_sql_event_route_follow_gate() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+-- An approved change of event.sql_route.<name>.live switches the route.
+BEGIN
+    UPDATE iu_sql_event_route SET enabled = (NEW.value = 'true'::jsonb), dry_run = (NEW.value <> 'true'::jsonb)
+     WHERE gate_key = NEW.key;
+    RETURN NULL;
+END;
+$$;
+
+ALTER FUNCTION public.fn_sql_event_route_follow_gate() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_sql_event_route_register(text, text, text, text, jsonb, text, text[], text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_sql_event_route_register(p_route_name text, p_source_table text, p_operation text, p_target_event_type text, p_condition jsonb DEFAULT '{}'::jsonb, p_subject_column text DEFAULT 'id'::text, p_payload_columns text[] DEFAULT '{}'::text[], p_correlation_column text DEFAULT NULL::text, p_description text DEFAULT ''::text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- Register a trigger-IN route (born dry-run) and attach the capture trigger
+-- to its source table. Run by migrations (it creates a dot_config gate row).
+DECLARE
+    v_gate text := 'event.sql_route.' || p_route_name || '.live';
+    v_id bigint;
+    v_col text;
+BEGIN
+    IF to_regclass(p_source_table) IS NULL THEN
+        RAISE EXCEPTION 'unknown_table: % does not exist', p_source_table USING ERRCODE = 'QG005';
+    END IF;
+    FOREACH v_col IN ARRAY array_append(p_payload_columns, p_subject_column) LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = p_source_table::regclass AND attname = v_col AND NOT attisdropped) THEN
+            RAISE EXCEPTION 'unknown_column: %.% does not exist', p_source_table, v_col USING ERRCODE = 'QG005';
+        END IF;
+        IF lower(v_col) IN ('body', 'content', 'raw', 'vector', 'embedding', 'secret', 'token', 'password', 'ssn', 'personal_data') THEN
+            RAISE EXCEPTION 'payload_prohibited_key: % cannot be copied into a capture payload', v_col
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'payload_prohibited_key';
+        END IF;
+    END LOOP;
+    -- the route's four-eyes switch (a gate, OFF)
+    PERFORM fn_config_guard_set(false);
+    INSERT INTO dot_config (key, value, kind, value_type, description)
+    VALUES (v_gate, 'false', 'gate', 'boolean', format('trigger-IN route %s leaves dry-run (%s %s → %s)',
+                                                        p_route_name, p_operation, p_source_table, p_target_event_type))
+    ON CONFLICT (key) DO NOTHING;
+    PERFORM fn_config_guard_set(true);
+    INSERT INTO iu_sql_event_route (route_name, source_table, operation, condition, target_event_type, subject_column,
+                                    payload_columns, correlation_column, gate_key, description)
+    VALUES (p_route_name, p_source_table, p_operation, coalesce(p_condition, '{}'), p_target_event_type, p_subject_column,
+            p_payload_columns, p_correlation_column, v_gate, coalesce(p_description, ''))
+    RETURNING id INTO v_id;
+    EXECUTE format('DROP TRIGGER IF EXISTS iu_event_capture ON %I', p_source_table);
+    EXECUTE format('CREATE TRIGGER iu_event_capture AFTER INSERT OR UPDATE OR DELETE ON %I '
+                   'FOR EACH ROW EXECUTE FUNCTION fn_event_capture_trigger()', p_source_table);
+    RETURN jsonb_build_object('status', 'registered', 'route_id', v_id, 'gate', v_gate);
+END;
+$$;
+
+ALTER FUNCTION public.fn_sql_event_route_register(p_route_name text, p_source_table text, p_operation text, p_target_event_type text, p_condition jsonb, p_subject_column text, p_payload_columns text[], p_correlation_column text, p_description text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_vocabulary(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_vocabulary() RETURNS TABLE(vocabulary text, allowed text[])
+    LANGUAGE sql STABLE
+    AS $$
+    -- The allowed values, read back from the DOMAIN definitions so Python never
+    -- keeps a second copy of them.
+    SELECT c.conname::text,
+           regexp_split_to_array(
+               regexp_replace(substring(pg_get_constraintdef(c.oid) FROM 'ARRAY\[(.*)\]'),
+                              '''|::text|\s', '', 'g'), ',')
+    FROM pg_constraint c
+    JOIN pg_type t ON t.oid = c.contypid
+    WHERE t.typname IN ('qg_event_stream', 'qg_delivery_lane', 'qg_severity',
+                        'qg_payload_classification', 'qg_executor_kind')
+    ORDER BY 1;
+$$;
+
+ALTER FUNCTION public.fn_vocabulary() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_worker_ref(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_worker_ref(p_worker_id text) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    -- The worker id as stored in lease_owner: the app's and the owner's as given,
+    -- any other login's prefixed with the login, so leases are bound to logins.
+    -- (An expression the planner inlines into every lease call; fn_job_claim
+    -- checks the id's length, and a NULL id matches no lease.)
+    SELECT CASE WHEN fn_caller_names_actor() THEN p_worker_id ELSE session_user || '/' || p_worker_id END
+$$;
+
+ALTER FUNCTION public.fn_worker_ref(p_worker_id text) OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_audit_append_only_ca27b(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_audit_append_only_ca27b() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    RAISE EXCEPTION 'append_only: % on % is refused; the table is append-only', TG_OP, TG_TABLE_NAME USING ERRCODE = 'QG006';
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_audit_append_only_ca27b() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_audit_no_truncate_a2402(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_audit_no_truncate_a2402() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    RAISE EXCEPTION 'append_only: % on % is refused; the table is append-only', TG_OP, TG_TABLE_NAME USING ERRCODE = 'QG006';
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_audit_no_truncate_a2402() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_config_history_append_only_3bbb3(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_config_history_append_only_3bbb3() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    RAISE EXCEPTION 'append_only: % on % is refused; the table is append-only', TG_OP, TG_TABLE_NAME USING ERRCODE = 'QG006';
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_config_history_append_only_3bbb3() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_config_history_no_truncate_8ae14(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_config_history_no_truncate_8ae14() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    RAISE EXCEPTION 'append_only: % on % is refused; the table is append-only', TG_OP, TG_TABLE_NAME USING ERRCODE = 'QG006';
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_config_history_no_truncate_8ae14() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_dot_config_four_eyes_only_b6044(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_dot_config_four_eyes_only_b6044() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    
+        IF TG_OP <> 'UPDATE' THEN
+            RAISE EXCEPTION 'official_interface: % on dot_config is refused; keys come from migrations', TG_OP
+                USING ERRCODE = 'QG006';
+        END IF;
+        IF (NEW.key, NEW.kind, NEW.value_type, NEW.min_value, NEW.max_value, NEW.description)
+           IS DISTINCT FROM (OLD.key, OLD.kind, OLD.value_type, OLD.min_value, OLD.max_value, OLD.description) THEN
+            RAISE EXCEPTION 'official_interface: the definition of % changes only by migration', OLD.key
+                USING ERRCODE = 'QG006';
+        END IF;
+        IF NOT EXISTS (
+            SELECT 1 FROM gate_change_request r
+            WHERE r.id = nullif(current_setting('queuegov.gate_change_request_id', true), '')::bigint
+              AND r.status = 'pending' AND r.config_key = NEW.key AND r.new_value = NEW.value
+              AND r.requested_by IS DISTINCT FROM fn_actor()
+        ) THEN
+            RAISE EXCEPTION 'four_eyes: % changes only through fn_gate_change_approve of a pending request %',
+                NEW.key, 'filed by someone else' USING ERRCODE = 'QG002';
+        END IF;
+        RETURN NEW;
+    
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_dot_config_four_eyes_only_b6044() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_dot_config_no_truncate_cbd54(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_dot_config_no_truncate_cbd54() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    RAISE EXCEPTION 'append_only: % on % is refused; the table is append-only', TG_OP, TG_TABLE_NAME USING ERRCODE = 'QG006';
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_dot_config_no_truncate_cbd54() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_gate_change_request_born_pending_7a81b(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_gate_change_request_born_pending_7a81b() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    RAISE EXCEPTION 'pgtrigger: Cannot insert rows from % table', TG_TABLE_NAME;
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_gate_change_request_born_pending_7a81b() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_gate_change_request_immutable_1f9ec(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_gate_change_request_immutable_1f9ec() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    RAISE EXCEPTION 'pgtrigger: Cannot update rows from % table', TG_TABLE_NAME;
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_gate_change_request_immutable_1f9ec() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_gate_change_request_no_delete_e9b9f(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_gate_change_request_no_delete_e9b9f() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_gate_change_request_no_delete_e9b9f() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_gate_change_request_no_truncate_587e3(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_gate_change_request_no_truncate_587e3() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    RAISE EXCEPTION 'append_only: % on % is refused; the table is append-only', TG_OP, TG_TABLE_NAME USING ERRCODE = 'QG006';
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_gate_change_request_no_truncate_587e3() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_gate_change_status_fsm_5af16(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_gate_change_status_fsm_5af16() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                DECLARE _is_valid_transition BOOLEAN;
+                BEGIN
+                    SELECT CONCAT(OLD."status", ':', NEW."status") = ANY('{pending:applied,pending:rejected,pending:withdrawn}'::text[]) INTO _is_valid_transition; IF (_is_valid_transition IS FALSE AND OLD."status" IS DISTINCT FROM NEW."status") THEN RAISE EXCEPTION 'pgtrigger: Invalid transition of field "status" from "%" to "%" on table %', OLD."status", NEW."status", TG_TABLE_NAME; ELSE RETURN NEW; END IF;
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_gate_change_status_fsm_5af16() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_iu_command_run_finished_immutable_8aaaa(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_iu_command_run_finished_immutable_8aaaa() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    RAISE EXCEPTION 'pgtrigger: Cannot update rows from % table', TG_TABLE_NAME;
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_iu_command_run_finished_immutable_8aaaa() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_iu_command_run_no_delete_05fdf(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_iu_command_run_no_delete_05fdf() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_iu_command_run_no_delete_05fdf() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_iu_lifecycle_log_append_only_e7ddf(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_iu_lifecycle_log_append_only_e7ddf() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    RAISE EXCEPTION 'append_only: % on % is refused; the table is append-only', TG_OP, TG_TABLE_NAME USING ERRCODE = 'QG006';
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_iu_lifecycle_log_append_only_e7ddf() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_iu_staging_lifecycle_fsm_e7547(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_iu_staging_lifecycle_fsm_e7547() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                DECLARE _is_valid_transition BOOLEAN;
+                BEGIN
+                    SELECT CONCAT(OLD."lifecycle_status", ':', NEW."lifecycle_status") = ANY('{pending_review:approved,pending_review:rejected,pending_review:expired,approved:consumed,approved:rejected,approved:expired,consumed:cleaned,expired:cleaned,rejected:cleaned,cleaned:archived}'::text[]) INTO _is_valid_transition; IF (_is_valid_transition IS FALSE AND OLD."lifecycle_status" IS DISTINCT FROM NEW."lifecycle_status") THEN RAISE EXCEPTION 'pgtrigger: Invalid transition of field "lifecycle_status" from "%" to "%" on table %', OLD."lifecycle_status", NEW."lifecycle_status", TG_TABLE_NAME; ELSE RETURN NEW; END IF;
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_iu_staging_lifecycle_fsm_e7547() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_iu_staging_payload_immutable_b1577(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_iu_staging_payload_immutable_b1577() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    RAISE EXCEPTION 'pgtrigger: Cannot update rows from % table', TG_TABLE_NAME;
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_iu_staging_payload_immutable_b1577() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_iu_staging_record_born_pending_3c6ca(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_iu_staging_record_born_pending_3c6ca() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    RAISE EXCEPTION 'pgtrigger: Cannot insert rows from % table', TG_TABLE_NAME;
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_iu_staging_record_born_pending_3c6ca() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_iu_staging_record_marked_immutable_7b17d(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_iu_staging_record_marked_immutable_7b17d() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    RAISE EXCEPTION 'pgtrigger: Cannot update rows from % table', TG_TABLE_NAME;
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_iu_staging_record_marked_immutable_7b17d() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_iu_staging_record_no_delete_6faa7(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_iu_staging_record_no_delete_6faa7() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_iu_staging_record_no_delete_6faa7() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_job_dead_letter_triage_fsm_c8bac(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_job_dead_letter_triage_fsm_c8bac() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                DECLARE _is_valid_transition BOOLEAN;
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    SELECT CONCAT(OLD."triage_status", ':', NEW."triage_status") = ANY('{open:manual_replay,open:discarded,manual_replay:open,manual_replay:discarded,manual_replay:replayed,discarded:open}'::text[]) INTO _is_valid_transition; IF (_is_valid_transition IS FALSE AND OLD."triage_status" IS DISTINCT FROM NEW."triage_status") THEN RAISE EXCEPTION 'pgtrigger: Invalid transition of field "triage_status" from "%" to "%" on table %', OLD."triage_status", NEW."triage_status", TG_TABLE_NAME; ELSE RETURN NEW; END IF;
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_job_dead_letter_triage_fsm_c8bac() OWNER TO queuegov_owner;
+
+--
+-- Name: pgtrigger_route_dead_letter_triage_fsm_39413(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.pgtrigger_route_dead_letter_triage_fsm_39413() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                DECLARE _is_valid_transition BOOLEAN;
+                BEGIN
+                    SELECT CONCAT(OLD."triage_status", ':', NEW."triage_status") = ANY('{open:manual_replay,open:discarded,manual_replay:open,manual_replay:discarded,manual_replay:replayed,discarded:open}'::text[]) INTO _is_valid_transition; IF (_is_valid_transition IS FALSE AND OLD."triage_status" IS DISTINCT FROM NEW."triage_status") THEN RAISE EXCEPTION 'pgtrigger: Invalid transition of field "triage_status" from "%" to "%" on table %', OLD."triage_status", NEW."triage_status", TG_TABLE_NAME; ELSE RETURN NEW; END IF;
+                END;
+            $$;
+
+ALTER FUNCTION public.pgtrigger_route_dead_letter_triage_fsm_39413() OWNER TO queuegov_owner;
+
+--
+-- Name: actor_seal; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE UNLOGGED TABLE public.actor_seal (
+    pid integer NOT NULL,
+    xid xid8 NOT NULL,
+    actor text NOT NULL
+);
+
+ALTER TABLE public.actor_seal OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE actor_seal; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.actor_seal IS 'The actor each backend''s current transaction acts as (one actor per transaction).';
+
+--
+-- Name: admin_action_audit_chain_head; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.admin_action_audit_chain_head (
+    only_row boolean DEFAULT true NOT NULL,
+    chain_no bigint NOT NULL,
+    row_hash bytea,
+    CONSTRAINT audit_chain_head_single CHECK (only_row)
+);
+
+ALTER TABLE public.admin_action_audit_chain_head OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE admin_action_audit_chain_head; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.admin_action_audit_chain_head IS 'The last link of the audit hash chain; appends lock it, so links are made one at a time.';
+
+--
+-- Name: admin_action_audit_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.admin_action_audit ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.admin_action_audit_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: auth_group; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.auth_group (
+    id integer NOT NULL,
+    name character varying(150) NOT NULL
+);
+
+ALTER TABLE public.auth_group OWNER TO queuegov_owner;
+
+--
+-- Name: auth_group_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.auth_group ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME public.auth_group_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: auth_group_permissions; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.auth_group_permissions (
+    id bigint NOT NULL,
+    group_id integer NOT NULL,
+    permission_id integer NOT NULL
+);
+
+ALTER TABLE public.auth_group_permissions OWNER TO queuegov_owner;
+
+--
+-- Name: auth_group_permissions_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.auth_group_permissions ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME public.auth_group_permissions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: auth_permission; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.auth_permission (
+    id integer NOT NULL,
+    name character varying(255) NOT NULL,
+    content_type_id integer NOT NULL,
+    codename character varying(100) NOT NULL
+);
+
+ALTER TABLE public.auth_permission OWNER TO queuegov_owner;
+
+--
+-- Name: auth_permission_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.auth_permission ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME public.auth_permission_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: auth_user; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.auth_user (
+    id integer NOT NULL,
+    password character varying(128) NOT NULL,
+    last_login timestamp with time zone,
+    is_superuser boolean NOT NULL,
+    username character varying(150) NOT NULL,
+    first_name character varying(150) NOT NULL,
+    last_name character varying(150) NOT NULL,
+    email character varying(254) NOT NULL,
+    is_staff boolean NOT NULL,
+    is_active boolean NOT NULL,
+    date_joined timestamp with time zone NOT NULL
+);
+
+ALTER TABLE public.auth_user OWNER TO queuegov_owner;
+
+--
+-- Name: auth_user_groups; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.auth_user_groups (
+    id bigint NOT NULL,
+    user_id integer NOT NULL,
+    group_id integer NOT NULL
+);
+
+ALTER TABLE public.auth_user_groups OWNER TO queuegov_owner;
+
+--
+-- Name: auth_user_groups_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.auth_user_groups ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME public.auth_user_groups_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: auth_user_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.auth_user ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME public.auth_user_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: auth_user_user_permissions; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.auth_user_user_permissions (
+    id bigint NOT NULL,
+    user_id integer NOT NULL,
+    permission_id integer NOT NULL
+);
+
+ALTER TABLE public.auth_user_user_permissions OWNER TO queuegov_owner;
+
+--
+-- Name: auth_user_user_permissions_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.auth_user_user_permissions ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME public.auth_user_user_permissions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: axes_accessattempt; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.axes_accessattempt (
+    id integer NOT NULL,
+    user_agent character varying(255) NOT NULL,
+    ip_address inet,
+    username character varying(255),
+    http_accept character varying(1025) NOT NULL,
+    path_info character varying(255) NOT NULL,
+    attempt_time timestamp with time zone NOT NULL,
+    get_data text NOT NULL,
+    post_data text NOT NULL,
+    failures_since_start integer NOT NULL,
+    CONSTRAINT axes_accessattempt_failures_since_start_check CHECK ((failures_since_start >= 0))
+);
+
+ALTER TABLE public.axes_accessattempt OWNER TO queuegov_owner;
+
+--
+-- Name: axes_accessattempt_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.axes_accessattempt ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME public.axes_accessattempt_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: axes_accessattemptexpiration; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.axes_accessattemptexpiration (
+    access_attempt_id integer NOT NULL,
+    expires_at timestamp with time zone NOT NULL
+);
+
+ALTER TABLE public.axes_accessattemptexpiration OWNER TO queuegov_owner;
+
+--
+-- Name: axes_accessfailurelog; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.axes_accessfailurelog (
+    id integer NOT NULL,
+    user_agent character varying(255) NOT NULL,
+    ip_address inet,
+    username character varying(255),
+    http_accept character varying(1025) NOT NULL,
+    path_info character varying(255) NOT NULL,
+    attempt_time timestamp with time zone NOT NULL,
+    locked_out boolean NOT NULL
+);
+
+ALTER TABLE public.axes_accessfailurelog OWNER TO queuegov_owner;
+
+--
+-- Name: axes_accessfailurelog_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.axes_accessfailurelog ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME public.axes_accessfailurelog_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: axes_accesslog; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.axes_accesslog (
+    id integer NOT NULL,
+    user_agent character varying(255) NOT NULL,
+    ip_address inet,
+    username character varying(255),
+    http_accept character varying(1025) NOT NULL,
+    path_info character varying(255) NOT NULL,
+    attempt_time timestamp with time zone NOT NULL,
+    logout_time timestamp with time zone,
+    session_hash character varying(64) NOT NULL
+);
+
+ALTER TABLE public.axes_accesslog OWNER TO queuegov_owner;
+
+--
+-- Name: axes_accesslog_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.axes_accesslog ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME public.axes_accesslog_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: consumer_registry; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.consumer_registry (
+    job_kind text NOT NULL,
+    executor_class text NOT NULL,
+    queue_name text DEFAULT 'default'::text NOT NULL,
+    retry_policy text DEFAULT 'default'::text NOT NULL,
+    handler_ref text,
+    description text DEFAULT ''::text NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT consumer_job_kind_format CHECK ((job_kind ~ '^[A-Za-z][A-Za-z0-9_.:-]{0,199}$'::text)),
+    CONSTRAINT consumer_queue_name_format CHECK ((queue_name ~ '^[a-z][a-z0-9_]{0,50}$'::text)),
+    CONSTRAINT consumer_status_allowed CHECK ((status = ANY (ARRAY['active'::text, 'retired'::text])))
+);
+
+ALTER TABLE public.consumer_registry OWNER TO queuegov_owner;
+
+--
+-- Name: COLUMN consumer_registry.handler_ref; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.consumer_registry.handler_ref IS 'Dotted path of the Python handler the queuegov worker runs (module.function).';
+
+--
+-- Name: django_admin_log; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.django_admin_log (
+    id integer NOT NULL,
+    action_time timestamp with time zone NOT NULL,
+    object_id text,
+    object_repr character varying(200) NOT NULL,
+    action_flag smallint NOT NULL,
+    change_message text NOT NULL,
+    content_type_id integer,
+    user_id integer NOT NULL,
+    CONSTRAINT django_admin_log_action_flag_check CHECK ((action_flag >= 0))
+);
+
+ALTER TABLE public.django_admin_log OWNER TO queuegov_owner;
+
+--
+-- Name: django_admin_log_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.django_admin_log ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME public.django_admin_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: django_content_type; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.django_content_type (
+    id integer NOT NULL,
+    app_label character varying(100) NOT NULL,
+    model character varying(100) NOT NULL
+);
+
+ALTER TABLE public.django_content_type OWNER TO queuegov_owner;
+
+--
+-- Name: django_content_type_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.django_content_type ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME public.django_content_type_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: django_migrations; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.django_migrations (
+    id bigint NOT NULL,
+    app character varying(255) NOT NULL,
+    name character varying(255) NOT NULL,
+    applied timestamp with time zone NOT NULL
+);
+
+ALTER TABLE public.django_migrations OWNER TO queuegov_owner;
+
+--
+-- Name: django_migrations_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.django_migrations ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME public.django_migrations_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: django_session; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.django_session (
+    session_key character varying(40) NOT NULL,
+    session_data text NOT NULL,
+    expire_date timestamp with time zone NOT NULL
+);
+
+ALTER TABLE public.django_session OWNER TO queuegov_owner;
+
+--
+-- Name: dot_config; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.dot_config (
+    key text NOT NULL,
+    value jsonb NOT NULL,
+    kind text NOT NULL,
+    value_type text NOT NULL,
+    min_value bigint,
+    max_value bigint,
+    description text NOT NULL,
+    updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    updated_by text DEFAULT 'system:migration'::text NOT NULL,
+    CONSTRAINT config_gate_is_boolean CHECK (((kind <> 'gate'::text) OR (value_type = 'boolean'::text))),
+    CONSTRAINT config_key_format CHECK ((key ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$'::text)),
+    CONSTRAINT config_kind_allowed CHECK ((kind = ANY (ARRAY['gate'::text, 'setting'::text]))),
+    CONSTRAINT config_value_matches_type CHECK ((((value_type = 'boolean'::text) AND (jsonb_typeof(value) = 'boolean'::text)) OR ((value_type = 'integer'::text) AND (jsonb_typeof(value) = 'number'::text) AND ((value #>> '{}'::text[]) ~ '^-?[0-9]+$'::text) AND ((min_value IS NULL) OR (((value #>> '{}'::text[]))::numeric >= (min_value)::numeric)) AND ((max_value IS NULL) OR (((value #>> '{}'::text[]))::numeric <= (max_value)::numeric))))),
+    CONSTRAINT config_value_type_allowed CHECK ((value_type = ANY (ARRAY['boolean'::text, 'integer'::text])))
+);
+
+ALTER TABLE public.dot_config OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE dot_config; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.dot_config IS 'Gates (all OFF by default) and settings; changed only through approved gate_change_request rows.';
+
+--
+-- Name: dot_config_history; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.dot_config_history (
+    id bigint NOT NULL,
+    key text NOT NULL,
+    old_value jsonb,
+    new_value jsonb,
+    operation text NOT NULL,
+    changed_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    changed_by text NOT NULL,
+    gate_change_request_id bigint,
+    request_id text,
+    txid bigint DEFAULT txid_current() NOT NULL,
+    CONSTRAINT config_history_operation_allowed CHECK ((operation = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text])))
+);
+
+ALTER TABLE public.dot_config_history OWNER TO queuegov_owner;
+
+--
+-- Name: dot_config_history_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.dot_config_history ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.dot_config_history_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: dot_iu_command_catalog; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.dot_iu_command_catalog (
+    command text NOT NULL,
+    operator_alias text NOT NULL,
+    primitive text NOT NULL,
+    run_modes text[] NOT NULL,
+    snapshot_keys text[] DEFAULT '{}'::text[] NOT NULL,
+    event_types text[] DEFAULT '{}'::text[] NOT NULL,
+    description text NOT NULL,
+    CONSTRAINT iu_command_name_format CHECK ((command ~ '^[a-z][a-z_]{1,40}$'::text)),
+    CONSTRAINT iu_command_run_modes_allowed CHECK (((cardinality(run_modes) > 0) AND (run_modes <@ ARRAY['plan'::text, 'apply'::text, 'verify'::text])))
+);
+
+ALTER TABLE public.dot_iu_command_catalog OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE dot_iu_command_catalog; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.dot_iu_command_catalog IS 'The staging commands, their run modes and the gates/settings each run snapshots.';
+
+--
+-- Name: dot_iu_command_run; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.dot_iu_command_run (
+    id bigint NOT NULL,
+    command text NOT NULL,
+    run_mode text NOT NULL,
+    run_status text DEFAULT 'running'::text NOT NULL,
+    record_id bigint,
+    linked_run_id bigint,
+    params public.qg_safe_payload DEFAULT '{}'::jsonb NOT NULL,
+    params_digest text NOT NULL,
+    gate_snapshot jsonb DEFAULT '{}'::jsonb NOT NULL,
+    evidence public.qg_safe_payload DEFAULT '{}'::jsonb NOT NULL,
+    actor text NOT NULL,
+    started_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    finished_at timestamp with time zone,
+    txid bigint DEFAULT txid_current() NOT NULL,
+    CONSTRAINT iu_run_finished_unless_running CHECK (((run_status = 'running'::text) = (finished_at IS NULL))),
+    CONSTRAINT iu_run_mode_allowed CHECK ((run_mode = ANY (ARRAY['plan'::text, 'apply'::text, 'verify'::text]))),
+    CONSTRAINT iu_run_mode_fits_command CHECK (((run_mode <> 'verify'::text) OR (command = 'verify_cut'::text))),
+    CONSTRAINT iu_run_params_digest_md5 CHECK ((params_digest ~ '^[0-9a-f]{32}$'::text)),
+    CONSTRAINT iu_run_status_allowed CHECK ((run_status = ANY (ARRAY['running'::text, 'succeeded'::text, 'duplicate'::text, 'nothing_to_do'::text, 'planned'::text, 'passed'::text, 'problems'::text, 'refused'::text, 'verified'::text, 'no_vector_ok'::text])))
+);
+
+ALTER TABLE public.dot_iu_command_run OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE dot_iu_command_run; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.dot_iu_command_run IS 'The run ledger: one row per staging step (run mode, status, params digest, gate snapshot, evidence, actor, timings).';
+
+--
+-- Name: dot_iu_command_run_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.dot_iu_command_run ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.dot_iu_command_run_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: dot_iu_runtime_lease; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.dot_iu_runtime_lease (
+    lease_name text NOT NULL,
+    holder text,
+    run_id bigint,
+    acquired_at timestamp with time zone,
+    expires_at timestamp with time zone,
+    released_at timestamp with time zone,
+    CONSTRAINT iu_lease_held_fields CHECK ((((holder IS NULL) = (expires_at IS NULL)) AND ((holder IS NULL) = (acquired_at IS NULL)))),
+    CONSTRAINT iu_lease_name_format CHECK ((lease_name ~ '^[a-z][a-z0-9_.]{1,62}$'::text))
+);
+
+ALTER TABLE public.dot_iu_runtime_lease OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE dot_iu_runtime_lease; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.dot_iu_runtime_lease IS 'Named leases serialising operator runs that must not overlap; a holder past expires_at has lost it.';
+
+--
+-- Name: event_domain_registry; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.event_domain_registry (
+    event_domain text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    default_audience text DEFAULT 'operator'::text NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by text DEFAULT COALESCE(NULLIF(current_setting('queuegov.actor'::text, true), ''::text), 'system:migration'::text) NOT NULL,
+    CONSTRAINT event_domain_name_format CHECK ((event_domain ~ '^[a-z][a-z0-9_]{1,62}$'::text)),
+    CONSTRAINT event_domain_status_allowed CHECK ((status = ANY (ARRAY['active'::text, 'retired'::text])))
+);
+
+ALTER TABLE public.event_domain_registry OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE event_domain_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.event_domain_registry IS 'Event domains (SPEC §3); event tables reference it by foreign key.';
+
+--
+-- Name: event_outbox_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE SEQUENCE public.event_outbox_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER TABLE public.event_outbox_id_seq OWNER TO queuegov_owner;
+
+--
+-- Name: event_outbox_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: queuegov_owner
+--
+
+ALTER SEQUENCE public.event_outbox_id_seq OWNED BY public.event_outbox.id;
+
+--
+-- Name: event_outbox_default; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.event_outbox_default (
+    id bigint DEFAULT nextval('public.event_outbox_id_seq'::regclass) NOT NULL,
+    event_domain text NOT NULL,
+    event_stream public.qg_event_stream NOT NULL,
+    event_type text NOT NULL,
+    delivery_lane public.qg_delivery_lane NOT NULL,
+    severity public.qg_severity,
+    payload public.qg_safe_payload DEFAULT '{}'::jsonb NOT NULL,
+    payload_classification public.qg_payload_classification DEFAULT 'safe_metadata'::text NOT NULL,
+    event_subject_table text,
+    event_subject_ref text,
+    correlation_id text,
+    causation_id text,
+    actor text,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    tx_id xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    delivered_at timestamp with time zone
+);
+
+ALTER TABLE public.event_outbox_default OWNER TO queuegov_owner;
+
+--
+-- Name: event_pending; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.event_pending (
+    id bigint NOT NULL,
+    event_type text NOT NULL,
+    event_subject_table text,
+    event_subject_ref text,
+    correlation_id text,
+    causation_id text,
+    source_document_ref text,
+    import_batch_ref text,
+    stable_key text GENERATED ALWAYS AS (COALESCE(source_document_ref, import_batch_ref, correlation_id)) STORED,
+    capture_payload public.qg_safe_payload DEFAULT '{}'::jsonb NOT NULL,
+    actor text,
+    captured_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    processed_at timestamp with time zone,
+    emitted_event_id bigint,
+    error_count integer DEFAULT 0 NOT NULL,
+    last_error text
+);
+
+ALTER TABLE public.event_pending OWNER TO queuegov_owner;
+
+--
+-- Name: event_pending_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.event_pending ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.event_pending_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: event_read; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.event_read (
+    id bigint NOT NULL,
+    event_id bigint NOT NULL,
+    event_created_at timestamp with time zone NOT NULL,
+    recipient_kind text NOT NULL,
+    recipient_ref text NOT NULL,
+    via text NOT NULL,
+    delivered_at timestamp with time zone DEFAULT now() NOT NULL,
+    read_at timestamp with time zone,
+    read_by text,
+    CONSTRAINT event_read_by_whom CHECK (((read_at IS NULL) = (read_by IS NULL)))
+);
+
+ALTER TABLE public.event_read OWNER TO queuegov_owner;
+
+--
+-- Name: event_read_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.event_read ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.event_read_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: event_subject_key; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.event_subject_key (
+    id bigint NOT NULL,
+    event_domain text NOT NULL,
+    event_type text NOT NULL,
+    event_subject_table text NOT NULL,
+    event_subject_ref text NOT NULL,
+    fact_key text DEFAULT ''::text NOT NULL,
+    event_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE public.event_subject_key OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE event_subject_key; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.event_subject_key IS 'Once-per-subject idempotency of event_outbox, exact across partitions.';
+
+--
+-- Name: event_subject_key_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.event_subject_key ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.event_subject_key_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: event_subscription_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.event_subscription ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.event_subscription_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: event_type_registry; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.event_type_registry (
+    event_type text NOT NULL,
+    event_domain text NOT NULL,
+    event_stream public.qg_event_stream NOT NULL,
+    delivery_lane public.qg_delivery_lane NOT NULL,
+    default_severity public.qg_severity,
+    description text NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    producer_ref text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT active_event_type_has_producer CHECK (((status <> 'active'::text) OR (producer_ref IS NOT NULL))),
+    CONSTRAINT event_type_format CHECK ((event_type ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$'::text)),
+    CONSTRAINT event_type_in_its_domain CHECK ((split_part(event_type, '.'::text, 1) = event_domain)),
+    CONSTRAINT event_type_status_allowed CHECK ((status = ANY (ARRAY['draft'::text, 'active'::text, 'retired'::text])))
+);
+
+ALTER TABLE public.event_type_registry OWNER TO queuegov_owner;
+
+--
+-- Name: COLUMN event_type_registry.producer_ref; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.event_type_registry.producer_ref IS 'The SQL function (fn_…) or Python module that emits this type.';
+
+--
+-- Name: executor_class_registry; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.executor_class_registry (
+    code text NOT NULL,
+    name text NOT NULL,
+    executor_kind public.qg_executor_kind NOT NULL,
+    handler_ref text,
+    max_concurrency integer,
+    status text DEFAULT 'active'::text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT executor_class_code_format CHECK ((code ~ '^[a-z][a-z0-9_.-]{0,62}$'::text)),
+    CONSTRAINT executor_class_max_concurrency_positive CHECK (((max_concurrency IS NULL) OR (max_concurrency > 0))),
+    CONSTRAINT executor_class_status_allowed CHECK ((status = ANY (ARRAY['active'::text, 'retired'::text])))
+);
+
+ALTER TABLE public.executor_class_registry OWNER TO queuegov_owner;
+
+--
+-- Name: COLUMN executor_class_registry.max_concurrency; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.executor_class_registry.max_concurrency IS 'Most jobs of this class running at once (NULL: no cap); enforced by fn_job_claim.';
+
+--
+-- Name: executor_login; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.executor_login (
+    role_name name NOT NULL,
+    executor_kind public.qg_executor_kind NOT NULL,
+    queues text[],
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by text NOT NULL,
+    CONSTRAINT executor_login_queues_named CHECK (((queues IS NULL) OR (cardinality(queues) > 0)))
+);
+
+ALTER TABLE public.executor_login OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE executor_login; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.executor_login IS 'External executor logins (members of the executor role): their kind and the queues they may claim from (NULL: any).';
+
+--
+-- Name: gate_change_request_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.gate_change_request ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.gate_change_request_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: idempotency_key; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.idempotency_key (
+    id bigint NOT NULL,
+    scope text NOT NULL,
+    key text NOT NULL,
+    result_ref text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by text,
+    expires_at timestamp with time zone
+);
+
+ALTER TABLE public.idempotency_key OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE idempotency_key; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.idempotency_key IS 'Deduplication of operator actions and external calls (e.g. a dead-letter replay done once).';
+
+--
+-- Name: idempotency_key_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.idempotency_key ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.idempotency_key_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: information_unit; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.information_unit (
+    id bigint NOT NULL,
+    doc_code text NOT NULL,
+    section_code text NOT NULL,
+    section_type public.qg_section_type NOT NULL,
+    sort_order integer NOT NULL,
+    parent_id bigint,
+    title text DEFAULT ''::text NOT NULL,
+    body text NOT NULL,
+    body_hash text NOT NULL,
+    piece_no integer NOT NULL,
+    consumed_from_record_id bigint NOT NULL,
+    created_by_run_id bigint NOT NULL,
+    created_by text NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    superseded_at timestamp with time zone,
+    superseded_by_run_id bigint,
+    CONSTRAINT iu_unit_body_hash_md5 CHECK ((body_hash ~ '^[0-9a-f]{32}$'::text)),
+    CONSTRAINT iu_unit_not_own_parent CHECK ((parent_id IS DISTINCT FROM id)),
+    CONSTRAINT iu_unit_sort_order_positive CHECK ((sort_order > 0)),
+    CONSTRAINT iu_unit_supersession_complete CHECK (((superseded_at IS NULL) = (superseded_by_run_id IS NULL)))
+);
+
+ALTER TABLE public.information_unit OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE information_unit; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.information_unit IS 'Information units materialised by CUT from approved manifests.';
+
+--
+-- Name: information_unit_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.information_unit ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.information_unit_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: iu_lifecycle_log; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.iu_lifecycle_log (
+    id bigint NOT NULL,
+    record_id bigint NOT NULL,
+    from_status text,
+    to_status text NOT NULL,
+    actor text NOT NULL,
+    run_id bigint,
+    at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    txid bigint DEFAULT txid_current() NOT NULL
+);
+
+ALTER TABLE public.iu_lifecycle_log OWNER TO queuegov_owner;
+
+--
+-- Name: iu_lifecycle_log_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.iu_lifecycle_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.iu_lifecycle_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: iu_outbound_route_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.iu_outbound_route ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.iu_outbound_route_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: iu_route_attempt; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.iu_route_attempt (
+    id bigint NOT NULL,
+    event_id bigint NOT NULL,
+    route_id bigint NOT NULL,
+    worker_name text NOT NULL,
+    attempt_no integer NOT NULL,
+    status text NOT NULL,
+    error text,
+    result jsonb,
+    started_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone NOT NULL,
+    duration_ms numeric GENERATED ALWAYS AS (round((EXTRACT(epoch FROM (finished_at - started_at)) * (1000)::numeric), 3)) STORED,
+    CONSTRAINT route_attempt_status_allowed CHECK ((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'dry_run'::text])))
+);
+
+ALTER TABLE public.iu_route_attempt OWNER TO queuegov_owner;
+
+--
+-- Name: iu_route_attempt_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.iu_route_attempt ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.iu_route_attempt_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: iu_route_dead_letter; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.iu_route_dead_letter (
+    id bigint NOT NULL,
+    event_id bigint NOT NULL,
+    event_created_at timestamp with time zone NOT NULL,
+    event_type text NOT NULL,
+    route_id bigint NOT NULL,
+    worker_name text NOT NULL,
+    attempts integer NOT NULL,
+    last_error text,
+    event_snapshot public.qg_safe_payload NOT NULL,
+    dead_at timestamp with time zone DEFAULT now() NOT NULL,
+    triage_status text DEFAULT 'open'::text NOT NULL,
+    triaged_by text,
+    triaged_at timestamp with time zone,
+    note text,
+    replayed_by text,
+    replayed_at timestamp with time zone,
+    CONSTRAINT route_dead_letter_triage_allowed CHECK ((triage_status = ANY (ARRAY['open'::text, 'manual_replay'::text, 'discarded'::text, 'replayed'::text])))
+);
+
+ALTER TABLE public.iu_route_dead_letter OWNER TO queuegov_owner;
+
+--
+-- Name: iu_route_dead_letter_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.iu_route_dead_letter ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.iu_route_dead_letter_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: iu_route_delivery; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.iu_route_delivery (
+    id bigint NOT NULL,
+    event_id bigint NOT NULL,
+    route_id bigint NOT NULL,
+    status text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone,
+    last_error text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT route_delivery_status_allowed CHECK ((status = ANY (ARRAY['pending'::text, 'succeeded'::text, 'dry_run'::text, 'dead_lettered'::text])))
+);
+
+ALTER TABLE public.iu_route_delivery OWNER TO queuegov_owner;
+
+--
+-- Name: iu_route_delivery_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.iu_route_delivery ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.iu_route_delivery_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: iu_route_worker_cursor; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.iu_route_worker_cursor (
+    id bigint NOT NULL,
+    worker_name text NOT NULL,
+    event_domain text NOT NULL,
+    last_event_id bigint DEFAULT 0 NOT NULL,
+    last_tx_id xid8 DEFAULT '0'::xid8 NOT NULL,
+    last_run_at timestamp with time zone,
+    processed_count bigint DEFAULT 0 NOT NULL,
+    dead_lettered_count bigint DEFAULT 0 NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    CONSTRAINT route_worker_name_format CHECK ((worker_name ~ '^[a-z][a-z0-9_]{0,62}$'::text))
+);
+
+ALTER TABLE public.iu_route_worker_cursor OWNER TO queuegov_owner;
+
+--
+-- Name: iu_route_worker_cursor_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.iu_route_worker_cursor ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.iu_route_worker_cursor_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: iu_sql_event_route; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.iu_sql_event_route (
+    id bigint NOT NULL,
+    route_name text NOT NULL,
+    source_table text NOT NULL,
+    operation text NOT NULL,
+    condition jsonb DEFAULT '{}'::jsonb NOT NULL,
+    target_event_type text NOT NULL,
+    subject_column text DEFAULT 'id'::text NOT NULL,
+    payload_columns text[] DEFAULT '{}'::text[] NOT NULL,
+    correlation_column text,
+    enabled boolean DEFAULT false NOT NULL,
+    dry_run boolean DEFAULT true NOT NULL,
+    gate_key text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT disabled_route_is_dry_run CHECK ((enabled OR dry_run)),
+    CONSTRAINT sql_route_condition_is_object CHECK ((jsonb_typeof(condition) = 'object'::text)),
+    CONSTRAINT sql_route_name_format CHECK ((route_name ~ '^[a-z][a-z0-9_]{0,62}$'::text)),
+    CONSTRAINT sql_route_operation_allowed CHECK ((operation = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text]))),
+    CONSTRAINT sql_route_source_table_format CHECK ((source_table ~ '^[a-z_][a-z0-9_]{0,62}$'::text))
+);
+
+ALTER TABLE public.iu_sql_event_route OWNER TO queuegov_owner;
+
+--
+-- Name: iu_sql_event_route_dry_run_log; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.iu_sql_event_route_dry_run_log (
+    id bigint NOT NULL,
+    route_id bigint NOT NULL,
+    source_table text NOT NULL,
+    operation text NOT NULL,
+    subject_ref text,
+    would_capture jsonb NOT NULL,
+    logged_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL
+);
+
+ALTER TABLE public.iu_sql_event_route_dry_run_log OWNER TO queuegov_owner;
+
+--
+-- Name: iu_sql_event_route_dry_run_log_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.iu_sql_event_route_dry_run_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.iu_sql_event_route_dry_run_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: iu_sql_event_route_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.iu_sql_event_route ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.iu_sql_event_route_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: iu_staging_payload_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.iu_staging_payload ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.iu_staging_payload_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: iu_staging_record; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.iu_staging_record (
+    id bigint NOT NULL,
+    idempotency_key text NOT NULL,
+    content_hash text NOT NULL,
+    source_kind text DEFAULT 'file'::text NOT NULL,
+    source_ref text NOT NULL,
+    source_hash text NOT NULL,
+    source_bytes bigint NOT NULL,
+    doc_code text NOT NULL,
+    piece_count integer NOT NULL,
+    digest text NOT NULL,
+    lifecycle_status text DEFAULT 'pending_review'::text NOT NULL,
+    vector_excluded boolean DEFAULT true NOT NULL,
+    marked_by text NOT NULL,
+    marked_at timestamp with time zone NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    approved_at timestamp with time zone,
+    approved_by text,
+    approval_doc_id text,
+    approval_reason text,
+    rejected_at timestamp with time zone,
+    rejected_by text,
+    rejection_reason text,
+    consumed_at timestamp with time zone,
+    consumed_by_run_id bigint,
+    expired_at timestamp with time zone,
+    cleaned_at timestamp with time zone,
+    archived_at timestamp with time zone,
+    last_run_id bigint,
+    updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT digest_is_32_hex CHECK ((digest ~ '^[0-9a-f]{32}$'::text)),
+    CONSTRAINT four_eyes_approver_differs CHECK ((approved_by IS DISTINCT FROM marked_by)),
+    CONSTRAINT iu_approval_complete CHECK ((((approved_at IS NULL) = (approved_by IS NULL)) AND ((approved_at IS NULL) = (approval_doc_id IS NULL)))),
+    CONSTRAINT iu_approval_doc_not_blank CHECK (((approval_doc_id IS NULL) OR (length(btrim(approval_doc_id)) > 0))),
+    CONSTRAINT iu_approved_has_approval CHECK (((lifecycle_status <> 'approved'::text) OR (approved_at IS NOT NULL))),
+    CONSTRAINT iu_consumed_has_run CHECK (((lifecycle_status <> 'consumed'::text) OR (consumed_by_run_id IS NOT NULL))),
+    CONSTRAINT iu_content_hash_md5 CHECK ((content_hash ~ '^[0-9a-f]{32}$'::text)),
+    CONSTRAINT iu_doc_code_format CHECK ((doc_code ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'::text)),
+    CONSTRAINT iu_expires_after_marked CHECK ((expires_at > marked_at)),
+    CONSTRAINT iu_idempotency_key_not_blank CHECK ((length(btrim(idempotency_key)) > 0)),
+    CONSTRAINT iu_lifecycle_status_allowed CHECK ((lifecycle_status = ANY (ARRAY['pending_review'::text, 'approved'::text, 'rejected'::text, 'consumed'::text, 'expired'::text, 'cleaned'::text, 'archived'::text]))),
+    CONSTRAINT iu_piece_count_positive CHECK ((piece_count > 0)),
+    CONSTRAINT iu_rejection_complete CHECK ((((rejected_at IS NULL) = (rejected_by IS NULL)) AND ((lifecycle_status <> 'rejected'::text) OR (rejected_at IS NOT NULL)))),
+    CONSTRAINT iu_source_bytes_non_negative CHECK ((source_bytes >= 0)),
+    CONSTRAINT iu_source_hash_hex CHECK ((source_hash ~ '^[0-9a-f]{32,128}$'::text)),
+    CONSTRAINT iu_source_kind_allowed CHECK ((source_kind = ANY (ARRAY['file'::text, 'inline'::text]))),
+    CONSTRAINT iu_source_ref_not_blank CHECK ((length(btrim(source_ref)) > 0)),
+    CONSTRAINT vector_excluded_forced CHECK (vector_excluded)
+);
+
+ALTER TABLE public.iu_staging_record OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.iu_staging_record IS 'One marked manifest; lifecycle_status is the work-queue selector (pgtrigger FSM).';
+
+--
+-- Name: iu_staging_record_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.iu_staging_record ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.iu_staging_record_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: job_archive; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.job_archive (
+    id bigint NOT NULL,
+    job_kind text NOT NULL,
+    queue_name text NOT NULL,
+    status text NOT NULL,
+    attempts integer NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone,
+    archived_at timestamp with time zone DEFAULT now() NOT NULL,
+    snapshot public.qg_safe_payload NOT NULL,
+    result jsonb,
+    attempt_history jsonb DEFAULT '[]'::jsonb NOT NULL
+);
+
+ALTER TABLE public.job_archive OWNER TO queuegov_owner;
+
+--
+-- Name: COLUMN job_archive.attempt_history; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.job_archive.attempt_history IS 'Every attempt of the job when it was archived (job_attempt_history rows).';
+
+--
+-- Name: job_attempt; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.job_attempt (
+    job_id bigint NOT NULL,
+    attempt integer NOT NULL,
+    worker_id text,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone DEFAULT now() NOT NULL,
+    outcome text NOT NULL,
+    error text,
+    error_class text GENERATED ALWAYS AS ("substring"(error, '^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+):'::text)) STORED,
+    CONSTRAINT job_attempt_outcome_allowed CHECK ((outcome = ANY (ARRAY['failed'::text, 'lease_expired'::text, 'released'::text, 'cancelled'::text])))
+);
+
+ALTER TABLE public.job_attempt OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE job_attempt; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.job_attempt IS 'Attempts of live jobs that ended without succeeding; see job_attempt_history for all of them.';
+
+--
+-- Name: job_attempt_history; Type: VIEW; Schema: public; Owner: queuegov_owner
+--
+
+CREATE VIEW public.job_attempt_history AS
+ SELECT a.job_id,
+    a.attempt,
+    a.worker_id,
+    a.started_at,
+    a.finished_at,
+    a.outcome,
+    a.error_class,
+    a.error
+   FROM public.job_attempt a
+UNION ALL
+ SELECT j.id AS job_id,
+    j.attempts AS attempt,
+    COALESCE(j.lease_owner, j.last_worker_id) AS worker_id,
+    j.started_at,
+        CASE
+            WHEN ((j.status)::text = 'succeeded'::text) THEN j.finished_at
+            ELSE NULL::timestamp with time zone
+        END AS finished_at,
+    (j.status)::text AS outcome,
+    NULL::text AS error_class,
+    NULL::text AS error
+   FROM public.job_queue j
+  WHERE ((j.status)::text = ANY (ARRAY['running'::text, 'succeeded'::text]));
+
+ALTER TABLE public.job_attempt_history OWNER TO queuegov_owner;
+
+--
+-- Name: VIEW job_attempt_history; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON VIEW public.job_attempt_history IS 'Every attempt of every live job: job_attempt plus the running or succeeded attempt held in job_queue.';
+
+--
+-- Name: job_dead_letter; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.job_dead_letter (
+    id bigint NOT NULL,
+    job_id bigint NOT NULL,
+    job_kind text NOT NULL,
+    queue_name text NOT NULL,
+    attempts integer NOT NULL,
+    max_attempts integer NOT NULL,
+    last_error text,
+    job_snapshot public.qg_safe_payload NOT NULL,
+    dead_at timestamp with time zone DEFAULT now() NOT NULL,
+    triage_status text DEFAULT 'open'::text NOT NULL,
+    triaged_by text,
+    triaged_at timestamp with time zone,
+    note text,
+    replayed_job_id bigint,
+    replayed_by text,
+    replayed_at timestamp with time zone,
+    authorization_source text,
+    attempt_history jsonb DEFAULT '[]'::jsonb NOT NULL,
+    CONSTRAINT dead_letter_replay_complete CHECK (((triage_status = 'replayed'::text) = (replayed_job_id IS NOT NULL))),
+    CONSTRAINT dead_letter_triage_status_allowed CHECK ((triage_status = ANY (ARRAY['open'::text, 'manual_replay'::text, 'discarded'::text, 'replayed'::text])))
+);
+
+ALTER TABLE public.job_dead_letter OWNER TO queuegov_owner;
+
+--
+-- Name: COLUMN job_dead_letter.attempt_history; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.job_dead_letter.attempt_history IS 'Every attempt of the job when it died (job_attempt_history rows).';
+
+--
+-- Name: job_dead_letter_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.job_dead_letter ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.job_dead_letter_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: job_queue_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.job_queue ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.job_queue_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: job_schedule; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.job_schedule (
+    name text NOT NULL,
+    cron_expression text NOT NULL,
+    job_kind text NOT NULL,
+    payload public.qg_safe_payload DEFAULT '{}'::jsonb NOT NULL,
+    queue_name text,
+    priority smallint DEFAULT 0 NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    next_run_at timestamp with time zone,
+    last_enqueued_slot timestamp with time zone,
+    last_job_id bigint,
+    skipped_slots bigint DEFAULT 0 NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text,
+    CONSTRAINT cron_expression_valid CHECK (public.fn_cron_valid(cron_expression)),
+    CONSTRAINT schedule_job_kind_format CHECK ((job_kind ~ '^[A-Za-z][A-Za-z0-9_.:-]{0,199}$'::text)),
+    CONSTRAINT schedule_name_format CHECK ((name ~ '^[a-z][a-z0-9_.-]{0,99}$'::text)),
+    CONSTRAINT schedule_priority_in_range CHECK (((priority >= '-100'::integer) AND (priority <= 100)))
+);
+
+ALTER TABLE public.job_schedule OWNER TO queuegov_owner;
+
+--
+-- Name: queue_heartbeat; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.queue_heartbeat (
+    executor_name text NOT NULL,
+    executor_kind public.qg_executor_kind NOT NULL,
+    status text DEFAULT 'fresh'::text NOT NULL,
+    last_beat_at timestamp with time zone DEFAULT now() NOT NULL,
+    first_beat_at timestamp with time zone DEFAULT now() NOT NULL,
+    status_changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    beats bigint DEFAULT 1 NOT NULL,
+    meta public.qg_safe_payload DEFAULT '{}'::jsonb NOT NULL,
+    CONSTRAINT heartbeat_executor_name_format CHECK (((length(executor_name) >= 1) AND (length(executor_name) <= 200))),
+    CONSTRAINT heartbeat_status_allowed CHECK ((status = ANY (ARRAY['fresh'::text, 'stale'::text])))
+);
+
+ALTER TABLE public.queue_heartbeat OWNER TO queuegov_owner;
+
+--
+-- Name: queue_metric_sample; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.queue_metric_sample (
+    id bigint NOT NULL,
+    sampled_at timestamp with time zone NOT NULL,
+    queue_name text NOT NULL,
+    window_seconds integer NOT NULL,
+    ready bigint DEFAULT 0 NOT NULL,
+    running bigint DEFAULT 0 NOT NULL,
+    succeeded bigint DEFAULT 0 NOT NULL,
+    dead bigint DEFAULT 0 NOT NULL,
+    events_emitted bigint DEFAULT 0 NOT NULL,
+    events_pending bigint DEFAULT 0 NOT NULL,
+    route_failures bigint DEFAULT 0 NOT NULL
+);
+
+ALTER TABLE public.queue_metric_sample OWNER TO queuegov_owner;
+
+--
+-- Name: queue_metric_sample_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.queue_metric_sample ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.queue_metric_sample_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: queue_state; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.queue_state (
+    queue_name text NOT NULL,
+    paused boolean DEFAULT false NOT NULL,
+    paused_by text,
+    paused_at timestamp with time zone,
+    reason text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT queue_name_format CHECK ((queue_name ~ '^[a-z][a-z0-9_]{0,50}$'::text)),
+    CONSTRAINT queue_pause_has_reason CHECK (((NOT paused) OR ((paused_by IS NOT NULL) AND (reason IS NOT NULL))))
+);
+
+ALTER TABLE public.queue_state OWNER TO queuegov_owner;
+
+--
+-- Name: retry_policy_registry; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.retry_policy_registry (
+    code text NOT NULL,
+    max_attempts integer NOT NULL,
+    backoff text NOT NULL,
+    base_delay_seconds numeric NOT NULL,
+    max_delay_seconds numeric NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT retry_policy_backoff_allowed CHECK ((backoff = ANY (ARRAY['exponential'::text, 'linear'::text, 'fixed'::text]))),
+    CONSTRAINT retry_policy_base_delay_positive CHECK ((base_delay_seconds > (0)::numeric)),
+    CONSTRAINT retry_policy_code_format CHECK ((code ~ '^[a-z][a-z0-9_.-]{0,62}$'::text)),
+    CONSTRAINT retry_policy_max_attempts_in_range CHECK (((max_attempts >= 1) AND (max_attempts <= 1000))),
+    CONSTRAINT retry_policy_max_delay_at_least_base CHECK ((max_delay_seconds >= base_delay_seconds)),
+    CONSTRAINT retry_policy_status_allowed CHECK ((status = ANY (ARRAY['active'::text, 'retired'::text])))
+);
+
+ALTER TABLE public.retry_policy_registry OWNER TO queuegov_owner;
+
+--
+-- Name: v_event_recipient; Type: VIEW; Schema: public; Owner: queuegov_owner
+--
+
+CREATE VIEW public.v_event_recipient AS
+ SELECT e.id AS event_id,
+    e.created_at AS event_created_at,
+    s.recipient_kind,
+    s.recipient_ref,
+    'subscription'::text AS via,
+    s.id AS subscription_id
+   FROM (public.event_outbox e
+     JOIN public.event_subscription s ON (public.fn_event_subscription_matches(s.*, e.event_type, e.event_domain, (e.event_stream)::text)))
+UNION ALL
+ SELECT e.id AS event_id,
+    e.created_at AS event_created_at,
+    'role'::text AS recipient_kind,
+    d.default_audience AS recipient_ref,
+    'default_broadcast'::text AS via,
+    NULL::bigint AS subscription_id
+   FROM (public.event_outbox e
+     JOIN public.event_domain_registry d ON ((d.event_domain = e.event_domain)))
+  WHERE (NOT (EXISTS ( SELECT 1
+           FROM public.event_subscription s
+          WHERE public.fn_event_subscription_matches(s.*, e.event_type, e.event_domain, (e.event_stream)::text))));
+
+ALTER TABLE public.v_event_recipient OWNER TO queuegov_owner;
+
+--
+-- Name: VIEW v_event_recipient; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON VIEW public.v_event_recipient IS 'Recipients of each event: matching subscriptions, else the domain default audience.';
+
+--
+-- Name: v_queue_health; Type: VIEW; Schema: public; Owner: queuegov_owner
+--
+
+CREATE VIEW public.v_queue_health AS
+ WITH s AS (
+         SELECT public.fn_setting_int('queue.health.max_open_dead_letters'::text) AS max_dlq,
+            public.fn_setting_int('queue.health.max_backlog'::text) AS max_backlog,
+            public.fn_setting_int('queue.health.max_oldest_queued_seconds'::text) AS max_age,
+            public.fn_setting_int('queue.retention.hot_days'::text) AS hot_days
+        )
+ SELECT 'gate'::text AS section,
+    c.key AS name,
+    (
+        CASE
+            WHEN (c.value = 'true'::jsonb) THEN 1
+            ELSE 0
+        END)::numeric AS value,
+    NULL::numeric AS threshold,
+    true AS healthy,
+    jsonb_build_object('open', (c.value = 'true'::jsonb), 'updated_at', c.updated_at, 'updated_by', c.updated_by) AS detail
+   FROM public.dot_config c
+  WHERE (c.kind = 'gate'::text)
+UNION ALL
+ SELECT 'executor'::text AS section,
+    h.executor_name AS name,
+    (EXTRACT(epoch FROM (now() - h.last_beat_at)))::numeric(12,1) AS value,
+    NULL::numeric AS threshold,
+    (h.status = 'fresh'::text) AS healthy,
+    jsonb_build_object('status', h.status, 'kind', h.executor_kind, 'last_beat_at', h.last_beat_at, 'beats', h.beats) AS detail
+   FROM public.queue_heartbeat h
+UNION ALL
+ SELECT 'job_backlog'::text AS section,
+    q.queue_name AS name,
+    b.ready AS value,
+    s.max_backlog AS threshold,
+    ((b.ready <= s.max_backlog) AND (q.paused OR (COALESCE(b.oldest_seconds, (0)::numeric) <= (s.max_age)::numeric))) AS healthy,
+    jsonb_build_object('ready', b.ready, 'scheduled', b.scheduled, 'running', b.running, 'oldest_ready_seconds', b.oldest_seconds, 'max_oldest_seconds', s.max_age, 'paused', q.paused) AS detail
+   FROM ((public.queue_state q
+     CROSS JOIN s)
+     CROSS JOIN LATERAL ( SELECT public.fn_capped_count(format('SELECT 1 FROM job_queue WHERE status = %L AND queue_name = %L AND run_at <= now()'::text, 'queued', q.queue_name), 100000) AS ready,
+            public.fn_capped_count(format('SELECT 1 FROM job_queue WHERE status = %L AND queue_name = %L AND run_at > now()'::text, 'queued', q.queue_name), 100000) AS scheduled,
+            ( SELECT count(*) AS count
+                   FROM public.job_queue j
+                  WHERE (((j.status)::text = 'running'::text) AND (j.queue_name = q.queue_name))) AS running,
+            ( SELECT (EXTRACT(epoch FROM (now() - min(j.run_at))))::numeric(12,1) AS "extract"
+                   FROM public.job_queue j
+                  WHERE (((j.status)::text = 'queued'::text) AND (j.queue_name = q.queue_name) AND (j.run_at <= now()))) AS oldest_seconds) b)
+UNION ALL
+ SELECT 'job_totals'::text AS section,
+    'estimated_rows'::text AS name,
+    public.fn_estimated_rows('public.job_queue'::regclass) AS value,
+    NULL::numeric AS threshold,
+    true AS healthy,
+    jsonb_build_object('note', 'planner estimate of job_queue rows') AS detail
+UNION ALL
+ SELECT 'dead_letters'::text AS section,
+    'jobs_open'::text AS name,
+    d.n AS value,
+    s.max_dlq AS threshold,
+    (d.n <= s.max_dlq) AS healthy,
+    jsonb_build_object('manual_replay', d.manual) AS detail
+   FROM (s
+     CROSS JOIN LATERAL ( SELECT count(*) FILTER (WHERE (job_dead_letter.triage_status = ANY (ARRAY['open'::text, 'manual_replay'::text]))) AS n,
+            count(*) FILTER (WHERE (job_dead_letter.triage_status = 'manual_replay'::text)) AS manual
+           FROM public.job_dead_letter
+          WHERE (job_dead_letter.triage_status = ANY (ARRAY['open'::text, 'manual_replay'::text]))) d)
+UNION ALL
+ SELECT 'dead_letters'::text AS section,
+    'routes_open'::text AS name,
+    d.n AS value,
+    s.max_dlq AS threshold,
+    (d.n <= s.max_dlq) AS healthy,
+    jsonb_build_object('manual_replay', d.manual) AS detail
+   FROM (s
+     CROSS JOIN LATERAL ( SELECT count(*) AS n,
+            count(*) FILTER (WHERE (iu_route_dead_letter.triage_status = 'manual_replay'::text)) AS manual
+           FROM public.iu_route_dead_letter
+          WHERE (iu_route_dead_letter.triage_status = ANY (ARRAY['open'::text, 'manual_replay'::text]))) d)
+UNION ALL
+ SELECT 'event_backlog'::text AS section,
+    'pending'::text AS name,
+    p.n AS value,
+    s.max_backlog AS threshold,
+    (p.n <= s.max_backlog) AS healthy,
+    jsonb_build_object('oldest_seconds', p.oldest, 'with_errors', p.errors) AS detail
+   FROM (s
+     CROSS JOIN LATERAL ( SELECT public.fn_capped_count('SELECT 1 FROM event_pending WHERE processed_at IS NULL'::text, 100000) AS n,
+            ( SELECT (EXTRACT(epoch FROM (now() - min(event_pending.captured_at))))::numeric(12,1) AS "extract"
+                   FROM public.event_pending
+                  WHERE (event_pending.processed_at IS NULL)) AS oldest,
+            ( SELECT count(*) AS count
+                   FROM public.event_pending
+                  WHERE ((event_pending.processed_at IS NULL) AND (event_pending.error_count > 0))) AS errors) p)
+UNION ALL
+ SELECT 'event_backlog'::text AS section,
+    ((('cursor:'::text || c.worker_name) || '/'::text) || c.event_domain) AS name,
+    l.n AS value,
+    s.max_backlog AS threshold,
+    (l.n <= s.max_backlog) AS healthy,
+    jsonb_build_object('worker', c.worker_name, 'domain', c.event_domain, 'last_event_id', c.last_event_id, 'last_run_at', c.last_run_at, 'enabled', c.enabled) AS detail
+   FROM ((public.iu_route_worker_cursor c
+     CROSS JOIN s)
+     CROSS JOIN LATERAL ( SELECT public.fn_capped_count(format('SELECT 1 FROM event_outbox WHERE event_domain = %L AND (tx_id, id) > (%L::xid8, %s)'::text, c.event_domain, c.last_tx_id, c.last_event_id), 100000) AS n) l)
+UNION ALL
+ SELECT 'event_backlog'::text AS section,
+    'undelivered'::text AS name,
+    public.fn_capped_count('SELECT 1 FROM event_outbox WHERE delivered_at IS NULL'::text, 100000) AS value,
+    NULL::numeric AS threshold,
+    true AS healthy,
+    '{}'::jsonb AS detail
+UNION ALL
+ SELECT 'retention'::text AS section,
+    'jobs_past_hot_days'::text AS name,
+    public.fn_capped_count(format('SELECT 1 FROM job_queue WHERE finished_at < now() - make_interval(days => %s)'::text, s.hot_days), 100000) AS value,
+    NULL::numeric AS threshold,
+    true AS healthy,
+    jsonb_build_object('hot_days', s.hot_days, 'capped_at', 100000) AS detail
+   FROM s;
+
+ALTER TABLE public.v_queue_health OWNER TO queuegov_owner;
+
+--
+-- Name: VIEW v_queue_health; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON VIEW public.v_queue_health IS 'One pane of health: gates, executors, job backlog per queue, dead letters, event backlog, retention.';
+
+--
+-- Name: event_outbox_default; Type: TABLE ATTACH; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.event_outbox ATTACH PARTITION public.event_outbox_default DEFAULT;
+
+--
+-- Name: event_outbox id; Type: DEFAULT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.event_outbox ALTER COLUMN id SET DEFAULT nextval('public.event_outbox_id_seq'::regclass);
+
+--
+-- Name: actor_seal actor_seal_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.actor_seal
+    ADD CONSTRAINT actor_seal_pkey PRIMARY KEY (pid);
+
+--
+-- Name: admin_action_audit_chain_head admin_action_audit_chain_head_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.admin_action_audit_chain_head
+    ADD CONSTRAINT admin_action_audit_chain_head_pkey PRIMARY KEY (only_row);
+
+--
+-- Name: admin_action_audit admin_action_audit_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.admin_action_audit
+    ADD CONSTRAINT admin_action_audit_pkey PRIMARY KEY (id);
+
+--
+-- Name: auth_group auth_group_name_key; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_group
+    ADD CONSTRAINT auth_group_name_key UNIQUE (name);
+
+--
+-- Name: auth_group_permissions auth_group_permissions_group_id_permission_id_0cd325b0_uniq; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_group_permissions
+    ADD CONSTRAINT auth_group_permissions_group_id_permission_id_0cd325b0_uniq UNIQUE (group_id, permission_id);
+
+--
+-- Name: auth_group_permissions auth_group_permissions_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_group_permissions
+    ADD CONSTRAINT auth_group_permissions_pkey PRIMARY KEY (id);
+
+--
+-- Name: auth_group auth_group_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_group
+    ADD CONSTRAINT auth_group_pkey PRIMARY KEY (id);
+
+--
+-- Name: auth_permission auth_permission_content_type_id_codename_01ab375a_uniq; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_permission
+    ADD CONSTRAINT auth_permission_content_type_id_codename_01ab375a_uniq UNIQUE (content_type_id, codename);
+
+--
+-- Name: auth_permission auth_permission_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_permission
+    ADD CONSTRAINT auth_permission_pkey PRIMARY KEY (id);
+
+--
+-- Name: auth_user_groups auth_user_groups_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_user_groups
+    ADD CONSTRAINT auth_user_groups_pkey PRIMARY KEY (id);
+
+--
+-- Name: auth_user_groups auth_user_groups_user_id_group_id_94350c0c_uniq; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_user_groups
+    ADD CONSTRAINT auth_user_groups_user_id_group_id_94350c0c_uniq UNIQUE (user_id, group_id);
+
+--
+-- Name: auth_user auth_user_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_user
+    ADD CONSTRAINT auth_user_pkey PRIMARY KEY (id);
+
+--
+-- Name: auth_user_user_permissions auth_user_user_permissions_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_user_user_permissions
+    ADD CONSTRAINT auth_user_user_permissions_pkey PRIMARY KEY (id);
+
+--
+-- Name: auth_user_user_permissions auth_user_user_permissions_user_id_permission_id_14a6b632_uniq; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_user_user_permissions
+    ADD CONSTRAINT auth_user_user_permissions_user_id_permission_id_14a6b632_uniq UNIQUE (user_id, permission_id);
+
+--
+-- Name: auth_user auth_user_username_key; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_user
+    ADD CONSTRAINT auth_user_username_key UNIQUE (username);
+
+--
+-- Name: axes_accessattempt axes_accessattempt_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.axes_accessattempt
+    ADD CONSTRAINT axes_accessattempt_pkey PRIMARY KEY (id);
+
+--
+-- Name: axes_accessattempt axes_accessattempt_username_ip_address_user_agent_8ea22282_uniq; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.axes_accessattempt
+    ADD CONSTRAINT axes_accessattempt_username_ip_address_user_agent_8ea22282_uniq UNIQUE (username, ip_address, user_agent);
+
+--
+-- Name: axes_accessattemptexpiration axes_accessattemptexpiration_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.axes_accessattemptexpiration
+    ADD CONSTRAINT axes_accessattemptexpiration_pkey PRIMARY KEY (access_attempt_id);
+
+--
+-- Name: axes_accessfailurelog axes_accessfailurelog_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.axes_accessfailurelog
+    ADD CONSTRAINT axes_accessfailurelog_pkey PRIMARY KEY (id);
+
+--
+-- Name: axes_accesslog axes_accesslog_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.axes_accesslog
+    ADD CONSTRAINT axes_accesslog_pkey PRIMARY KEY (id);
+
+--
+-- Name: consumer_registry consumer_registry_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.consumer_registry
+    ADD CONSTRAINT consumer_registry_pkey PRIMARY KEY (job_kind);
+
+--
+-- Name: django_admin_log django_admin_log_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.django_admin_log
+    ADD CONSTRAINT django_admin_log_pkey PRIMARY KEY (id);
+
+--
+-- Name: django_content_type django_content_type_app_label_model_76bd3d3b_uniq; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.django_content_type
+    ADD CONSTRAINT django_content_type_app_label_model_76bd3d3b_uniq UNIQUE (app_label, model);
+
+--
+-- Name: django_content_type django_content_type_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.django_content_type
+    ADD CONSTRAINT django_content_type_pkey PRIMARY KEY (id);
+
+--
+-- Name: django_migrations django_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.django_migrations
+    ADD CONSTRAINT django_migrations_pkey PRIMARY KEY (id);
+
+--
+-- Name: django_session django_session_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.django_session
+    ADD CONSTRAINT django_session_pkey PRIMARY KEY (session_key);
+
+--
+-- Name: dot_config_history dot_config_history_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.dot_config_history
+    ADD CONSTRAINT dot_config_history_pkey PRIMARY KEY (id);
+
+--
+-- Name: dot_config dot_config_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.dot_config
+    ADD CONSTRAINT dot_config_pkey PRIMARY KEY (key);
+
+--
+-- Name: dot_iu_command_catalog dot_iu_command_catalog_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.dot_iu_command_catalog
+    ADD CONSTRAINT dot_iu_command_catalog_pkey PRIMARY KEY (command);
+
+--
+-- Name: dot_iu_command_run dot_iu_command_run_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.dot_iu_command_run
+    ADD CONSTRAINT dot_iu_command_run_pkey PRIMARY KEY (id);
+
+--
+-- Name: dot_iu_runtime_lease dot_iu_runtime_lease_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.dot_iu_runtime_lease
+    ADD CONSTRAINT dot_iu_runtime_lease_pkey PRIMARY KEY (lease_name);
+
+--
+-- Name: event_domain_registry event_domain_registry_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.event_domain_registry
+    ADD CONSTRAINT event_domain_registry_pkey PRIMARY KEY (event_domain);
+
+--
+-- Name: event_outbox event_outbox_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.event_outbox
+    ADD CONSTRAINT event_outbox_pkey PRIMARY KEY (id, created_at);
+
+--
+-- Name: event_outbox_default event_outbox_default_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.event_outbox_default
+    ADD CONSTRAINT event_outbox_default_pkey PRIMARY KEY (id, created_at);
+
+--
+-- Name: event_pending event_pending_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.event_pending
+    ADD CONSTRAINT event_pending_pkey PRIMARY KEY (id);
+
+--
+-- Name: event_read event_read_once_per_recipient; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.event_read
+    ADD CONSTRAINT event_read_once_per_recipient UNIQUE (event_id, recipient_kind, recipient_ref);
+
+--
+-- Name: event_read event_read_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.event_read
+    ADD CONSTRAINT event_read_pkey PRIMARY KEY (id);
+
+--
+-- Name: event_subject_key event_subject_key_id_key; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.event_subject_key
+    ADD CONSTRAINT event_subject_key_id_key UNIQUE (id);
+
+--
+-- Name: event_subject_key event_subject_key_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.event_subject_key
+    ADD CONSTRAINT event_subject_key_pkey PRIMARY KEY (event_domain, event_type, event_subject_table, event_subject_ref, fact_key);
+
+--
+-- Name: event_subscription event_subscription_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.event_subscription
+    ADD CONSTRAINT event_subscription_pkey PRIMARY KEY (id);
+
+--
+-- Name: event_type_registry event_type_registry_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.event_type_registry
+    ADD CONSTRAINT event_type_registry_pkey PRIMARY KEY (event_type);
+
+--
+-- Name: executor_class_registry executor_class_registry_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.executor_class_registry
+    ADD CONSTRAINT executor_class_registry_pkey PRIMARY KEY (code);
+
+--
+-- Name: executor_login executor_login_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.executor_login
+    ADD CONSTRAINT executor_login_pkey PRIMARY KEY (role_name);
+
+--
+-- Name: gate_change_request gate_change_request_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.gate_change_request
+    ADD CONSTRAINT gate_change_request_pkey PRIMARY KEY (id);
+
+--
+-- Name: idempotency_key idempotency_key_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.idempotency_key
+    ADD CONSTRAINT idempotency_key_pkey PRIMARY KEY (id);
+
+--
+-- Name: idempotency_key idempotency_key_unique; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.idempotency_key
+    ADD CONSTRAINT idempotency_key_unique UNIQUE (scope, key);
+
+--
+-- Name: information_unit information_unit_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.information_unit
+    ADD CONSTRAINT information_unit_pkey PRIMARY KEY (id);
+
+--
+-- Name: iu_lifecycle_log iu_lifecycle_log_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_lifecycle_log
+    ADD CONSTRAINT iu_lifecycle_log_pkey PRIMARY KEY (id);
+
+--
+-- Name: iu_outbound_route iu_outbound_route_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_outbound_route
+    ADD CONSTRAINT iu_outbound_route_pkey PRIMARY KEY (id);
+
+--
+-- Name: iu_outbound_route iu_outbound_route_route_name_key; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_outbound_route
+    ADD CONSTRAINT iu_outbound_route_route_name_key UNIQUE (route_name);
+
+--
+-- Name: iu_route_attempt iu_route_attempt_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_route_attempt
+    ADD CONSTRAINT iu_route_attempt_pkey PRIMARY KEY (id);
+
+--
+-- Name: iu_route_dead_letter iu_route_dead_letter_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_route_dead_letter
+    ADD CONSTRAINT iu_route_dead_letter_pkey PRIMARY KEY (id);
+
+--
+-- Name: iu_route_delivery iu_route_delivery_id_key; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_route_delivery
+    ADD CONSTRAINT iu_route_delivery_id_key UNIQUE (id);
+
+--
+-- Name: iu_route_delivery iu_route_delivery_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_route_delivery
+    ADD CONSTRAINT iu_route_delivery_pkey PRIMARY KEY (event_id, route_id);
+
+--
+-- Name: iu_route_worker_cursor iu_route_worker_cursor_id_key; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_route_worker_cursor
+    ADD CONSTRAINT iu_route_worker_cursor_id_key UNIQUE (id);
+
+--
+-- Name: iu_route_worker_cursor iu_route_worker_cursor_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_route_worker_cursor
+    ADD CONSTRAINT iu_route_worker_cursor_pkey PRIMARY KEY (worker_name, event_domain);
+
+--
+-- Name: iu_sql_event_route_dry_run_log iu_sql_event_route_dry_run_log_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_sql_event_route_dry_run_log
+    ADD CONSTRAINT iu_sql_event_route_dry_run_log_pkey PRIMARY KEY (id);
+
+--
+-- Name: iu_sql_event_route iu_sql_event_route_gate_key_key; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_sql_event_route
+    ADD CONSTRAINT iu_sql_event_route_gate_key_key UNIQUE (gate_key);
+
+--
+-- Name: iu_sql_event_route iu_sql_event_route_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_sql_event_route
+    ADD CONSTRAINT iu_sql_event_route_pkey PRIMARY KEY (id);
+
+--
+-- Name: iu_sql_event_route iu_sql_event_route_route_name_key; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_sql_event_route
+    ADD CONSTRAINT iu_sql_event_route_route_name_key UNIQUE (route_name);
+
+--
+-- Name: iu_staging_payload iu_staging_payload_id_key; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_staging_payload
+    ADD CONSTRAINT iu_staging_payload_id_key UNIQUE (id);
+
+--
+-- Name: iu_staging_payload iu_staging_payload_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_staging_payload
+    ADD CONSTRAINT iu_staging_payload_pkey PRIMARY KEY (record_id, piece_no);
+
+--
+-- Name: iu_staging_record iu_staging_record_idempotency_key_key; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_staging_record
+    ADD CONSTRAINT iu_staging_record_idempotency_key_key UNIQUE (idempotency_key);
+
+--
+-- Name: iu_staging_record iu_staging_record_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_staging_record
+    ADD CONSTRAINT iu_staging_record_pkey PRIMARY KEY (id);
+
+--
+-- Name: information_unit iu_unit_one_per_piece; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.information_unit
+    ADD CONSTRAINT iu_unit_one_per_piece UNIQUE (consumed_from_record_id, piece_no);
+
+--
+-- Name: job_archive job_archive_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.job_archive
+    ADD CONSTRAINT job_archive_pkey PRIMARY KEY (id);
+
+--
+-- Name: job_attempt job_attempt_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.job_attempt
+    ADD CONSTRAINT job_attempt_pkey PRIMARY KEY (job_id, attempt);
+
+--
+-- Name: job_dead_letter job_dead_letter_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.job_dead_letter
+    ADD CONSTRAINT job_dead_letter_pkey PRIMARY KEY (id);
+
+--
+-- Name: job_queue job_queue_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.job_queue
+    ADD CONSTRAINT job_queue_pkey PRIMARY KEY (id);
+
+--
+-- Name: job_schedule job_schedule_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.job_schedule
+    ADD CONSTRAINT job_schedule_pkey PRIMARY KEY (name);
+
+--
+-- Name: queue_heartbeat queue_heartbeat_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.queue_heartbeat
+    ADD CONSTRAINT queue_heartbeat_pkey PRIMARY KEY (executor_name);
+
+--
+-- Name: queue_metric_sample queue_metric_sample_once; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.queue_metric_sample
+    ADD CONSTRAINT queue_metric_sample_once UNIQUE (sampled_at, queue_name);
+
+--
+-- Name: queue_metric_sample queue_metric_sample_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.queue_metric_sample
+    ADD CONSTRAINT queue_metric_sample_pkey PRIMARY KEY (id);
+
+--
+-- Name: queue_state queue_state_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.queue_state
+    ADD CONSTRAINT queue_state_pkey PRIMARY KEY (queue_name);
+
+--
+-- Name: job_queue released_attempts_in_range; Type: CHECK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE public.job_queue
+    ADD CONSTRAINT released_attempts_in_range CHECK (((released_attempts >= 0) AND (released_attempts <= (attempts)::integer))) NOT VALID;
+
+--
+-- Name: retry_policy_registry retry_policy_registry_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.retry_policy_registry
+    ADD CONSTRAINT retry_policy_registry_pkey PRIMARY KEY (code);
+
+--
+-- Name: iu_route_dead_letter route_dead_letter_once; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_route_dead_letter
+    ADD CONSTRAINT route_dead_letter_once UNIQUE (event_id, route_id);
+
+--
+-- Name: event_subscription subscription_unique; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.event_subscription
+    ADD CONSTRAINT subscription_unique UNIQUE NULLS NOT DISTINCT (event_type, event_domain, event_stream, recipient_kind, recipient_ref);
+
+--
+-- Name: admin_action_audit_action; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX admin_action_audit_action ON public.admin_action_audit USING btree (action, occurred_at DESC);
+
+--
+-- Name: admin_action_audit_actor; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX admin_action_audit_actor ON public.admin_action_audit USING btree (actor, occurred_at DESC);
+
+--
+-- Name: admin_action_audit_chain_no; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE UNIQUE INDEX admin_action_audit_chain_no ON public.admin_action_audit USING btree (chain_no);
+
+--
+-- Name: admin_action_audit_occurred_at; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX admin_action_audit_occurred_at ON public.admin_action_audit USING btree (occurred_at DESC);
+
+--
+-- Name: admin_action_audit_outcome; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX admin_action_audit_outcome ON public.admin_action_audit USING btree (outcome, occurred_at DESC);
+
+--
+-- Name: admin_action_audit_targets; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX admin_action_audit_targets ON public.admin_action_audit USING gin (target_ids);
+
+--
+-- Name: auth_group_name_a6ea08ec_like; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX auth_group_name_a6ea08ec_like ON public.auth_group USING btree (name varchar_pattern_ops);
+
+--
+-- Name: auth_group_permissions_group_id_b120cbf9; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX auth_group_permissions_group_id_b120cbf9 ON public.auth_group_permissions USING btree (group_id);
+
+--
+-- Name: auth_group_permissions_permission_id_84c5c92e; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX auth_group_permissions_permission_id_84c5c92e ON public.auth_group_permissions USING btree (permission_id);
+
+--
+-- Name: auth_permission_content_type_id_2f476e4b; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX auth_permission_content_type_id_2f476e4b ON public.auth_permission USING btree (content_type_id);
+
+--
+-- Name: auth_user_groups_group_id_97559544; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX auth_user_groups_group_id_97559544 ON public.auth_user_groups USING btree (group_id);
+
+--
+-- Name: auth_user_groups_user_id_6a12ed8b; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX auth_user_groups_user_id_6a12ed8b ON public.auth_user_groups USING btree (user_id);
+
+--
+-- Name: auth_user_user_permissions_permission_id_1fbb5f2c; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX auth_user_user_permissions_permission_id_1fbb5f2c ON public.auth_user_user_permissions USING btree (permission_id);
+
+--
+-- Name: auth_user_user_permissions_user_id_a95ead1b; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX auth_user_user_permissions_user_id_a95ead1b ON public.auth_user_user_permissions USING btree (user_id);
+
+--
+-- Name: auth_user_username_6821ab7c_like; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX auth_user_username_6821ab7c_like ON public.auth_user USING btree (username varchar_pattern_ops);
+
+--
+-- Name: axes_accessattempt_ip_address_10922d9c; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX axes_accessattempt_ip_address_10922d9c ON public.axes_accessattempt USING btree (ip_address);
+
+--
+-- Name: axes_accessattempt_user_agent_ad89678b; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX axes_accessattempt_user_agent_ad89678b ON public.axes_accessattempt USING btree (user_agent);
+
+--
+-- Name: axes_accessattempt_user_agent_ad89678b_like; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX axes_accessattempt_user_agent_ad89678b_like ON public.axes_accessattempt USING btree (user_agent varchar_pattern_ops);
+
+--
+-- Name: axes_accessattempt_username_3f2d4ca0; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX axes_accessattempt_username_3f2d4ca0 ON public.axes_accessattempt USING btree (username);
+
+--
+-- Name: axes_accessattempt_username_3f2d4ca0_like; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX axes_accessattempt_username_3f2d4ca0_like ON public.axes_accessattempt USING btree (username varchar_pattern_ops);
+
+--
+-- Name: axes_accessfailurelog_ip_address_2e9f5a7f; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX axes_accessfailurelog_ip_address_2e9f5a7f ON public.axes_accessfailurelog USING btree (ip_address);
+
+--
+-- Name: axes_accessfailurelog_user_agent_ea145dda; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX axes_accessfailurelog_user_agent_ea145dda ON public.axes_accessfailurelog USING btree (user_agent);
+
+--
+-- Name: axes_accessfailurelog_user_agent_ea145dda_like; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX axes_accessfailurelog_user_agent_ea145dda_like ON public.axes_accessfailurelog USING btree (user_agent varchar_pattern_ops);
+
+--
+-- Name: axes_accessfailurelog_username_a8b7e8a4; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX axes_accessfailurelog_username_a8b7e8a4 ON public.axes_accessfailurelog USING btree (username);
+
+--
+-- Name: axes_accessfailurelog_username_a8b7e8a4_like; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX axes_accessfailurelog_username_a8b7e8a4_like ON public.axes_accessfailurelog USING btree (username varchar_pattern_ops);
+
+--
+-- Name: axes_accesslog_ip_address_86b417e5; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX axes_accesslog_ip_address_86b417e5 ON public.axes_accesslog USING btree (ip_address);
+
+--
+-- Name: axes_accesslog_user_agent_0e659004; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX axes_accesslog_user_agent_0e659004 ON public.axes_accesslog USING btree (user_agent);
+
+--
+-- Name: axes_accesslog_user_agent_0e659004_like; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX axes_accesslog_user_agent_0e659004_like ON public.axes_accesslog USING btree (user_agent varchar_pattern_ops);
+
+--
+-- Name: axes_accesslog_username_df93064b; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX axes_accesslog_username_df93064b ON public.axes_accesslog USING btree (username);
+
+--
+-- Name: axes_accesslog_username_df93064b_like; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX axes_accesslog_username_df93064b_like ON public.axes_accesslog USING btree (username varchar_pattern_ops);
+
+--
+-- Name: django_admin_log_content_type_id_c4bce8eb; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX django_admin_log_content_type_id_c4bce8eb ON public.django_admin_log USING btree (content_type_id);
+
+--
+-- Name: django_admin_log_user_id_c564eba6; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX django_admin_log_user_id_c564eba6 ON public.django_admin_log USING btree (user_id);
+
+--
+-- Name: django_session_expire_date_a5c62663; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX django_session_expire_date_a5c62663 ON public.django_session USING btree (expire_date);
+
+--
+-- Name: django_session_session_key_c0390e0f_like; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX django_session_session_key_c0390e0f_like ON public.django_session USING btree (session_key varchar_pattern_ops);
+
+--
+-- Name: dot_config_history_key_changed_at; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX dot_config_history_key_changed_at ON public.dot_config_history USING btree (key, changed_at DESC, id DESC);
+
+--
+-- Name: dot_iu_command_run_command; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX dot_iu_command_run_command ON public.dot_iu_command_run USING btree (command, started_at DESC);
+
+--
+-- Name: dot_iu_command_run_linked; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX dot_iu_command_run_linked ON public.dot_iu_command_run USING btree (linked_run_id) WHERE (linked_run_id IS NOT NULL);
+
+--
+-- Name: dot_iu_command_run_record; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX dot_iu_command_run_record ON public.dot_iu_command_run USING btree (record_id, id DESC);
+
+--
+-- Name: event_outbox_causation; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_causation ON ONLY public.event_outbox USING btree (causation_id) WHERE (causation_id IS NOT NULL);
+
+--
+-- Name: event_outbox_correlation; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_correlation ON ONLY public.event_outbox USING btree (correlation_id) WHERE (correlation_id IS NOT NULL);
+
+--
+-- Name: event_outbox_created; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_created ON ONLY public.event_outbox USING btree (created_at DESC);
+
+--
+-- Name: event_outbox_default_causation_id_idx; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_default_causation_id_idx ON public.event_outbox_default USING btree (causation_id) WHERE (causation_id IS NOT NULL);
+
+--
+-- Name: event_outbox_default_correlation_id_idx; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_default_correlation_id_idx ON public.event_outbox_default USING btree (correlation_id) WHERE (correlation_id IS NOT NULL);
+
+--
+-- Name: event_outbox_default_created_at_idx; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_default_created_at_idx ON public.event_outbox_default USING btree (created_at DESC);
+
+--
+-- Name: event_outbox_domain_tx; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_domain_tx ON ONLY public.event_outbox USING btree (event_domain, tx_id, id);
+
+--
+-- Name: event_outbox_default_event_domain_tx_id_id_idx; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_default_event_domain_tx_id_id_idx ON public.event_outbox_default USING btree (event_domain, tx_id, id);
+
+--
+-- Name: event_outbox_subject_ref; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_subject_ref ON ONLY public.event_outbox USING btree (event_subject_ref) WHERE (event_subject_ref IS NOT NULL);
+
+--
+-- Name: event_outbox_default_event_subject_ref_idx; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_default_event_subject_ref_idx ON public.event_outbox_default USING btree (event_subject_ref) WHERE (event_subject_ref IS NOT NULL);
+
+--
+-- Name: event_outbox_subject; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_subject ON ONLY public.event_outbox USING btree (event_subject_table, event_subject_ref) WHERE (event_subject_ref IS NOT NULL);
+
+--
+-- Name: event_outbox_default_event_subject_table_event_subject_ref_idx; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_default_event_subject_table_event_subject_ref_idx ON public.event_outbox_default USING btree (event_subject_table, event_subject_ref) WHERE (event_subject_ref IS NOT NULL);
+
+--
+-- Name: event_outbox_type_created; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_type_created ON ONLY public.event_outbox USING btree (event_type, created_at DESC);
+
+--
+-- Name: event_outbox_default_event_type_created_at_idx; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_default_event_type_created_at_idx ON public.event_outbox_default USING btree (event_type, created_at DESC);
+
+--
+-- Name: event_outbox_undelivered; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_undelivered ON ONLY public.event_outbox USING btree (id) WHERE (delivered_at IS NULL);
+
+--
+-- Name: event_outbox_default_id_idx; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_default_id_idx ON public.event_outbox_default USING btree (id) WHERE (delivered_at IS NULL);
+
+--
+-- Name: event_outbox_id; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_id ON ONLY public.event_outbox USING btree (id);
+
+--
+-- Name: event_outbox_default_id_idx1; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_outbox_default_id_idx1 ON public.event_outbox_default USING btree (id);
+
+--
+-- Name: event_pending_processed; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_pending_processed ON public.event_pending USING btree (processed_at) WHERE (processed_at IS NOT NULL);
+
+--
+-- Name: event_pending_unprocessed; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_pending_unprocessed ON public.event_pending USING btree (event_type, stable_key, captured_at) WHERE (processed_at IS NULL);
+
+--
+-- Name: event_pending_unprocessed_id; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_pending_unprocessed_id ON public.event_pending USING btree (id) WHERE (processed_at IS NULL);
+
+--
+-- Name: event_read_event_created; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_read_event_created ON public.event_read USING btree (event_created_at);
+
+--
+-- Name: event_read_inbox; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_read_inbox ON public.event_read USING btree (recipient_kind, recipient_ref, read_at, event_id DESC);
+
+--
+-- Name: event_subject_key_created; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_subject_key_created ON public.event_subject_key USING btree (created_at);
+
+--
+-- Name: gate_change_request_one_pending_per_key; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE UNIQUE INDEX gate_change_request_one_pending_per_key ON public.gate_change_request USING btree (config_key) WHERE (status = 'pending'::text);
+
+--
+-- Name: gate_change_request_status; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX gate_change_request_status ON public.gate_change_request USING btree (status, requested_at DESC);
+
+--
+-- Name: information_unit_current_section; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE UNIQUE INDEX information_unit_current_section ON public.information_unit USING btree (doc_code, section_code) WHERE (superseded_at IS NULL);
+
+--
+-- Name: information_unit_doc; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX information_unit_doc ON public.information_unit USING btree (doc_code, sort_order) WHERE (superseded_at IS NULL);
+
+--
+-- Name: information_unit_parent; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX information_unit_parent ON public.information_unit USING btree (parent_id) WHERE (parent_id IS NOT NULL);
+
+--
+-- Name: information_unit_run; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX information_unit_run ON public.information_unit USING btree (created_by_run_id, sort_order);
+
+--
+-- Name: iu_lifecycle_log_record; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX iu_lifecycle_log_record ON public.iu_lifecycle_log USING btree (record_id, id);
+
+--
+-- Name: iu_route_attempt_event; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX iu_route_attempt_event ON public.iu_route_attempt USING btree (event_id, route_id);
+
+--
+-- Name: iu_route_attempt_started; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX iu_route_attempt_started ON public.iu_route_attempt USING btree (started_at DESC);
+
+--
+-- Name: iu_route_dead_letter_open; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX iu_route_dead_letter_open ON public.iu_route_dead_letter USING btree (dead_at DESC) WHERE (triage_status = ANY (ARRAY['open'::text, 'manual_replay'::text]));
+
+--
+-- Name: iu_sql_event_route_dry_run_log_route; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX iu_sql_event_route_dry_run_log_route ON public.iu_sql_event_route_dry_run_log USING btree (route_id, logged_at DESC);
+
+--
+-- Name: iu_sql_event_route_source; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX iu_sql_event_route_source ON public.iu_sql_event_route USING btree (source_table, operation);
+
+--
+-- Name: iu_staging_record_doc; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX iu_staging_record_doc ON public.iu_staging_record USING btree (doc_code, id DESC);
+
+--
+-- Name: iu_staging_record_lifecycle; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX iu_staging_record_lifecycle ON public.iu_staging_record USING btree (lifecycle_status, expires_at);
+
+--
+-- Name: iu_staging_record_marked_at; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX iu_staging_record_marked_at ON public.iu_staging_record USING btree (marked_at DESC);
+
+--
+-- Name: iu_staging_record_source; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX iu_staging_record_source ON public.iu_staging_record USING btree (source_ref, id DESC);
+
+--
+-- Name: job_archive_archived_at; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX job_archive_archived_at ON public.job_archive USING btree (archived_at);
+
+--
+-- Name: job_archive_finished_at; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX job_archive_finished_at ON public.job_archive USING btree (finished_at);
+
+--
+-- Name: job_dead_letter_dead_at; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX job_dead_letter_dead_at ON public.job_dead_letter USING btree (dead_at);
+
+--
+-- Name: job_dead_letter_job; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX job_dead_letter_job ON public.job_dead_letter USING btree (job_id);
+
+--
+-- Name: job_dead_letter_open; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX job_dead_letter_open ON public.job_dead_letter USING btree (dead_at DESC) WHERE (triage_status = ANY (ARRAY['open'::text, 'manual_replay'::text]));
+
+--
+-- Name: job_queue_claim; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX job_queue_claim ON public.job_queue USING btree (queue_name, priority DESC, run_at, id) WHERE ((status)::text = 'queued'::text);
+
+--
+-- Name: job_queue_correlation; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX job_queue_correlation ON public.job_queue USING btree (correlation_id) WHERE (correlation_id IS NOT NULL);
+
+--
+-- Name: job_queue_finished; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX job_queue_finished ON public.job_queue USING btree (finished_at) WHERE (finished_at IS NOT NULL);
+
+--
+-- Name: job_queue_idempotency_key; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE UNIQUE INDEX job_queue_idempotency_key ON public.job_queue USING btree (idempotency_key) WHERE (idempotency_key IS NOT NULL);
+
+--
+-- Name: job_queue_kind; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX job_queue_kind ON public.job_queue USING btree (job_kind, id);
+
+--
+-- Name: job_queue_lease; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX job_queue_lease ON public.job_queue USING btree (lease_until) WHERE ((status)::text = 'running'::text);
+
+--
+-- Name: job_queue_ready; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX job_queue_ready ON public.job_queue USING btree (priority DESC, run_at, id) WHERE ((status)::text = 'queued'::text);
+
+--
+-- Name: job_queue_status_created; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX job_queue_status_created ON public.job_queue USING btree (status, created_at DESC) WHERE ((status)::text = ANY (ARRAY['succeeded'::text, 'cancelled'::text, 'dead'::text]));
+
+--
+-- Name: job_schedule_due; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX job_schedule_due ON public.job_schedule USING btree (next_run_at) WHERE enabled;
+
+--
+-- Name: queue_metric_sample_at; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX queue_metric_sample_at ON public.queue_metric_sample USING btree (sampled_at DESC);
+
+--
+-- Name: event_outbox_default_causation_id_idx; Type: INDEX ATTACH; Schema: public; Owner: queuegov_owner
+--
+
+ALTER INDEX public.event_outbox_causation ATTACH PARTITION public.event_outbox_default_causation_id_idx;
+
+--
+-- Name: event_outbox_default_correlation_id_idx; Type: INDEX ATTACH; Schema: public; Owner: queuegov_owner
+--
+
+ALTER INDEX public.event_outbox_correlation ATTACH PARTITION public.event_outbox_default_correlation_id_idx;
+
+--
+-- Name: event_outbox_default_created_at_idx; Type: INDEX ATTACH; Schema: public; Owner: queuegov_owner
+--
+
+ALTER INDEX public.event_outbox_created ATTACH PARTITION public.event_outbox_default_created_at_idx;
+
+--
+-- Name: event_outbox_default_event_domain_tx_id_id_idx; Type: INDEX ATTACH; Schema: public; Owner: queuegov_owner
+--
+
+ALTER INDEX public.event_outbox_domain_tx ATTACH PARTITION public.event_outbox_default_event_domain_tx_id_id_idx;
+
+--
+-- Name: event_outbox_default_event_subject_ref_idx; Type: INDEX ATTACH; Schema: public; Owner: queuegov_owner
+--
+
+ALTER INDEX public.event_outbox_subject_ref ATTACH PARTITION public.event_outbox_default_event_subject_ref_idx;
+
+--
+-- Name: event_outbox_default_event_subject_table_event_subject_ref_idx; Type: INDEX ATTACH; Schema: public; Owner: queuegov_owner
+--
+
+ALTER INDEX public.event_outbox_subject ATTACH PARTITION public.event_outbox_default_event_subject_table_event_subject_ref_idx;
+
+--
+-- Name: event_outbox_default_event_type_created_at_idx; Type: INDEX ATTACH; Schema: public; Owner: queuegov_owner
+--
+
+ALTER INDEX public.event_outbox_type_created ATTACH PARTITION public.event_outbox_default_event_type_created_at_idx;
+
+--
+-- Name: event_outbox_default_id_idx; Type: INDEX ATTACH; Schema: public; Owner: queuegov_owner
+--
+
+ALTER INDEX public.event_outbox_undelivered ATTACH PARTITION public.event_outbox_default_id_idx;
+
+--
+-- Name: event_outbox_default_id_idx1; Type: INDEX ATTACH; Schema: public; Owner: queuegov_owner
+--
+
+ALTER INDEX public.event_outbox_id ATTACH PARTITION public.event_outbox_default_id_idx1;
+
+--
+-- Name: event_outbox_default_pkey; Type: INDEX ATTACH; Schema: public; Owner: queuegov_owner
+--
+
+ALTER INDEX public.event_outbox_pkey ATTACH PARTITION public.event_outbox_default_pkey;
+
+--
+-- Name: admin_action_audit admin_action_audit_chain_link; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER admin_action_audit_chain_link BEFORE INSERT ON public.admin_action_audit FOR EACH ROW EXECUTE FUNCTION public.fn_audit_chain_link();
+
+--
+-- Name: dot_config dot_config_history_capture; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER dot_config_history_capture AFTER INSERT OR DELETE OR UPDATE OF value ON public.dot_config FOR EACH ROW EXECUTE FUNCTION public.fn_config_history_capture();
+
+--
+-- Name: dot_config dot_config_sql_route_follow; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER dot_config_sql_route_follow AFTER UPDATE OF value ON public.dot_config FOR EACH ROW WHEN ((new.key ~~ 'event.sql\_route.%'::text)) EXECUTE FUNCTION public.fn_sql_event_route_follow_gate();
+
+--
+-- Name: job_dead_letter iu_event_capture; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER iu_event_capture AFTER INSERT OR DELETE OR UPDATE ON public.job_dead_letter FOR EACH ROW EXECUTE FUNCTION public.fn_event_capture_trigger();
+
+--
+-- Name: iu_staging_payload iu_staging_payload_delete_guard; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER iu_staging_payload_delete_guard BEFORE DELETE ON public.iu_staging_payload FOR EACH ROW EXECUTE FUNCTION public.fn_iu_staging_payload_delete_guard();
+
+--
+-- Name: iu_staging_record iu_staging_record_lifecycle_log_insert; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER iu_staging_record_lifecycle_log_insert AFTER INSERT ON public.iu_staging_record FOR EACH ROW EXECUTE FUNCTION public.fn_iu_lifecycle_log_capture();
+
+--
+-- Name: iu_staging_record iu_staging_record_lifecycle_log_update; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER iu_staging_record_lifecycle_log_update AFTER UPDATE OF lifecycle_status ON public.iu_staging_record FOR EACH ROW WHEN ((old.lifecycle_status IS DISTINCT FROM new.lifecycle_status)) EXECUTE FUNCTION public.fn_iu_lifecycle_log_capture();
+
+--
+-- Name: iu_staging_record iu_staging_record_touch; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER iu_staging_record_touch BEFORE UPDATE ON public.iu_staging_record FOR EACH ROW EXECUTE FUNCTION public.fn_iu_staging_record_touch();
+
+--
+-- Name: job_schedule job_schedule_next_slot; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER job_schedule_next_slot BEFORE INSERT OR UPDATE ON public.job_schedule FOR EACH ROW EXECUTE FUNCTION public.fn_job_schedule_next_slot();
+
+--
+-- Name: admin_action_audit pgtrigger_audit_append_only_ca27b; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_audit_append_only_ca27b BEFORE DELETE OR UPDATE ON public.admin_action_audit FOR EACH ROW EXECUTE FUNCTION public.pgtrigger_audit_append_only_ca27b();
+
+--
+-- Name: TRIGGER pgtrigger_audit_append_only_ca27b ON admin_action_audit; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_audit_append_only_ca27b ON public.admin_action_audit IS 'b08c1c0359ff05eb38b494a56cf2bea6d74e8a77';
+
+--
+-- Name: admin_action_audit pgtrigger_audit_no_truncate_a2402; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_audit_no_truncate_a2402 BEFORE TRUNCATE ON public.admin_action_audit FOR EACH STATEMENT EXECUTE FUNCTION public.pgtrigger_audit_no_truncate_a2402();
+
+--
+-- Name: TRIGGER pgtrigger_audit_no_truncate_a2402 ON admin_action_audit; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_audit_no_truncate_a2402 ON public.admin_action_audit IS 'ce5c100c4f8e4fda903858471ffa46516660699c';
+
+--
+-- Name: dot_config_history pgtrigger_config_history_append_only_3bbb3; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_config_history_append_only_3bbb3 BEFORE DELETE OR UPDATE ON public.dot_config_history FOR EACH ROW EXECUTE FUNCTION public.pgtrigger_config_history_append_only_3bbb3();
+
+--
+-- Name: TRIGGER pgtrigger_config_history_append_only_3bbb3 ON dot_config_history; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_config_history_append_only_3bbb3 ON public.dot_config_history IS 'f1a977e28e7b230da92cc49cee2ece4b2f72e2d1';
+
+--
+-- Name: dot_config_history pgtrigger_config_history_no_truncate_8ae14; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_config_history_no_truncate_8ae14 BEFORE TRUNCATE ON public.dot_config_history FOR EACH STATEMENT EXECUTE FUNCTION public.pgtrigger_config_history_no_truncate_8ae14();
+
+--
+-- Name: TRIGGER pgtrigger_config_history_no_truncate_8ae14 ON dot_config_history; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_config_history_no_truncate_8ae14 ON public.dot_config_history IS 'de73a518604c3bb40b7d4147198fd82ec5ad8121';
+
+--
+-- Name: dot_config pgtrigger_dot_config_four_eyes_only_b6044; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_dot_config_four_eyes_only_b6044 BEFORE INSERT OR DELETE OR UPDATE ON public.dot_config FOR EACH ROW EXECUTE FUNCTION public.pgtrigger_dot_config_four_eyes_only_b6044();
+
+--
+-- Name: TRIGGER pgtrigger_dot_config_four_eyes_only_b6044 ON dot_config; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_dot_config_four_eyes_only_b6044 ON public.dot_config IS 'c24fc0a4b5bb915f9471a90369227774ff69c712';
+
+--
+-- Name: dot_config pgtrigger_dot_config_no_truncate_cbd54; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_dot_config_no_truncate_cbd54 BEFORE TRUNCATE ON public.dot_config FOR EACH STATEMENT EXECUTE FUNCTION public.pgtrigger_dot_config_no_truncate_cbd54();
+
+--
+-- Name: TRIGGER pgtrigger_dot_config_no_truncate_cbd54 ON dot_config; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_dot_config_no_truncate_cbd54 ON public.dot_config IS '7344e6f1f43666d65e1e9ceed4e2ae255682c785';
+
+--
+-- Name: gate_change_request pgtrigger_gate_change_request_born_pending_7a81b; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_gate_change_request_born_pending_7a81b BEFORE INSERT ON public.gate_change_request FOR EACH ROW WHEN ((new.status IS DISTINCT FROM 'pending'::text)) EXECUTE FUNCTION public.pgtrigger_gate_change_request_born_pending_7a81b();
+
+--
+-- Name: TRIGGER pgtrigger_gate_change_request_born_pending_7a81b ON gate_change_request; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_gate_change_request_born_pending_7a81b ON public.gate_change_request IS 'd8481729be3a7c9a46969f85d56c3a92e3a300ed';
+
+--
+-- Name: gate_change_request pgtrigger_gate_change_request_immutable_1f9ec; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_gate_change_request_immutable_1f9ec BEFORE UPDATE ON public.gate_change_request FOR EACH ROW WHEN (((old.id IS DISTINCT FROM new.id) OR (old.config_key IS DISTINCT FROM new.config_key) OR (old.old_value IS DISTINCT FROM new.old_value) OR (old.new_value IS DISTINCT FROM new.new_value) OR (old.reason IS DISTINCT FROM new.reason) OR (old.requested_by IS DISTINCT FROM new.requested_by) OR (old.requested_at IS DISTINCT FROM new.requested_at))) EXECUTE FUNCTION public.pgtrigger_gate_change_request_immutable_1f9ec();
+
+--
+-- Name: TRIGGER pgtrigger_gate_change_request_immutable_1f9ec ON gate_change_request; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_gate_change_request_immutable_1f9ec ON public.gate_change_request IS '461ae88e97510c3c5c55b65401322a4bf8410508';
+
+--
+-- Name: gate_change_request pgtrigger_gate_change_request_no_delete_e9b9f; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_gate_change_request_no_delete_e9b9f BEFORE DELETE ON public.gate_change_request FOR EACH ROW EXECUTE FUNCTION public.pgtrigger_gate_change_request_no_delete_e9b9f();
+
+--
+-- Name: TRIGGER pgtrigger_gate_change_request_no_delete_e9b9f ON gate_change_request; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_gate_change_request_no_delete_e9b9f ON public.gate_change_request IS 'b184d45c1d31d6852db7fcd74f559c2cccef6c31';
+
+--
+-- Name: gate_change_request pgtrigger_gate_change_request_no_truncate_587e3; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_gate_change_request_no_truncate_587e3 BEFORE TRUNCATE ON public.gate_change_request FOR EACH STATEMENT EXECUTE FUNCTION public.pgtrigger_gate_change_request_no_truncate_587e3();
+
+--
+-- Name: TRIGGER pgtrigger_gate_change_request_no_truncate_587e3 ON gate_change_request; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_gate_change_request_no_truncate_587e3 ON public.gate_change_request IS 'c0475b45411a8f19ea99c5429b1394fea9c12a79';
+
+--
+-- Name: gate_change_request pgtrigger_gate_change_status_fsm_5af16; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_gate_change_status_fsm_5af16 BEFORE UPDATE ON public.gate_change_request FOR EACH ROW EXECUTE FUNCTION public.pgtrigger_gate_change_status_fsm_5af16();
+
+--
+-- Name: TRIGGER pgtrigger_gate_change_status_fsm_5af16 ON gate_change_request; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_gate_change_status_fsm_5af16 ON public.gate_change_request IS 'd02617671751d1a313b3054224730e82723cdc42';
+
+--
+-- Name: dot_iu_command_run pgtrigger_iu_command_run_finished_immutable_8aaaa; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_iu_command_run_finished_immutable_8aaaa BEFORE UPDATE ON public.dot_iu_command_run FOR EACH ROW WHEN ((old.finished_at IS NOT NULL)) EXECUTE FUNCTION public.pgtrigger_iu_command_run_finished_immutable_8aaaa();
+
+--
+-- Name: TRIGGER pgtrigger_iu_command_run_finished_immutable_8aaaa ON dot_iu_command_run; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_iu_command_run_finished_immutable_8aaaa ON public.dot_iu_command_run IS 'c1bc8552726be3a741e95dcae3d1c27307c9c6b2';
+
+--
+-- Name: dot_iu_command_run pgtrigger_iu_command_run_no_delete_05fdf; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_iu_command_run_no_delete_05fdf BEFORE DELETE ON public.dot_iu_command_run FOR EACH ROW EXECUTE FUNCTION public.pgtrigger_iu_command_run_no_delete_05fdf();
+
+--
+-- Name: TRIGGER pgtrigger_iu_command_run_no_delete_05fdf ON dot_iu_command_run; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_iu_command_run_no_delete_05fdf ON public.dot_iu_command_run IS 'a99cf44a8543862d9d9cddb535653e17c33736d2';
+
+--
+-- Name: iu_lifecycle_log pgtrigger_iu_lifecycle_log_append_only_e7ddf; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_iu_lifecycle_log_append_only_e7ddf BEFORE DELETE OR UPDATE ON public.iu_lifecycle_log FOR EACH ROW EXECUTE FUNCTION public.pgtrigger_iu_lifecycle_log_append_only_e7ddf();
+
+--
+-- Name: TRIGGER pgtrigger_iu_lifecycle_log_append_only_e7ddf ON iu_lifecycle_log; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_iu_lifecycle_log_append_only_e7ddf ON public.iu_lifecycle_log IS '846c063ee9c257c1f3d4cfaff77adfc3b07bcc68';
+
+--
+-- Name: iu_staging_record pgtrigger_iu_staging_lifecycle_fsm_e7547; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_iu_staging_lifecycle_fsm_e7547 BEFORE UPDATE ON public.iu_staging_record FOR EACH ROW EXECUTE FUNCTION public.pgtrigger_iu_staging_lifecycle_fsm_e7547();
+
+--
+-- Name: TRIGGER pgtrigger_iu_staging_lifecycle_fsm_e7547 ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_iu_staging_lifecycle_fsm_e7547 ON public.iu_staging_record IS 'e39f6c56a823dfa1f0079faeefbbe5c4a11307f8';
+
+--
+-- Name: iu_staging_payload pgtrigger_iu_staging_payload_immutable_b1577; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_iu_staging_payload_immutable_b1577 BEFORE UPDATE ON public.iu_staging_payload FOR EACH ROW EXECUTE FUNCTION public.pgtrigger_iu_staging_payload_immutable_b1577();
+
+--
+-- Name: TRIGGER pgtrigger_iu_staging_payload_immutable_b1577 ON iu_staging_payload; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_iu_staging_payload_immutable_b1577 ON public.iu_staging_payload IS '47213063c6a31971c0fc3df818b2aa2d631ed7ba';
+
+--
+-- Name: iu_staging_record pgtrigger_iu_staging_record_born_pending_3c6ca; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_iu_staging_record_born_pending_3c6ca BEFORE INSERT ON public.iu_staging_record FOR EACH ROW WHEN ((new.lifecycle_status IS DISTINCT FROM 'pending_review'::text)) EXECUTE FUNCTION public.pgtrigger_iu_staging_record_born_pending_3c6ca();
+
+--
+-- Name: TRIGGER pgtrigger_iu_staging_record_born_pending_3c6ca ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_iu_staging_record_born_pending_3c6ca ON public.iu_staging_record IS '3b1734e9ac426e3e6896a9be65ed32e07374a655';
+
+--
+-- Name: iu_staging_record pgtrigger_iu_staging_record_marked_immutable_7b17d; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_iu_staging_record_marked_immutable_7b17d BEFORE UPDATE ON public.iu_staging_record FOR EACH ROW WHEN (((old.id IS DISTINCT FROM new.id) OR (old.idempotency_key IS DISTINCT FROM new.idempotency_key) OR (old.content_hash IS DISTINCT FROM new.content_hash) OR (old.source_kind IS DISTINCT FROM new.source_kind) OR (old.source_ref IS DISTINCT FROM new.source_ref) OR (old.source_hash IS DISTINCT FROM new.source_hash) OR (old.source_bytes IS DISTINCT FROM new.source_bytes) OR (old.doc_code IS DISTINCT FROM new.doc_code) OR (old.piece_count IS DISTINCT FROM new.piece_count) OR (old.digest IS DISTINCT FROM new.digest) OR (old.vector_excluded IS DISTINCT FROM new.vector_excluded) OR (old.marked_by IS DISTINCT FROM new.marked_by) OR (old.marked_at IS DISTINCT FROM new.marked_at) OR (old.expires_at IS DISTINCT FROM new.expires_at))) EXECUTE FUNCTION public.pgtrigger_iu_staging_record_marked_immutable_7b17d();
+
+--
+-- Name: TRIGGER pgtrigger_iu_staging_record_marked_immutable_7b17d ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_iu_staging_record_marked_immutable_7b17d ON public.iu_staging_record IS 'fe9cdb4cc08fdb554e025172f3e23460d1e47a4c';
+
+--
+-- Name: iu_staging_record pgtrigger_iu_staging_record_no_delete_6faa7; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_iu_staging_record_no_delete_6faa7 BEFORE DELETE ON public.iu_staging_record FOR EACH ROW EXECUTE FUNCTION public.pgtrigger_iu_staging_record_no_delete_6faa7();
+
+--
+-- Name: TRIGGER pgtrigger_iu_staging_record_no_delete_6faa7 ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_iu_staging_record_no_delete_6faa7 ON public.iu_staging_record IS '3c1c06a02ee8c41b57e34ecbf9771354233d8652';
+
+--
+-- Name: job_dead_letter pgtrigger_job_dead_letter_triage_fsm_c8bac; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_job_dead_letter_triage_fsm_c8bac BEFORE UPDATE ON public.job_dead_letter FOR EACH ROW EXECUTE FUNCTION public.pgtrigger_job_dead_letter_triage_fsm_c8bac();
+
+--
+-- Name: TRIGGER pgtrigger_job_dead_letter_triage_fsm_c8bac ON job_dead_letter; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_job_dead_letter_triage_fsm_c8bac ON public.job_dead_letter IS '4a28027638e7ea42254c5d81a9cfb0baed745a78';
+
+--
+-- Name: iu_route_dead_letter pgtrigger_route_dead_letter_triage_fsm_39413; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER pgtrigger_route_dead_letter_triage_fsm_39413 BEFORE UPDATE ON public.iu_route_dead_letter FOR EACH ROW EXECUTE FUNCTION public.pgtrigger_route_dead_letter_triage_fsm_39413();
+
+--
+-- Name: TRIGGER pgtrigger_route_dead_letter_triage_fsm_39413 ON iu_route_dead_letter; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TRIGGER pgtrigger_route_dead_letter_triage_fsm_39413 ON public.iu_route_dead_letter IS '0bf5420101d23344037b619fd043107dcfcd9057';
+
+--
+-- Name: queue_state queue_state_kept; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER queue_state_kept BEFORE DELETE OR UPDATE OF queue_name ON public.queue_state FOR EACH ROW EXECUTE FUNCTION public.fn_registry_row_kept('queue_name', 'pause the queue instead');
+
+--
+-- Name: retry_policy_registry retry_policy_registry_kept; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER retry_policy_registry_kept BEFORE DELETE OR UPDATE OF code ON public.retry_policy_registry FOR EACH ROW EXECUTE FUNCTION public.fn_registry_row_kept('code', 'retire the policy instead (status retired)');
+
+--
+-- Name: auth_group_permissions auth_group_permissio_permission_id_84c5c92e_fk_auth_perm; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_group_permissions
+    ADD CONSTRAINT auth_group_permissio_permission_id_84c5c92e_fk_auth_perm FOREIGN KEY (permission_id) REFERENCES public.auth_permission(id) DEFERRABLE INITIALLY DEFERRED;
+
+--
+-- Name: auth_group_permissions auth_group_permissions_group_id_b120cbf9_fk_auth_group_id; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_group_permissions
+    ADD CONSTRAINT auth_group_permissions_group_id_b120cbf9_fk_auth_group_id FOREIGN KEY (group_id) REFERENCES public.auth_group(id) DEFERRABLE INITIALLY DEFERRED;
+
+--
+-- Name: auth_permission auth_permission_content_type_id_2f476e4b_fk_django_co; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_permission
+    ADD CONSTRAINT auth_permission_content_type_id_2f476e4b_fk_django_co FOREIGN KEY (content_type_id) REFERENCES public.django_content_type(id) DEFERRABLE INITIALLY DEFERRED;
+
+--
+-- Name: auth_user_groups auth_user_groups_group_id_97559544_fk_auth_group_id; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_user_groups
+    ADD CONSTRAINT auth_user_groups_group_id_97559544_fk_auth_group_id FOREIGN KEY (group_id) REFERENCES public.auth_group(id) DEFERRABLE INITIALLY DEFERRED;
+
+--
+-- Name: auth_user_groups auth_user_groups_user_id_6a12ed8b_fk_auth_user_id; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_user_groups
+    ADD CONSTRAINT auth_user_groups_user_id_6a12ed8b_fk_auth_user_id FOREIGN KEY (user_id) REFERENCES public.auth_user(id) DEFERRABLE INITIALLY DEFERRED;
+
+--
+-- Name: auth_user_user_permissions auth_user_user_permi_permission_id_1fbb5f2c_fk_auth_perm; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_user_user_permissions
+    ADD CONSTRAINT auth_user_user_permi_permission_id_1fbb5f2c_fk_auth_perm FOREIGN KEY (permission_id) REFERENCES public.auth_permission(id) DEFERRABLE INITIALLY DEFERRED;
+
+--
+-- Name: auth_user_user_permissions auth_user_user_permissions_user_id_a95ead1b_fk_auth_user_id; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.auth_user_user_permissions
+    ADD CONSTRAINT auth_user_user_permissions_user_id_a95ead1b_fk_auth_user_id FOREIGN KEY (user_id) REFERENCES public.auth_user(id) DEFERRABLE INITIALLY DEFERRED;
+
+--
+-- Name: axes_accessattemptexpiration axes_accessattemptex_access_attempt_id_6b73a47a_fk_axes_acce; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.axes_accessattemptexpiration
+    ADD CONSTRAINT axes_accessattemptex_access_attempt_id_6b73a47a_fk_axes_acce FOREIGN KEY (access_attempt_id) REFERENCES public.axes_accessattempt(id) DEFERRABLE INITIALLY DEFERRED;
+
+--
+-- Name: consumer_registry consumer_registry_executor_class_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.consumer_registry
+    ADD CONSTRAINT consumer_registry_executor_class_fkey FOREIGN KEY (executor_class) REFERENCES public.executor_class_registry(code);
+
+--
+-- Name: consumer_registry consumer_registry_retry_policy_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.consumer_registry
+    ADD CONSTRAINT consumer_registry_retry_policy_fkey FOREIGN KEY (retry_policy) REFERENCES public.retry_policy_registry(code);
+
+--
+-- Name: django_admin_log django_admin_log_content_type_id_c4bce8eb_fk_django_co; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.django_admin_log
+    ADD CONSTRAINT django_admin_log_content_type_id_c4bce8eb_fk_django_co FOREIGN KEY (content_type_id) REFERENCES public.django_content_type(id) DEFERRABLE INITIALLY DEFERRED;
+
+--
+-- Name: django_admin_log django_admin_log_user_id_c564eba6_fk_auth_user_id; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.django_admin_log
+    ADD CONSTRAINT django_admin_log_user_id_c564eba6_fk_auth_user_id FOREIGN KEY (user_id) REFERENCES public.auth_user(id) DEFERRABLE INITIALLY DEFERRED;
+
+--
+-- Name: dot_iu_command_run dot_iu_command_run_command_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.dot_iu_command_run
+    ADD CONSTRAINT dot_iu_command_run_command_fkey FOREIGN KEY (command) REFERENCES public.dot_iu_command_catalog(command);
+
+--
+-- Name: dot_iu_command_run dot_iu_command_run_linked_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.dot_iu_command_run
+    ADD CONSTRAINT dot_iu_command_run_linked_run_id_fkey FOREIGN KEY (linked_run_id) REFERENCES public.dot_iu_command_run(id);
+
+--
+-- Name: dot_iu_command_run dot_iu_command_run_record_fk; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.dot_iu_command_run
+    ADD CONSTRAINT dot_iu_command_run_record_fk FOREIGN KEY (record_id) REFERENCES public.iu_staging_record(id);
+
+--
+-- Name: dot_iu_runtime_lease dot_iu_runtime_lease_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.dot_iu_runtime_lease
+    ADD CONSTRAINT dot_iu_runtime_lease_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.dot_iu_command_run(id);
+
+--
+-- Name: event_pending event_pending_event_type_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.event_pending
+    ADD CONSTRAINT event_pending_event_type_fkey FOREIGN KEY (event_type) REFERENCES public.event_type_registry(event_type);
+
+--
+-- Name: event_subscription event_subscription_event_domain_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.event_subscription
+    ADD CONSTRAINT event_subscription_event_domain_fkey FOREIGN KEY (event_domain) REFERENCES public.event_domain_registry(event_domain);
+
+--
+-- Name: event_type_registry event_type_registry_event_domain_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.event_type_registry
+    ADD CONSTRAINT event_type_registry_event_domain_fkey FOREIGN KEY (event_domain) REFERENCES public.event_domain_registry(event_domain);
+
+--
+-- Name: gate_change_request gate_change_request_config_key_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.gate_change_request
+    ADD CONSTRAINT gate_change_request_config_key_fkey FOREIGN KEY (config_key) REFERENCES public.dot_config(key);
+
+--
+-- Name: information_unit information_unit_consumed_from_record_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.information_unit
+    ADD CONSTRAINT information_unit_consumed_from_record_id_fkey FOREIGN KEY (consumed_from_record_id) REFERENCES public.iu_staging_record(id);
+
+--
+-- Name: information_unit information_unit_created_by_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.information_unit
+    ADD CONSTRAINT information_unit_created_by_run_id_fkey FOREIGN KEY (created_by_run_id) REFERENCES public.dot_iu_command_run(id);
+
+--
+-- Name: information_unit information_unit_parent_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.information_unit
+    ADD CONSTRAINT information_unit_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES public.information_unit(id);
+
+--
+-- Name: information_unit information_unit_superseded_by_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.information_unit
+    ADD CONSTRAINT information_unit_superseded_by_run_id_fkey FOREIGN KEY (superseded_by_run_id) REFERENCES public.dot_iu_command_run(id);
+
+--
+-- Name: iu_lifecycle_log iu_lifecycle_log_record_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_lifecycle_log
+    ADD CONSTRAINT iu_lifecycle_log_record_id_fkey FOREIGN KEY (record_id) REFERENCES public.iu_staging_record(id);
+
+--
+-- Name: iu_lifecycle_log iu_lifecycle_log_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_lifecycle_log
+    ADD CONSTRAINT iu_lifecycle_log_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.dot_iu_command_run(id);
+
+--
+-- Name: iu_route_attempt iu_route_attempt_route_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_route_attempt
+    ADD CONSTRAINT iu_route_attempt_route_id_fkey FOREIGN KEY (route_id) REFERENCES public.iu_outbound_route(id);
+
+--
+-- Name: iu_route_dead_letter iu_route_dead_letter_route_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_route_dead_letter
+    ADD CONSTRAINT iu_route_dead_letter_route_id_fkey FOREIGN KEY (route_id) REFERENCES public.iu_outbound_route(id);
+
+--
+-- Name: iu_route_delivery iu_route_delivery_route_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_route_delivery
+    ADD CONSTRAINT iu_route_delivery_route_id_fkey FOREIGN KEY (route_id) REFERENCES public.iu_outbound_route(id);
+
+--
+-- Name: iu_route_worker_cursor iu_route_worker_cursor_event_domain_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_route_worker_cursor
+    ADD CONSTRAINT iu_route_worker_cursor_event_domain_fkey FOREIGN KEY (event_domain) REFERENCES public.event_domain_registry(event_domain);
+
+--
+-- Name: iu_sql_event_route_dry_run_log iu_sql_event_route_dry_run_log_route_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_sql_event_route_dry_run_log
+    ADD CONSTRAINT iu_sql_event_route_dry_run_log_route_id_fkey FOREIGN KEY (route_id) REFERENCES public.iu_sql_event_route(id);
+
+--
+-- Name: iu_sql_event_route iu_sql_event_route_target_event_type_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_sql_event_route
+    ADD CONSTRAINT iu_sql_event_route_target_event_type_fkey FOREIGN KEY (target_event_type) REFERENCES public.event_type_registry(event_type);
+
+--
+-- Name: iu_staging_payload iu_staging_payload_record_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_staging_payload
+    ADD CONSTRAINT iu_staging_payload_record_id_fkey FOREIGN KEY (record_id) REFERENCES public.iu_staging_record(id);
+
+--
+-- Name: iu_staging_record iu_staging_record_consumed_by_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_staging_record
+    ADD CONSTRAINT iu_staging_record_consumed_by_run_id_fkey FOREIGN KEY (consumed_by_run_id) REFERENCES public.dot_iu_command_run(id);
+
+--
+-- Name: iu_staging_record iu_staging_record_last_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_staging_record
+    ADD CONSTRAINT iu_staging_record_last_run_id_fkey FOREIGN KEY (last_run_id) REFERENCES public.dot_iu_command_run(id);
+
+--
+-- Name: job_schedule job_schedule_queue_name_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.job_schedule
+    ADD CONSTRAINT job_schedule_queue_name_fkey FOREIGN KEY (queue_name) REFERENCES public.queue_state(queue_name);
+
+--
+-- Name: SCHEMA public; Type: ACL; Schema: -; Owner: pg_database_owner
+--
+
+GRANT ALL ON SCHEMA public TO queuegov_owner;
+GRANT USAGE ON SCHEMA public TO queuegov_app;
+GRANT USAGE ON SCHEMA public TO queuegov_executor;
+GRANT USAGE ON SCHEMA public TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_vocabulary_check(p_column text, p_value text, p_allowed text[]); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_vocabulary_check(p_column text, p_value text, p_allowed text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_vocabulary_check(p_column text, p_value text, p_allowed text[]) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_vocabulary_check(p_column text, p_value text, p_allowed text[]) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_payload_keys_safe(p jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_payload_keys_safe(p jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_payload_keys_safe(p jsonb) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_payload_keys_safe(p jsonb) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_section_types(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_section_types() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_section_types() TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_iu_section_types() TO queuegov_auditor;
+
+--
+-- Name: FUNCTION _pgtrigger_should_ignore(trigger_name name); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public._pgtrigger_should_ignore(trigger_name name) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_act_audit(p_answer jsonb, p_action text, p_target_table text, p_target_ids text[], p_reason text, p_before jsonb, p_detail text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_act_audit(p_answer jsonb, p_action text, p_target_table text, p_target_ids text[], p_reason text, p_before jsonb, p_detail text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_actor(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_actor() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_actor() TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_actor() TO queuegov_executor;
+GRANT ALL ON FUNCTION public.fn_actor() TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_actor_context(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_actor_context() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_actor_context() TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_actor_context() TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_actor_governed(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_actor_governed() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_actor_required(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_actor_required() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_actor_required() TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_actor_required() TO queuegov_executor;
+GRANT ALL ON FUNCTION public.fn_actor_required() TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_actor_unseal(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_actor_unseal() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_audit_chain_link(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_audit_chain_link() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_audit_record(p_action text, p_outcome text, p_target_table text, p_target_ids text[], p_reason text, p_before jsonb, p_after jsonb, p_detail text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_audit_record(p_action text, p_outcome text, p_target_table text, p_target_ids text[], p_reason text, p_before jsonb, p_after jsonb, p_detail text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_audit_record(p_action text, p_outcome text, p_target_table text, p_target_ids text[], p_reason text, p_before jsonb, p_after jsonb, p_detail text) TO queuegov_app;
+
+--
+-- Name: TABLE admin_action_audit; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.admin_action_audit TO queuegov_app;
+GRANT SELECT ON TABLE public.admin_action_audit TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_audit_row_hash(a public.admin_action_audit); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_audit_row_hash(a public.admin_action_audit) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_audit_row_hash(a public.admin_action_audit) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_audit_row_hash(a public.admin_action_audit) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_audit_verify(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_audit_verify() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_audit_verify() TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_audit_verify() TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_audit_write(p_action text, p_outcome text, p_target_table text, p_target_ids text[], p_reason text, p_before jsonb, p_after jsonb, p_detail text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_audit_write(p_action text, p_outcome text, p_target_table text, p_target_ids text[], p_reason text, p_before jsonb, p_after jsonb, p_detail text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_caller_names_actor(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_caller_names_actor() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_caller_names_actor() TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_caller_names_actor() TO queuegov_executor;
+GRANT ALL ON FUNCTION public.fn_caller_names_actor() TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_caller_role(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_caller_role() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_caller_role() TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_caller_role() TO queuegov_executor;
+GRANT ALL ON FUNCTION public.fn_caller_role() TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_capped_count(p_sql text, p_cap integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_capped_count(p_sql text, p_cap integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_capped_count(p_sql text, p_cap integer) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_capped_count(p_sql text, p_cap integer) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_clock(p_now timestamp with time zone, p_what text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_clock(p_now timestamp with time zone, p_what text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_config_guard_set(p_enabled boolean); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_config_guard_set(p_enabled boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_config_history_capture(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_config_history_capture() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_config_validate(p_key text, p_value jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_config_validate(p_key text, p_value jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_config_validate(p_key text, p_value jsonb) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_config_validate(p_key text, p_value jsonb) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_config_value_at(p_key text, p_at timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_config_value_at(p_key text, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_config_value_at(p_key text, p_at timestamp with time zone) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_config_value_at(p_key text, p_at timestamp with time zone) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_consumer_register(p_job_kind text, p_executor_class text, p_queue_name text, p_retry_policy text, p_handler_ref text, p_description text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_consumer_register(p_job_kind text, p_executor_class text, p_queue_name text, p_retry_policy text, p_handler_ref text, p_description text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_consumer_register(p_job_kind text, p_executor_class text, p_queue_name text, p_retry_policy text, p_handler_ref text, p_description text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_consumer_register_unaudited(p_job_kind text, p_executor_class text, p_queue_name text, p_retry_policy text, p_handler_ref text, p_description text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_consumer_register_unaudited(p_job_kind text, p_executor_class text, p_queue_name text, p_retry_policy text, p_handler_ref text, p_description text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_cron_field(p_expr text, p_field text, p_text text, p_min integer, p_max integer, p_names text[]); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_cron_field(p_expr text, p_field text, p_text text, p_min integer, p_max integer, p_names text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_cron_field(p_expr text, p_field text, p_text text, p_min integer, p_max integer, p_names text[]) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_cron_field(p_expr text, p_field text, p_text text, p_min integer, p_max integer, p_names text[]) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_cron_next(p_expr text, p_after timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_cron_next(p_expr text, p_after timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_cron_next(p_expr text, p_after timestamp with time zone) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_cron_next(p_expr text, p_after timestamp with time zone) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_cron_parse(p_expr text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_cron_parse(p_expr text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_cron_parse(p_expr text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_cron_parse(p_expr text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_cron_valid(p_expr text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_cron_valid(p_expr text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_cron_valid(p_expr text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_cron_valid(p_expr text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_db_role(p_purpose text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_db_role(p_purpose text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_db_role(p_purpose text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_db_role(p_purpose text) TO queuegov_executor;
+GRANT ALL ON FUNCTION public.fn_db_role(p_purpose text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_estimated_rows(p_table regclass); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_estimated_rows(p_table regclass) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_estimated_rows(p_table regclass) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_estimated_rows(p_table regclass) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_event_capture(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_correlation_id text, p_source_document_ref text, p_import_batch_ref text, p_causation_id text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_capture(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_correlation_id text, p_source_document_ref text, p_import_batch_ref text, p_causation_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_capture(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_correlation_id text, p_source_document_ref text, p_import_batch_ref text, p_causation_id text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_event_capture(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_correlation_id text, p_source_document_ref text, p_import_batch_ref text, p_causation_id text) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_event_capture_trigger(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_capture_trigger() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_event_deliver(p_batch_size integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_deliver(p_batch_size integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_deliver(p_batch_size integer) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_event_emit(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_severity text, p_correlation_id text, p_causation_id text, p_occurred_at timestamp with time zone, p_classification text, p_fact_key text, p_actor text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_emit(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_severity text, p_correlation_id text, p_causation_id text, p_occurred_at timestamp with time zone, p_classification text, p_fact_key text, p_actor text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_emit(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_severity text, p_correlation_id text, p_causation_id text, p_occurred_at timestamp with time zone, p_classification text, p_fact_key text, p_actor text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_event_emit(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_severity text, p_correlation_id text, p_causation_id text, p_occurred_at timestamp with time zone, p_classification text, p_fact_key text, p_actor text) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_event_mark_read(p_event_read_ids bigint[]); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_mark_read(p_event_read_ids bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_mark_read(p_event_read_ids bigint[]) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_event_mark_read_unaudited(p_event_read_ids bigint[]); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_mark_read_unaudited(p_event_read_ids bigint[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_event_outbox_ensure_partitions(p_months_ahead integer, p_from timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_outbox_ensure_partitions(p_months_ahead integer, p_from timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_outbox_ensure_partitions(p_months_ahead integer, p_from timestamp with time zone) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_event_pending_insert(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_correlation_id text, p_source_document_ref text, p_import_batch_ref text, p_causation_id text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_pending_insert(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_correlation_id text, p_source_document_ref text, p_import_batch_ref text, p_causation_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_event_pending_process(p_batch_size integer, p_now timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_pending_process(p_batch_size integer, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_pending_process(p_batch_size integer, p_now timestamp with time zone) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_event_refs_checked(p_subject_ref text, p_correlation_id text, p_causation_id text, p_source_document_ref text, p_import_batch_ref text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_refs_checked(p_subject_ref text, p_correlation_id text, p_causation_id text, p_source_document_ref text, p_import_batch_ref text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_refs_checked(p_subject_ref text, p_correlation_id text, p_causation_id text, p_source_document_ref text, p_import_batch_ref text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_event_refs_checked(p_subject_ref text, p_correlation_id text, p_causation_id text, p_source_document_ref text, p_import_batch_ref text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_event_subscribe(p_event_type text, p_event_domain text, p_event_stream text, p_recipient_kind text, p_recipient_ref text, p_note text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_subscribe(p_event_type text, p_event_domain text, p_event_stream text, p_recipient_kind text, p_recipient_ref text, p_note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_subscribe(p_event_type text, p_event_domain text, p_event_stream text, p_recipient_kind text, p_recipient_ref text, p_note text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_event_subscribe_unaudited(p_event_type text, p_event_domain text, p_event_stream text, p_recipient_kind text, p_recipient_ref text, p_note text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_subscribe_unaudited(p_event_type text, p_event_domain text, p_event_stream text, p_recipient_kind text, p_recipient_ref text, p_note text) FROM PUBLIC;
+
+--
+-- Name: TABLE event_subscription; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.event_subscription TO queuegov_app;
+GRANT SELECT ON TABLE public.event_subscription TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_event_subscription_matches(s public.event_subscription, p_event_type text, p_domain text, p_stream text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_subscription_matches(s public.event_subscription, p_event_type text, p_domain text, p_stream text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_subscription_matches(s public.event_subscription, p_event_type text, p_domain text, p_stream text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_event_subscription_matches(s public.event_subscription, p_event_type text, p_domain text, p_stream text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_event_subscription_set_enabled(p_subscription_id bigint, p_enabled boolean); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_subscription_set_enabled(p_subscription_id bigint, p_enabled boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_subscription_set_enabled(p_subscription_id bigint, p_enabled boolean) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_event_subscription_set_enabled_unaudited(p_subscription_id bigint, p_enabled boolean); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_subscription_set_enabled_unaudited(p_subscription_id bigint, p_enabled boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_event_type_set_status(p_event_type text, p_status text, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_type_set_status(p_event_type text, p_status text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_type_set_status(p_event_type text, p_status text, p_reason text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_event_type_set_status_unaudited(p_event_type text, p_status text, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_type_set_status_unaudited(p_event_type text, p_status text, p_reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_executor_claim_queues(p_queues text[]); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_executor_claim_queues(p_queues text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_executor_login_register(p_role_name name, p_executor_kind text, p_queues text[]); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_executor_login_register(p_role_name name, p_executor_kind text, p_queues text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_gate_change_approve(p_request_id bigint, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_gate_change_approve(p_request_id bigint, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_gate_change_approve(p_request_id bigint, p_reason text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_gate_change_approve_unaudited(p_request_id bigint, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_gate_change_approve_unaudited(p_request_id bigint, p_reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_gate_change_decision_before(p_request_id bigint); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_gate_change_decision_before(p_request_id bigint) FROM PUBLIC;
+
+--
+-- Name: TABLE gate_change_request; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.gate_change_request TO queuegov_app;
+GRANT SELECT ON TABLE public.gate_change_request TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_gate_change_lock_pending(p_request_id bigint); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_gate_change_lock_pending(p_request_id bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_gate_change_reject(p_request_id bigint, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_gate_change_reject(p_request_id bigint, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_gate_change_reject(p_request_id bigint, p_reason text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_gate_change_reject_unaudited(p_request_id bigint, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_gate_change_reject_unaudited(p_request_id bigint, p_reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_gate_change_request(p_key text, p_new_value jsonb, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_gate_change_request(p_key text, p_new_value jsonb, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_gate_change_request(p_key text, p_new_value jsonb, p_reason text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_gate_change_request_unaudited(p_key text, p_new_value jsonb, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_gate_change_request_unaudited(p_key text, p_new_value jsonb, p_reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_gate_change_withdraw(p_request_id bigint, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_gate_change_withdraw(p_request_id bigint, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_gate_change_withdraw(p_request_id bigint, p_reason text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_gate_change_withdraw_unaudited(p_request_id bigint, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_gate_change_withdraw_unaudited(p_request_id bigint, p_reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_gate_closed_result(p_key text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_gate_closed_result(p_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_gate_closed_result(p_key text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_gate_closed_result(p_key text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_gate_open(p_key text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_gate_open(p_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_gate_open(p_key text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_gate_open(p_key text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_governance_problem_raise(p_problem text, p_subject_table text, p_subject_ref text, p_detail jsonb, p_correlation_id text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_governance_problem_raise(p_problem text, p_subject_table text, p_subject_ref text, p_detail jsonb, p_correlation_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_governance_problem_raise(p_problem text, p_subject_table text, p_subject_ref text, p_detail jsonb, p_correlation_id text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_axis_result(p_check text, p_problems jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_axis_result(p_check text, p_problems jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_axis_result(p_check text, p_problems jsonb) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_iu_axis_result(p_check text, p_problems jsonb) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_cut_from_manifest(p_record_id bigint, p_current_source_hash text, p_now timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_cut_from_manifest(p_record_id bigint, p_current_source_hash text, p_now timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_json_is_int(p jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_json_is_int(p jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_json_is_int(p jsonb) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_iu_json_is_int(p jsonb) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_lifecycle_log_capture(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_lifecycle_log_capture() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_manifest_digest(p_source_hash text, p_source_bytes bigint, p_pieces jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_manifest_digest(p_source_hash text, p_source_bytes bigint, p_pieces jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_manifest_digest(p_source_hash text, p_source_bytes bigint, p_pieces jsonb) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_iu_manifest_digest(p_source_hash text, p_source_bytes bigint, p_pieces jsonb) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_manifest_pieces(p_record_id bigint); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_manifest_pieces(p_record_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_manifest_pieces(p_record_id bigint) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_iu_manifest_pieces(p_record_id bigint) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_mark_create_manifest(p_idempotency_key text, p_source_ref text, p_source_hash text, p_source_bytes bigint, p_doc_code text, p_pieces jsonb, p_source_kind text, p_now timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_mark_create_manifest(p_idempotency_key text, p_source_ref text, p_source_hash text, p_source_bytes bigint, p_doc_code text, p_pieces jsonb, p_source_kind text, p_now timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_mark_verdict(p_record_id bigint); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_mark_verdict(p_record_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_mark_verdict(p_record_id bigint) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_iu_mark_verdict(p_record_id bigint) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_op_cleanup(p_apply boolean, p_now timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_op_cleanup(p_apply boolean, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_op_cleanup(p_apply boolean, p_now timestamp with time zone) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_op_cleanup_dry_run(p_now timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_op_cleanup_dry_run(p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_op_cleanup_dry_run(p_now timestamp with time zone) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_op_cut(p_record_id bigint, p_current_source_hash text, p_now timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_op_cut(p_record_id bigint, p_current_source_hash text, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_op_cut(p_record_id bigint, p_current_source_hash text, p_now timestamp with time zone) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_op_mark_file(p_source_ref text, p_source_hash text, p_source_bytes bigint, p_pieces jsonb, p_doc_code text, p_idempotency_key text, p_source_kind text, p_now timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_op_mark_file(p_source_ref text, p_source_hash text, p_source_bytes bigint, p_pieces jsonb, p_doc_code text, p_idempotency_key text, p_source_kind text, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_op_mark_file(p_source_ref text, p_source_hash text, p_source_bytes bigint, p_pieces jsonb, p_doc_code text, p_idempotency_key text, p_source_kind text, p_now timestamp with time zone) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_op_reject(p_record_id bigint, p_reason text, p_now timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_op_reject(p_record_id bigint, p_reason text, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_op_reject(p_record_id bigint, p_reason text, p_now timestamp with time zone) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_op_verify_cut(p_record_id bigint); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_op_verify_cut(p_record_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_op_verify_cut(p_record_id bigint) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_op_verify_mark(p_record_id bigint, p_apply boolean, p_approval_doc_id text, p_reason text, p_now timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_op_verify_mark(p_record_id bigint, p_apply boolean, p_approval_doc_id text, p_reason text, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_op_verify_mark(p_record_id bigint, p_apply boolean, p_approval_doc_id text, p_reason text, p_now timestamp with time zone) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_outbound_route_create(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_outbound_route_create(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_outbound_route_create(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_outbound_route_create_unaudited(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_outbound_route_create_unaudited(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_outbound_route_set(p_route_id bigint, p_enabled boolean, p_dry_run boolean, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_outbound_route_set(p_route_id bigint, p_enabled boolean, p_dry_run boolean, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_outbound_route_set(p_route_id bigint, p_enabled boolean, p_dry_run boolean, p_reason text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_outbound_route_set_unaudited(p_route_id bigint, p_enabled boolean, p_dry_run boolean, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_outbound_route_set_unaudited(p_route_id bigint, p_enabled boolean, p_dry_run boolean, p_reason text) FROM PUBLIC;
+
+--
+-- Name: TABLE iu_staging_payload; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.iu_staging_payload TO queuegov_app;
+GRANT SELECT ON TABLE public.iu_staging_payload TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_pieces_canonical(p_pieces public.iu_staging_payload[]); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_pieces_canonical(p_pieces public.iu_staging_payload[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_pieces_canonical(p_pieces public.iu_staging_payload[]) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_iu_pieces_canonical(p_pieces public.iu_staging_payload[]) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_record_state(p_record_id bigint); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_record_state(p_record_id bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_reject_manifest(p_record_id bigint, p_reason text, p_now timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_reject_manifest(p_record_id bigint, p_reason text, p_now timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_route_dead_letter_replay(p_dead_letter_id bigint, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_dead_letter_replay(p_dead_letter_id bigint, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_route_dead_letter_replay(p_dead_letter_id bigint, p_reason text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_route_dead_letter_replay_unaudited(p_dead_letter_id bigint, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_dead_letter_replay_unaudited(p_dead_letter_id bigint, p_reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_route_dead_letter_triage(p_dead_letter_id bigint, p_triage_status text, p_note text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_dead_letter_triage(p_dead_letter_id bigint, p_triage_status text, p_note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_route_dead_letter_triage(p_dead_letter_id bigint, p_triage_status text, p_note text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_route_dead_letter_triage_unaudited(p_dead_letter_id bigint, p_triage_status text, p_note text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_dead_letter_triage_unaudited(p_dead_letter_id bigint, p_triage_status text, p_note text) FROM PUBLIC;
+
+--
+-- Name: TABLE event_outbox; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.event_outbox TO queuegov_app;
+GRANT SELECT ON TABLE public.event_outbox TO queuegov_auditor;
+
+--
+-- Name: TABLE iu_outbound_route; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.iu_outbound_route TO queuegov_app;
+GRANT SELECT ON TABLE public.iu_outbound_route TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_route_dispatch(p_event public.event_outbox, p_route public.iu_outbound_route); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_dispatch(p_event public.event_outbox, p_route public.iu_outbound_route) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_route_record_attempt(p_event_id bigint, p_route_id bigint, p_worker text, p_attempt integer, p_status text, p_error text, p_result jsonb, p_started timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_record_attempt(p_event_id bigint, p_route_id bigint, p_worker text, p_attempt integer, p_status text, p_error text, p_result jsonb, p_started timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_route_worker_run(p_worker_name text, p_batch_size integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_worker_run(p_worker_name text, p_batch_size integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_route_worker_run(p_worker_name text, p_batch_size integer) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_run_close(p_run_id bigint, p_status text, p_evidence jsonb, p_record_id bigint); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_run_close(p_run_id bigint, p_status text, p_evidence jsonb, p_record_id bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_run_open(p_command text, p_run_mode text, p_record_id bigint, p_params jsonb, p_linked_run_id bigint); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_run_open(p_command text, p_run_mode text, p_record_id bigint, p_params jsonb, p_linked_run_id bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_runtime_lease_acquire(p_lease_name text, p_holder text, p_seconds integer, p_run_id bigint); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_runtime_lease_acquire(p_lease_name text, p_holder text, p_seconds integer, p_run_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_runtime_lease_acquire(p_lease_name text, p_holder text, p_seconds integer, p_run_id bigint) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_runtime_lease_release(p_lease_name text, p_holder text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_runtime_lease_release(p_lease_name text, p_holder text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_runtime_lease_release(p_lease_name text, p_holder text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_section_rank(p_section_type text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_section_rank(p_section_type text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_section_rank(p_section_type text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_iu_section_rank(p_section_type text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_staging_capture(p_event_type text, p_record_id bigint, p_run_id bigint, p_payload jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_staging_capture(p_event_type text, p_record_id bigint, p_run_id bigint, p_payload jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_staging_cleanup(p_apply boolean, p_now timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_staging_cleanup(p_apply boolean, p_now timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_staging_payload_delete_guard(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_staging_payload_delete_guard() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_staging_record_touch(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_staging_record_touch() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_vector_columns(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_vector_columns() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_vector_columns() TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_iu_vector_columns() TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_verify_cut_result(p_cut_run_id bigint); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_verify_cut_result(p_cut_run_id bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_verify_mark(p_record_id bigint, p_apply boolean, p_approval_doc_id text, p_reason text, p_now timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_verify_mark(p_record_id bigint, p_apply boolean, p_approval_doc_id text, p_reason text, p_now timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_ack(p_job_id bigint, p_worker_id text, p_result jsonb, p_attempt integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_ack(p_job_id bigint, p_worker_id text, p_result jsonb, p_attempt integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_ack(p_job_id bigint, p_worker_id text, p_result jsonb, p_attempt integer) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_ack(p_job_id bigint, p_worker_id text, p_result jsonb, p_attempt integer) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_job_ack_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[]); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_ack_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_ack_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[]) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_ack_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[]) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[], p_queues text[], p_batch_size integer, p_lease_seconds integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[], p_queues text[], p_batch_size integer, p_lease_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[], p_queues text[], p_batch_size integer, p_lease_seconds integer) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[], p_queues text[], p_batch_size integer, p_lease_seconds integer) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_job_ack_many_unbound(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[]); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_ack_many_unbound(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_ack_unbound(p_job_id bigint, p_worker_id text, p_result jsonb, p_attempt integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_ack_unbound(p_job_id bigint, p_worker_id text, p_result jsonb, p_attempt integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_attempt_history(p_job_id bigint); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_attempt_history(p_job_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_attempt_history(p_job_id bigint) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_attempt_history(p_job_id bigint) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_job_attempt_required(p_attempt integer, p_call text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_attempt_required(p_attempt integer, p_call text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_cancel(p_job_id bigint, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_cancel(p_job_id bigint, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_cancel(p_job_id bigint, p_reason text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_cancel(p_job_id bigint, p_reason text) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_job_cancel_many(p_job_ids bigint[], p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_cancel_many(p_job_ids bigint[], p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_cancel_many(p_job_ids bigint[], p_reason text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_cancel_many(p_job_ids bigint[], p_reason text) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_job_cancel_many_unaudited(p_job_ids bigint[], p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_cancel_many_unaudited(p_job_ids bigint[], p_reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_claim(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_job_claim_unbound(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_claim_unbound(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_dead_letter_replay(p_dead_letter_id bigint, p_authorization_source text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_dead_letter_replay(p_dead_letter_id bigint, p_authorization_source text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_dead_letter_replay(p_dead_letter_id bigint, p_authorization_source text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_job_dead_letter_replay_unaudited(p_dead_letter_id bigint, p_authorization_source text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_dead_letter_replay_unaudited(p_dead_letter_id bigint, p_authorization_source text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_dead_letter_triage(p_dead_letter_id bigint, p_triage_status text, p_note text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_dead_letter_triage(p_dead_letter_id bigint, p_triage_status text, p_note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_dead_letter_triage(p_dead_letter_id bigint, p_triage_status text, p_note text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_job_dead_letter_triage_unaudited(p_dead_letter_id bigint, p_triage_status text, p_note text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_dead_letter_triage_unaudited(p_dead_letter_id bigint, p_triage_status text, p_note text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_enqueue(p_job_kind text, p_payload jsonb, p_queue_name text, p_priority integer, p_run_at timestamp with time zone, p_idempotency_key text, p_max_attempts integer, p_correlation_id text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_enqueue(p_job_kind text, p_payload jsonb, p_queue_name text, p_priority integer, p_run_at timestamp with time zone, p_idempotency_key text, p_max_attempts integer, p_correlation_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_enqueue(p_job_kind text, p_payload jsonb, p_queue_name text, p_priority integer, p_run_at timestamp with time zone, p_idempotency_key text, p_max_attempts integer, p_correlation_id text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_enqueue(p_job_kind text, p_payload jsonb, p_queue_name text, p_priority integer, p_run_at timestamp with time zone, p_idempotency_key text, p_max_attempts integer, p_correlation_id text) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_job_enqueue_many(p_jobs jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_enqueue_many(p_jobs jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_enqueue_many(p_jobs jsonb) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_enqueue_many(p_jobs jsonb) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_job_fail_or_retry(p_job_id bigint, p_worker_id text, p_error text, p_attempt integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_fail_or_retry(p_job_id bigint, p_worker_id text, p_error text, p_attempt integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_fail_or_retry(p_job_id bigint, p_worker_id text, p_error text, p_attempt integer) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_fail_or_retry(p_job_id bigint, p_worker_id text, p_error text, p_attempt integer) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_job_fail_or_retry_unbound(p_job_id bigint, p_worker_id text, p_error text, p_attempt integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_fail_or_retry_unbound(p_job_id bigint, p_worker_id text, p_error text, p_attempt integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_fence_refusal(p_job_id bigint, p_worker_id text, p_attempt integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_fence_refusal(p_job_id bigint, p_worker_id text, p_attempt integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_fence_refusal(p_job_id bigint, p_worker_id text, p_attempt integer) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_fence_refusal(p_job_id bigint, p_worker_id text, p_attempt integer) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_job_heartbeat(p_job_id bigint, p_worker_id text, p_lease_seconds integer, p_attempt integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_heartbeat(p_job_id bigint, p_worker_id text, p_lease_seconds integer, p_attempt integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_heartbeat(p_job_id bigint, p_worker_id text, p_lease_seconds integer, p_attempt integer) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_heartbeat(p_job_id bigint, p_worker_id text, p_lease_seconds integer, p_attempt integer) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_job_heartbeat_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_lease_seconds integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_heartbeat_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_lease_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_heartbeat_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_lease_seconds integer) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_heartbeat_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_lease_seconds integer) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_job_heartbeat_many_unbound(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_lease_seconds integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_heartbeat_many_unbound(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_lease_seconds integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_heartbeat_unbound(p_job_id bigint, p_worker_id text, p_lease_seconds integer, p_attempt integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_heartbeat_unbound(p_job_id bigint, p_worker_id text, p_lease_seconds integer, p_attempt integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_kind_open_to_caller(p_job_kind text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_kind_open_to_caller(p_job_kind text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_lease_reaper(p_limit integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_lease_reaper(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_lease_reaper(p_limit integer) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_job_lease_valid(p_lease_seconds integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_lease_valid(p_lease_seconds integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_leases(p_worker_id text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_leases(p_worker_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_leases(p_worker_id text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_leases(p_worker_id text) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_job_leases_unbound(p_worker_id text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_leases_unbound(p_worker_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_release_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[]); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_release_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_release_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[]) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_release_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[]) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_job_release_many_unbound(p_worker_id text, p_job_ids bigint[], p_attempts integer[]); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_release_many_unbound(p_worker_id text, p_job_ids bigint[], p_attempts integer[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_retry_now_many(p_job_ids bigint[], p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_retry_now_many(p_job_ids bigint[], p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_retry_now_many(p_job_ids bigint[], p_reason text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_job_retry_now_many_unaudited(p_job_ids bigint[], p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_retry_now_many_unaudited(p_job_ids bigint[], p_reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_run_at_checked(p_run_at timestamp with time zone, p_where text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_run_at_checked(p_run_at timestamp with time zone, p_where text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_run_at_checked(p_run_at timestamp with time zone, p_where text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_run_at_checked(p_run_at timestamp with time zone, p_where text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_job_schedule_next_slot(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_schedule_next_slot() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_schedule_set_enabled(p_name text, p_enabled boolean, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_schedule_set_enabled(p_name text, p_enabled boolean, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_schedule_set_enabled(p_name text, p_enabled boolean, p_reason text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_job_schedule_set_enabled_unaudited(p_name text, p_enabled boolean, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_schedule_set_enabled_unaudited(p_name text, p_enabled boolean, p_reason text) FROM PUBLIC;
+
+--
+-- Name: TABLE job_queue; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.job_queue TO queuegov_app;
+GRANT SELECT ON TABLE public.job_queue TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_job_to_dead_letter(p_job public.job_queue, p_error text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_to_dead_letter(p_job public.job_queue, p_error text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_wake(p_queue_name text, p_notify_gate jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_wake(p_queue_name text, p_notify_gate jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_payload_assert_size(p jsonb, p_column text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_payload_assert_size(p jsonb, p_column text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_payload_assert_size(p jsonb, p_column text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_payload_assert_size(p jsonb, p_column text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_payload_key_normalized(p_key text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_payload_key_normalized(p_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_payload_key_normalized(p_key text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_payload_key_normalized(p_key text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_payload_keys_refuse(p jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_payload_keys_refuse(p jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_payload_keys_refuse(p jsonb) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_payload_keys_refuse(p jsonb) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_payload_prohibited_keys(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_payload_prohibited_keys() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_payload_prohibited_keys() TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_payload_prohibited_keys() TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_payload_prohibited_path(p jsonb, p_path text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_payload_prohibited_path(p jsonb, p_path text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_payload_prohibited_path(p jsonb, p_path text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_payload_prohibited_path(p jsonb, p_path text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_payload_size_trigger(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_payload_size_trigger() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_queue_health(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_queue_health() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_queue_health() TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_queue_health() TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_queue_heartbeat_tick(p_executor_name text, p_executor_kind text, p_meta jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_queue_heartbeat_tick(p_executor_name text, p_executor_kind text, p_meta jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_queue_heartbeat_tick(p_executor_name text, p_executor_kind text, p_meta jsonb) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_queue_heartbeat_tick(p_executor_name text, p_executor_kind text, p_meta jsonb) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_queue_heartbeat_tick_unbound(p_executor_name text, p_executor_kind text, p_meta jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_queue_heartbeat_tick_unbound(p_executor_name text, p_executor_kind text, p_meta jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_queue_metrics_sample(p_now timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_queue_metrics_sample(p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_queue_metrics_sample(p_now timestamp with time zone) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_queue_pause(p_queue_name text, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_queue_pause(p_queue_name text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_queue_pause(p_queue_name text, p_reason text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_queue_pause_unaudited(p_queue_name text, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_queue_pause_unaudited(p_queue_name text, p_reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_queue_register(p_queue_name text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_queue_register(p_queue_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_queue_register(p_queue_name text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_queue_register_unaudited(p_queue_name text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_queue_register_unaudited(p_queue_name text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_queue_resume(p_queue_name text, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_queue_resume(p_queue_name text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_queue_resume(p_queue_name text, p_reason text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_queue_resume_unaudited(p_queue_name text, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_queue_resume_unaudited(p_queue_name text, p_reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_queue_retention(p_apply boolean, p_batch_size integer, p_max_batches integer, p_now timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_queue_retention(p_apply boolean, p_batch_size integer, p_max_batches integer, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_queue_retention(p_apply boolean, p_batch_size integer, p_max_batches integer, p_now timestamp with time zone) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_queue_retention_unaudited(p_apply boolean, p_batch_size integer, p_max_batches integer, p_now timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_queue_retention_unaudited(p_apply boolean, p_batch_size integer, p_max_batches integer, p_now timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_queue_stale_check(p_now timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_queue_stale_check(p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_queue_stale_check(p_now timestamp with time zone) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_reason_checked(p_text text, p_what text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_reason_checked(p_text text, p_what text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_reason_checked(p_text text, p_what text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_reason_checked(p_text text, p_what text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_registry_row_kept(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_registry_row_kept() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_retry_delay(p_policy text, p_attempts integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_retry_delay(p_policy text, p_attempts integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_retry_delay(p_policy text, p_attempts integer) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_retry_delay(p_policy text, p_attempts integer) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_schedule_tick(p_now timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_schedule_tick(p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_schedule_tick(p_now timestamp with time zone) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_setting_int(p_key text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_setting_int(p_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_setting_int(p_key text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_setting_int(p_key text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_sql_event_route_follow_gate(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_sql_event_route_follow_gate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_sql_event_route_register(p_route_name text, p_source_table text, p_operation text, p_target_event_type text, p_condition jsonb, p_subject_column text, p_payload_columns text[], p_correlation_column text, p_description text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_sql_event_route_register(p_route_name text, p_source_table text, p_operation text, p_target_event_type text, p_condition jsonb, p_subject_column text, p_payload_columns text[], p_correlation_column text, p_description text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_vocabulary(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_vocabulary() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_vocabulary() TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_vocabulary() TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_worker_ref(p_worker_id text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_worker_ref(p_worker_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_audit_append_only_ca27b(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_audit_append_only_ca27b() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_audit_no_truncate_a2402(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_audit_no_truncate_a2402() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_config_history_append_only_3bbb3(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_config_history_append_only_3bbb3() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_config_history_no_truncate_8ae14(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_config_history_no_truncate_8ae14() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_dot_config_four_eyes_only_b6044(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_dot_config_four_eyes_only_b6044() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_dot_config_no_truncate_cbd54(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_dot_config_no_truncate_cbd54() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_gate_change_request_born_pending_7a81b(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_gate_change_request_born_pending_7a81b() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_gate_change_request_immutable_1f9ec(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_gate_change_request_immutable_1f9ec() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_gate_change_request_no_delete_e9b9f(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_gate_change_request_no_delete_e9b9f() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_gate_change_request_no_truncate_587e3(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_gate_change_request_no_truncate_587e3() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_gate_change_status_fsm_5af16(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_gate_change_status_fsm_5af16() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_iu_command_run_finished_immutable_8aaaa(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_iu_command_run_finished_immutable_8aaaa() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_iu_command_run_no_delete_05fdf(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_iu_command_run_no_delete_05fdf() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_iu_lifecycle_log_append_only_e7ddf(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_iu_lifecycle_log_append_only_e7ddf() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_iu_staging_lifecycle_fsm_e7547(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_iu_staging_lifecycle_fsm_e7547() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_iu_staging_payload_immutable_b1577(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_iu_staging_payload_immutable_b1577() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_iu_staging_record_born_pending_3c6ca(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_iu_staging_record_born_pending_3c6ca() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_iu_staging_record_marked_immutable_7b17d(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_iu_staging_record_marked_immutable_7b17d() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_iu_staging_record_no_delete_6faa7(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_iu_staging_record_no_delete_6faa7() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_job_dead_letter_triage_fsm_c8bac(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_job_dead_letter_triage_fsm_c8bac() FROM PUBLIC;
+
+--
+-- Name: FUNCTION pgtrigger_route_dead_letter_triage_fsm_39413(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.pgtrigger_route_dead_letter_triage_fsm_39413() FROM PUBLIC;
+
+--
+-- Name: TABLE admin_action_audit_chain_head; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.admin_action_audit_chain_head TO queuegov_app;
+GRANT SELECT ON TABLE public.admin_action_audit_chain_head TO queuegov_auditor;
+
+--
+-- Name: TABLE auth_group; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT,INSERT,DELETE,TRUNCATE,UPDATE ON TABLE public.auth_group TO queuegov_app;
+GRANT SELECT ON TABLE public.auth_group TO queuegov_auditor;
+
+--
+-- Name: SEQUENCE auth_group_id_seq; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT ALL ON SEQUENCE public.auth_group_id_seq TO queuegov_app;
+
+--
+-- Name: TABLE auth_group_permissions; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT,INSERT,DELETE,TRUNCATE,UPDATE ON TABLE public.auth_group_permissions TO queuegov_app;
+GRANT SELECT ON TABLE public.auth_group_permissions TO queuegov_auditor;
+
+--
+-- Name: SEQUENCE auth_group_permissions_id_seq; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT ALL ON SEQUENCE public.auth_group_permissions_id_seq TO queuegov_app;
+
+--
+-- Name: TABLE auth_permission; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT,INSERT,DELETE,TRUNCATE,UPDATE ON TABLE public.auth_permission TO queuegov_app;
+GRANT SELECT ON TABLE public.auth_permission TO queuegov_auditor;
+
+--
+-- Name: SEQUENCE auth_permission_id_seq; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT ALL ON SEQUENCE public.auth_permission_id_seq TO queuegov_app;
+
+--
+-- Name: TABLE auth_user; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT,INSERT,DELETE,TRUNCATE,UPDATE ON TABLE public.auth_user TO queuegov_app;
+
+--
+-- Name: COLUMN auth_user.id; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT(id) ON TABLE public.auth_user TO queuegov_auditor;
+
+--
+-- Name: COLUMN auth_user.last_login; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT(last_login) ON TABLE public.auth_user TO queuegov_auditor;
+
+--
+-- Name: COLUMN auth_user.is_superuser; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT(is_superuser) ON TABLE public.auth_user TO queuegov_auditor;
+
+--
+-- Name: COLUMN auth_user.username; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT(username) ON TABLE public.auth_user TO queuegov_auditor;
+
+--
+-- Name: COLUMN auth_user.first_name; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT(first_name) ON TABLE public.auth_user TO queuegov_auditor;
+
+--
+-- Name: COLUMN auth_user.last_name; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT(last_name) ON TABLE public.auth_user TO queuegov_auditor;
+
+--
+-- Name: COLUMN auth_user.email; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT(email) ON TABLE public.auth_user TO queuegov_auditor;
+
+--
+-- Name: COLUMN auth_user.is_staff; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT(is_staff) ON TABLE public.auth_user TO queuegov_auditor;
+
+--
+-- Name: COLUMN auth_user.is_active; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT(is_active) ON TABLE public.auth_user TO queuegov_auditor;
+
+--
+-- Name: COLUMN auth_user.date_joined; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT(date_joined) ON TABLE public.auth_user TO queuegov_auditor;
+
+--
+-- Name: TABLE auth_user_groups; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT,INSERT,DELETE,TRUNCATE,UPDATE ON TABLE public.auth_user_groups TO queuegov_app;
+GRANT SELECT ON TABLE public.auth_user_groups TO queuegov_auditor;
+
+--
+-- Name: SEQUENCE auth_user_groups_id_seq; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT ALL ON SEQUENCE public.auth_user_groups_id_seq TO queuegov_app;
+
+--
+-- Name: SEQUENCE auth_user_id_seq; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT ALL ON SEQUENCE public.auth_user_id_seq TO queuegov_app;
+
+--
+-- Name: TABLE auth_user_user_permissions; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT,INSERT,DELETE,TRUNCATE,UPDATE ON TABLE public.auth_user_user_permissions TO queuegov_app;
+GRANT SELECT ON TABLE public.auth_user_user_permissions TO queuegov_auditor;
+
+--
+-- Name: SEQUENCE auth_user_user_permissions_id_seq; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT ALL ON SEQUENCE public.auth_user_user_permissions_id_seq TO queuegov_app;
+
+--
+-- Name: TABLE axes_accessattempt; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT,INSERT,DELETE,TRUNCATE,UPDATE ON TABLE public.axes_accessattempt TO queuegov_app;
+GRANT SELECT ON TABLE public.axes_accessattempt TO queuegov_auditor;
+
+--
+-- Name: SEQUENCE axes_accessattempt_id_seq; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT ALL ON SEQUENCE public.axes_accessattempt_id_seq TO queuegov_app;
+
+--
+-- Name: TABLE axes_accessattemptexpiration; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT,INSERT,DELETE,TRUNCATE,UPDATE ON TABLE public.axes_accessattemptexpiration TO queuegov_app;
+GRANT SELECT ON TABLE public.axes_accessattemptexpiration TO queuegov_auditor;
+
+--
+-- Name: TABLE axes_accessfailurelog; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT,INSERT,DELETE,TRUNCATE,UPDATE ON TABLE public.axes_accessfailurelog TO queuegov_app;
+GRANT SELECT ON TABLE public.axes_accessfailurelog TO queuegov_auditor;
+
+--
+-- Name: SEQUENCE axes_accessfailurelog_id_seq; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT ALL ON SEQUENCE public.axes_accessfailurelog_id_seq TO queuegov_app;
+
+--
+-- Name: TABLE axes_accesslog; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT,INSERT,DELETE,TRUNCATE,UPDATE ON TABLE public.axes_accesslog TO queuegov_app;
+GRANT SELECT ON TABLE public.axes_accesslog TO queuegov_auditor;
+
+--
+-- Name: SEQUENCE axes_accesslog_id_seq; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT ALL ON SEQUENCE public.axes_accesslog_id_seq TO queuegov_app;
+
+--
+-- Name: TABLE consumer_registry; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.consumer_registry TO queuegov_app;
+GRANT SELECT ON TABLE public.consumer_registry TO queuegov_auditor;
+
+--
+-- Name: TABLE django_admin_log; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT,INSERT,DELETE,TRUNCATE,UPDATE ON TABLE public.django_admin_log TO queuegov_app;
+GRANT SELECT ON TABLE public.django_admin_log TO queuegov_auditor;
+
+--
+-- Name: SEQUENCE django_admin_log_id_seq; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT ALL ON SEQUENCE public.django_admin_log_id_seq TO queuegov_app;
+
+--
+-- Name: TABLE django_content_type; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT,INSERT,DELETE,TRUNCATE,UPDATE ON TABLE public.django_content_type TO queuegov_app;
+GRANT SELECT ON TABLE public.django_content_type TO queuegov_auditor;
+
+--
+-- Name: SEQUENCE django_content_type_id_seq; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT ALL ON SEQUENCE public.django_content_type_id_seq TO queuegov_app;
+
+--
+-- Name: TABLE django_migrations; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.django_migrations TO queuegov_app;
+GRANT SELECT ON TABLE public.django_migrations TO queuegov_auditor;
+
+--
+-- Name: TABLE django_session; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT,INSERT,DELETE,TRUNCATE,UPDATE ON TABLE public.django_session TO queuegov_app;
+
+--
+-- Name: TABLE dot_config; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.dot_config TO queuegov_app;
+GRANT SELECT ON TABLE public.dot_config TO queuegov_auditor;
+
+--
+-- Name: TABLE dot_config_history; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.dot_config_history TO queuegov_app;
+GRANT SELECT ON TABLE public.dot_config_history TO queuegov_auditor;
+
+--
+-- Name: TABLE dot_iu_command_catalog; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.dot_iu_command_catalog TO queuegov_app;
+GRANT SELECT ON TABLE public.dot_iu_command_catalog TO queuegov_auditor;
+
+--
+-- Name: TABLE dot_iu_command_run; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.dot_iu_command_run TO queuegov_app;
+GRANT SELECT ON TABLE public.dot_iu_command_run TO queuegov_auditor;
+
+--
+-- Name: TABLE dot_iu_runtime_lease; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.dot_iu_runtime_lease TO queuegov_app;
+GRANT SELECT ON TABLE public.dot_iu_runtime_lease TO queuegov_auditor;
+
+--
+-- Name: TABLE event_domain_registry; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.event_domain_registry TO queuegov_app;
+GRANT SELECT ON TABLE public.event_domain_registry TO queuegov_auditor;
+
+--
+-- Name: TABLE event_pending; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.event_pending TO queuegov_app;
+GRANT SELECT ON TABLE public.event_pending TO queuegov_auditor;
+
+--
+-- Name: TABLE event_read; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.event_read TO queuegov_app;
+GRANT SELECT ON TABLE public.event_read TO queuegov_auditor;
+
+--
+-- Name: TABLE event_subject_key; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.event_subject_key TO queuegov_app;
+GRANT SELECT ON TABLE public.event_subject_key TO queuegov_auditor;
+
+--
+-- Name: TABLE event_type_registry; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.event_type_registry TO queuegov_app;
+GRANT SELECT ON TABLE public.event_type_registry TO queuegov_auditor;
+
+--
+-- Name: TABLE executor_class_registry; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.executor_class_registry TO queuegov_app;
+GRANT SELECT ON TABLE public.executor_class_registry TO queuegov_auditor;
+
+--
+-- Name: TABLE executor_login; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.executor_login TO queuegov_app;
+GRANT SELECT ON TABLE public.executor_login TO queuegov_auditor;
+
+--
+-- Name: TABLE idempotency_key; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.idempotency_key TO queuegov_app;
+GRANT SELECT ON TABLE public.idempotency_key TO queuegov_auditor;
+
+--
+-- Name: TABLE information_unit; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.information_unit TO queuegov_app;
+GRANT SELECT ON TABLE public.information_unit TO queuegov_auditor;
+
+--
+-- Name: TABLE iu_lifecycle_log; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.iu_lifecycle_log TO queuegov_app;
+GRANT SELECT ON TABLE public.iu_lifecycle_log TO queuegov_auditor;
+
+--
+-- Name: TABLE iu_route_attempt; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.iu_route_attempt TO queuegov_app;
+GRANT SELECT ON TABLE public.iu_route_attempt TO queuegov_auditor;
+
+--
+-- Name: TABLE iu_route_dead_letter; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.iu_route_dead_letter TO queuegov_app;
+GRANT SELECT ON TABLE public.iu_route_dead_letter TO queuegov_auditor;
+
+--
+-- Name: TABLE iu_route_delivery; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.iu_route_delivery TO queuegov_app;
+GRANT SELECT ON TABLE public.iu_route_delivery TO queuegov_auditor;
+
+--
+-- Name: TABLE iu_route_worker_cursor; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.iu_route_worker_cursor TO queuegov_app;
+GRANT SELECT ON TABLE public.iu_route_worker_cursor TO queuegov_auditor;
+
+--
+-- Name: TABLE iu_sql_event_route; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.iu_sql_event_route TO queuegov_app;
+GRANT SELECT ON TABLE public.iu_sql_event_route TO queuegov_auditor;
+
+--
+-- Name: TABLE iu_sql_event_route_dry_run_log; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.iu_sql_event_route_dry_run_log TO queuegov_app;
+GRANT SELECT ON TABLE public.iu_sql_event_route_dry_run_log TO queuegov_auditor;
+
+--
+-- Name: TABLE iu_staging_record; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.iu_staging_record TO queuegov_app;
+GRANT SELECT ON TABLE public.iu_staging_record TO queuegov_auditor;
+
+--
+-- Name: TABLE job_archive; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.job_archive TO queuegov_app;
+GRANT SELECT ON TABLE public.job_archive TO queuegov_auditor;
+
+--
+-- Name: TABLE job_attempt; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.job_attempt TO queuegov_app;
+GRANT SELECT ON TABLE public.job_attempt TO queuegov_auditor;
+
+--
+-- Name: TABLE job_attempt_history; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.job_attempt_history TO queuegov_app;
+GRANT SELECT ON TABLE public.job_attempt_history TO queuegov_auditor;
+
+--
+-- Name: TABLE job_dead_letter; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.job_dead_letter TO queuegov_app;
+GRANT SELECT ON TABLE public.job_dead_letter TO queuegov_auditor;
+
+--
+-- Name: TABLE job_schedule; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.job_schedule TO queuegov_app;
+GRANT SELECT ON TABLE public.job_schedule TO queuegov_auditor;
+
+--
+-- Name: TABLE queue_heartbeat; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.queue_heartbeat TO queuegov_app;
+GRANT SELECT ON TABLE public.queue_heartbeat TO queuegov_auditor;
+
+--
+-- Name: TABLE queue_metric_sample; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.queue_metric_sample TO queuegov_app;
+GRANT SELECT ON TABLE public.queue_metric_sample TO queuegov_auditor;
+
+--
+-- Name: TABLE queue_state; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.queue_state TO queuegov_app;
+GRANT SELECT ON TABLE public.queue_state TO queuegov_auditor;
+
+--
+-- Name: TABLE retry_policy_registry; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.retry_policy_registry TO queuegov_app;
+GRANT SELECT ON TABLE public.retry_policy_registry TO queuegov_auditor;
+
+--
+-- Name: TABLE v_event_recipient; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.v_event_recipient TO queuegov_app;
+GRANT SELECT ON TABLE public.v_event_recipient TO queuegov_auditor;
+
+--
+-- Name: TABLE v_queue_health; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.v_queue_health TO queuegov_app;
+GRANT SELECT ON TABLE public.v_queue_health TO queuegov_auditor;
+
+--
+-- PostgreSQL database dump complete
+--
