@@ -193,28 +193,52 @@ def test_max_jobs_is_respected(jobs_on) -> None:
     assert sql_value("SELECT count(*) FROM job_queue WHERE status = 'queued' AND attempts = 0") == 6
 
 
+HOLD = threading.Event()
+
+
+@job_handler(P + "hold")
+def hold(payload: dict[str, Any], job: JobContext) -> dict[str, Any]:
+    """Run until the test lets go (at most 60 s)."""
+    HOLD.wait(60)
+    return {"held": True}
+
+
 def test_leases_are_extended_while_a_handler_runs(jobs_on, open_gate) -> None:
+    """The handler runs past its first 2 s lease; the keeper extends it, so the reaper finds
+    nothing to take back; then the handler returns and the job succeeds on its one attempt."""
     open_gate("queue.lease_reaper.enabled")
     open_gate("queue.heartbeat.enabled")
-    job_id = enqueue("sleep", {"seconds": 3.5})
-    reaped: list[dict[str, Any]] = []
-
-    def reap_while_running() -> None:
-        time.sleep(2.5)  # past the first 2 s lease
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT fn_job_lease_reaper()")
-            reaped.append(cursor.fetchone()[0])
-        connection.close()
-
-    reaper = threading.Thread(target=reap_while_running)
-    reaper.start()
-    stats = drain(lease_seconds=2, heartbeat_seconds=0.5, worker_id="w-keeps-its-lease")
-    reaper.join()
-    assert '"nothing_to_do"' in str(reaped) and stats.succeeded == 1
+    HOLD.clear()
+    job_id = enqueue("hold")
+    outcome: dict[str, Any] = {}
+    runner = threading.Thread(
+        target=lambda: outcome.update(
+            stats=drain(timeout=90, lease_seconds=2, heartbeat_seconds=0.5, worker_id="w-keeps-its-lease")
+        )
+    )
+    runner.start()
+    try:
+        wait_until(lambda: job(job_id)["status"] == "running")
+        first_lease = sql_value("SELECT lease_until FROM job_queue WHERE id = %s", [job_id])
+        # Past the first lease, and the lease moved on: the keeper extended it.
+        wait_until(lambda: sql_value("SELECT now() > %s::timestamptz", [first_lease]))
+        assert sql_value("SELECT lease_until FROM job_queue WHERE id = %s", [job_id]) > first_lease
+        reaped = json_value("SELECT fn_job_lease_reaper()")
+    finally:
+        HOLD.set()
+        runner.join(90)
+    assert reaped["status"] == "nothing_to_do" and outcome["stats"].succeeded == 1
     assert job(job_id)["status"] == "succeeded" and job(job_id)["attempts"] == 1
     beat = json_value("SELECT to_jsonb(h) FROM queue_heartbeat h")
     assert (beat["executor_name"], beat["executor_kind"]) == ("w-keeps-its-lease", "PG_worker")
     assert beat["beats"] >= 2
+
+
+def wait_until(condition: Any, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
 
 
 def test_ack_of_a_job_cancelled_mid_run_is_refused(jobs_on) -> None:

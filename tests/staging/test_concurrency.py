@@ -30,6 +30,19 @@ def committed(call: Any) -> Any:
         return call()
 
 
+def wait_for_lock_wait(function: str, thread: threading.Thread, timeout: float = 10) -> None:
+    """Until a session calling ``function`` waits for a lock (a row or an advisory lock), or its thread ends."""
+    deadline = time.monotonic() + timeout
+    while not sql_value(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        " AND query LIKE %s",
+        [f"%{function}%"],
+    ):
+        assert thread.is_alive(), f"{function} finished without waiting for a lock"
+        assert time.monotonic() < deadline, f"no {function} call waited for a lock within {timeout} s"
+        time.sleep(0.05)
+
+
 def test_a_second_cleanup_at_the_same_time_is_refused(pg_connect) -> None:
     iu = StagingApi()
     record_id = committed(lambda: iu.reject(iu.marked())["record_id"])
@@ -75,12 +88,7 @@ def test_two_cuts_of_one_manifest_are_serialised(pg_connect) -> None:
 
     thread = threading.Thread(target=cut_again)
     thread.start()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not sql_value(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        " AND query LIKE '%%fn_iu_op_cut%%'"
-    ):
-        time.sleep(0.05)
+    wait_for_lock_wait("fn_iu_op_cut", thread)
     assert thread.is_alive(), "the second cut waits for the first one's row lock"
     first.commit()
     thread.join(timeout=10)
@@ -105,7 +113,7 @@ def test_two_cuts_of_one_document_take_turns(pg_connect) -> None:
 
     thread = threading.Thread(target=cut_second)
     thread.start()
-    time.sleep(0.5)
+    wait_for_lock_wait("fn_iu_op_cut", thread)
     assert thread.is_alive(), "the second cut of the document waits for the first"
     first.commit()
     thread.join(timeout=10)
