@@ -145,7 +145,7 @@ DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
 # default TCP retransmission (docs/workers.md): libpq's connect timeout, keepalives
 # and TCP user timeout on every connection. Unix-socket connections ignore them.
 _network = DATABASES["default"]["OPTIONS"]
-_network.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
+_network.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=10))
 _network.setdefault("keepalives", 1)
 _network.setdefault("keepalives_idle", env.int("DB_KEEPALIVES_IDLE", default=10))
 _network.setdefault("keepalives_interval", env.int("DB_KEEPALIVES_INTERVAL", default=5))

@@ -359,7 +359,7 @@ def test_every_connection_sets_keepalives_and_a_user_timeout() -> None:
         for params in (connection.connection.info.get_parameters(), plain.info.get_parameters()):
             assert params["keepalives"] == "1" and params["keepalives_idle"] == "10"
             assert params["keepalives_count"] == "3" and params["tcp_user_timeout"] == "20000"
-            assert params["connect_timeout"] == "5"
+            assert params["connect_timeout"] == "10"
 
 
 @job_handler(P + "nul_message")

@@ -13,6 +13,7 @@ import pytest
 
 from queuegov.actor import Actor, actor_context
 from queuegov.dbroles import role_name
+from tests.database import admin_connect
 from tests.helpers import governed_set, sql_value
 from tests.staging.conftest import SOURCE_HASH, StagingApi, clean_pieces
 
@@ -33,11 +34,18 @@ def committed(call: Any) -> Any:
 def wait_for_lock_wait(function: str, thread: threading.Thread, timeout: float = 10) -> None:
     """Until a session calling ``function`` waits for a lock (a row or an advisory lock), or its thread ends."""
     deadline = time.monotonic() + timeout
-    while not sql_value(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        " AND query LIKE %s",
-        [f"%{function}%"],
-    ):
+
+    def waiting() -> bool:
+        # A connection of its own: inside the test's transaction pg_stat_activity is a snapshot
+        # taken at its first read, which would never change.
+        with admin_connect() as conn:
+            return conn.execute(
+                "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND query LIKE %s",
+                [f"%{function}%"],
+            ).fetchone()[0]
+
+    while not waiting():
         assert thread.is_alive(), f"{function} finished without waiting for a lock"
         assert time.monotonic() < deadline, f"no {function} call waited for a lock within {timeout} s"
         time.sleep(0.05)
