@@ -107,6 +107,16 @@ CONSTRAINT_ERRORS: dict[str, type[QueuegovError]] = {
     "cron_expression_valid": InvalidValue,
 }
 
+# Every other named constraint is a refusal too, by the class of its SQLSTATE: a CHECK or
+# DOMAIN rule, a unique rule, a required value, a reference to something that is not there.
+# (A test enumerates the database's named constraints against this.)
+CONSTRAINT_CLASS_ERRORS: dict[str, type[QueuegovError]] = {
+    "23514": InvalidValue,  # check_violation (table CHECKs and DOMAIN rules)
+    "23505": InvalidState,  # unique_violation
+    "23502": InvalidValue,  # not_null_violation
+    "23503": UnknownObject,  # foreign_key_violation
+}
+
 # Trigger messages raised by pgtrigger (FSM / Protect).
 MESSAGE_PREFIXES: dict[str, type[QueuegovError]] = {
     "pgtrigger: Invalid transition": TransitionRefused,
@@ -123,16 +133,26 @@ def translate(exc: Exception) -> QueuegovError | None:
     if sqlstate in SQLSTATE_ERRORS:
         return SQLSTATE_ERRORS[sqlstate](message)
     constraint = getattr(diag, "constraint_name", None)
-    if constraint in CONSTRAINT_ERRORS:
-        if not message.startswith(constraint):
-            table = getattr(diag, "table_name", None)
-            where = f" on {table}" if table else ""
-            message = f"{constraint}{where}: {message}"
-        return CONSTRAINT_ERRORS[constraint](message)
+    error_class = CONSTRAINT_ERRORS.get(constraint or "") or (
+        CONSTRAINT_CLASS_ERRORS.get(sqlstate or "") if constraint or sqlstate == "23502" else None
+    )
+    if error_class is not None:
+        return error_class(_rule_sentence(constraint, message, diag))
     for prefix, error in MESSAGE_PREFIXES.items():
         if message.startswith(prefix):
             return error(message)
     return None
+
+
+def _rule_sentence(constraint: str | None, message: str, diag: object) -> str:
+    """``<rule>[ on <table>]: <what the database said>``: the rule's name first, never SQL context."""
+    table = getattr(diag, "table_name", None)
+    column = getattr(diag, "column_name", None)
+    rule = constraint or (f"{column}_required" if column else "value_required")
+    if message.startswith(rule):
+        return message
+    where = f" on {table}" if table else ""
+    return f"{rule}{where}: {message}"
 
 
 @contextmanager

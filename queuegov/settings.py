@@ -123,7 +123,7 @@ if _database_role:
 # Several test runs against one server (developers, CI, helpers) each pick their own test database.
 if env.str("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME")}
-# Workers and commands hold their connections (TECH-NOTES: 0.1x without).
+# Workers and commands hold their connections (~0.1x without: docs/architecture.md, "Implementation notes").
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The job API calls (jobs.db) run on server-binding psycopg cursors; with a prepare

@@ -15,7 +15,7 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 class RunSQLFile(migrations.RunSQL):
     """RunSQL reading one file; the SQL goes as a one-element list so sqlparse
-    never splits PL/pgSQL bodies (TECH-NOTES)."""
+    never splits PL/pgSQL bodies (docs/architecture.md, "Implementation notes")."""
 
     def __init__(self, relative_path: str, *, reverse_relative_path: str | None = None) -> None:
         self.sql_path = relative_path

@@ -1,7 +1,8 @@
 """Compare the triggers declared in ``Meta.triggers`` with the migration state.
 
-pgtrigger cannot write migrations for unmanaged models (TECH-NOTES), so the
-triggers are installed by hand-written operations; this keeps both in step.
+pgtrigger cannot write migrations for unmanaged models (docs/architecture.md,
+"Implementation notes"), so the triggers are installed by hand-written
+operations; this keeps both in step.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""pgtrigger on unmanaged models (TECH-NOTES).
+"""pgtrigger on unmanaged models (docs/architecture.md, "Implementation notes").
 
 pgtrigger's own AddTrigger is a silent no-op on unmanaged models because
 Django's allow_migrate_model says no for them; these operations ask only the
