@@ -92,7 +92,7 @@ def task_queue_messages(configured: dict[str, list[str]], registered: set[str] |
                     checks.Warning(
                         f"{where} is stored in queue {queue!r}, which is not registered (queue_state): "
                         "every enqueue to it is refused.",
-                        hint=f"Register queue {queue!r} with fn_queue_register (audited; see sql/README.md), "
+                        hint=f"Register queue {queue!r} with fn_queue_register (audited; see docs/sql-api.md), "
                         "or remove the entry from QUEUES.",
                         obj=alias,
                         id="jobs.W001",

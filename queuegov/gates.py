@@ -1,4 +1,4 @@
-"""Gate and setting changes under four-eyes (README.md, "Gates").
+"""Gate and setting changes under four-eyes (docs/operations.md, "Gates").
 
 The rules (validation, four-eyes, FSM, staleness) live in the SQL functions;
 the SQL functions also audit the acts they apply; these services add the

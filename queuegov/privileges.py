@@ -37,7 +37,7 @@ INTERNAL = "internal"  # called only from the functions above (or migrations): t
 DEFINER_CLASSES = (EXECUTOR_API, APP_API)
 
 FUNCTIONS: dict[str, str] = {
-    # --- the executors' API (sql/README.md) --------------------------------
+    # --- the executors' API (docs/sql-api.md) --------------------------------
     "fn_job_enqueue": EXECUTOR_API,
     "fn_job_enqueue_many": EXECUTOR_API,
     "fn_job_claim": EXECUTOR_API,

@@ -1,4 +1,4 @@
-"""The four roles as auth Groups bundling custom permissions (README.md, "Roles").
+"""The four roles as auth Groups bundling custom permissions (docs/operations.md, "Roles").
 
 Later apps extend ``ROLE_PERMISSIONS``; the auditor gets every ``view_``
 permission of the project's apps, so a new model is readable to auditors

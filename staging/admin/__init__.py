@@ -1,4 +1,4 @@
-"""The approvers' screens (README.md, "The approvers' screen").
+"""The approvers' screens (docs/staging.md, "The approvers' screen").
 
 * ``manifests``: staged manifests with their pieces in order, the last verdict,
   runs, lifecycle and events; the verify-mark (dry run) / approve / reject /

@@ -121,7 +121,7 @@ def test_unknown_result_id():
 def test_prohibited_kwarg_keys_are_refused(gates):
     with pytest.raises(PayloadRejected, match="payload_prohibited_key: password"):
         sample_tasks.add.enqueue(a=1, b={"password": "x"})
-    # The text README.md quotes.
+    # The text docs/operations.md quotes ("django.tasks", "Argument names").
     with pytest.raises(PayloadRejected) as refused:
         sample_tasks.add.enqueue(1, password="hunter2")
     assert str(refused.value) == "payload_prohibited_key: password at $.kwargs.password"
