@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -29,7 +30,7 @@ from events.models import (
 )
 from queuegov import gates
 from queuegov.actor import Actor
-from queuegov.admin_base import GovernedAdmin, ReasonForm, values_filter
+from queuegov.admin_base import GovernedAdmin, ReasonForm, admin_link, values_filter
 from queuegov.models import EventDomainRegistry
 
 
@@ -41,10 +42,7 @@ def _event_types() -> list[str]:
     return list(EventType.objects.values_list("event_type", flat=True))
 
 
-def _link(model: str, pk: Any, label: str | None = None) -> str:
-    if pk is None:
-        return "—"
-    return format_html('<a href="{}">{}</a>', reverse(f"admin:events_{model}_change", args=[pk]), label or f"#{pk}")
+_link = partial(admin_link, "events")
 
 
 @admin.register(EventType)

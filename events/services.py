@@ -15,16 +15,11 @@ PERM_REPLAY = "events.replay_routedeadletter"
 PERM_TYPES = "events.manage_eventtype"
 
 
-def _effect(answer: dict[str, Any]) -> Effect:
-    # The SQL function wrote the audit row, outcome and detail included.
-    return Effect(value=answer)
-
-
 def mark_read(actor: Actor, user: Any, inbox_ids: list[int]) -> ActResult:
     """Reading one's own inbox needs no special permission, but is audited like every act."""
 
     def effect() -> Effect:
-        return _effect(db.mark_read(inbox_ids))
+        return Effect.from_answer(db.mark_read(inbox_ids))
 
     return governed_act(
         actor,
@@ -49,7 +44,9 @@ def subscribe(
     reason: str,
 ) -> ActResult:
     def effect() -> Effect:
-        return _effect(db.subscribe(event_type, event_domain, event_stream, recipient_kind, recipient_ref, reason))
+        return Effect.from_answer(
+            db.subscribe(event_type, event_domain, event_stream, recipient_kind, recipient_ref, reason)
+        )
 
     return governed_act(
         actor,
@@ -67,7 +64,7 @@ def set_subscription_enabled(actor: Actor, user: Any, subscription_id: int, enab
     verb = "enable" if enabled else "disable"
 
     def effect() -> Effect:
-        return _effect(db.subscription_set_enabled(subscription_id, enabled))
+        return Effect.from_answer(db.subscription_set_enabled(subscription_id, enabled))
 
     return governed_act(
         actor,
@@ -85,7 +82,7 @@ def set_route(actor: Actor, user: Any, route_id: int, *, enabled: bool, dry_run:
     state = "disabled" if not enabled else ("dry-run" if dry_run else "live")
 
     def effect() -> Effect:
-        return _effect(db.route_set(route_id, enabled, dry_run, reason))
+        return Effect.from_answer(db.route_set(route_id, enabled, dry_run, reason))
 
     return governed_act(
         actor,
@@ -101,7 +98,7 @@ def set_route(actor: Actor, user: Any, route_id: int, *, enabled: bool, dry_run:
 
 def triage_dead_letter(actor: Actor, user: Any, dead_letter_id: int, triage_status: str, note: str) -> ActResult:
     def effect() -> Effect:
-        return _effect(db.route_dead_letter_triage(dead_letter_id, triage_status, note))
+        return Effect.from_answer(db.route_dead_letter_triage(dead_letter_id, triage_status, note))
 
     return governed_act(
         actor,
@@ -117,7 +114,7 @@ def triage_dead_letter(actor: Actor, user: Any, dead_letter_id: int, triage_stat
 
 def replay_dead_letter(actor: Actor, user: Any, dead_letter_id: int, reason: str) -> ActResult:
     def effect() -> Effect:
-        return _effect(db.route_dead_letter_replay(dead_letter_id, reason))
+        return Effect.from_answer(db.route_dead_letter_replay(dead_letter_id, reason))
 
     return governed_act(
         actor,
@@ -133,7 +130,7 @@ def replay_dead_letter(actor: Actor, user: Any, dead_letter_id: int, reason: str
 
 def set_event_type_status(actor: Actor, user: Any, event_type: str, status: str, reason: str) -> ActResult:
     def effect() -> Effect:
-        return _effect(db.event_type_set_status(event_type, status, reason))
+        return Effect.from_answer(db.event_type_set_status(event_type, status, reason))
 
     return governed_act(
         actor,

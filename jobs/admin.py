@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.db.models import Case, OuterRef, QuerySet, Subquery, When
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
@@ -28,14 +28,9 @@ from jobs.models import (
     RetryPolicy,
 )
 from queuegov.actor import Actor
-from queuegov.admin_base import GovernedAdmin, ReasonForm, values_filter
+from queuegov.admin_base import GovernedAdmin, ReasonForm, admin_link, values_filter
 
-
-def _link(model: str, pk: Any, label: str | None = None) -> str:
-    if pk is None:
-        return "—"
-    url = reverse(f"admin:jobs_{model}_change", args=[pk])
-    return format_html('<a href="{}">{}</a>', url, label or f"#{pk}")
+_link = partial(admin_link, "jobs")
 
 
 def attempts_table(attempts: list[dict[str, Any]]) -> str:

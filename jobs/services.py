@@ -22,14 +22,9 @@ PERM_PAUSE = "jobs.pause_queuestate"
 PERM_RESUME = "jobs.resume_queuestate"
 
 
-def _effect(answer: dict[str, Any]) -> Effect:
-    # The SQL function wrote the audit row, outcome and detail included.
-    return Effect(value=answer)
-
-
 def cancel_jobs(actor: Actor, user: Any, job_ids: list[int], reason: str) -> ActResult:
     def effect() -> Effect:
-        return _effect(db.cancel_many(job_ids, reason))
+        return Effect.from_answer(db.cancel_many(job_ids, reason))
 
     return governed_act(
         actor,
@@ -45,7 +40,7 @@ def cancel_jobs(actor: Actor, user: Any, job_ids: list[int], reason: str) -> Act
 
 def retry_jobs(actor: Actor, user: Any, job_ids: list[int], reason: str) -> ActResult:
     def effect() -> Effect:
-        return _effect(db.retry_now_many(job_ids, reason))
+        return Effect.from_answer(db.retry_now_many(job_ids, reason))
 
     return governed_act(
         actor,
@@ -61,7 +56,7 @@ def retry_jobs(actor: Actor, user: Any, job_ids: list[int], reason: str) -> ActR
 
 def triage_dead_letter(actor: Actor, user: Any, dead_letter_id: int, triage_status: str, note: str) -> ActResult:
     def effect() -> Effect:
-        return _effect(db.dead_letter_triage(dead_letter_id, triage_status, note))
+        return Effect.from_answer(db.dead_letter_triage(dead_letter_id, triage_status, note))
 
     return governed_act(
         actor,
@@ -78,7 +73,7 @@ def triage_dead_letter(actor: Actor, user: Any, dead_letter_id: int, triage_stat
 def replay_dead_letter(actor: Actor, user: Any, dead_letter_id: int, reason: str) -> ActResult:
     def effect() -> Effect:
         source = json.dumps({"actor": actor.name, "request_id": actor.request_id, "reason": reason})
-        return _effect(db.dead_letter_replay(dead_letter_id, source))
+        return Effect.from_answer(db.dead_letter_replay(dead_letter_id, source))
 
     return governed_act(
         actor,
@@ -94,7 +89,7 @@ def replay_dead_letter(actor: Actor, user: Any, dead_letter_id: int, reason: str
 
 def pause_queue(actor: Actor, user: Any, queue_name: str, reason: str) -> ActResult:
     def effect() -> Effect:
-        return _effect(db.queue_pause(queue_name, reason))
+        return Effect.from_answer(db.queue_pause(queue_name, reason))
 
     return governed_act(
         actor,
@@ -110,7 +105,7 @@ def pause_queue(actor: Actor, user: Any, queue_name: str, reason: str) -> ActRes
 
 def resume_queue(actor: Actor, user: Any, queue_name: str, reason: str) -> ActResult:
     def effect() -> Effect:
-        return _effect(db.queue_resume(queue_name, reason))
+        return Effect.from_answer(db.queue_resume(queue_name, reason))
 
     return governed_act(
         actor,
@@ -128,7 +123,7 @@ def set_schedule_enabled(actor: Actor, user: Any, name: str, enabled: bool, reas
     verb = "enable" if enabled else "disable"
 
     def effect() -> Effect:
-        return _effect(db.schedule_set_enabled(name, enabled, reason))
+        return Effect.from_answer(db.schedule_set_enabled(name, enabled, reason))
 
     return governed_act(
         actor,

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 
 from queuegov.actor import Actor
 from queuegov.admin_guard import GuardedAdmin
@@ -51,6 +52,15 @@ class EstimatedCountPaginator(Paginator):
         if estimate < EXACT_COUNT_BELOW:
             return qs.count()
         return estimate
+
+
+def admin_link(app_label: str, model: str, pk: Any, label: str | None = None) -> str:
+    """A link to an object's admin page (``—`` for none): every app's admin uses this one."""
+    if pk is None:
+        return "—"
+    return format_html(
+        '<a href="{}">{}</a>', reverse(f"admin:{app_label}_{model}_change", args=[pk]), label or f"#{pk}"
+    )
 
 
 def allowed_values(constraint: str) -> list[str]:

@@ -34,6 +34,11 @@ class Effect:
     detail: str | None = None
     value: Any = None
 
+    @classmethod
+    def from_answer(cls, answer: Any) -> Effect:
+        """A SQL function's answer as it stands: the function wrote the audit row, outcome and detail included."""
+        return cls(value=answer)
+
 
 @dataclass
 class ActResult:

@@ -57,7 +57,7 @@ def decide_change(actor: Actor, user: Any, verb: str, request_id: int, reason: s
     permission = {"approve": PERM_APPROVE, "reject": PERM_REJECT, "withdraw": PERM_REQUEST}[verb]
 
     def effect() -> Effect:
-        return Effect(value=db.gate_change_decide(verb, request_id, reason))
+        return Effect.from_answer(db.gate_change_decide(verb, request_id, reason))
 
     return governed_act(
         actor,

@@ -5,6 +5,7 @@ escaped with format_html)."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from django.contrib import admin
@@ -15,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from events.models import Event, PendingEvent
+from queuegov.admin_base import admin_link
 from staging.models import CommandRun, StagingRecord
 
 PIECES_SHOWN = 500
@@ -45,10 +47,7 @@ STATUS_COLOURS = {
 }
 
 
-def link(model: str, pk: Any, label: str | None = None) -> str:
-    if pk is None:
-        return "—"
-    return format_html('<a href="{}">{}</a>', reverse(f"admin:staging_{model}_change", args=[pk]), label or f"#{pk}")
+link = partial(admin_link, "staging")
 
 
 def changelist(model: str, label: str, **params: Any) -> str:
