@@ -60,8 +60,9 @@ class EventTypeAdmin(GovernedAdmin):
     search_fields = ("event_type", "producer_ref")
     actions = ["activate", "retire", "back_to_draft"]
 
-    def has_manage_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(services.PERM_TYPES)
+    action_permissions = {
+        "manage": services.PERM_TYPES,
+    }
 
     def _set(self, request: HttpRequest, queryset: QuerySet, status: str, title: str) -> Any:
         return self.confirm_and_run(
@@ -229,8 +230,9 @@ class SubscriptionAdmin(GovernedAdmin):
     search_fields = ("event_type", "recipient_ref")
     actions = ["enable", "disable"]
 
-    def has_manage_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(services.PERM_SUBSCRIBE)
+    action_permissions = {
+        "manage": services.PERM_SUBSCRIBE,
+    }
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         extra = {"can_subscribe": self.has_manage_permission(request), **(extra_context or {})}
@@ -405,8 +407,9 @@ class InboxAdmin(GovernedAdmin):
     def to(self, obj: InboxEntry) -> str:
         return f"{obj.recipient_kind}:{obj.recipient_ref}"
 
-    def has_read_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("events.view_inboxentry")
+    action_permissions = {
+        "read": "events.view_inboxentry",
+    }
 
     @admin.action(description="Mark selected as read", permissions=["read"])
     def mark_read(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -452,8 +455,9 @@ class OutboundRouteAdmin(GovernedAdmin):
     def state(self, obj: OutboundRoute) -> str:
         return "disabled" if not obj.enabled else ("dry-run" if obj.dry_run else "LIVE")
 
-    def has_toggle_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(services.PERM_ROUTE)
+    action_permissions = {
+        "toggle": services.PERM_ROUTE,
+    }
 
     def _set(self, request: HttpRequest, queryset: QuerySet, enabled: bool, dry_run: bool, title: str) -> Any:
         return self.confirm_and_run(
@@ -558,11 +562,10 @@ class RouteDeadLetterAdmin(GovernedAdmin):
     def event_link(self, obj: RouteDeadLetter) -> str:
         return _link("event", obj.event_id)
 
-    def has_triage_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(services.PERM_TRIAGE)
-
-    def has_replay_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(services.PERM_REPLAY)
+    action_permissions = {
+        "triage": services.PERM_TRIAGE,
+        "replay": services.PERM_REPLAY,
+    }
 
     def _triage(self, request: HttpRequest, queryset: QuerySet, status: str, title: str) -> Any:
         return self.confirm_and_run(
@@ -618,8 +621,9 @@ class SqlEventRouteAdmin(GovernedAdmin):
             '<a href="{}">{}</a>', reverse("admin:queuegov_dotconfig_change", args=[obj.gate_key]), obj.gate_key
         )
 
-    def has_request_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(gates.PERM_REQUEST)
+    action_permissions = {
+        "request": gates.PERM_REQUEST,
+    }
 
     def _request(self, request: HttpRequest, queryset: QuerySet, live: bool) -> Any:
         title = "Request go-live (four-eyes)" if live else "Request dry-run (four-eyes)"

@@ -178,11 +178,10 @@ class JobAdmin(GovernedAdmin):
         dl = obj.dead_letters.filter(replayed_job__isnull=False).first()
         return _link("job", dl.replayed_job_id) if dl else "—"
 
-    def has_cancel_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(services.PERM_CANCEL)
-
-    def has_retry_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(services.PERM_RETRY)
+    action_permissions = {
+        "cancel": services.PERM_CANCEL,
+        "retry": services.PERM_RETRY,
+    }
 
     @admin.action(description="Cancel selected jobs", permissions=["cancel"])
     def cancel(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
@@ -276,11 +275,10 @@ class JobDeadLetterAdmin(GovernedAdmin):
         first = (obj.last_error or "").splitlines()[:1]
         return (first[0][:120] + "…") if first and len(first[0]) > 120 else (first[0] if first else "")
 
-    def has_triage_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(services.PERM_TRIAGE)
-
-    def has_replay_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(services.PERM_REPLAY)
+    action_permissions = {
+        "triage": services.PERM_TRIAGE,
+        "replay": services.PERM_REPLAY,
+    }
 
     def _triage(self, request: HttpRequest, queryset: QuerySet, status: str, title: str) -> HttpResponse | None:
         return self.confirm_and_run(
@@ -333,11 +331,10 @@ class QueueStateAdmin(GovernedAdmin):
     def running(self, obj: QueueState) -> int:
         return Job.objects.filter(queue_id=obj.queue_name, status="running").count()
 
-    def has_pause_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(services.PERM_PAUSE)
-
-    def has_resume_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(services.PERM_RESUME)
+    action_permissions = {
+        "pause": services.PERM_PAUSE,
+        "resume": services.PERM_RESUME,
+    }
 
     @admin.action(description="Pause selected queues", permissions=["pause"])
     def pause(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
@@ -384,8 +381,9 @@ class JobScheduleAdmin(GovernedAdmin):
     def last_job(self, obj: JobSchedule) -> str:
         return _link("job", obj.last_job_id)
 
-    def has_toggle_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("jobs.toggle_jobschedule")
+    action_permissions = {
+        "toggle": "jobs.toggle_jobschedule",
+    }
 
     def _toggle(self, request: HttpRequest, queryset: QuerySet, enabled: bool) -> HttpResponse | None:
         verb = "enable" if enabled else "disable"

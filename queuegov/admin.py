@@ -82,8 +82,9 @@ class DotConfigAdmin(GovernedAdmin):
         url = reverse("admin:queuegov_gatechangerequest_change", args=[pending.pk])
         return format_html('<a href="{}">#{} → {}</a>', url, pending.pk, _json(pending.new_value))
 
-    def has_request_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(gates.PERM_REQUEST)
+    action_permissions = {
+        "request": gates.PERM_REQUEST,
+    }
 
     @admin.action(description="Request a change (four-eyes)", permissions=["request"])
     def request_change(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
@@ -151,14 +152,11 @@ class GateChangeRequestAdmin(GovernedAdmin):
     def new(self, obj: GateChangeRequest) -> str:
         return _json(obj.new_value)
 
-    def has_approve_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(gates.PERM_APPROVE)
-
-    def has_reject_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(gates.PERM_REJECT)
-
-    def has_withdraw_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(gates.PERM_REQUEST)
+    action_permissions = {
+        "approve": gates.PERM_APPROVE,
+        "reject": gates.PERM_REJECT,
+        "withdraw": gates.PERM_REQUEST,
+    }
 
     def _decide(self, verb: str, title: str, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         return self.confirm_and_run(

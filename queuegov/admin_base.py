@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -127,7 +127,20 @@ class ReasonForm(forms.Form):
 
 
 class GovernedAdmin(GuardedAdmin):
-    """Read-only screen over a substrate table; state changes only via actions."""
+    """Read-only screen over a substrate table; state changes only via actions.
+
+    ``action_permissions`` names, per action permission ``x`` (``@admin.action(permissions=["x"])``),
+    the Django permission it needs; Django asks ``has_x_permission(request)``, answered here.
+    """
+
+    action_permissions: ClassVar[dict[str, str]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("has_") and name.endswith("_permission"):
+            perm = type(self).action_permissions.get(name[len("has_") : -len("_permission")])
+            if perm is not None:
+                return lambda request: request.user.has_perm(perm)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     show_full_result_count = False
     paginator = EstimatedCountPaginator

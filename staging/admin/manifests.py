@@ -257,23 +257,14 @@ class StagingRecordAdmin(GovernedAdmin):
         return super().changeform_view(request, object_id, form_url, extra)
 
     # -- actions ---------------------------------------------------------------
-    def has_verify_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(services.PERM_VERIFY)
-
-    def has_approve_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(services.PERM_APPROVE)
-
-    def has_reject_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(services.PERM_REJECT)
-
-    def has_cut_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(services.PERM_CUT)
-
-    def has_verifycut_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(services.PERM_VERIFY_CUT)
-
-    def has_cleanup_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(services.PERM_CLEANUP)
+    action_permissions = {
+        "verify": services.PERM_VERIFY,
+        "approve": services.PERM_APPROVE,
+        "reject": services.PERM_REJECT,
+        "cut": services.PERM_CUT,
+        "verifycut": services.PERM_VERIFY_CUT,
+        "cleanup": services.PERM_CLEANUP,
+    }
 
     def _show_verdicts(
         self, request: HttpRequest, title: str, results: list[tuple[StagingRecord, ActResult]], key: str
