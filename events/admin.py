@@ -30,7 +30,7 @@ from events.models import (
 )
 from queuegov import gates
 from queuegov.actor import Actor
-from queuegov.admin_base import GovernedAdmin, ReasonForm, admin_link, values_filter
+from queuegov.admin_base import DeadLetterActions, GovernedAdmin, ReasonForm, admin_link, values_filter
 from queuegov.models import EventDomainRegistry
 
 
@@ -531,12 +531,8 @@ class RouteAttemptAdmin(GovernedAdmin):
         return _link("event", obj.event_id)
 
 
-class TriageNoteForm(ReasonForm):
-    pass
-
-
 @admin.register(RouteDeadLetter)
-class RouteDeadLetterAdmin(GovernedAdmin):
+class RouteDeadLetterAdmin(DeadLetterActions, GovernedAdmin):
     url_lookups = ("event_id",)  # the event's "attempts" and "dead letters" links
     list_display = (
         "id",
@@ -553,7 +549,6 @@ class RouteDeadLetterAdmin(GovernedAdmin):
     list_filter = (values_filter("triage_status", "route_dead_letter_triage_allowed", "triage status"), "route")
     list_select_related = ("route",)
     search_fields = ("=event_id", "=event_type")
-    actions = ["mark_manual_replay", "discard", "reopen", "replay"]
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         return lookup == "event_id" or super().lookup_allowed(lookup, value, request)
@@ -567,43 +562,11 @@ class RouteDeadLetterAdmin(GovernedAdmin):
         "replay": services.PERM_REPLAY,
     }
 
-    def _triage(self, request: HttpRequest, queryset: QuerySet, status: str, title: str) -> Any:
-        return self.confirm_and_run(
-            request,
-            queryset,
-            action=request.POST.get("action", ""),
-            title=title,
-            form_class=TriageNoteForm,
-            act=lambda obj, data: services.triage_dead_letter(
-                Actor.for_request(request), request.user, obj.pk, status, data["reason"]
-            ),
-        )
-
-    @admin.action(description="Triage: allow manual replay", permissions=["triage"])
-    def mark_manual_replay(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        return self._triage(request, queryset, "manual_replay", "Mark for manual replay")
-
-    @admin.action(description="Triage: discard", permissions=["triage"])
-    def discard(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        return self._triage(request, queryset, "discarded", "Discard routing dead letters")
-
-    @admin.action(description="Triage: reopen", permissions=["triage"])
-    def reopen(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        return self._triage(request, queryset, "open", "Reopen routing dead letters")
-
-    @admin.action(
-        description="Replay now (needs manual_replay and event.routes_master.enabled)", permissions=["replay"]
+    dead_letter_services = services
+    dead_letters_noun = "routing dead letters"
+    replay_intro = (
+        "Each dead letter is delivered again through its route. Gate event.routes_master.enabled must be open."
     )
-    def replay(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        return self.confirm_and_run(
-            request,
-            queryset,
-            action="replay",
-            title="Replay routing dead letters",
-            act=lambda obj, data: services.replay_dead_letter(
-                Actor.for_request(request), request.user, obj.pk, data["reason"]
-            ),
-        )
 
 
 @admin.register(SqlEventRoute)

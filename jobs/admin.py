@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.db.models import Case, OuterRef, QuerySet, Subquery, When
 from django.http import HttpRequest, HttpResponse
@@ -28,7 +27,7 @@ from jobs.models import (
     RetryPolicy,
 )
 from queuegov.actor import Actor
-from queuegov.admin_base import GovernedAdmin, ReasonForm, admin_link, values_filter
+from queuegov.admin_base import DeadLetterActions, GovernedAdmin, admin_link, values_filter
 
 _link = partial(admin_link, "jobs")
 
@@ -206,18 +205,8 @@ class JobAdmin(GovernedAdmin):
         )
 
 
-class TriageForm(ReasonForm):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
-        min_length=3,
-        max_length=2000,
-        label="Note",
-        help_text="Required. Kept on the dead letter and in the audit trail.",
-    )
-
-
 @admin.register(JobDeadLetter)
-class JobDeadLetterAdmin(GovernedAdmin):
+class JobDeadLetterAdmin(DeadLetterActions, GovernedAdmin):
     list_display = (
         "id",
         "job_link",
@@ -256,7 +245,6 @@ class JobDeadLetterAdmin(GovernedAdmin):
         "authorization_source",
     )
     exclude = ("job", "replayed_job", "attempt_history")
-    actions = ["mark_manual_replay", "discard", "reopen", "replay"]
 
     @admin.display(description="job")
     def job_link(self, obj: JobDeadLetter) -> str:
@@ -280,42 +268,8 @@ class JobDeadLetterAdmin(GovernedAdmin):
         "replay": services.PERM_REPLAY,
     }
 
-    def _triage(self, request: HttpRequest, queryset: QuerySet, status: str, title: str) -> HttpResponse | None:
-        return self.confirm_and_run(
-            request,
-            queryset,
-            action=request.POST.get("action", ""),
-            title=title,
-            form_class=TriageForm,
-            act=lambda obj, data: services.triage_dead_letter(
-                Actor.for_request(request), request.user, obj.pk, status, data["reason"]
-            ),
-        )
-
-    @admin.action(description="Triage: allow manual replay", permissions=["triage"])
-    def mark_manual_replay(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return self._triage(request, queryset, "manual_replay", "Mark for manual replay")
-
-    @admin.action(description="Triage: discard", permissions=["triage"])
-    def discard(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return self._triage(request, queryset, "discarded", "Discard dead letters")
-
-    @admin.action(description="Triage: reopen", permissions=["triage"])
-    def reopen(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return self._triage(request, queryset, "open", "Reopen dead letters")
-
-    @admin.action(description="Replay (needs manual_replay triage and the DLQ replay gate)", permissions=["replay"])
-    def replay(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        return self.confirm_and_run(
-            request,
-            queryset,
-            action="replay",
-            title="Replay dead letters",
-            intro="Each dead letter becomes a new job linked to it. Gate queue.dlq_replay.enabled must be open.",
-            act=lambda obj, data: services.replay_dead_letter(
-                Actor.for_request(request), request.user, obj.pk, data["reason"]
-            ),
-        )
+    dead_letter_services = services
+    replay_intro = "Each dead letter becomes a new job linked to it. Gate queue.dlq_replay.enabled must be open."
 
 
 @admin.register(QueueState)

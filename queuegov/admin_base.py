@@ -313,3 +313,64 @@ class GovernedAdmin(GuardedAdmin):
             details = "; ".join(r.message for r in items[:5])
             more = f" (and {len(items) - 5} more)" if len(items) > 5 else ""
             self.message_user(request, f"{title}: {len(items)} {outcome} — {details}{more}", level)
+
+
+class TriageForm(ReasonForm):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        min_length=3,
+        max_length=2000,
+        label="Note",
+        help_text="Required. Kept on the dead letter and in the audit trail.",
+    )
+
+
+class DeadLetterActions:
+    """Triage and replay of a dead-letter table, for a GovernedAdmin: the job queue's and the
+    event routes' dead letters are handled alike. ``dead_letter_services`` is the app's services
+    module (``triage_dead_letter``, ``replay_dead_letter``); the app declares the permissions
+    (``action_permissions``: ``triage``, ``replay``) and what a replay needs (``replay_intro``)."""
+
+    dead_letter_services: Any
+    dead_letters_noun = "dead letters"
+    replay_intro = ""
+    actions: ClassVar[list[str]] = ["mark_manual_replay", "discard", "reopen", "replay"]
+
+    def _triage(self, request: HttpRequest, queryset: QuerySet, status: str, title: str) -> HttpResponse | None:
+        services = self.dead_letter_services
+        return self.confirm_and_run(  # type: ignore[attr-defined]
+            request,
+            queryset,
+            action=request.POST.get("action", ""),
+            title=title,
+            form_class=TriageForm,
+            act=lambda obj, data: services.triage_dead_letter(
+                Actor.for_request(request), request.user, obj.pk, status, data["reason"]
+            ),
+        )
+
+    @admin.action(description="Triage: allow manual replay", permissions=["triage"])
+    def mark_manual_replay(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._triage(request, queryset, "manual_replay", "Mark for manual replay")
+
+    @admin.action(description="Triage: discard", permissions=["triage"])
+    def discard(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._triage(request, queryset, "discarded", f"Discard {self.dead_letters_noun}")
+
+    @admin.action(description="Triage: reopen", permissions=["triage"])
+    def reopen(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._triage(request, queryset, "open", f"Reopen {self.dead_letters_noun}")
+
+    @admin.action(description="Replay (needs manual_replay triage and the replay gate)", permissions=["replay"])
+    def replay(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        services = self.dead_letter_services
+        return self.confirm_and_run(  # type: ignore[attr-defined]
+            request,
+            queryset,
+            action="replay",
+            title=f"Replay {self.dead_letters_noun}",
+            intro=self.replay_intro,
+            act=lambda obj, data: services.replay_dead_letter(
+                Actor.for_request(request), request.user, obj.pk, data["reason"]
+            ),
+        )
