@@ -212,7 +212,7 @@ def governed_set(
 
 
 # ---------------------------------------------------------------------------
-# SPEC §4: the gates and settings every fresh install has
+# docs/operations.md, "Gates": the gates and settings every fresh install has
 # ---------------------------------------------------------------------------
 SPEC_GATES = (
     "event.emit_enabled",
@@ -242,7 +242,7 @@ SPEC_SETTINGS = {
     "queue.payload.max_bytes": 65536,
 }
 
-# Settings beyond SPEC §4, added by the operations layer (health thresholds).
+# Settings beyond docs/operations.md, "Gates", added by the operations layer (health thresholds).
 OPS_SETTINGS = {
     "queue.health.max_open_dead_letters": 10,
     "queue.health.max_backlog": 10000,

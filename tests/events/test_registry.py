@@ -1,4 +1,4 @@
-"""No orphan types, no unregistered emits (SPEC §5, issue 4).
+"""No orphan types, no unregistered emits (docs/architecture.md, "The event pipeline").
 
 Every ``active`` type names a producer that exists — a SQL function (pg_proc)
 or a Python module/attribute — and that producer really emits or captures the

@@ -32,7 +32,7 @@ class GateChangeRequestFactory(factory.Factory):
     and ``withdrawn`` (by the requester) decide it through the SQL functions.
 
     Each call needs a database transaction (the ``db`` fixture). The default
-    key cycles through the SPEC gates so several pending requests can coexist;
+    key cycles through the fresh-install gates so several pending requests can coexist;
     the default new value is the opposite/next of the key's current value.
     The test's own actor context is left as it was.
     """

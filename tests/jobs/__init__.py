@@ -1,1 +1,2 @@
-"""Tests of the job substrate (SPEC §6): the SQL API, the worker, concurrency and crashes."""
+"""Tests of the job substrate (docs/architecture.md, "The job lifecycle"): the SQL API, the worker,
+concurrency and crashes."""

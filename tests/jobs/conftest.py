@@ -10,7 +10,7 @@ embedded server HOST is a socket directory: django-environ keeps a
 percent-encoded host literally (libpq then fails to resolve
 ``%2Fwork%2F…``), but ``postgres://USER@:PORT/NAME?host=<dir>`` works: the
 query parameter lands in ``OPTIONS["host"]``, which Django passes to psycopg
-(only ``dbshell`` ignores it — see TECH-NOTES).
+(only ``dbshell`` ignores it).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SPEC §11: the privileges in the database are exactly the declared matrix
+"""docs/security.md: the privileges in the database are exactly the declared matrix
 (queuegov/privileges.py), for every table, view, sequence and function, and
 every state-changing function runs as the owner with a pinned search_path."""
 

@@ -1,4 +1,4 @@
-"""Role x action: exactly who may do what (SPEC §9)."""
+"""Role x action: exactly who may do what (docs/operations.md, "Roles")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC §11: the database is the trust boundary.
+"""docs/security.md: the database is the trust boundary.
 
 Each bypass an attacker's SQL session found on the earlier schema is replayed
 here on a session of its own — the app role's own login (as Django logs in)

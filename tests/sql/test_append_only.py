@@ -1,4 +1,4 @@
-"""SPEC §4, §9, §11: admin_action_audit and dot_config_history are append-only
+"""docs/security.md, "Tamper evidence": admin_action_audit and dot_config_history are append-only
 for every database role. The app role holds no UPDATE, DELETE or TRUNCATE on
 them (privilege), and the append-only triggers refuse them even to the owner
 and even with pgtrigger's ``pgtrigger.ignore`` escape hatch."""

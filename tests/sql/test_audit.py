@@ -1,5 +1,5 @@
-"""SPEC §9, §11: fn_audit_record writes one audit row whose who/roles/request
-metadata come from the transaction-local actor context. It records refused
+"""docs/security.md, "Every governed act is audited in SQL": fn_audit_record writes one audit row
+whose who/roles/request metadata come from the transaction-local actor context. It records refused
 and failed attempts only: an act that applies is audited by its own function."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SPEC §4: filing, approving, rejecting and withdrawing gate-change requests
+"""docs/operations.md, "Gates": filing, approving, rejecting and withdrawing gate-change requests
 through the SQL functions (fn_gate_change_*)."""
 
 from __future__ import annotations

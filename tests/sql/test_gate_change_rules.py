@@ -1,4 +1,4 @@
-"""SPEC §4, §11: the rules on gate_change_request hold for direct SQL too — the
+"""docs/operations.md, "Gates", and docs/security.md: the rules on gate_change_request hold for direct SQL too — the
 four-eyes CHECK, the status FSM, immutable fields and no DELETE. The app role
 holds no write privilege on the table at all; the direct writes below run as
 the owner (who holds the privileges), so they prove the table's own rules hold

@@ -1,4 +1,4 @@
-"""SPEC §4: every gate is OFF and every setting at its default on a fresh
+"""docs/operations.md, "Gates": every gate is OFF and every setting at its default on a fresh
 (migrated) database; dot_config is written only through its official interface."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def config_rows() -> dict[str, tuple]:
 
 def test_spec_gates_and_settings_are_exactly_the_config_keys() -> None:
     rows = config_rows()
-    # Besides the SPEC gates, each trigger-IN route has its four-eyes switch.
+    # Besides the gates of docs/operations.md, "Gates", each trigger-IN route has its four-eyes switch.
     route_switches = set(sql_rows("SELECT gate_key FROM iu_sql_event_route"))
     assert {k for k, (_, kind, _) in rows.items() if kind == "gate" and (k,) not in route_switches} == set(SPEC_GATES)
     assert {k for k, (_, kind, _) in rows.items() if kind == "setting"} == set(SPEC_SETTINGS) | set(OPS_SETTINGS) | set(

@@ -1,4 +1,4 @@
-"""SPEC §4: every change of dot_config is kept in dot_config_history, so the
+"""docs/operations.md, "Gates": every change of dot_config is kept in dot_config_history, so the
 value of any gate at any past time can be answered (fn_config_value_at)."""
 
 from __future__ import annotations

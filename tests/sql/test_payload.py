@@ -1,4 +1,4 @@
-"""SPEC §3: transient payloads (qg_safe_payload) carry no content, vectors or
+"""docs/security.md, "Payloads": transient payloads (qg_safe_payload) carry no content, vectors or
 secrets at any depth, and their size is capped by queue.payload.max_bytes."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SPEC §3: vocabularies are DOMAINs that refuse a bad value with an error naming
+"""docs/security.md, "Payloads": vocabularies are DOMAINs that refuse a bad value with an error naming
 the column and the allowed values; event domains are a registry table."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from tests.helpers import db_error, sql_exec, sql_rows, sql_value
 
 pytestmark = pytest.mark.django_db
 
-# domain type -> (column named in the error, the allowed values from SPEC §3)
+# domain type -> (column named in the error, the allowed values from sql/queuegov/0001_vocabulary.sql)
 VOCABULARIES = {
     "qg_event_stream": ("event_stream", ["comment", "review", "update", "birth", "task", "alert", "health"]),
     "qg_delivery_lane": ("delivery_lane", ["immediate", "delayed"]),

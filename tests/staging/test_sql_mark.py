@@ -54,7 +54,7 @@ def test_expiry_is_marked_at_plus_the_staging_ttl_setting(iu, set_config) -> Non
 
 def test_digest_is_md5_of_source_hash_source_bytes_and_pieces(iu) -> None:
     record_id = iu.marked()
-    # the formula of SPEC §7, written out independently of fn_iu_manifest_pieces
+    # the formula of docs/staging.md, written out independently of fn_iu_manifest_pieces
     expected = sql_value(
         "SELECT md5(r.source_hash || r.source_bytes::text || ("
         "  SELECT jsonb_agg(jsonb_build_object('piece_no', piece_no, 'sort_order', sort_order,"
