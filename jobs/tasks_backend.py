@@ -57,10 +57,6 @@ JOB_STATUS = {
 _RESULT_ID = re.compile(r"[1-9][0-9]{0,18}")
 _MAX_ID = 2**63 - 1
 
-# "module.Class" at the head of an error the worker wrote ("module.Class: message\ntraceback");
-# the same rule as job_attempt.error_class.
-_ERROR_CLASS = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+):")
-
 
 class GateClosedError(InvalidTask):
     """queue.job_substrate.enabled is closed: the task was not stored."""
@@ -209,9 +205,8 @@ def _with_stored_options(task: Task, job: dict[str, Any], alias: str) -> Task:
 
 
 def _task_error(error: str, error_class: str | None, outcome: str) -> TaskError:
-    """A ``TaskError`` from an error as the worker or the database wrote it."""
-    if error_class is None and (match := _ERROR_CLASS.match(error)):
-        error_class = match.group(1)
+    """A ``TaskError`` from an error as the worker or the database wrote it; ``error_class`` is the
+    one job_attempt read from the error's head (the rule lives in that generated column)."""
     if error_class:
         head, _, traceback = error.partition("\n")
         return TaskError(exception_class_path=error_class, traceback=traceback or head)

@@ -33,12 +33,12 @@ from django.db import DatabaseError, close_old_connections, connection, connecti
 from jobs import db
 from jobs.models import Consumer, QueueState
 from jobs.registry import JobContext, resolve
+from jobs.tasks_backend import TASK_KIND_PREFIX, run_task_job
 from queuegov.actor import Actor
 from queuegov.reconnect import GaveUp, Reconnect, drop_connection, is_connection_error
 
 logger = logging.getLogger(__name__)
 
-TASK_KIND_PREFIX = "task:"
 T = TypeVar("T")
 
 
@@ -792,8 +792,6 @@ class Worker:
         )
         try:
             if kind.startswith(TASK_KIND_PREFIX):
-                from jobs.tasks_backend import run_task_job
-
                 result = run_task_job(job, ctx)
             else:
                 result = resolve(kind, self._refs() if refs is None else refs)(job["payload"], ctx)
