@@ -1,7 +1,7 @@
 """What every admin screen refuses, Django's own (auth, axes) included.
 
 The admin site wraps each registered ModelAdmin in ``GuardedAdmin``
-(queuegov.admin_site), so these hold on every screen:
+(queuegov.ops.admin_site), so these hold on every screen:
 
 * URL lookups are limited to the screen's declared filters, its date
   hierarchy and the exact lookups its own links use (``url_lookups``): Django

@@ -7,6 +7,3 @@ class QueuegovConfig(AppConfig):
     name = "queuegov"
     verbose_name = "Governance"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from queuegov import builtin  # noqa: F401  (registers the built-in job kinds)

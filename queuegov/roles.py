@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-PROJECT_APPS = ("queuegov", "events", "jobs", "staging")
+PROJECT_APPS = ("queuegov", "events", "jobs", "staging", "ops")
 
 _READ_GOVERNANCE = [
     "queuegov.view_dotconfig",

@@ -35,7 +35,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "queuegov.admin_apps.QueuegovAdminConfig",
+    "queuegov.ops.admin_apps.QueuegovAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "events",
     "jobs",
     "staging",
+    "queuegov.ops",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
-from queuegov.metrics import metrics
+from queuegov.ops.metrics import metrics
 from queuegov.views import healthz
 
 urlpatterns = [

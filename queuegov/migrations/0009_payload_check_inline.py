@@ -5,7 +5,8 @@ from queuegov.sqlfiles import RunSQLFile
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("queuegov", "0008_volume_indexes"),
+        ("queuegov", "0005_triggers"),
+        ("ops", "0003_volume_indexes"),
     ]
 
     operations = [

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils.module_loading import import_string
 
 from jobs.registry import JobContext, resolve
-from queuegov import builtin
+from queuegov.ops import builtin
 from tests.database import as_owner
 from tests.helpers import db_error, sql_rows, sql_value, use_actor
 from tests.ops.conftest import owner_exec, owner_value
@@ -341,6 +342,7 @@ def test_retention_is_registered_and_scheduled():
     consumer = sql_rows(
         "SELECT queue_name, handler_ref, status FROM consumer_registry WHERE job_kind = 'queuegov.retention'"
     )
-    assert consumer == [("maintenance", "queuegov.builtin.retention", "active")]
+    assert consumer == [("maintenance", "queuegov.ops.builtin.retention", "active")]
+    assert import_string(consumer[0][1]) is builtin.retention
     schedule = sql_rows("SELECT cron_expression, queue_name FROM job_schedule WHERE job_kind = 'queuegov.retention'")
     assert schedule == [("17 * * * *", "maintenance")]

@@ -4,8 +4,10 @@ from queuegov.sqlfiles import RunSQLFile
 
 
 class Migration(migrations.Migration):
+    replaces = [("queuegov", "0007_retention")]
+
     dependencies = [
-        ("queuegov", "0006_health"),
+        ("ops", "0001_health"),
     ]
 
     operations = [

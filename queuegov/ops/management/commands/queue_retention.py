@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from queuegov import health
 from queuegov.commands import TickCommand
+from queuegov.ops import health
 
 
 class Command(TickCommand):

@@ -8,15 +8,15 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from queuegov import dashboard
 from queuegov.admin_guard import guarded
+from queuegov.ops import dashboard
 
 
 class QueuegovAdminSite(admin.AdminSite):
     site_header = "queuegov"
     site_title = "queuegov"
     index_title = "Queue governance"
-    index_template = "admin/queuegov/dashboard_index.html"
+    index_template = "admin/ops/dashboard_index.html"
 
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
         """Every screen, Django's own included, gets GuardedAdmin's refusals (queuegov.admin_guard)."""

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from queuegov.health import queue_health, series
+from queuegov.ops.health import queue_health, series
 
 BUCKET_MINUTES = 15
 WIDTH, HEIGHT, PAD = 420, 120, 4

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from jobs.registry import JobContext, job_handler
-from queuegov import health
 from queuegov.actor import actor_context
+from queuegov.ops import health
 
 
 @job_handler("queuegov.metrics_sample")

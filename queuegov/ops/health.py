@@ -9,7 +9,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from queuegov.models import QueueMetricSample
+from queuegov.ops.models import QueueMetricSample
 
 
 def _loads(value: Any) -> Any:

@@ -93,7 +93,7 @@ def ensure_demo_data() -> list[str]:
     with actor_context(Actor.for_user(op, source="command")), connection.cursor() as cursor:
         cursor.execute(
             "SELECT fn_consumer_register('demo.flaky', 'pg_worker', 'default', 'no_retry', "
-            "'queuegov.demo.flaky_handler', 'demo: fails when the payload says so')"
+            "'queuegov.ops.demo.flaky_handler', 'demo: fails when the payload says so')"
         )
         jobs = [{"job_kind": "queuegov.noop"} for _ in range(50)] + [
             {"job_kind": "demo.flaky", "payload": {"ref": f"doc:{i}", "fail": i % 4 == 0}} for i in range(20)

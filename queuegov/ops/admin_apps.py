@@ -4,4 +4,4 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class QueuegovAdminConfig(AdminConfig):
-    default_site = "queuegov.admin_site.QueuegovAdminSite"
+    default_site = "queuegov.ops.admin_site.QueuegovAdminSite"

@@ -4,8 +4,10 @@ from queuegov.sqlfiles import RunSQLFile
 
 
 class Migration(migrations.Migration):
+    replaces = [("queuegov", "0008_volume_indexes")]
+
     dependencies = [
-        ("queuegov", "0007_retention"),
+        ("ops", "0002_retention"),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from queuegov.health import queue_health, raise_problems
+from queuegov.ops.health import queue_health, raise_problems
 
 
 class Command(BaseCommand):

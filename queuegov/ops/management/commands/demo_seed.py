@@ -6,7 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from queuegov.demo import ensure_accounts, ensure_demo_data
+from queuegov.ops.demo import ensure_accounts, ensure_demo_data
 
 
 class Command(BaseCommand):

@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.core import CollectorRegistry, GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
 
-from queuegov.health import queue_health
+from queuegov.ops.health import queue_health
 
 
 class HealthCollector:

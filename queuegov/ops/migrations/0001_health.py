@@ -4,6 +4,10 @@ from queuegov.sqlfiles import RunSQLFile
 
 
 class Migration(migrations.Migration):
+    # Moved from queuegov (0006_health) into the operations layer; a database
+    # that applied the old name counts this one as applied.
+    replaces = [("queuegov", "0006_health")]
+
     dependencies = [
         ("queuegov", "0005_triggers"),
         ("events", "0006_triggers"),
