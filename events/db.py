@@ -1,23 +1,11 @@
-"""Raw SQL of the event substrate: the only place Python calls its SQL functions."""
+"""The SQL the event substrate calls, run through the gateway (queuegov.gateway)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
-
-
-def _loads(value: Any) -> Any:
-    # Django's psycopg 3 connection returns json/jsonb as str from raw cursors.
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _call(sql: str, params: Sequence[Any]) -> Any:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return _loads(cursor.fetchone()[0])
+from queuegov.gateway import call, row, rows
 
 
 def emit(
@@ -31,7 +19,7 @@ def emit(
     causation_id: str | None = None,
 ) -> dict[str, Any]:
     """fn_event_emit: ``{"status": "emitted" | "duplicate" | "gate_closed", "event_id": …}``."""
-    return _call(
+    return call(
         "SELECT fn_event_emit(p_event_type => %s, p_subject_table => %s, p_subject_ref => %s, p_payload => %s::jsonb, "
         "p_severity => %s, p_correlation_id => %s, p_causation_id => %s)",
         [event_type, subject_table, subject_ref, json.dumps(payload or {}), severity, correlation_id, causation_id],
@@ -50,7 +38,7 @@ def capture(
 ) -> int:
     """fn_event_capture (L1): one row in event_pending; returns its id."""
     return int(
-        _call(
+        call(
             "SELECT fn_event_capture(p_event_type => %s, p_subject_table => %s, p_subject_ref => %s, "
             "p_payload => %s::jsonb, p_correlation_id => %s, p_source_document_ref => %s, p_import_batch_ref => %s)",
             [
@@ -67,38 +55,39 @@ def capture(
 
 
 def pending_process(batch_size: int = 1000) -> dict[str, Any]:
-    return _call("SELECT fn_event_pending_process(%s)", [batch_size])
+    return call("SELECT fn_event_pending_process(%s)", [batch_size])
 
 
 def route_worker_run(worker_name: str, batch_size: int = 100) -> dict[str, Any]:
-    return _call("SELECT fn_iu_route_worker_run(%s, %s)", [worker_name, batch_size])
+    return call("SELECT fn_iu_route_worker_run(%s, %s)", [worker_name, batch_size])
 
 
 def deliver(batch_size: int = 1000) -> dict[str, Any]:
-    return _call("SELECT fn_event_deliver(%s)", [batch_size])
+    return call("SELECT fn_event_deliver(%s)", [batch_size])
 
 
 def ensure_partitions(months_ahead: int = 3) -> dict[str, Any]:
-    return _call("SELECT fn_event_outbox_ensure_partitions(%s)", [months_ahead])
+    return call("SELECT fn_event_outbox_ensure_partitions(%s)", [months_ahead])
 
 
 def route_worker_names() -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT DISTINCT worker_name FROM iu_route_worker_cursor WHERE enabled ORDER BY 1")
-        return [row[0] for row in cursor.fetchall()]
+    return [
+        name for (name,) in rows("SELECT DISTINCT worker_name FROM iu_route_worker_cursor WHERE enabled ORDER BY 1")
+    ]
 
 
 def route_worker_domains(worker_names: list[str]) -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT event_domain FROM iu_route_worker_cursor WHERE worker_name = ANY(%s) ORDER BY 1",
+    return [
+        domain
+        for (domain,) in rows(
+            "SELECT DISTINCT event_domain FROM iu_route_worker_cursor WHERE worker_name = ANY(%s::text[]) ORDER BY 1",
             [worker_names],
         )
-        return [row[0] for row in cursor.fetchall()]
+    ]
 
 
 def mark_read(inbox_ids: list[int]) -> dict[str, Any]:
-    return _call("SELECT fn_event_mark_read(%s::bigint[])", [inbox_ids])
+    return call("SELECT fn_event_mark_read(%s::bigint[])", [inbox_ids])
 
 
 def subscribe(
@@ -109,40 +98,48 @@ def subscribe(
     recipient_ref: str,
     note: str,
 ) -> dict[str, Any]:
-    return _call(
+    return call(
         "SELECT fn_event_subscribe(%s, %s, %s, %s, %s, %s)",
         [event_type, event_domain, event_stream, recipient_kind, recipient_ref, note],
     )
 
 
 def subscription_set_enabled(subscription_id: int, enabled: bool) -> dict[str, Any]:
-    return _call("SELECT fn_event_subscription_set_enabled(%s, %s)", [subscription_id, enabled])
+    return call("SELECT fn_event_subscription_set_enabled(%s, %s)", [subscription_id, enabled])
 
 
 def route_set(route_id: int, enabled: bool, dry_run: bool, reason: str) -> dict[str, Any]:
-    return _call("SELECT fn_iu_outbound_route_set(%s, %s, %s, %s)", [route_id, enabled, dry_run, reason])
+    return call("SELECT fn_iu_outbound_route_set(%s, %s, %s, %s)", [route_id, enabled, dry_run, reason])
 
 
 def route_dead_letter_triage(dead_letter_id: int, triage_status: str, note: str) -> dict[str, Any]:
-    return _call("SELECT fn_iu_route_dead_letter_triage(%s, %s, %s)", [dead_letter_id, triage_status, note])
+    return call("SELECT fn_iu_route_dead_letter_triage(%s, %s, %s)", [dead_letter_id, triage_status, note])
 
 
 def route_dead_letter_replay(dead_letter_id: int, reason: str) -> dict[str, Any]:
-    return _call("SELECT fn_iu_route_dead_letter_replay(%s, %s)", [dead_letter_id, reason])
+    return call("SELECT fn_iu_route_dead_letter_replay(%s, %s)", [dead_letter_id, reason])
 
 
 def cursor_lag(cursor_id: int, cap: int = 100_000) -> int:
     """Events past one route cursor, in its commit-safe order, counted up to ``cap``."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT fn_capped_count(format('SELECT 1 FROM event_outbox WHERE event_domain = %%L "
-            "AND (tx_id, id) > (%%L::xid8, %%s)', c.event_domain, c.last_tx_id, c.last_event_id), %s) "
-            "FROM iu_route_worker_cursor c WHERE c.id = %s",
-            [cap, cursor_id],
-        )
-        row = cursor.fetchone()
-        return int(row[0]) if row else 0
+    found = row(
+        "SELECT fn_capped_count(format('SELECT 1 FROM event_outbox WHERE event_domain = %%L "
+        "AND (tx_id, id) > (%%L::xid8, %%s)', c.event_domain, c.last_tx_id, c.last_event_id), %s) "
+        "FROM iu_route_worker_cursor c WHERE c.id = %s",
+        [cap, cursor_id],
+    )
+    return int(found[0]) if found else 0
 
 
 def event_type_set_status(event_type: str, status: str, reason: str) -> dict[str, Any]:
-    return _call("SELECT fn_event_type_set_status(%s, %s, %s)", [event_type, status, reason])
+    return call("SELECT fn_event_type_set_status(%s, %s, %s)", [event_type, status, reason])
+
+
+def problem_raise(problem: str, subject_table: str | None, subject_ref: str | None, detail: dict[str, Any]) -> int:
+    """fn_governance_problem_raise: a governance.problem.raised event; answers its id."""
+    return int(
+        call(
+            "SELECT fn_governance_problem_raise(%s, %s, %s, %s::jsonb)",
+            [problem, subject_table, subject_ref, json.dumps(detail, default=str)],
+        )
+    )

@@ -28,6 +28,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.tasks import task_backends
 from django.tasks.exceptions import InvalidTaskBackend
 
+from jobs import db
 from jobs.tasks_backend import QUEUE_NAME_FORMAT, JobQueueBackend, sql_queue_name
 
 
@@ -48,9 +49,7 @@ def registered_queues(conn: BaseDatabaseWrapper | None = None) -> set[str] | Non
 
 
 def _queue_names(conn: BaseDatabaseWrapper) -> set[str]:
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT queue_name FROM queue_state")
-        return {row[0] for row in cursor.fetchall()}
+    return db.queue_names(conn)
 
 
 def configured_task_queues() -> dict[str, list[str]]:

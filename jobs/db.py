@@ -1,82 +1,19 @@
-"""Raw SQL of the job substrate: the only place Python calls its SQL functions.
+"""The SQL the job substrate calls, run through the gateway (queuegov.gateway).
 
 Each function here is one SQL call returning the function's jsonb answer as
-a dict. ``conn`` may be a Django connection wrapper's cursor source or a plain
-psycopg connection (the worker's lease keeper uses its own).
+a dict. ``conn`` is Django's connection by default, or a plain psycopg
+connection a thread owns (the worker's lease keeper).
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import psycopg
-from django.db import connection, transaction
-
-from queuegov.actor import Actor, set_actor
-
-# "SELECT <function>(…)" and nothing else: the form the actor subquery can be attached to.
-_SINGLE_CALL = re.compile(r"SELECT fn_\w+\((?:(?!\bFROM\b)[^;])*\)", re.IGNORECASE)
-
-
-def _loads(value: Any) -> Any:
-    # Django's psycopg 3 connection returns json/jsonb as str from raw cursors.
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _call(sql: str, params: Sequence[Any], actor: Actor | None = None) -> dict[str, Any]:
-    """One call; with ``actor``, in that actor's transaction-local context (as ``actor_context``).
-
-    Outside a transaction (the worker's hot path) the actor's ``set_config`` calls ride
-    in the same statement, ``SELECT <function>(…) FROM (SELECT set_config(…, true), … OFFSET 0)
-    AS actor``: the subquery (kept apart by OFFSET 0) yields its row before the outer
-    call runs, and the statement is its own transaction, so the settings vanish at its
-    commit exactly as with ``actor_context()`` (empty ones are left out: readers treat
-    '' and unset alike). It runs on Django's connection through a
-    server-side-binding psycopg cursor, so PostgreSQL prepares it once (psycopg's
-    ``prepare_threshold``) instead of parsing and planning literal SQL per call; errors
-    still come out as Django's. One statement, one round trip, one commit. Inside the
-    caller's transaction, or for SQL of another shape, it is ``set_actor()`` then the call.
-    """
-    if actor is not None and not connection.in_atomic_block and _is_single_call(sql):
-        # Only the settings with a value: every reader takes '' as absent (nullif), the
-        # statement is its own transaction, and each set_config costs the claim path
-        # ~20 µs (a worker's actor has two of eight).
-        items = {k: v for k, v in actor.settings().items() if v}
-        statement = _with_actor(sql, len(items))
-        values = [*params, *(x for kv in items.items() for x in kv)]
-        connection.ensure_connection()
-        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(statement, values)
-            return _loads(cursor.fetchone()[0])
-    if actor is not None:
-        if connection.in_atomic_block:
-            set_actor(actor)
-        else:
-            with transaction.atomic():
-                set_actor(actor)
-                return _call(sql, params)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return _loads(cursor.fetchone()[0])
-
-
-@functools.cache
-def _is_single_call(sql: str) -> bool:
-    # The pattern's lookahead runs at every character (2-5 µs a call): once per statement text.
-    return _SINGLE_CALL.fullmatch(sql) is not None
-
-
-@functools.cache
-def _with_actor(sql: str, settings: int) -> str:
-    """``sql`` (a single ``SELECT <function>(…)``) with ``settings`` transaction-local set_config calls attached."""
-    calls = ", ".join(["set_config(%s, %s, true)"] * settings)
-    return f"{sql} FROM (SELECT {calls} OFFSET 0) AS actor"
-
+from queuegov.actor import Actor
+from queuegov.gateway import Conn, call, dict_rows, loads, row, rows
 
 _ENQUEUE = (
     "SELECT fn_job_enqueue(p_job_kind => %s, p_payload => %s::jsonb, p_queue_name => %s, p_priority => %s, "
@@ -110,7 +47,7 @@ def enqueue(
     correlation_id: str | None = None,
 ) -> dict[str, Any]:
     """fn_job_enqueue: ``{"status": "enqueued" | "duplicate" | "gate_closed", "job_id": …}``."""
-    return _call(
+    return call(
         _ENQUEUE,
         _enqueue_params(job_kind, payload, queue_name, priority, run_at, idempotency_key, max_attempts, correlation_id),
     )
@@ -131,22 +68,22 @@ def enqueue_stamped(
     start), so the caller can describe the job it enqueued without reading it back.
     """
     params = _enqueue_params(job_kind, payload, queue_name, priority, run_at, None, max_attempts, None)
-    with connection.cursor() as cursor:
-        cursor.execute(_ENQUEUE + ", now()", params)
-        answer, now = cursor.fetchone()
-    return _loads(answer), now
+    answer, now = row(_ENQUEUE + ", now()", params)  # type: ignore[misc]  (a SELECT without FROM: one row)
+    return loads(answer), now
 
 
 def enqueue_many(jobs: list[dict[str, Any]]) -> dict[str, Any]:
     """fn_job_enqueue_many: one statement for many jobs."""
-    return _call("SELECT fn_job_enqueue_many(%s::jsonb)", [json.dumps(jobs, default=str)])
+    return call("SELECT fn_job_enqueue_many(%s::jsonb)", [json.dumps(jobs, default=str)])
 
 
 def claim(
     worker_id: str, queues: list[str] | None, batch_size: int, lease_seconds: int, *, actor: Actor | None = None
 ) -> dict[str, Any]:
     """fn_job_claim: ``{"status": "claimed" | "empty" | "gate_closed", "jobs": [...]}``."""
-    return _call("SELECT fn_job_claim(%s, %s::text[], %s, %s)", [worker_id, queues, batch_size, lease_seconds], actor)
+    return call(
+        "SELECT fn_job_claim(%s, %s::text[], %s, %s)", [worker_id, queues, batch_size, lease_seconds], actor=actor
+    )
 
 
 def _int_array(values: Sequence[int]) -> str:
@@ -165,10 +102,10 @@ def ack_many(
     worker_id: str, job_ids: list[int], attempts: list[int], results: list[Any], *, actor: Actor | None = None
 ) -> dict[str, Any]:
     """fn_job_ack_many: fenced batch ack."""
-    return _call(
+    return call(
         "SELECT fn_job_ack_many(%s, %s::bigint[], %s::integer[], %s::jsonb[])",
         [worker_id, _int_array(job_ids), _int_array(attempts), _results(results)],
-        actor,
+        actor=actor,
     )
 
 
@@ -184,10 +121,10 @@ def ack_many_and_claim(
     actor: Actor | None = None,
 ) -> dict[str, Any]:
     """fn_job_ack_many_and_claim: ``{"ack": <ack_many answer | None>, "claim": <claim answer>}``, one commit."""
-    return _call(
+    return call(
         "SELECT fn_job_ack_many_and_claim(%s, %s::bigint[], %s::integer[], %s::jsonb[], %s::text[], %s, %s)",
         [worker_id, _int_array(job_ids), _int_array(attempts), _results(results), queues, batch_size, lease_seconds],
-        actor,
+        actor=actor,
     )
 
 
@@ -195,83 +132,80 @@ def fail_or_retry(
     job_id: int, worker_id: str, error: str, attempt: int, *, actor: Actor | None = None
 ) -> dict[str, Any]:
     """fn_job_fail_or_retry: fenced failure (retry with backoff or dead-letter)."""
-    return _call("SELECT fn_job_fail_or_retry(%s, %s, %s, %s)", [job_id, worker_id, error, attempt], actor)
+    return call("SELECT fn_job_fail_or_retry(%s, %s, %s, %s)", [job_id, worker_id, error, attempt], actor=actor)
 
 
 def release_many(
     worker_id: str, job_ids: list[int], attempts: list[int], *, actor: Actor | None = None
 ) -> dict[str, Any]:
     """fn_job_release_many: give back (job, attempt) pairs never started."""
-    return _call(
+    return call(
         "SELECT fn_job_release_many(%s, %s::bigint[], %s::integer[])",
         [worker_id, _int_array(job_ids), _int_array(attempts)],
-        actor,
+        actor=actor,
     )
 
 
 def leases(worker_id: str, *, actor: Actor | None = None) -> list[dict[str, Any]]:
     """fn_job_leases: the (job, attempt) pairs the database says ``worker_id`` holds."""
-    return _call("SELECT fn_job_leases(%s)", [worker_id], actor)["leases"]
+    return call("SELECT fn_job_leases(%s)", [worker_id], actor=actor)["leases"]
 
 
 def heartbeat_many(
-    conn: Any, worker_id: str, job_ids: list[int], attempts: list[int], lease_seconds: int
+    conn: Conn, worker_id: str, job_ids: list[int], attempts: list[int], lease_seconds: int
 ) -> dict[str, Any]:
     """fn_job_heartbeat_many on ``conn`` (a psycopg connection owned by the caller's thread)."""
-    with conn.cursor() as cursor:
-        cursor.execute(
-            "SELECT fn_job_heartbeat_many(%s, %s::bigint[], %s::integer[], %s)",
-            [worker_id, _int_array(job_ids), _int_array(attempts), lease_seconds],
-        )
-        return _loads(cursor.fetchone()[0])
+    return call(
+        "SELECT fn_job_heartbeat_many(%s, %s::bigint[], %s::integer[], %s)",
+        [worker_id, _int_array(job_ids), _int_array(attempts), lease_seconds],
+        conn=conn,
+    )
 
 
-def executor_heartbeat(conn: Any, name: str, kind: str, meta: dict[str, Any]) -> dict[str, Any]:
+def executor_heartbeat(conn: Conn, name: str, kind: str, meta: dict[str, Any]) -> dict[str, Any]:
     """fn_queue_heartbeat_tick on ``conn``."""
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT fn_queue_heartbeat_tick(%s, %s, %s::jsonb)", [name, kind, json.dumps(meta)])
-        return _loads(cursor.fetchone()[0])
+    return call("SELECT fn_queue_heartbeat_tick(%s, %s, %s::jsonb)", [name, kind, json.dumps(meta)], conn=conn)
 
 
 def heartbeat_tick(name: str, kind: str, meta: dict[str, Any]) -> dict[str, Any]:
     """fn_queue_heartbeat_tick on Django's connection."""
-    return _call("SELECT fn_queue_heartbeat_tick(%s, %s, %s::jsonb)", [name, kind, json.dumps(meta)])
+    return call("SELECT fn_queue_heartbeat_tick(%s, %s, %s::jsonb)", [name, kind, json.dumps(meta)])
 
 
 def lease_reaper(limit: int = 1000) -> dict[str, Any]:
-    return _call("SELECT fn_job_lease_reaper(%s)", [limit])
+    return call("SELECT fn_job_lease_reaper(%s)", [limit])
 
 
 def stale_check() -> dict[str, Any]:
-    return _call("SELECT fn_queue_stale_check()", [])
+    return call("SELECT fn_queue_stale_check()", [])
 
 
 def schedule_tick() -> dict[str, Any]:
-    return _call("SELECT fn_schedule_tick()", [])
+    return call("SELECT fn_schedule_tick()", [])
 
 
 def cancel_many(job_ids: list[int], reason: str) -> dict[str, Any]:
-    return _call("SELECT fn_job_cancel_many(%s::bigint[], %s)", [job_ids, reason])
+    return call("SELECT fn_job_cancel_many(%s::bigint[], %s)", [job_ids, reason])
 
 
 def retry_now_many(job_ids: list[int], reason: str) -> dict[str, Any]:
-    return _call("SELECT fn_job_retry_now_many(%s::bigint[], %s)", [job_ids, reason])
+    return call("SELECT fn_job_retry_now_many(%s::bigint[], %s)", [job_ids, reason])
 
 
 def dead_letter_triage(dead_letter_id: int, triage_status: str, note: str) -> dict[str, Any]:
-    return _call("SELECT fn_job_dead_letter_triage(%s, %s, %s)", [dead_letter_id, triage_status, note])
+    return call("SELECT fn_job_dead_letter_triage(%s, %s, %s)", [dead_letter_id, triage_status, note])
 
 
 def dead_letter_replay(dead_letter_id: int, authorization_source: str) -> dict[str, Any]:
-    return _call("SELECT fn_job_dead_letter_replay(%s, %s)", [dead_letter_id, authorization_source])
+    return call("SELECT fn_job_dead_letter_replay(%s, %s)", [dead_letter_id, authorization_source])
 
 
 def queue_pause(queue_name: str, reason: str) -> dict[str, Any]:
-    return _call("SELECT fn_queue_pause(%s, %s)", [queue_name, reason])
+    return call("SELECT fn_queue_pause(%s, %s)", [queue_name, reason])
 
 
 def queue_resume(queue_name: str, reason: str) -> dict[str, Any]:
-    return _call("SELECT fn_queue_resume(%s, %s)", [queue_name, reason])
+    return call("SELECT fn_queue_resume(%s, %s)", [queue_name, reason])
 
 
 _JOB_COLUMNS = (
@@ -282,32 +216,26 @@ _JOB_COLUMNS = (
 
 def job_row(job_id: int) -> dict[str, Any] | None:
     """One job as a dict with its ``attempt_history``, live or archived by retention (``archived``)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_JOB_COLUMNS}, fn_job_attempt_history(id) AS attempt_history, false AS archived "  # noqa: S608 (a constant)
-            "FROM job_queue WHERE id = %s",
-            [job_id],
-        )
-        row = cursor.fetchone()
-        if row is None:
-            # The archive keeps the job row as a snapshot (timestamps as JSON text), the result and the history.
-            cursor.execute(
-                "SELECT id, job_kind, queue_name, snapshot -> 'payload' AS payload, "
-                "(snapshot ->> 'priority')::integer AS priority, status, attempts, "
-                "(snapshot ->> 'run_at')::timestamptz AS run_at, NULL::text AS lease_owner, created_at, "
-                "(snapshot ->> 'started_at')::timestamptz AS started_at, finished_at, "
-                "snapshot ->> 'last_error' AS last_error, result, attempt_history, true AS archived "
-                "FROM job_archive WHERE id = %s",
-                [job_id],
-            )
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        names = [c.name for c in cursor.description]
-    job = dict(zip(names, row, strict=True))
-    job["payload"] = _loads(job["payload"])
-    job["result"] = _loads(job["result"])
-    job["attempt_history"] = [_attempt(a) for a in _loads(job["attempt_history"])]
+    found = dict_rows(
+        f"SELECT {_JOB_COLUMNS}, fn_job_attempt_history(id) AS attempt_history, false AS archived "  # noqa: S608 (a constant)
+        "FROM job_queue WHERE id = %s",
+        [job_id],
+    ) or dict_rows(
+        # The archive keeps the job row as a snapshot (timestamps as JSON text), the result and the history.
+        "SELECT id, job_kind, queue_name, snapshot -> 'payload' AS payload, "
+        "(snapshot ->> 'priority')::integer AS priority, status, attempts, "
+        "(snapshot ->> 'run_at')::timestamptz AS run_at, NULL::text AS lease_owner, created_at, "
+        "(snapshot ->> 'started_at')::timestamptz AS started_at, finished_at, "
+        "snapshot ->> 'last_error' AS last_error, result, attempt_history, true AS archived "
+        "FROM job_archive WHERE id = %s",
+        [job_id],
+    )
+    if not found:
+        return None
+    job = found[0]
+    job["payload"] = loads(job["payload"])
+    job["result"] = loads(job["result"])
+    job["attempt_history"] = [_attempt(a) for a in loads(job["attempt_history"])]
     return job
 
 
@@ -319,4 +247,26 @@ def _attempt(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def schedule_set_enabled(name: str, enabled: bool, reason: str) -> dict[str, Any]:
-    return _call("SELECT fn_job_schedule_set_enabled(%s, %s, %s)", [name, enabled, reason])
+    return call("SELECT fn_job_schedule_set_enabled(%s, %s, %s)", [name, enabled, reason])
+
+
+def queue_names(conn: Conn = None) -> set[str]:
+    """Every queue in queue_state."""
+    return {name for (name,) in rows("SELECT queue_name FROM queue_state", conn=conn)}
+
+
+def consumer_register(
+    job_kind: str, executor_class: str, queue_name: str, retry_policy: str, handler_ref: str | None, description: str
+) -> dict[str, Any]:
+    """fn_consumer_register: bind a job kind to an executor class, queue and retry policy."""
+    return call(
+        "SELECT fn_consumer_register(%s, %s, %s, %s, %s, %s)",
+        [job_kind, executor_class, queue_name, retry_policy, handler_ref, description],
+    )
+
+
+def executor_login_register(
+    name: str, executor_kind: str, queues: list[str] | None, *, conn: Conn = None
+) -> dict[str, Any]:
+    """fn_executor_login_register: bind a login to its executor kind and queues (audited)."""
+    return call("SELECT fn_executor_login_register(%s, %s, %s::text[])", [name, executor_kind, queues], conn=conn)

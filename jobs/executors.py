@@ -14,9 +14,10 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from psycopg import errors, sql
+from psycopg import errors
 
-from queuegov import dbroles
+from jobs import db
+from queuegov import dbroles, gateway
 from queuegov.actor import Actor
 from queuegov.errors import InvalidValue, QueuegovError, translate
 
@@ -42,29 +43,12 @@ def create_executor_login(
     if name in {dbroles.role_name(p) for p in (*dbroles.PURPOSES, "tester")}:
         raise InvalidValue(f"invalid_login_name: {name} is one of the installation's own roles")
     password = secrets.token_urlsafe(32)
-    ident = sql.Identifier(name)
-    with dbroles.migration_connect(as_owner=False) as conn, conn.cursor() as cursor:
-        cursor.execute("SELECT rolsuper, rolcanlogin FROM pg_roles WHERE rolname = %s", [name])
-        existing = cursor.fetchone()
-        if existing is not None:
-            cursor.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", [name, dbroles.role_name("executor")])
-            if existing[0] or not cursor.fetchone()[0]:
-                raise InvalidValue(f"invalid_login_name: {name} is an existing role that is not an executor login")
-            cursor.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(ident, sql.Literal(password)))
-        else:
-            cursor.execute(
-                sql.SQL("CREATE ROLE {} LOGIN INHERIT PASSWORD {} IN ROLE {}").format(
-                    ident, sql.Literal(password), sql.Identifier(dbroles.role_name("executor"))
-                )
-            )
-        cursor.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(dbroles.role_name("owner"))))
-        settings = actor.settings()
-        cursor.execute(
-            "SELECT set_config(k, v, true) FROM unnest(%s::text[], %s::text[]) AS t(k, v)",
-            [list(settings), list(settings.values())],
-        )
+    with dbroles.migration_connect(as_owner=False) as conn:
+        existing = dbroles.set_executor_login(conn, name, password)
+        dbroles.act_as_owner(conn)
+        gateway.set_actor(actor, conn)
         try:
-            cursor.execute("SELECT fn_executor_login_register(%s, %s, %s::text[])", [name, executor_kind, queues])
+            db.executor_login_register(name, executor_kind, queues, conn=conn)
         except errors.Error as exc:
             conn.rollback()
             error = translate(exc)
@@ -78,7 +62,7 @@ def create_executor_login(
         queues=queues,
         password=password,
         url=dbroles.runtime_url(name, password),
-        created=existing is None,
+        created=not existing,
     )
 
 

@@ -35,6 +35,7 @@ from jobs.models import Consumer, QueueState
 from jobs.registry import JobContext, resolve
 from jobs.tasks_backend import TASK_KIND_PREFIX, run_task_job
 from queuegov.actor import Actor
+from queuegov.gateway import Listener, plain_connection, wake_channel
 from queuegov.reconnect import GaveUp, Reconnect, drop_connection, is_connection_error
 
 logger = logging.getLogger(__name__)
@@ -84,14 +85,6 @@ def describe_exception(exc: BaseException) -> str:
     cls = type(exc)
     head = f"{cls.__module__}.{cls.__qualname__}: {exc}"
     return head + "\n" + "".join(traceback.format_exception(exc))
-
-
-def plain_connection(autocommit: bool = True) -> psycopg.Connection:
-    """A psycopg connection to Django's database, owned by one thread."""
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    return psycopg.connect(**params, autocommit=autocommit)
 
 
 class PendingOutcomes:
@@ -293,44 +286,6 @@ class LeaseKeeper(threading.Thread):
             logger.warning("worker %s lost the lease of jobs %s", w.worker_id, [i for i, _ in newly])
 
 
-class Listener:
-    """LISTEN queue_wake_<queue> on a dedicated autocommit connection; re-LISTENs after reconnecting."""
-
-    def __init__(self, queues: list[str]) -> None:
-        self.queues = queues
-        self.conn: psycopg.Connection | None = None
-
-    def connect(self) -> None:
-        self.close()
-        conn = plain_connection()
-        try:
-            for queue in self.queues:
-                conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(f"queue_wake_{queue}")))
-        except BaseException:
-            conn.close()
-            raise
-        self.conn = conn
-
-    def wait(self, timeout: float) -> bool:
-        """Block until a wake-up or ``timeout``; True if woken. Drains a backlog."""
-        conn = self.conn
-        if conn is None:
-            self.connect()
-            conn = self.conn
-        woke = False
-        for _ in conn.notifies(timeout=timeout, stop_after=1):
-            woke = True
-        if woke:
-            for _ in conn.notifies(timeout=0.0):
-                pass
-        return woke
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-
 class Worker:
     def __init__(
         self,
@@ -411,7 +366,7 @@ class Worker:
             with self._signals():
                 keeper.start()
                 if self.listen and not self.once:
-                    listener = Listener(self._db(self._listen_queues))
+                    listener = Listener([wake_channel(q) for q in self._db(self._listen_queues)])
                     self._db(listener.connect)  # LISTEN before the first claim: no wake-up is missed
                 self._loop(pool, listener)
                 self._settle(0)  # what finished last

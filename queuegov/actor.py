@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Literal
 
 from django.db import connection, transaction
 
+from queuegov import gateway
+
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
@@ -100,10 +102,4 @@ def set_actor(actor: Actor, using: str = "default") -> None:
     conn = connection if using == "default" else transaction.get_connection(using)
     if not conn.in_atomic_block:
         raise RuntimeError("set_actor needs an open transaction: use actor_context()")
-    items = actor.settings()
-    keys = list(items)
-    with conn.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config(k, v, true) FROM unnest(%s::text[], %s::text[]) AS t(k, v)",
-            [keys, [items[k] for k in keys]],
-        )
+    gateway.set_actor(actor, conn)

@@ -3,7 +3,6 @@ confirmed governed actions, and refusal of forged action POSTs."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable
 from functools import cached_property
@@ -14,13 +13,14 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection, connections
+from django.db import connections
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from queuegov import db
 from queuegov.actor import Actor
 from queuegov.admin_guard import GuardedAdmin
 from queuegov.audit import ActResult, record_refusal
@@ -44,11 +44,7 @@ class EstimatedCountPaginator(Paginator):
             sql, params = qs.order_by().query.sql_with_params()
         except EmptyResultSet:  # e.g. a search whose term fits no search field's type
             return 0
-        with connections[qs.db].cursor() as cursor:
-            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-            plan = cursor.fetchone()[0]
-        plan = json.loads(plan) if isinstance(plan, str) else plan
-        estimate = int(plan[0]["Plan"]["Plan Rows"])
+        estimate = db.estimated_rows(sql, params, connections[qs.db])
         if estimate < EXACT_COUNT_BELOW:
             return qs.count()
         return estimate
@@ -65,15 +61,7 @@ def admin_link(app_label: str, model: str, pk: Any, label: str | None = None) ->
 
 def allowed_values(constraint: str) -> list[str]:
     """The values a ``CHECK (col IN (…))`` or vocabulary DOMAIN constraint allows, read from pg_constraint."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT regexp_split_to_array(regexp_replace("
-            r"substring(pg_get_constraintdef(oid) FROM 'ARRAY\[(.*)\]'), '''|::text|\s', '', 'g'), ',')"
-            " FROM pg_constraint WHERE conname = %s ORDER BY oid LIMIT 1",
-            [constraint],
-        )
-        row = cursor.fetchone()
-    return list(row[0]) if row and row[0] else []
+    return db.constraint_values(constraint)
 
 
 class ValuesFilter(admin.SimpleListFilter):

@@ -245,3 +245,33 @@ def record_role_names(cursor: Any) -> None:
                 "CREATE OR REPLACE FUNCTION fn_db_role(p_purpose text) RETURNS name LANGUAGE sql IMMUTABLE AS {}"
             ).format(sql.Literal(body.as_string(cursor.connection)))
         )
+
+
+def set_executor_login(conn: Any, name: str, password: str) -> bool:
+    """Create login ``name`` as a member of the executor role, or set a new password on
+    the executor login it already is; True if it existed. Any other role is refused."""
+    from queuegov.errors import InvalidValue
+
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s", [name])
+        existing = cursor.fetchone()
+        if existing is not None:
+            cursor.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", [name, role_name("executor")])
+            if existing[0] or not cursor.fetchone()[0]:
+                raise InvalidValue(f"invalid_login_name: {name} is an existing role that is not an executor login")
+            cursor.execute(
+                sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(name), sql.Literal(password))
+            )
+        else:
+            cursor.execute(
+                sql.SQL("CREATE ROLE {} LOGIN INHERIT PASSWORD {} IN ROLE {}").format(
+                    sql.Identifier(name), sql.Literal(password), sql.Identifier(role_name("executor"))
+                )
+            )
+    return existing is not None
+
+
+def act_as_owner(conn: Any) -> None:
+    """``SET LOCAL ROLE`` the owner on the migration login's open transaction."""
+    with conn.cursor() as cursor:
+        cursor.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role_name("owner"))))

@@ -7,8 +7,10 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+
+from queuegov import db
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
@@ -61,8 +63,7 @@ class WebStatementTimeoutMiddleware:
         if timeout:
             # Session-level: the connection serves only web requests in a web process.
             try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT set_config('statement_timeout', %s, false)", [timeout])
+                db.set_statement_timeout(timeout)
             except DatabaseError:
                 pass  # no database: the view says so (/healthz answers 503)
         return self.get_response(request)

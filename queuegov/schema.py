@@ -25,6 +25,8 @@ from typing import Any
 
 from django.conf import settings
 
+from queuegov import gateway
+
 SCHEMA_FILE = Path(settings.BASE_DIR) / "sql" / "schema.sql"
 HEADER = (
     "-- The current queuegov schema, written by `manage.py schema_sql` from a migrated database:\n"
@@ -75,9 +77,7 @@ def pg_dump_binary(server_major: int) -> Path:
 
 def server_major(connection: Any) -> int:
     """The major version of the server behind a Django connection."""
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version_num")
-        return int(cursor.fetchone()[0]) // 10000
+    return int(gateway.call("SHOW server_version_num", conn=connection)) // 10000
 
 
 def connection_options(database: dict[str, Any], dbname: str) -> tuple[list[str], dict[str, str]]:

@@ -15,6 +15,7 @@ from django.apps import apps
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.writer import OperationWriter
 
+from queuegov import db
 from queuegov.triggers import AddTrigger, RemoveTrigger
 
 
@@ -103,18 +104,9 @@ def database_problems() -> list[str] | None:
     """
     from django.db import connection
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass('public.admin_action_audit') IS NOT NULL")
-        if not cursor.fetchone()[0]:
-            return None
-        cursor.execute(
-            """
-            SELECT c.relname::text, t.tgname::text, t.tgenabled::text
-              FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-             WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal
-            """
-        )
-        installed = {(table, name): enabled for table, name, enabled in cursor.fetchall()}
+    installed = db.trigger_states()
+    if installed is None:
+        return None
     problems = [
         f"{table}: trigger {name} is {'disabled' if enabled == 'D' else 'set to fire only in replica mode'}"
         for (table, name), enabled in sorted(installed.items())

@@ -14,8 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.db import connection
 
+from jobs import db as jobs_db
 from jobs.registry import JobContext
 from queuegov import gates
 from queuegov.actor import Actor, actor_context
@@ -90,14 +90,14 @@ def ensure_demo_data() -> list[str]:
     op = User.objects.get(username="operator")
     pending = gates.request_change(Actor.for_user(op), op, DEMO_PENDING_GATE, "true", "demo: allow dead-letter replay")
     created.append(f"gate change request #{pending.value} for {DEMO_PENDING_GATE} (pending, for an approver)")
-    with actor_context(Actor.for_user(op, source="command")), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT fn_consumer_register('demo.flaky', 'pg_worker', 'default', 'no_retry', "
-            "'queuegov.ops.demo.flaky_handler', 'demo: fails when the payload says so')"
-        )
+    with actor_context(Actor.for_user(op, source="command")):
+        jobs_db.consumer_register(
+            "demo.flaky", "pg_worker", "default", "no_retry", "queuegov.ops.demo.flaky_handler",
+            "demo: fails when the payload says so",
+        )  # fmt: skip
         jobs = [{"job_kind": "queuegov.noop"} for _ in range(50)] + [
             {"job_kind": "demo.flaky", "payload": {"ref": f"doc:{i}", "fail": i % 4 == 0}} for i in range(20)
         ]
-        cursor.execute("SELECT fn_job_enqueue_many(%s::jsonb)", [json.dumps(jobs)])
+        jobs_db.enqueue_many(jobs)
     created.append("70 demo jobs (5 of them fail into the dead-letter queue)")
     return created

@@ -352,7 +352,7 @@ def test_a_job_whose_lease_the_worker_cannot_vouch_for_is_not_started() -> None:
 
 
 def test_every_connection_sets_keepalives_and_a_user_timeout() -> None:
-    from jobs.worker import plain_connection
+    from queuegov.gateway import plain_connection
 
     connection.ensure_connection()
     with plain_connection() as plain:
