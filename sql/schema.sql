@@ -133,8 +133,7 @@ ALTER DOMAIN public.qg_job_kind OWNER TO queuegov_owner;
 -- Name: qg_job_max_attempts; Type: DOMAIN; Schema: public; Owner: queuegov_owner
 --
 
-CREATE DOMAIN public.qg_job_max_attempts AS integer
-	CONSTRAINT max_attempts_in_range CHECK (((VALUE >= 1) AND (VALUE <= 1000)));
+CREATE DOMAIN public.qg_job_max_attempts AS integer;
 
 ALTER DOMAIN public.qg_job_max_attempts OWNER TO queuegov_owner;
 
@@ -142,8 +141,7 @@ ALTER DOMAIN public.qg_job_max_attempts OWNER TO queuegov_owner;
 -- Name: qg_job_priority; Type: DOMAIN; Schema: public; Owner: queuegov_owner
 --
 
-CREATE DOMAIN public.qg_job_priority AS smallint
-	CONSTRAINT priority_in_range CHECK (((VALUE >= '-100'::integer) AND (VALUE <= 100)));
+CREATE DOMAIN public.qg_job_priority AS smallint;
 
 ALTER DOMAIN public.qg_job_priority OWNER TO queuegov_owner;
 
@@ -173,7 +171,7 @@ CREATE FUNCTION public.fn_payload_keys_safe(p jsonb) RETURNS boolean
     LANGUAGE sql IMMUTABLE
     AS $$
     SELECT p IS NULL
-        OR p::text !~* '[^\x01-\x7f]|\\[tnrfu]|"[\s_.-]*(?:b[\s_.-]*o[\s_.-]*d[\s_.-]*y|c[\s_.-]*o[\s_.-]*n[\s_.-]*t[\s_.-]*e[\s_.-]*n[\s_.-]*t|r[\s_.-]*a[\s_.-]*w|v[\s_.-]*e[\s_.-]*c[\s_.-]*t[\s_.-]*o[\s_.-]*r|e[\s_.-]*m[\s_.-]*b[\s_.-]*e[\s_.-]*d[\s_.-]*d[\s_.-]*i[\s_.-]*n[\s_.-]*g|s[\s_.-]*e[\s_.-]*c[\s_.-]*r[\s_.-]*e[\s_.-]*t|t[\s_.-]*o[\s_.-]*k[\s_.-]*e[\s_.-]*n|p[\s_.-]*a[\s_.-]*s[\s_.-]*s[\s_.-]*w[\s_.-]*o[\s_.-]*r[\s_.-]*d|s[\s_.-]*s[\s_.-]*n|p[\s_.-]*e[\s_.-]*r[\s_.-]*s[\s_.-]*o[\s_.-]*n[\s_.-]*a[\s_.-]*l[\s_.-]*d[\s_.-]*a[\s_.-]*t[\s_.-]*a)[\s_.-]*"'
+        OR p::text !~* fn_payload_keys_pretest()
         OR fn_payload_keys_refuse(p)
 $$;
 
@@ -687,7 +685,8 @@ BEGIN
     SELECT tgname INTO v_name FROM pg_trigger
      WHERE tgrelid = 'dot_config'::regclass AND tgname LIKE 'pgtrigger\_dot\_config\_four\_eyes\_only\_%';
     IF v_name IS NULL THEN
-        RAISE EXCEPTION 'dot_config four-eyes guard trigger is not installed' USING ERRCODE = 'QG005';
+        RAISE EXCEPTION 'four_eyes_guard_missing: the dot_config four-eyes guard trigger is not installed'
+            USING ERRCODE = 'QG005';
     END IF;
     EXECUTE format('ALTER TABLE dot_config %s TRIGGER %I', CASE WHEN p_enabled THEN 'ENABLE' ELSE 'DISABLE' END, v_name);
 END;
@@ -1014,6 +1013,29 @@ CREATE FUNCTION public.fn_db_role(p_purpose text) RETURNS name
 ALTER FUNCTION public.fn_db_role(p_purpose text) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_domain_range(regtype); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_domain_range(p_domain regtype) RETURNS int4range
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+DECLARE
+    v_range int4range;
+BEGIN
+    SELECT substring(pg_get_constraintdef(c.oid) FROM '''(\[[^'']*\))''::int4range')::int4range
+      INTO v_range
+      FROM pg_constraint c
+     WHERE c.contypid = p_domain AND pg_get_constraintdef(c.oid) LIKE '%fn_range_check(%';
+    IF v_range IS NULL THEN
+        RAISE EXCEPTION 'unknown_range: % has no fn_range_check constraint', p_domain USING ERRCODE = 'QG005';
+    END IF;
+    RETURN v_range;
+END;
+$$;
+
+ALTER FUNCTION public.fn_domain_range(p_domain regtype) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_estimated_rows(regclass); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -1102,7 +1124,7 @@ DECLARE
     v_events integer;
     v_rows integer;
 BEGIN
-    IF (SELECT value FROM dot_config WHERE key = 'event.delivery.enabled') IS DISTINCT FROM 'true'::jsonb THEN
+    IF NOT fn_gate_open('event.delivery.enabled') THEN
         RETURN fn_gate_closed_result('event.delivery.enabled');
     END IF;
     CREATE TEMP TABLE IF NOT EXISTS _qg_deliver (id bigint, created_at timestamptz) ON COMMIT DROP;
@@ -1124,7 +1146,7 @@ BEGIN
     ON CONFLICT DO NOTHING;
     GET DIAGNOSTICS v_rows = ROW_COUNT;
     UPDATE event_outbox e SET delivered_at = now() FROM _qg_deliver d WHERE e.id = d.id AND e.created_at = d.created_at;
-    IF (SELECT value FROM dot_config WHERE key = 'queue.notify.enabled') = 'true'::jsonb THEN
+    IF fn_gate_open('queue.notify.enabled') THEN
         PERFORM pg_notify('queue_wake_inbox', v_events::text);
     END IF;
     RETURN jsonb_build_object('status', 'delivered', 'events', v_events, 'inbox_rows', v_rows);
@@ -1148,7 +1170,7 @@ DECLARE
     v_existing bigint;
     v_actor text := CASE WHEN fn_caller_names_actor() THEN coalesce(p_actor, fn_actor()) ELSE fn_actor() END;
 BEGIN
-    IF (SELECT value FROM dot_config WHERE key = 'event.emit_enabled') IS DISTINCT FROM 'true'::jsonb THEN
+    IF NOT fn_gate_open('event.emit_enabled') THEN
         RETURN fn_gate_closed_result('event.emit_enabled');
     END IF;
     SELECT * INTO t FROM event_type_registry WHERE event_type = p_event_type;
@@ -1190,7 +1212,7 @@ BEGIN
     VALUES (v_id, t.event_domain, t.event_stream, p_event_type, t.delivery_lane, coalesce(p_severity, t.default_severity),
             coalesce(p_payload, '{}'), coalesce(p_classification, 'safe_metadata'), p_subject_table, p_subject_ref,
             p_correlation_id, p_causation_id, v_actor, coalesce(p_occurred_at, now()));
-    IF (SELECT value FROM dot_config WHERE key = 'queue.notify.enabled') = 'true'::jsonb THEN
+    IF fn_gate_open('queue.notify.enabled') THEN
         PERFORM pg_notify('queue_wake_' || t.event_domain, v_id::text);
     END IF;
     RETURN jsonb_build_object('status', 'emitted', 'event_id', v_id);
@@ -1364,7 +1386,7 @@ DECLARE
     v_failed integer := 0;
     v_max_errors integer;
 BEGIN
-    IF (SELECT value FROM dot_config WHERE key = 'event.emit_enabled') IS DISTINCT FROM 'true'::jsonb THEN
+    IF NOT fn_gate_open('event.emit_enabled') THEN
         RETURN fn_gate_closed_result('event.emit_enabled');
     END IF;
     IF NOT pg_try_advisory_xact_lock(hashtext('queuegov.event_pending_process')) THEN
@@ -2051,8 +2073,7 @@ ALTER FUNCTION public.fn_gate_closed_result(p_key text) OWNER TO queuegov_owner;
 CREATE FUNCTION public.fn_gate_open(p_key text) RETURNS boolean
     LANGUAGE plpgsql STABLE
     AS $$
--- PL/pgSQL, not LANGUAGE sql: a sql helper with a sub-SELECT is re-planned per
--- transaction when called from PL/pgSQL (TECH-NOTES).
+-- PL/pgSQL, not LANGUAGE sql: docs/architecture.md, "Implementation notes".
 DECLARE
     v_value jsonb;
 BEGIN
@@ -2946,6 +2967,97 @@ $$;
 ALTER FUNCTION public.fn_iu_reject_manifest(p_record_id bigint, p_reason text, p_now timestamp with time zone) OWNER TO queuegov_owner;
 
 --
+-- Name: iu_route_worker_cursor; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.iu_route_worker_cursor (
+    id bigint NOT NULL,
+    worker_name text NOT NULL,
+    event_domain text NOT NULL,
+    last_event_id bigint DEFAULT 0 NOT NULL,
+    last_tx_id xid8 DEFAULT '0'::xid8 NOT NULL,
+    last_run_at timestamp with time zone,
+    processed_count bigint DEFAULT 0 NOT NULL,
+    dead_lettered_count bigint DEFAULT 0 NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    CONSTRAINT route_worker_name_format CHECK ((worker_name ~ '^[a-z][a-z0-9_]{0,62}$'::text))
+);
+
+ALTER TABLE public.iu_route_worker_cursor OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_cursor_run(public.iu_route_worker_cursor, integer, xid8, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_cursor_run(c public.iu_route_worker_cursor, p_batch_size integer, p_horizon xid8, p_max integer) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- Drain one cursor's domain: every matching enabled route of each event committed
+-- before p_horizon, in commit-safe order (tx_id, id). The cursor moves only past a
+-- prefix of fully routed events, so a failing route holds back its domain.
+-- Answers {processed, dispatched, failed, dead_lettered, blocked, last_event_id}.
+DECLARE
+    ev event_outbox%ROWTYPE;
+    rt iu_outbound_route%ROWTYPE;
+    v_outcome text;
+    v_event_done boolean;
+    v_blocked boolean := false;
+    v_processed integer := 0;
+    v_routed integer := 0;
+    v_failed integer := 0;
+    v_dead integer := 0;
+BEGIN
+    FOR ev IN
+        SELECT * FROM event_outbox
+        WHERE event_domain = c.event_domain AND (tx_id, id) > (c.last_tx_id, c.last_event_id) AND tx_id < p_horizon
+        ORDER BY tx_id, id LIMIT p_batch_size
+    LOOP
+        v_event_done := true;
+        FOR rt IN
+            SELECT * FROM iu_outbound_route r
+            WHERE r.enabled AND (r.event_type = ev.event_type
+                  OR (right(r.event_type, 1) = '*' AND starts_with(ev.event_type, left(r.event_type, -1))))
+            ORDER BY r.id
+        LOOP
+            v_outcome := fn_iu_route_deliver(ev, rt, c.worker_name, p_max);
+            CASE v_outcome
+                WHEN 'waiting' THEN
+                    v_event_done := false;
+                WHEN 'succeeded' THEN
+                    v_routed := v_routed + 1;
+                WHEN 'retrying' THEN
+                    v_failed := v_failed + 1;
+                    v_event_done := false;
+                WHEN 'dead_lettered' THEN
+                    v_failed := v_failed + 1;
+                    v_dead := v_dead + 1;
+                    UPDATE iu_route_worker_cursor SET dead_lettered_count = dead_lettered_count + 1
+                     WHERE worker_name = c.worker_name AND event_domain = c.event_domain;
+                ELSE
+                    NULL;  -- done, dry_run
+            END CASE;
+        END LOOP;
+        IF v_event_done AND NOT v_blocked THEN
+            c.last_tx_id := ev.tx_id;
+            c.last_event_id := ev.id;
+            c.processed_count := c.processed_count + 1;
+            v_processed := v_processed + 1;
+        ELSE
+            v_blocked := true;
+        END IF;
+    END LOOP;
+    UPDATE iu_route_worker_cursor
+       SET last_tx_id = c.last_tx_id, last_event_id = c.last_event_id, processed_count = c.processed_count,
+           last_run_at = now()
+     WHERE worker_name = c.worker_name AND event_domain = c.event_domain;
+    RETURN jsonb_build_object('processed', v_processed, 'dispatched', v_routed, 'failed', v_failed,
+                              'dead_lettered', v_dead, 'blocked', v_blocked, 'last_event_id', c.last_event_id);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_route_cursor_run(c public.iu_route_worker_cursor, p_batch_size integer, p_horizon xid8, p_max integer) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_iu_route_dead_letter_replay(bigint, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -3141,6 +3253,84 @@ CREATE TABLE public.iu_outbound_route (
 ALTER TABLE public.iu_outbound_route OWNER TO queuegov_owner;
 
 --
+-- Name: fn_iu_route_deliver(public.event_outbox, public.iu_outbound_route, text, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_deliver(p_event public.event_outbox, p_route public.iu_outbound_route, p_worker_name text, p_max integer) RETURNS text
+    LANGUAGE plpgsql
+    AS $$
+-- One route for one event, once: 'done' (routed, dry-run or dead-lettered
+-- before), 'waiting' (a retry not yet due), 'dry_run', 'succeeded',
+-- 'retrying' (failed, retried after fn_retry_delay) or 'dead_lettered' (failed
+-- for the p_max-th time: iu_route_dead_letter, and system.route_dead_lettered).
+DECLARE
+    d iu_route_delivery%ROWTYPE;
+    v_attempt integer;
+    v_started timestamptz;
+    v_result jsonb;
+    v_error text;
+    v_dl bigint;
+BEGIN
+    SELECT * INTO d FROM iu_route_delivery WHERE event_id = p_event.id AND route_id = p_route.id;
+    IF FOUND AND d.status <> 'pending' THEN
+        RETURN 'done';
+    END IF;
+    IF FOUND AND d.next_attempt_at > now() THEN
+        RETURN 'waiting';
+    END IF;
+    v_attempt := coalesce(d.attempts, 0) + 1;
+    v_started := clock_timestamp();
+    IF p_route.dry_run THEN
+        PERFORM fn_iu_route_record_attempt(p_event.id, p_route.id, p_worker_name, v_attempt, 'dry_run', NULL,
+            jsonb_build_object('would', p_route.action_kind, 'target', p_route.target), v_started);
+        INSERT INTO iu_route_delivery (event_id, route_id, status, attempts)
+        VALUES (p_event.id, p_route.id, 'dry_run', v_attempt)
+        ON CONFLICT (event_id, route_id) DO UPDATE SET status = 'dry_run', attempts = EXCLUDED.attempts, updated_at = now();
+        RETURN 'dry_run';
+    END IF;
+    BEGIN
+        v_result := fn_iu_route_dispatch(p_event, p_route);
+        PERFORM fn_iu_route_record_attempt(p_event.id, p_route.id, p_worker_name, v_attempt, 'succeeded', NULL, v_result,
+                                           v_started);
+        INSERT INTO iu_route_delivery (event_id, route_id, status, attempts)
+        VALUES (p_event.id, p_route.id, 'succeeded', v_attempt)
+        ON CONFLICT (event_id, route_id) DO UPDATE
+            SET status = 'succeeded', attempts = EXCLUDED.attempts, last_error = NULL, updated_at = now();
+        RETURN 'succeeded';
+    EXCEPTION WHEN OTHERS THEN
+        v_error := left(SQLERRM, 2000);
+    END;
+    PERFORM fn_iu_route_record_attempt(p_event.id, p_route.id, p_worker_name, v_attempt, 'failed', v_error, NULL, v_started);
+    IF v_attempt < p_max THEN
+        INSERT INTO iu_route_delivery (event_id, route_id, status, attempts, next_attempt_at, last_error)
+        VALUES (p_event.id, p_route.id, 'pending', v_attempt, now() + fn_retry_delay('default', v_attempt), v_error)
+        ON CONFLICT (event_id, route_id) DO UPDATE
+            SET status = 'pending', attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,
+                last_error = EXCLUDED.last_error, updated_at = now();
+        RETURN 'retrying';
+    END IF;
+    INSERT INTO iu_route_delivery (event_id, route_id, status, attempts, last_error)
+    VALUES (p_event.id, p_route.id, 'dead_lettered', v_attempt, v_error)
+    ON CONFLICT (event_id, route_id) DO UPDATE
+        SET status = 'dead_lettered', attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error,
+            next_attempt_at = NULL, updated_at = now();
+    INSERT INTO iu_route_dead_letter (event_id, event_created_at, event_type, route_id, worker_name,
+                                      attempts, last_error, event_snapshot)
+    VALUES (p_event.id, p_event.created_at, p_event.event_type, p_route.id, p_worker_name, v_attempt, v_error,
+            to_jsonb(p_event) - 'tx_id')
+    ON CONFLICT ON CONSTRAINT route_dead_letter_once DO NOTHING
+    RETURNING id INTO v_dl;
+    PERFORM fn_event_emit('system.route_dead_lettered', 'iu_route_dead_letter', v_dl::text,
+        jsonb_build_object('event_id', p_event.id, 'event_type', p_event.event_type, 'route', p_route.route_name,
+                           'attempts', v_attempt),
+        NULL, p_event.correlation_id, 'event:' || p_event.id);
+    RETURN 'dead_lettered';
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_route_deliver(p_event public.event_outbox, p_route public.iu_outbound_route, p_worker_name text, p_max integer) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_iu_route_dispatch(public.event_outbox, public.iu_outbound_route); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -3208,31 +3398,24 @@ CREATE FUNCTION public.fn_iu_route_worker_run(p_worker_name text, p_batch_size i
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
+-- One tick of a route worker: each of its enabled cursors not held by another
+-- tick is drained by fn_iu_route_cursor_run; then the worker's heartbeat.
 DECLARE
     c iu_route_worker_cursor%ROWTYPE;
-    e event_outbox%ROWTYPE;
-    rt iu_outbound_route%ROWTYPE;
-    d iu_route_delivery%ROWTYPE;
     v_horizon xid8 := pg_snapshot_xmin(pg_current_snapshot());
     v_max integer := fn_setting_int('event.retry.max_attempts');
     v_any_cursor boolean := false;
-    v_event_done boolean;
-    v_blocked boolean;
-    v_attempt integer;
-    v_started timestamptz;
-    v_result jsonb;
-    v_error text;
-    v_dl bigint;
+    v_run jsonb;
     v_processed integer := 0;
     v_routed integer := 0;
     v_failed integer := 0;
     v_dead integer := 0;
     v_domains jsonb := '[]'::jsonb;
 BEGIN
-    IF (SELECT value FROM dot_config WHERE key = 'event.routes_master.enabled') IS DISTINCT FROM 'true'::jsonb THEN
+    IF NOT fn_gate_open('event.routes_master.enabled') THEN
         RETURN fn_gate_closed_result('event.routes_master.enabled');
     END IF;
-    IF (SELECT value FROM dot_config WHERE key = 'event.route_worker.enabled') IS DISTINCT FROM 'true'::jsonb THEN
+    IF NOT fn_gate_open('event.route_worker.enabled') THEN
         RETURN fn_gate_closed_result('event.route_worker.enabled');
     END IF;
     IF NOT EXISTS (SELECT 1 FROM iu_route_worker_cursor WHERE worker_name = p_worker_name) THEN
@@ -3244,100 +3427,20 @@ BEGIN
         ORDER BY event_domain FOR UPDATE SKIP LOCKED
     LOOP
         v_any_cursor := true;
-        v_blocked := false;
-        FOR e IN
-            SELECT * FROM event_outbox
-            WHERE event_domain = c.event_domain AND (tx_id, id) > (c.last_tx_id, c.last_event_id) AND tx_id < v_horizon
-            ORDER BY tx_id, id LIMIT p_batch_size
-        LOOP
-            v_event_done := true;
-            FOR rt IN
-                SELECT * FROM iu_outbound_route r
-                WHERE r.enabled AND (r.event_type = e.event_type
-                      OR (right(r.event_type, 1) = '*' AND starts_with(e.event_type, left(r.event_type, -1))))
-                ORDER BY r.id
-            LOOP
-                SELECT * INTO d FROM iu_route_delivery WHERE event_id = e.id AND route_id = rt.id;
-                IF FOUND AND d.status <> 'pending' THEN
-                    CONTINUE;
-                END IF;
-                IF FOUND AND d.next_attempt_at > now() THEN
-                    v_event_done := false;
-                    CONTINUE;
-                END IF;
-                v_attempt := coalesce(d.attempts, 0) + 1;
-                v_started := clock_timestamp();
-                IF rt.dry_run THEN
-                    PERFORM fn_iu_route_record_attempt(e.id, rt.id, p_worker_name, v_attempt, 'dry_run', NULL,
-                        jsonb_build_object('would', rt.action_kind, 'target', rt.target), v_started);
-                    INSERT INTO iu_route_delivery (event_id, route_id, status, attempts)
-                    VALUES (e.id, rt.id, 'dry_run', v_attempt)
-                    ON CONFLICT (event_id, route_id) DO UPDATE SET status = 'dry_run', attempts = EXCLUDED.attempts, updated_at = now();
-                    CONTINUE;
-                END IF;
-                BEGIN
-                    v_result := fn_iu_route_dispatch(e, rt);
-                    PERFORM fn_iu_route_record_attempt(e.id, rt.id, p_worker_name, v_attempt, 'succeeded', NULL, v_result, v_started);
-                    INSERT INTO iu_route_delivery (event_id, route_id, status, attempts)
-                    VALUES (e.id, rt.id, 'succeeded', v_attempt)
-                    ON CONFLICT (event_id, route_id) DO UPDATE
-                        SET status = 'succeeded', attempts = EXCLUDED.attempts, last_error = NULL, updated_at = now();
-                    v_routed := v_routed + 1;
-                EXCEPTION WHEN OTHERS THEN
-                    v_error := left(SQLERRM, 2000);
-                    PERFORM fn_iu_route_record_attempt(e.id, rt.id, p_worker_name, v_attempt, 'failed', v_error, NULL, v_started);
-                    v_failed := v_failed + 1;
-                    IF v_attempt >= v_max THEN
-                        INSERT INTO iu_route_delivery (event_id, route_id, status, attempts, last_error)
-                        VALUES (e.id, rt.id, 'dead_lettered', v_attempt, v_error)
-                        ON CONFLICT (event_id, route_id) DO UPDATE
-                            SET status = 'dead_lettered', attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error,
-                                next_attempt_at = NULL, updated_at = now();
-                        INSERT INTO iu_route_dead_letter (event_id, event_created_at, event_type, route_id, worker_name,
-                                                          attempts, last_error, event_snapshot)
-                        VALUES (e.id, e.created_at, e.event_type, rt.id, p_worker_name, v_attempt, v_error,
-                                to_jsonb(e) - 'tx_id')
-                        ON CONFLICT ON CONSTRAINT route_dead_letter_once DO NOTHING
-                        RETURNING id INTO v_dl;
-                        PERFORM fn_event_emit('system.route_dead_lettered', 'iu_route_dead_letter', v_dl::text,
-                            jsonb_build_object('event_id', e.id, 'event_type', e.event_type, 'route', rt.route_name,
-                                               'attempts', v_attempt),
-                            NULL, e.correlation_id, 'event:' || e.id);
-                        v_dead := v_dead + 1;
-                        UPDATE iu_route_worker_cursor SET dead_lettered_count = dead_lettered_count + 1
-                         WHERE worker_name = c.worker_name AND event_domain = c.event_domain;
-                    ELSE
-                        INSERT INTO iu_route_delivery (event_id, route_id, status, attempts, next_attempt_at, last_error)
-                        VALUES (e.id, rt.id, 'pending', v_attempt, now() + fn_retry_delay('default', v_attempt), v_error)
-                        ON CONFLICT (event_id, route_id) DO UPDATE
-                            SET status = 'pending', attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,
-                                last_error = EXCLUDED.last_error, updated_at = now();
-                        v_event_done := false;
-                    END IF;
-                END;
-            END LOOP;
-            -- The cursor moves only past a prefix of fully routed events.
-            IF v_event_done AND NOT v_blocked THEN
-                c.last_tx_id := e.tx_id;
-                c.last_event_id := e.id;
-                c.processed_count := c.processed_count + 1;
-                v_processed := v_processed + 1;
-            ELSE
-                v_blocked := true;
-            END IF;
-        END LOOP;
-        UPDATE iu_route_worker_cursor
-           SET last_tx_id = c.last_tx_id, last_event_id = c.last_event_id, processed_count = c.processed_count,
-               last_run_at = now()
-         WHERE worker_name = c.worker_name AND event_domain = c.event_domain;
-        v_domains := v_domains || jsonb_build_object('event_domain', c.event_domain, 'last_event_id', c.last_event_id,
-                                                     'blocked', v_blocked);
+        v_run := fn_iu_route_cursor_run(c, p_batch_size, v_horizon, v_max);
+        v_processed := v_processed + (v_run ->> 'processed')::integer;
+        v_routed := v_routed + (v_run ->> 'dispatched')::integer;
+        v_failed := v_failed + (v_run ->> 'failed')::integer;
+        v_dead := v_dead + (v_run ->> 'dead_lettered')::integer;
+        v_domains := v_domains || jsonb_build_object('event_domain', c.event_domain,
+                                                     'last_event_id', (v_run -> 'last_event_id'),
+                                                     'blocked', (v_run -> 'blocked'));
     END LOOP;
 
     IF NOT v_any_cursor THEN
         RETURN jsonb_build_object('status', 'busy', 'detail', format('another tick of %s holds its cursors (or all are disabled)', p_worker_name));
     END IF;
-    IF (SELECT value FROM dot_config WHERE key = 'queue.heartbeat.enabled') = 'true'::jsonb THEN
+    IF fn_gate_open('queue.heartbeat.enabled') THEN
         PERFORM fn_queue_heartbeat_tick(p_worker_name, 'PG_worker',
                                         jsonb_build_object('role', 'route_worker', 'processed', v_processed));
     END IF;
@@ -3477,10 +3580,8 @@ CREATE FUNCTION public.fn_iu_section_rank(p_section_type text) RETURNS integer
     LANGUAGE sql IMMUTABLE
     AS $$
     -- Containers rank above what they contain (axis C: a parent ranks lower
-    -- than its child); a preamble contains nothing.
-    SELECT CASE p_section_type
-        WHEN 'document' THEN 1 WHEN 'chapter' THEN 2 WHEN 'section' THEN 3
-        WHEN 'subsection' THEN 4 WHEN 'paragraph' THEN 5 END;
+    -- than its child); the list starts with the preamble, which contains nothing.
+    SELECT nullif(array_position(fn_iu_section_types(), p_section_type) - 1, 0);
 $$;
 
 ALTER FUNCTION public.fn_iu_section_rank(p_section_type text) OWNER TO queuegov_owner;
@@ -4220,6 +4321,53 @@ $$;
 ALTER FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_job_claim_pick(text, text[], text[], text[], text[], integer, interval); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_claim_pick(p_worker_id text, p_queues text[], p_paused text[], p_skip_kinds text[], p_only_kinds text[], p_limit integer, p_lease interval) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET plan_cache_mode TO 'force_custom_plan'
+    AS $$
+-- Pick up to p_limit queued jobs in claim order (priority, run_at, id), skipping
+-- rows another claimer holds, and lease them to p_worker_id: the attempt number
+-- (the fencing token, docs/workers.md) goes up by one. Answers the leased jobs
+-- as a jsonb array in claim order.
+DECLARE
+    v_jobs jsonb;
+BEGIN
+    WITH picked AS (
+        SELECT id FROM job_queue
+         WHERE status = 'queued' AND run_at <= now()
+           AND (p_queues IS NULL
+                OR (cardinality(p_queues) = 1 AND queue_name = p_queues[1])
+                OR (cardinality(p_queues) > 1 AND queue_name = ANY (p_queues)))
+           AND queue_name <> ALL (p_paused)
+           AND job_kind <> ALL (p_skip_kinds)
+           AND (p_only_kinds IS NULL OR job_kind = ANY (p_only_kinds))
+         ORDER BY priority DESC, run_at, id
+         LIMIT p_limit
+           FOR UPDATE SKIP LOCKED
+    ), claimed AS (
+        UPDATE job_queue j
+           SET status = 'running', attempts = j.attempts + 1, lease_owner = p_worker_id,
+               lease_until = now() + p_lease, started_at = now()
+          FROM picked WHERE j.id = picked.id
+        RETURNING j.id, j.job_kind, j.queue_name, j.payload, j.attempts, j.max_attempts, j.lease_until,
+                  j.correlation_id, j.priority, j.run_at
+    )
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'id', id, 'job_kind', job_kind, 'queue_name', queue_name, 'payload', payload,
+               'attempt', attempts, 'max_attempts', max_attempts, 'lease_until', lease_until,
+               'correlation_id', correlation_id, 'priority', priority)
+               ORDER BY priority DESC, run_at, id), '[]'::jsonb)
+      INTO v_jobs FROM claimed;
+    RETURN v_jobs;
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_claim_pick(p_worker_id text, p_queues text[], p_paused text[], p_skip_kinds text[], p_only_kinds text[], p_limit integer, p_lease interval) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_job_claim_unbound(text, text[], integer, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -4228,27 +4376,20 @@ CREATE FUNCTION public.fn_job_claim_unbound(p_worker_id text, p_queues text[] DE
     AS $$
 -- {"status": "claimed" | "empty", "jobs": [{id, job_kind, queue_name, payload, attempt, max_attempts,
 --  lease_until, correlation_id, priority}]} or {"status": "gate_closed", ...}.
--- The gate, paused queues and capped kinds are read once per call, in one query. The
--- pick walks job_queue_ready (all queues) or job_queue_claim (one queue) in claim order.
+-- The uncapped kinds in one fn_job_claim_pick; then each capped executor class,
+-- serialised per class so two claimers never both take the last free slot (a
+-- class another claimer is serving is skipped).
 DECLARE
     v_paused   text[];
     v_capped   text[];
     v_lease    interval;
-    v_jobs     jsonb := '[]'::jsonb;
+    v_jobs     jsonb;
     v_got      jsonb;
     v_left     integer;
     v_class    record;
     v_slots    integer;
-    v_gate     jsonb;
 BEGIN
-    SELECT g.value,
-           (SELECT coalesce(array_agg(queue_name), '{}') FROM queue_state WHERE paused),
-           (SELECT coalesce(array_agg(c.job_kind), '{}')
-              FROM consumer_registry c JOIN executor_class_registry e ON e.code = c.executor_class
-             WHERE e.max_concurrency IS NOT NULL)
-      INTO v_gate, v_paused, v_capped
-      FROM dot_config g WHERE g.key = 'queue.worker.enabled';
-    IF v_gate IS DISTINCT FROM 'true'::jsonb THEN
+    IF NOT fn_gate_open('queue.worker.enabled') THEN
         RETURN fn_gate_closed_result('queue.worker.enabled');
     END IF;
     IF p_worker_id IS NULL OR length(p_worker_id) NOT BETWEEN 1 AND 200 THEN
@@ -4261,79 +4402,14 @@ BEGIN
         RAISE EXCEPTION 'invalid_lease: lease must be between 1 and 86400 seconds, not %', p_lease_seconds USING ERRCODE = 'QG004';
     END IF;
     v_lease := make_interval(secs => p_lease_seconds);
+    SELECT (SELECT coalesce(array_agg(queue_name), '{}') FROM queue_state WHERE paused),
+           (SELECT coalesce(array_agg(c.job_kind), '{}')
+              FROM consumer_registry c JOIN executor_class_registry e ON e.code = c.executor_class
+             WHERE e.max_concurrency IS NOT NULL)
+      INTO v_paused, v_capped;
 
-    -- Uncapped kinds: one SKIP LOCKED batch, picked and leased in one statement. The
-    -- three forms differ only in the queue condition, so each can walk its index.
-    IF p_queues IS NULL THEN
-        WITH picked AS (
-            SELECT id FROM job_queue
-             WHERE status = 'queued' AND run_at <= now()
-               AND queue_name <> ALL (v_paused) AND job_kind <> ALL (v_capped)
-             ORDER BY priority DESC, run_at, id
-             LIMIT p_batch_size
-               FOR UPDATE SKIP LOCKED
-        ), claimed AS (
-            UPDATE job_queue j
-               SET status = 'running', attempts = j.attempts + 1, lease_owner = p_worker_id,
-                   lease_until = now() + v_lease, started_at = now()
-              FROM picked WHERE j.id = picked.id
-            RETURNING j.id, j.job_kind, j.queue_name, j.payload, j.attempts, j.max_attempts, j.lease_until,
-                      j.correlation_id, j.priority, j.run_at
-        )
-        SELECT coalesce(jsonb_agg(jsonb_build_object(
-                   'id', id, 'job_kind', job_kind, 'queue_name', queue_name, 'payload', payload,
-                   'attempt', attempts, 'max_attempts', max_attempts, 'lease_until', lease_until,
-                   'correlation_id', correlation_id, 'priority', priority)
-                   ORDER BY priority DESC, run_at, id), '[]'::jsonb)
-          INTO v_jobs FROM claimed;
-    ELSIF cardinality(p_queues) = 1 THEN
-        WITH picked AS (
-            SELECT id FROM job_queue
-             WHERE status = 'queued' AND run_at <= now() AND queue_name = p_queues[1]
-               AND queue_name <> ALL (v_paused) AND job_kind <> ALL (v_capped)
-             ORDER BY priority DESC, run_at, id
-             LIMIT p_batch_size
-               FOR UPDATE SKIP LOCKED
-        ), claimed AS (
-            UPDATE job_queue j
-               SET status = 'running', attempts = j.attempts + 1, lease_owner = p_worker_id,
-                   lease_until = now() + v_lease, started_at = now()
-              FROM picked WHERE j.id = picked.id
-            RETURNING j.id, j.job_kind, j.queue_name, j.payload, j.attempts, j.max_attempts, j.lease_until,
-                      j.correlation_id, j.priority, j.run_at
-        )
-        SELECT coalesce(jsonb_agg(jsonb_build_object(
-                   'id', id, 'job_kind', job_kind, 'queue_name', queue_name, 'payload', payload,
-                   'attempt', attempts, 'max_attempts', max_attempts, 'lease_until', lease_until,
-                   'correlation_id', correlation_id, 'priority', priority)
-                   ORDER BY priority DESC, run_at, id), '[]'::jsonb)
-          INTO v_jobs FROM claimed;
-    ELSE
-        WITH picked AS (
-            SELECT id FROM job_queue
-             WHERE status = 'queued' AND run_at <= now() AND queue_name = ANY (p_queues)
-               AND queue_name <> ALL (v_paused) AND job_kind <> ALL (v_capped)
-             ORDER BY priority DESC, run_at, id
-             LIMIT p_batch_size
-               FOR UPDATE SKIP LOCKED
-        ), claimed AS (
-            UPDATE job_queue j
-               SET status = 'running', attempts = j.attempts + 1, lease_owner = p_worker_id,
-                   lease_until = now() + v_lease, started_at = now()
-              FROM picked WHERE j.id = picked.id
-            RETURNING j.id, j.job_kind, j.queue_name, j.payload, j.attempts, j.max_attempts, j.lease_until,
-                      j.correlation_id, j.priority, j.run_at
-        )
-        SELECT coalesce(jsonb_agg(jsonb_build_object(
-                   'id', id, 'job_kind', job_kind, 'queue_name', queue_name, 'payload', payload,
-                   'attempt', attempts, 'max_attempts', max_attempts, 'lease_until', lease_until,
-                   'correlation_id', correlation_id, 'priority', priority)
-                   ORDER BY priority DESC, run_at, id), '[]'::jsonb)
-          INTO v_jobs FROM claimed;
-    END IF;
+    v_jobs := fn_job_claim_pick(p_worker_id, p_queues, v_paused, v_capped, NULL, p_batch_size, v_lease);
 
-    -- Capped kinds: serialised per executor class so two claimers never both
-    -- take the last free slot; a class another claimer is serving is skipped.
     v_left := p_batch_size - jsonb_array_length(v_jobs);
     IF v_left > 0 AND cardinality(v_capped) > 0 THEN
         FOR v_class IN
@@ -4352,29 +4428,8 @@ BEGIN
             SELECT v_class.max_concurrency - count(*) INTO v_slots
             FROM job_queue WHERE status = 'running' AND job_kind = ANY (v_class.kinds);
             CONTINUE WHEN v_slots <= 0;
-            WITH picked AS (
-                SELECT id FROM job_queue
-                WHERE status = 'queued' AND run_at <= now()
-                  AND job_kind = ANY (v_class.kinds)
-                  AND (p_queues IS NULL OR queue_name = ANY (p_queues))
-                  AND queue_name <> ALL (v_paused)
-                ORDER BY priority DESC, run_at, id
-                LIMIT least(v_slots, v_left)
-                FOR UPDATE SKIP LOCKED
-            ), claimed AS (
-                UPDATE job_queue j
-                   SET status = 'running', attempts = j.attempts + 1, lease_owner = p_worker_id,
-                       lease_until = now() + v_lease, started_at = now()
-                  FROM picked WHERE j.id = picked.id
-                RETURNING j.id, j.job_kind, j.queue_name, j.payload, j.attempts, j.max_attempts, j.lease_until,
-                          j.correlation_id, j.priority, j.run_at
-            )
-            SELECT coalesce(jsonb_agg(jsonb_build_object(
-                       'id', id, 'job_kind', job_kind, 'queue_name', queue_name, 'payload', payload,
-                       'attempt', attempts, 'max_attempts', max_attempts, 'lease_until', lease_until,
-                       'correlation_id', correlation_id, 'priority', priority)
-                       ORDER BY priority DESC, run_at, id), '[]'::jsonb)
-              INTO v_got FROM claimed;
+            v_got := fn_job_claim_pick(p_worker_id, p_queues, v_paused, '{}', v_class.kinds,
+                                       least(v_slots, v_left), v_lease);
             v_jobs := v_jobs || v_got;
             v_left := v_left - jsonb_array_length(v_got);
         END LOOP;
@@ -4417,8 +4472,7 @@ CREATE FUNCTION public.fn_job_dead_letter_replay_unaudited(p_dead_letter_id bigi
     LANGUAGE plpgsql
     AS $$
 -- A new job (same kind, payload, queue, priority, correlation) linked to the
--- dead letter; once per dead letter. (0007: wakes the queue's workers, which the
--- dropped NOTIFY trigger used to do.)
+-- dead letter; once per dead letter; wakes the queue's workers.
 DECLARE
     v_actor text := fn_actor_required();
     d job_dead_letter%ROWTYPE;
@@ -4449,7 +4503,7 @@ BEGIN
             coalesce((s ->> 'max_attempts')::integer, v_policy_max, 5), coalesce(s ->> 'retry_policy', 'default'),
             s ->> 'correlation_id', v_actor, d.id)
     RETURNING id INTO v_job_id;
-    PERFORM fn_job_wake(d.queue_name, (SELECT value FROM dot_config WHERE key = 'queue.notify.enabled'));
+    PERFORM fn_job_wake(d.queue_name, to_jsonb(fn_gate_open('queue.notify.enabled')));
     UPDATE job_dead_letter SET triage_status = 'replayed', replayed_job_id = v_job_id, replayed_by = v_actor,
                                replayed_at = now(), authorization_source = btrim(p_authorization_source)
      WHERE id = d.id;
@@ -4535,58 +4589,73 @@ CREATE FUNCTION public.fn_job_enqueue(p_job_kind text, p_payload jsonb DEFAULT '
 -- The common call (no idempotency key, a payload under the size cap, arguments in
 -- range, an open gate, a registered queue) is one statement: the gate, the
 -- consumer's defaults, the policy, the queue, the answer and the wake-up are all in
--- it. When that statement inserts nothing, the checked path below finds out why and
+-- it. When that statement inserts nothing, fn_job_enqueue_checked finds out why and
 -- says so, or inserts with the idempotency key.
 DECLARE
     v_result jsonb;
     v_woken  boolean;
-    v_gate   jsonb;
-    v_queue  text;
-    v_consumer_queue text;
-    v_policy text;
-    v_max    integer;
-    v_id     bigint;
 BEGIN
     IF p_idempotency_key IS NULL THEN
         INSERT INTO job_queue (job_kind, queue_name, payload, priority, run_at, max_attempts, retry_policy,
                                correlation_id, created_by)
         SELECT p_job_kind, q.queue_name, p_payload, p_priority, coalesce(p_run_at, now()),
                coalesce(p_max_attempts, p.max_attempts), p.code, p_correlation_id, fn_actor()
-          FROM dot_config g
+          FROM (SELECT) AS one
           LEFT JOIN consumer_registry c ON c.job_kind = p_job_kind AND c.status = 'active'
           JOIN retry_policy_registry p ON p.code = coalesce(c.retry_policy, 'default')
           JOIN queue_state q ON q.queue_name = coalesce(p_queue_name, c.queue_name, 'default')
-         WHERE g.key = 'queue.job_substrate.enabled' AND g.value = 'true'::jsonb
+         WHERE fn_gate_open('queue.job_substrate.enabled')
            AND fn_job_kind_open_to_caller(p_job_kind)
-           AND p_priority BETWEEN -100 AND 100
-           AND (p_max_attempts IS NULL OR p_max_attempts BETWEEN 1 AND 1000)
+           -- the DOMAINs' ranges, folded to constants when this statement is planned
+           AND p_priority <@ fn_domain_range('qg_job_priority')
+           AND (p_max_attempts IS NULL OR p_max_attempts <@ fn_domain_range('qg_job_max_attempts'))
            AND jsonb_typeof(p_payload) = 'object'
            AND (p_run_at IS NULL OR (isfinite(p_run_at) AND p_run_at <= now() + interval '10 years'))
            AND (p_correlation_id IS NULL OR length(p_correlation_id) <= 200)
            -- the size cap is read only for a payload over 256 bytes (the smallest cap)
            AND (octet_length(p_payload::text) <= 256
                 OR octet_length(p_payload::text)
-                   <= (SELECT (m.value #>> '{}')::bigint FROM dot_config m WHERE m.key = 'queue.payload.max_bytes'))
+                   <= fn_setting_int('queue.payload.max_bytes'))
         -- The answer and the wake-up come from RETURNING: a CTE and an outer query
         -- around the INSERT cost more than the rest of this statement's additions.
         RETURNING jsonb_build_object('status', 'enqueued', 'job_id', id),
-                  fn_job_wake(queue_name, (SELECT n.value FROM dot_config n WHERE n.key = 'queue.notify.enabled'))
+                  fn_job_wake(queue_name, to_jsonb(fn_gate_open('queue.notify.enabled')))
              INTO v_result, v_woken;
         IF v_result IS NOT NULL THEN
             RETURN v_result;
         END IF;
     END IF;
+    RETURN fn_job_enqueue_checked(p_job_kind, p_payload, p_queue_name, p_priority, p_run_at, p_idempotency_key,
+                                  p_max_attempts, p_correlation_id);
+END;
+$$;
 
-    -- The checked path: the same rules, one at a time, each named.
-    SELECT g.value, c.queue_name, p.code, p.max_attempts
-      INTO v_gate, v_consumer_queue, v_policy, v_max
-      FROM dot_config g
-      LEFT JOIN consumer_registry c ON c.job_kind = p_job_kind AND c.status = 'active'
-      LEFT JOIN retry_policy_registry p ON p.code = coalesce(c.retry_policy, 'default')
-     WHERE g.key = 'queue.job_substrate.enabled';
-    IF v_gate IS DISTINCT FROM 'true'::jsonb THEN
+ALTER FUNCTION public.fn_job_enqueue(p_job_kind text, p_payload jsonb, p_queue_name text, p_priority integer, p_run_at timestamp with time zone, p_idempotency_key text, p_max_attempts integer, p_correlation_id text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_enqueue_checked(text, jsonb, text, integer, timestamp with time zone, text, integer, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_enqueue_checked(p_job_kind text, p_payload jsonb, p_queue_name text, p_priority integer, p_run_at timestamp with time zone, p_idempotency_key text, p_max_attempts integer, p_correlation_id text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- fn_job_enqueue's checked path: the rules of its fast path one at a time, each
+-- named, then the insert (with the idempotency key, if any).
+DECLARE
+    v_queue  text;
+    v_consumer_queue text;
+    v_policy text;
+    v_max    integer;
+    v_id     bigint;
+BEGIN
+    IF NOT fn_gate_open('queue.job_substrate.enabled') THEN
         RETURN fn_gate_closed_result('queue.job_substrate.enabled');
     END IF;
+    SELECT c.queue_name, p.code, p.max_attempts
+      INTO v_consumer_queue, v_policy, v_max
+      FROM (SELECT) AS one
+      LEFT JOIN consumer_registry c ON c.job_kind = p_job_kind AND c.status = 'active'
+      LEFT JOIN retry_policy_registry p ON p.code = coalesce(c.retry_policy, 'default');
     IF NOT fn_job_kind_open_to_caller(p_job_kind) THEN
         RAISE EXCEPTION 'job_kind_reserved: % is the app''s own kind (queuegov.* built-ins, task:* django.tasks); % may not enqueue it',
                 p_job_kind, fn_actor()
@@ -4596,14 +4665,12 @@ BEGIN
         RAISE EXCEPTION 'invalid_payload: a payload is a JSON object, not %', coalesce(jsonb_typeof(p_payload), 'NULL')
             USING ERRCODE = 'QG004', COLUMN = 'payload';
     END IF;
-    IF p_priority IS NULL OR p_priority NOT BETWEEN -100 AND 100 THEN
-        RAISE EXCEPTION 'priority_in_range: priority must be between -100 and 100, not %', coalesce(p_priority::text, 'null')
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'priority_in_range';
+    IF p_priority IS NULL OR NOT p_priority <@ fn_domain_range('qg_job_priority') THEN
+        PERFORM fn_range_refuse('priority', p_priority, fn_domain_range('qg_job_priority'));
     END IF;
     IF p_max_attempts IS NOT NULL THEN
-        IF p_max_attempts NOT BETWEEN 1 AND 1000 THEN
-            RAISE EXCEPTION 'max_attempts_in_range: max_attempts must be between 1 and 1000, not %', p_max_attempts
-                USING ERRCODE = 'check_violation', CONSTRAINT = 'max_attempts_in_range';
+        IF NOT p_max_attempts <@ fn_domain_range('qg_job_max_attempts') THEN
+            PERFORM fn_range_refuse('max_attempts', p_max_attempts, fn_domain_range('qg_job_max_attempts'));
         END IF;
         v_max := p_max_attempts;
     END IF;
@@ -4646,12 +4713,12 @@ BEGIN
             RETURN jsonb_build_object('status', 'duplicate', 'job_id', v_id);
         END IF;
     END IF;
-    PERFORM fn_job_wake(v_queue, (SELECT value FROM dot_config WHERE key = 'queue.notify.enabled'));
+    PERFORM fn_job_wake(v_queue, to_jsonb(fn_gate_open('queue.notify.enabled')));
     RETURN jsonb_build_object('status', 'enqueued', 'job_id', v_id);
 END;
 $$;
 
-ALTER FUNCTION public.fn_job_enqueue(p_job_kind text, p_payload jsonb, p_queue_name text, p_priority integer, p_run_at timestamp with time zone, p_idempotency_key text, p_max_attempts integer, p_correlation_id text) OWNER TO queuegov_owner;
+ALTER FUNCTION public.fn_job_enqueue_checked(p_job_kind text, p_payload jsonb, p_queue_name text, p_priority integer, p_run_at timestamp with time zone, p_idempotency_key text, p_max_attempts integer, p_correlation_id text) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_job_enqueue_many(jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -4664,33 +4731,20 @@ CREATE FUNCTION public.fn_job_enqueue_many(p_jobs jsonb) RETURNS jsonb
 -- p_jobs: [{"job_kind": …, "payload": {…}, "queue_name": …, "priority": …, "run_at": …,
 --           "idempotency_key": …, "max_attempts": …, "correlation_id": …}, …]
 -- One INSERT statement and one wake-up per queue; duplicates by idempotency key are
--- skipped. Every element is checked before anything is written, and the first bad
--- one is named by its index.
+-- skipped. Every element is checked (fn_job_enqueue_many_checked) before anything
+-- is written, and the first bad one is named by its index.
 -- Speed: one validation pass; a batch without idempotency keys is a plain INSERT (no
 -- ON CONFLICT, whose speculative insertion costs a lock and a WAL record per row).
 DECLARE
     v_ids bigint[];
     v_total integer;
-    v_gate jsonb;
     v_notify jsonb;
-    v_max_bytes bigint;
     v_max_jobs bigint;
-    v_bad integer;
-    v_big integer;
-    v_bad_queue integer;
-    v_unknown integer;
     v_keys boolean;
     v_woken bigint;
-    v_elem jsonb;
-    v_ord bigint;
     v_actor text := fn_actor();
 BEGIN
-    SELECT (SELECT value FROM dot_config WHERE key = 'queue.job_substrate.enabled'),
-           (SELECT value FROM dot_config WHERE key = 'queue.notify.enabled'),
-           (SELECT (value #>> '{}')::bigint FROM dot_config WHERE key = 'queue.payload.max_bytes'),
-           (SELECT (value #>> '{}')::bigint FROM dot_config WHERE key = 'queue.enqueue_many.max_jobs')
-      INTO v_gate, v_notify, v_max_bytes, v_max_jobs;
-    IF v_gate IS DISTINCT FROM 'true'::jsonb THEN
+    IF NOT fn_gate_open('queue.job_substrate.enabled') THEN
         RETURN fn_gate_closed_result('queue.job_substrate.enabled');
     END IF;
     IF jsonb_typeof(p_jobs) IS DISTINCT FROM 'array' THEN
@@ -4699,84 +4753,13 @@ BEGIN
             USING ERRCODE = 'QG004';
     END IF;
     v_total := jsonb_array_length(p_jobs);
+    v_max_jobs := fn_setting_int('queue.enqueue_many.max_jobs');
     IF v_total > v_max_jobs THEN
         RAISE EXCEPTION 'too_many_jobs: % jobs in one call; queue.enqueue_many.max_jobs is %', v_total, v_max_jobs
             USING ERRCODE = 'QG004';
     END IF;
-
-    -- Values of the wrong type (a priority "high" or 1.5, a run_at "soon") make the
-    -- casts below fail; only then does the loop run, to name the element.
-    BEGIN
-        SELECT min(t.ord) FILTER (WHERE jsonb_typeof(t.j) <> 'object'
-                                     OR jsonb_typeof(t.j -> 'job_kind') IS DISTINCT FROM 'string'
-                                     OR (t.j ? 'payload' AND jsonb_typeof(t.j -> 'payload') <> 'object')
-                                     OR (t.j ? 'priority' AND (t.j ->> 'priority')::integer NOT BETWEEN -100 AND 100)
-                                     OR (t.j ? 'max_attempts' AND (t.j ->> 'max_attempts')::integer NOT BETWEEN 1 AND 1000)
-                                     OR (t.j ? 'run_at' AND (t.j ->> 'run_at')::timestamptz IS NULL AND t.j -> 'run_at' <> 'null')
-                                     OR (t.j ? 'run_at' AND (NOT isfinite((t.j ->> 'run_at')::timestamptz)
-                                                             OR (t.j ->> 'run_at')::timestamptz > now() + interval '10 years'))
-                                     OR (t.j ? 'correlation_id' AND length(t.j ->> 'correlation_id') > 200)
-                                     OR (t.j ? 'idempotency_key' AND length(t.j ->> 'idempotency_key') NOT BETWEEN 1 AND 500)),
-               min(t.ord) FILTER (WHERE jsonb_typeof(t.j) = 'object'
-                                    AND t.j - ARRAY['job_kind', 'payload', 'queue_name', 'priority', 'run_at',
-                                                    'idempotency_key', 'max_attempts', 'correlation_id'] <> '{}'::jsonb),
-               min(t.ord) FILTER (WHERE jsonb_typeof(t.j) = 'object'
-                                    AND octet_length(coalesce(t.j -> 'payload', '{}')::text) > v_max_bytes),
-               min(t.ord) FILTER (WHERE jsonb_typeof(t.j) = 'object'
-                                    AND coalesce(t.j ->> 'queue_name', c.queue_name, 'default')
-                                        NOT IN (SELECT queue_name FROM queue_state)),
-               coalesce(bool_or(jsonb_typeof(t.j) = 'object' AND t.j ->> 'idempotency_key' IS NOT NULL), false)
-          INTO v_bad, v_unknown, v_big, v_bad_queue, v_keys
-          FROM jsonb_array_elements(p_jobs) WITH ORDINALITY AS t(j, ord)
-          LEFT JOIN consumer_registry c ON c.job_kind = t.j ->> 'job_kind' AND c.status = 'active';
-    EXCEPTION WHEN data_exception THEN
-        FOR v_elem, v_ord IN SELECT j, ord FROM jsonb_array_elements(p_jobs) WITH ORDINALITY AS t(j, ord) LOOP
-            BEGIN
-                PERFORM (v_elem ->> 'priority')::integer, (v_elem ->> 'max_attempts')::integer,
-                        (v_elem ->> 'run_at')::timestamptz;
-            EXCEPTION WHEN data_exception THEN
-                RAISE EXCEPTION 'invalid_job: element % (%): %', v_ord - 1, left(v_elem::text, 200), SQLERRM
-                    USING ERRCODE = 'QG004',
-                          HINT = 'priority and max_attempts are integers, run_at a timestamp with time zone';
-            END;
-        END LOOP;
-        RAISE;
-    END;
-    IF v_bad IS NOT NULL THEN
-        RAISE EXCEPTION 'invalid_job: element % (%) needs a job_kind, an object payload, priority -100..100, max_attempts 1..1000, a finite run_at at most ten years ahead, a correlation_id of at most 200 and an idempotency_key of 1..500 characters',
-                v_bad - 1, left((p_jobs -> (v_bad - 1))::text, 200)
-            USING ERRCODE = 'QG004';
-    END IF;
-    IF NOT fn_caller_names_actor() THEN
-        SELECT min(t.ord) INTO v_bad FROM jsonb_array_elements(p_jobs) WITH ORDINALITY AS t(j, ord)
-         WHERE NOT fn_job_kind_open_to_caller(t.j ->> 'job_kind');
-        IF v_bad IS NOT NULL THEN
-            RAISE EXCEPTION 'job_kind_reserved: element % is %, the app''s own kind (queuegov.* built-ins, task:* django.tasks); % may not enqueue it',
-                    v_bad - 1, p_jobs -> (v_bad - 1) ->> 'job_kind', v_actor
-                USING ERRCODE = 'QG002';
-        END IF;
-    END IF;
-    IF v_unknown IS NOT NULL THEN
-        RAISE EXCEPTION 'invalid_job: element % has unknown keys %; a job takes job_kind, payload, queue_name, priority, run_at, idempotency_key, max_attempts, correlation_id',
-                v_unknown - 1,
-                (SELECT string_agg(k, ', ' ORDER BY k) FROM jsonb_object_keys(p_jobs -> (v_unknown - 1)) k
-                  WHERE k NOT IN ('job_kind', 'payload', 'queue_name', 'priority', 'run_at', 'idempotency_key',
-                                  'max_attempts', 'correlation_id'))
-            USING ERRCODE = 'QG004';
-    END IF;
-    IF v_big IS NOT NULL THEN
-        RAISE EXCEPTION 'payload_too_large: element % payload is % bytes; queue.payload.max_bytes is %',
-                v_big - 1, octet_length((p_jobs -> (v_big - 1) -> 'payload')::text), v_max_bytes
-            USING ERRCODE = 'QG007', COLUMN = 'payload';
-    END IF;
-    IF v_bad_queue IS NOT NULL THEN
-        RAISE EXCEPTION 'unknown_queue: element % goes to queue %, which is not registered (see queue_state)',
-                v_bad_queue - 1,
-                coalesce(p_jobs -> (v_bad_queue - 1) ->> 'queue_name',
-                         (SELECT queue_name FROM consumer_registry
-                           WHERE job_kind = p_jobs -> (v_bad_queue - 1) ->> 'job_kind' AND status = 'active'))
-            USING ERRCODE = 'QG005';
-    END IF;
+    v_keys := fn_job_enqueue_many_checked(p_jobs, fn_setting_int('queue.payload.max_bytes'));
+    v_notify := to_jsonb(fn_gate_open('queue.notify.enabled'));
 
     IF NOT v_keys THEN
         WITH ins AS (
@@ -4834,6 +4817,107 @@ END;
 $$;
 
 ALTER FUNCTION public.fn_job_enqueue_many(p_jobs jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_enqueue_many_checked(jsonb, bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_enqueue_many_checked(p_jobs jsonb, p_max_bytes bigint) RETURNS boolean
+    LANGUAGE plpgsql
+    AS $$
+-- fn_job_enqueue_many's checks of a jsonb array of jobs: raises naming the first
+-- bad element by its index, or answers whether any element carries an idempotency
+-- key. One pass over the elements; values of the wrong type (a priority "high" or
+-- 1.5, a run_at "soon") make its casts fail, and only then does the loop run, to
+-- name the element.
+DECLARE
+    v_priority int4range := fn_domain_range('qg_job_priority');
+    v_max_attempts int4range := fn_domain_range('qg_job_max_attempts');
+    v_bad integer;
+    v_big integer;
+    v_bad_queue integer;
+    v_unknown integer;
+    v_keys boolean;
+    v_elem jsonb;
+    v_ord bigint;
+BEGIN
+    BEGIN
+        SELECT min(t.ord) FILTER (WHERE jsonb_typeof(t.j) <> 'object'
+                                     OR jsonb_typeof(t.j -> 'job_kind') IS DISTINCT FROM 'string'
+                                     OR (t.j ? 'payload' AND jsonb_typeof(t.j -> 'payload') <> 'object')
+                                     OR (t.j ? 'priority' AND NOT (t.j ->> 'priority')::integer <@ v_priority)
+                                     OR (t.j ? 'max_attempts' AND NOT (t.j ->> 'max_attempts')::integer <@ v_max_attempts)
+                                     OR (t.j ? 'run_at' AND (t.j ->> 'run_at')::timestamptz IS NULL AND t.j -> 'run_at' <> 'null')
+                                     OR (t.j ? 'run_at' AND (NOT isfinite((t.j ->> 'run_at')::timestamptz)
+                                                             OR (t.j ->> 'run_at')::timestamptz > now() + interval '10 years'))
+                                     OR (t.j ? 'correlation_id' AND length(t.j ->> 'correlation_id') > 200)
+                                     OR (t.j ? 'idempotency_key' AND length(t.j ->> 'idempotency_key') NOT BETWEEN 1 AND 500)),
+               min(t.ord) FILTER (WHERE jsonb_typeof(t.j) = 'object'
+                                    AND t.j - ARRAY['job_kind', 'payload', 'queue_name', 'priority', 'run_at',
+                                                    'idempotency_key', 'max_attempts', 'correlation_id'] <> '{}'::jsonb),
+               min(t.ord) FILTER (WHERE jsonb_typeof(t.j) = 'object'
+                                    AND octet_length(coalesce(t.j -> 'payload', '{}')::text) > p_max_bytes),
+               min(t.ord) FILTER (WHERE jsonb_typeof(t.j) = 'object'
+                                    AND coalesce(t.j ->> 'queue_name', c.queue_name, 'default')
+                                        NOT IN (SELECT queue_name FROM queue_state)),
+               coalesce(bool_or(jsonb_typeof(t.j) = 'object' AND t.j ->> 'idempotency_key' IS NOT NULL), false)
+          INTO v_bad, v_unknown, v_big, v_bad_queue, v_keys
+          FROM jsonb_array_elements(p_jobs) WITH ORDINALITY AS t(j, ord)
+          LEFT JOIN consumer_registry c ON c.job_kind = t.j ->> 'job_kind' AND c.status = 'active';
+    EXCEPTION WHEN data_exception THEN
+        FOR v_elem, v_ord IN SELECT j, ord FROM jsonb_array_elements(p_jobs) WITH ORDINALITY AS t(j, ord) LOOP
+            BEGIN
+                PERFORM (v_elem ->> 'priority')::integer, (v_elem ->> 'max_attempts')::integer,
+                        (v_elem ->> 'run_at')::timestamptz;
+            EXCEPTION WHEN data_exception THEN
+                RAISE EXCEPTION 'invalid_job: element % (%): %', v_ord - 1, left(v_elem::text, 200), SQLERRM
+                    USING ERRCODE = 'QG004',
+                          HINT = 'priority and max_attempts are integers, run_at a timestamp with time zone';
+            END;
+        END LOOP;
+        RAISE;
+    END;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid_job: element % (%) needs a job_kind, an object payload, priority %..%, max_attempts %..%, a finite run_at at most ten years ahead, a correlation_id of at most 200 and an idempotency_key of 1..500 characters',
+                v_bad - 1, left((p_jobs -> (v_bad - 1))::text, 200),
+                lower(v_priority), upper(v_priority) - 1, lower(v_max_attempts), upper(v_max_attempts) - 1
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF NOT fn_caller_names_actor() THEN
+        SELECT min(t.ord) INTO v_bad FROM jsonb_array_elements(p_jobs) WITH ORDINALITY AS t(j, ord)
+         WHERE NOT fn_job_kind_open_to_caller(t.j ->> 'job_kind');
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION 'job_kind_reserved: element % is %, the app''s own kind (queuegov.* built-ins, task:* django.tasks); % may not enqueue it',
+                    v_bad - 1, p_jobs -> (v_bad - 1) ->> 'job_kind', fn_actor()
+                USING ERRCODE = 'QG002';
+        END IF;
+    END IF;
+    IF v_unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid_job: element % has unknown keys %; a job takes job_kind, payload, queue_name, priority, run_at, idempotency_key, max_attempts, correlation_id',
+                v_unknown - 1,
+                (SELECT string_agg(k, ', ' ORDER BY k) FROM jsonb_object_keys(p_jobs -> (v_unknown - 1)) k
+                  WHERE k NOT IN ('job_kind', 'payload', 'queue_name', 'priority', 'run_at', 'idempotency_key',
+                                  'max_attempts', 'correlation_id'))
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF v_big IS NOT NULL THEN
+        RAISE EXCEPTION 'payload_too_large: element % payload is % bytes; queue.payload.max_bytes is %',
+                v_big - 1, octet_length((p_jobs -> (v_big - 1) -> 'payload')::text), p_max_bytes
+            USING ERRCODE = 'QG007', COLUMN = 'payload';
+    END IF;
+    IF v_bad_queue IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown_queue: element % goes to queue %, which is not registered (see queue_state)',
+                v_bad_queue - 1,
+                coalesce(p_jobs -> (v_bad_queue - 1) ->> 'queue_name',
+                         (SELECT queue_name FROM consumer_registry
+                           WHERE job_kind = p_jobs -> (v_bad_queue - 1) ->> 'job_kind' AND status = 'active'))
+            USING ERRCODE = 'QG005';
+    END IF;
+    RETURN v_keys;
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_enqueue_many_checked(p_jobs jsonb, p_max_bytes bigint) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_job_fail_or_retry(bigint, text, text, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -5434,7 +5518,7 @@ BEGIN
     IF v_size <= 256 THEN
         RETURN;
     END IF;
-    SELECT (value #>> '{}')::bigint INTO v_max FROM dot_config WHERE key = 'queue.payload.max_bytes';
+    v_max := fn_setting_int('queue.payload.max_bytes');
     IF v_size > v_max THEN
         RAISE EXCEPTION 'payload_too_large: % is % bytes; queue.payload.max_bytes is %', p_column, v_size, v_max
             USING ERRCODE = 'QG007', COLUMN = p_column;
@@ -5463,6 +5547,21 @@ $$;
 ALTER FUNCTION public.fn_payload_key_normalized(p_key text) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_payload_keys_pretest(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_payload_keys_pretest() RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT '[^\x01-\x7f]|\\[tnrfu]|"[\s_.-]*(?:'
+           || string_agg(array_to_string(regexp_split_to_array(k, ''), '[\s_.-]*'), '|' ORDER BY n)
+           || ')[\s_.-]*"'
+      FROM unnest(fn_payload_prohibited_keys()) WITH ORDINALITY AS t(k, n)
+$$;
+
+ALTER FUNCTION public.fn_payload_keys_pretest() OWNER TO queuegov_owner;
+
+--
 -- Name: fn_payload_keys_refuse(jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -5479,7 +5578,9 @@ BEGIN
     RAISE EXCEPTION 'payload_prohibited_key: %', v_hit
         USING ERRCODE = 'check_violation',
               CONSTRAINT = 'payload_prohibited_key',
-              HINT = 'transient payloads carry references and metadata only; prohibited keys: body, content, raw, vector, embedding, secret, token, password, ssn, personal_data';
+              HINT = 'transient payloads carry references and metadata only; prohibited keys: '
+                     || array_to_string(fn_payload_prohibited_keys(), ', ')
+                     || ' (compared without case, spaces or the separators _ - .)';
 END;
 $$;
 
@@ -6026,6 +6127,37 @@ $$;
 ALTER FUNCTION public.fn_queue_stale_check(p_now timestamp with time zone) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_range_check(text, bigint, int4range); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_range_check(p_column text, p_value bigint, p_range int4range) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT p_value IS NULL OR (p_value >= lower(p_range) AND p_value < upper(p_range))
+        OR fn_range_refuse(p_column, p_value, p_range)
+$$;
+
+ALTER FUNCTION public.fn_range_check(p_column text, p_value bigint, p_range int4range) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_range_refuse(text, bigint, int4range); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_range_refuse(p_column text, p_value bigint, p_range int4range) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+BEGIN
+    RAISE EXCEPTION '%_in_range: % must be between % and %, not %',
+            p_column, p_column, lower(p_range), upper(p_range) - 1, coalesce(p_value::text, 'null')
+        USING ERRCODE = 'check_violation',
+              CONSTRAINT = p_column || '_in_range',
+              COLUMN = p_column;
+END;
+$$;
+
+ALTER FUNCTION public.fn_range_refuse(p_column text, p_value bigint, p_range int4range) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_reason_checked(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -6207,7 +6339,7 @@ BEGIN
         IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = p_source_table::regclass AND attname = v_col AND NOT attisdropped) THEN
             RAISE EXCEPTION 'unknown_column: %.% does not exist', p_source_table, v_col USING ERRCODE = 'QG005';
         END IF;
-        IF lower(v_col) IN ('body', 'content', 'raw', 'vector', 'embedding', 'secret', 'token', 'password', 'ssn', 'personal_data') THEN
+        IF fn_payload_key_normalized(v_col) = ANY (fn_payload_prohibited_keys()) THEN
             RAISE EXCEPTION 'payload_prohibited_key: % cannot be copied into a capture payload', v_col
                 USING ERRCODE = 'check_violation', CONSTRAINT = 'payload_prohibited_key';
         END IF;
@@ -7223,7 +7355,7 @@ ALTER TABLE public.event_domain_registry OWNER TO queuegov_owner;
 -- Name: TABLE event_domain_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
 --
 
-COMMENT ON TABLE public.event_domain_registry IS 'Event domains (SPEC §3); event tables reference it by foreign key.';
+COMMENT ON TABLE public.event_domain_registry IS 'Event domains (docs/architecture.md, "Glossary"); event tables reference it by foreign key.';
 
 --
 -- Name: event_outbox_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
@@ -7708,25 +7840,6 @@ ALTER TABLE public.iu_route_delivery ALTER COLUMN id ADD GENERATED ALWAYS AS IDE
 );
 
 --
--- Name: iu_route_worker_cursor; Type: TABLE; Schema: public; Owner: queuegov_owner
---
-
-CREATE TABLE public.iu_route_worker_cursor (
-    id bigint NOT NULL,
-    worker_name text NOT NULL,
-    event_domain text NOT NULL,
-    last_event_id bigint DEFAULT 0 NOT NULL,
-    last_tx_id xid8 DEFAULT '0'::xid8 NOT NULL,
-    last_run_at timestamp with time zone,
-    processed_count bigint DEFAULT 0 NOT NULL,
-    dead_lettered_count bigint DEFAULT 0 NOT NULL,
-    enabled boolean DEFAULT true NOT NULL,
-    CONSTRAINT route_worker_name_format CHECK ((worker_name ~ '^[a-z][a-z0-9_]{0,62}$'::text))
-);
-
-ALTER TABLE public.iu_route_worker_cursor OWNER TO queuegov_owner;
-
---
 -- Name: iu_route_worker_cursor_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
 --
 
@@ -8055,7 +8168,7 @@ CREATE TABLE public.job_schedule (
     job_kind text NOT NULL,
     payload public.qg_safe_payload DEFAULT '{}'::jsonb NOT NULL,
     queue_name text,
-    priority smallint DEFAULT 0 NOT NULL,
+    priority public.qg_job_priority DEFAULT 0 NOT NULL,
     enabled boolean DEFAULT true NOT NULL,
     next_run_at timestamp with time zone,
     last_enqueued_slot timestamp with time zone,
@@ -8067,8 +8180,7 @@ CREATE TABLE public.job_schedule (
     updated_by text,
     CONSTRAINT cron_expression_valid CHECK (public.fn_cron_valid(cron_expression)),
     CONSTRAINT schedule_job_kind_format CHECK ((job_kind ~ '^[A-Za-z][A-Za-z0-9_.:-]{0,199}$'::text)),
-    CONSTRAINT schedule_name_format CHECK ((name ~ '^[a-z][a-z0-9_.-]{0,99}$'::text)),
-    CONSTRAINT schedule_priority_in_range CHECK (((priority >= '-100'::integer) AND (priority <= 100)))
+    CONSTRAINT schedule_name_format CHECK ((name ~ '^[a-z][a-z0-9_.-]{0,99}$'::text))
 );
 
 ALTER TABLE public.job_schedule OWNER TO queuegov_owner;
@@ -8148,7 +8260,7 @@ ALTER TABLE public.queue_state OWNER TO queuegov_owner;
 
 CREATE TABLE public.retry_policy_registry (
     code text NOT NULL,
-    max_attempts integer NOT NULL,
+    max_attempts public.qg_job_max_attempts NOT NULL,
     backoff text NOT NULL,
     base_delay_seconds numeric NOT NULL,
     max_delay_seconds numeric NOT NULL,
@@ -8158,7 +8270,6 @@ CREATE TABLE public.retry_policy_registry (
     CONSTRAINT retry_policy_backoff_allowed CHECK ((backoff = ANY (ARRAY['exponential'::text, 'linear'::text, 'fixed'::text]))),
     CONSTRAINT retry_policy_base_delay_positive CHECK ((base_delay_seconds > (0)::numeric)),
     CONSTRAINT retry_policy_code_format CHECK ((code ~ '^[a-z][a-z0-9_.-]{0,62}$'::text)),
-    CONSTRAINT retry_policy_max_attempts_in_range CHECK (((max_attempts >= 1) AND (max_attempts <= 1000))),
     CONSTRAINT retry_policy_max_delay_at_least_base CHECK ((max_delay_seconds >= base_delay_seconds)),
     CONSTRAINT retry_policy_status_allowed CHECK ((status = ANY (ARRAY['active'::text, 'retired'::text])))
 );
@@ -8828,6 +8939,20 @@ ALTER TABLE ONLY public.job_queue
 
 ALTER TABLE ONLY public.job_schedule
     ADD CONSTRAINT job_schedule_pkey PRIMARY KEY (name);
+
+--
+-- Name: qg_job_max_attempts max_attempts_in_range; Type: CHECK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER DOMAIN public.qg_job_max_attempts
+    ADD CONSTRAINT max_attempts_in_range CHECK (public.fn_range_check('max_attempts'::text, (VALUE)::bigint, '[1,1001)'::int4range)) NOT VALID;
+
+--
+-- Name: qg_job_priority priority_in_range; Type: CHECK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER DOMAIN public.qg_job_priority
+    ADD CONSTRAINT priority_in_range CHECK (public.fn_range_check('priority'::text, (VALUE)::bigint, '[-100,101)'::int4range)) NOT VALID;
 
 --
 -- Name: queue_heartbeat queue_heartbeat_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -10313,6 +10438,14 @@ GRANT ALL ON FUNCTION public.fn_db_role(p_purpose text) TO queuegov_executor;
 GRANT ALL ON FUNCTION public.fn_db_role(p_purpose text) TO queuegov_auditor;
 
 --
+-- Name: FUNCTION fn_domain_range(p_domain regtype); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_domain_range(p_domain regtype) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_domain_range(p_domain regtype) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_domain_range(p_domain regtype) TO queuegov_auditor;
+
+--
 -- Name: FUNCTION fn_estimated_rows(p_table regclass); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -10711,6 +10844,19 @@ REVOKE ALL ON FUNCTION public.fn_iu_record_state(p_record_id bigint) FROM PUBLIC
 REVOKE ALL ON FUNCTION public.fn_iu_reject_manifest(p_record_id bigint, p_reason text, p_now timestamp with time zone) FROM PUBLIC;
 
 --
+-- Name: TABLE iu_route_worker_cursor; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.iu_route_worker_cursor TO queuegov_app;
+GRANT SELECT ON TABLE public.iu_route_worker_cursor TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_route_cursor_run(c public.iu_route_worker_cursor, p_batch_size integer, p_horizon xid8, p_max integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_cursor_run(c public.iu_route_worker_cursor, p_batch_size integer, p_horizon xid8, p_max integer) FROM PUBLIC;
+
+--
 -- Name: FUNCTION fn_iu_route_dead_letter_replay(p_dead_letter_id bigint, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -10749,6 +10895,12 @@ GRANT SELECT ON TABLE public.event_outbox TO queuegov_auditor;
 
 GRANT SELECT ON TABLE public.iu_outbound_route TO queuegov_app;
 GRANT SELECT ON TABLE public.iu_outbound_route TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_route_deliver(p_event public.event_outbox, p_route public.iu_outbound_route, p_worker_name text, p_max integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_deliver(p_event public.event_outbox, p_route public.iu_outbound_route, p_worker_name text, p_max integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_iu_route_dispatch(p_event public.event_outbox, p_route public.iu_outbound_route); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -10928,6 +11080,12 @@ GRANT ALL ON FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[], p_b
 GRANT ALL ON FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer) TO queuegov_executor;
 
 --
+-- Name: FUNCTION fn_job_claim_pick(p_worker_id text, p_queues text[], p_paused text[], p_skip_kinds text[], p_only_kinds text[], p_limit integer, p_lease interval); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_claim_pick(p_worker_id text, p_queues text[], p_paused text[], p_skip_kinds text[], p_only_kinds text[], p_limit integer, p_lease interval) FROM PUBLIC;
+
+--
 -- Name: FUNCTION fn_job_claim_unbound(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -10968,12 +11126,24 @@ GRANT ALL ON FUNCTION public.fn_job_enqueue(p_job_kind text, p_payload jsonb, p_
 GRANT ALL ON FUNCTION public.fn_job_enqueue(p_job_kind text, p_payload jsonb, p_queue_name text, p_priority integer, p_run_at timestamp with time zone, p_idempotency_key text, p_max_attempts integer, p_correlation_id text) TO queuegov_executor;
 
 --
+-- Name: FUNCTION fn_job_enqueue_checked(p_job_kind text, p_payload jsonb, p_queue_name text, p_priority integer, p_run_at timestamp with time zone, p_idempotency_key text, p_max_attempts integer, p_correlation_id text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_enqueue_checked(p_job_kind text, p_payload jsonb, p_queue_name text, p_priority integer, p_run_at timestamp with time zone, p_idempotency_key text, p_max_attempts integer, p_correlation_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION fn_job_enqueue_many(p_jobs jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
 REVOKE ALL ON FUNCTION public.fn_job_enqueue_many(p_jobs jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.fn_job_enqueue_many(p_jobs jsonb) TO queuegov_app;
 GRANT ALL ON FUNCTION public.fn_job_enqueue_many(p_jobs jsonb) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_job_enqueue_many_checked(p_jobs jsonb, p_max_bytes bigint); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_enqueue_many_checked(p_jobs jsonb, p_max_bytes bigint) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_job_fail_or_retry(p_job_id bigint, p_worker_id text, p_error text, p_attempt integer); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -11148,6 +11318,14 @@ GRANT ALL ON FUNCTION public.fn_payload_key_normalized(p_key text) TO queuegov_a
 GRANT ALL ON FUNCTION public.fn_payload_key_normalized(p_key text) TO queuegov_auditor;
 
 --
+-- Name: FUNCTION fn_payload_keys_pretest(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_payload_keys_pretest() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_payload_keys_pretest() TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_payload_keys_pretest() TO queuegov_auditor;
+
+--
 -- Name: FUNCTION fn_payload_keys_refuse(p jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -11264,6 +11442,22 @@ REVOKE ALL ON FUNCTION public.fn_queue_retention_unaudited(p_apply boolean, p_ba
 
 REVOKE ALL ON FUNCTION public.fn_queue_stale_check(p_now timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.fn_queue_stale_check(p_now timestamp with time zone) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_range_check(p_column text, p_value bigint, p_range int4range); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_range_check(p_column text, p_value bigint, p_range int4range) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_range_check(p_column text, p_value bigint, p_range int4range) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_range_check(p_column text, p_value bigint, p_range int4range) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_range_refuse(p_column text, p_value bigint, p_range int4range); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_range_refuse(p_column text, p_value bigint, p_range int4range) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_range_refuse(p_column text, p_value bigint, p_range int4range) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_range_refuse(p_column text, p_value bigint, p_range int4range) TO queuegov_auditor;
 
 --
 -- Name: FUNCTION fn_reason_checked(p_text text, p_what text); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -11815,13 +12009,6 @@ GRANT SELECT ON TABLE public.iu_route_dead_letter TO queuegov_auditor;
 
 GRANT SELECT ON TABLE public.iu_route_delivery TO queuegov_app;
 GRANT SELECT ON TABLE public.iu_route_delivery TO queuegov_auditor;
-
---
--- Name: TABLE iu_route_worker_cursor; Type: ACL; Schema: public; Owner: queuegov_owner
---
-
-GRANT SELECT ON TABLE public.iu_route_worker_cursor TO queuegov_app;
-GRANT SELECT ON TABLE public.iu_route_worker_cursor TO queuegov_auditor;
 
 --
 -- Name: TABLE iu_sql_event_route; Type: ACL; Schema: public; Owner: queuegov_owner
