@@ -103,6 +103,7 @@ class JobAdmin(GovernedAdmin):
     readonly_fields = (
         "id",
         "job_kind",
+        "executor_class",
         "queue",
         "payload",
         "priority",

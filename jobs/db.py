@@ -77,12 +77,25 @@ def enqueue_many(jobs: list[dict[str, Any]]) -> dict[str, Any]:
     return call("SELECT fn_job_enqueue_many(%s::jsonb)", [json.dumps(jobs, default=str)])
 
 
+# The executor class of the project's own worker (docs/executors.md).
+PYTHON_WORKER_CLASS = "pg_worker"
+
+
 def claim(
-    worker_id: str, queues: list[str] | None, batch_size: int, lease_seconds: int, *, actor: Actor | None = None
+    worker_id: str,
+    queues: list[str] | None,
+    batch_size: int,
+    lease_seconds: int,
+    *,
+    executor_class: str = PYTHON_WORKER_CLASS,
+    kinds: list[str] | None = None,
+    actor: Actor | None = None,
 ) -> dict[str, Any]:
-    """fn_job_claim: ``{"status": "claimed" | "empty" | "gate_closed", "jobs": [...]}``."""
+    """fn_job_claim: ``{"status": "claimed" | "empty" | "gate_closed", "jobs": [...]}``, only the class's kinds."""
     return call(
-        "SELECT fn_job_claim(%s, %s::text[], %s, %s)", [worker_id, queues, batch_size, lease_seconds], actor=actor
+        "SELECT fn_job_claim(%s, %s::text[], %s, %s, %s, %s::text[])",
+        [worker_id, queues, batch_size, lease_seconds, executor_class, kinds],
+        actor=actor,
     )
 
 
@@ -118,12 +131,25 @@ def ack_many_and_claim(
     batch_size: int,
     lease_seconds: int,
     *,
+    executor_class: str = PYTHON_WORKER_CLASS,
+    kinds: list[str] | None = None,
     actor: Actor | None = None,
 ) -> dict[str, Any]:
     """fn_job_ack_many_and_claim: ``{"ack": <ack_many answer | None>, "claim": <claim answer>}``, one commit."""
     return call(
-        "SELECT fn_job_ack_many_and_claim(%s, %s::bigint[], %s::integer[], %s::jsonb[], %s::text[], %s, %s)",
-        [worker_id, _int_array(job_ids), _int_array(attempts), _results(results), queues, batch_size, lease_seconds],
+        "SELECT fn_job_ack_many_and_claim(%s, %s::bigint[], %s::integer[], %s::jsonb[], %s::text[], %s, %s, %s,"
+        " %s::text[])",
+        [
+            worker_id,
+            _int_array(job_ids),
+            _int_array(attempts),
+            _results(results),
+            queues,
+            batch_size,
+            lease_seconds,
+            executor_class,
+            kinds,
+        ],
         actor=actor,
     )
 

@@ -161,6 +161,8 @@ class Job(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     job_kind = models.TextField()
+    # The class of the job's kind, stamped at enqueue (docs/executors.md): claims are per class.
+    executor_class = models.TextField()
     queue = models.ForeignKey(QueueState, models.DO_NOTHING, db_column="queue_name")
     payload = models.JSONField()
     priority = models.SmallIntegerField()

@@ -339,6 +339,7 @@ class Worker:
 
     def heartbeat_meta(self) -> dict[str, Any]:
         return {
+            "class": db.PYTHON_WORKER_CLASS,
             "queues": self.queues or ["*"],
             "concurrency": self.concurrency,
             "pid": os.getpid(),

@@ -787,6 +787,24 @@ $$;
 ALTER FUNCTION public.fn_config_value_at(p_key text, p_at timestamp with time zone) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_consumer_class_follow(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_consumer_class_follow() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+-- AFTER UPDATE OF executor_class on consumer_registry: a kind bound to another
+-- class takes its queued jobs along; running ones finish where they are.
+BEGIN
+    UPDATE job_queue SET executor_class = NEW.executor_class
+     WHERE job_kind = NEW.job_kind AND status = 'queued' AND executor_class <> NEW.executor_class;
+    RETURN NULL;
+END;
+$$;
+
+ALTER FUNCTION public.fn_consumer_class_follow() OWNER TO queuegov_owner;
+
+--
 -- Name: fn_consumer_register(text, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -1668,6 +1686,48 @@ END;
 $$;
 
 ALTER FUNCTION public.fn_event_type_set_status_unaudited(p_event_type text, p_status text, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_executor_claim_class(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_executor_claim_class(p_executor_class text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- The class a claim is for: the app names it; an executor login may claim only
+-- for a class of its own executor kind (the one class of that kind when it
+-- names none). (Internal, called by the definer-rights claim functions.)
+DECLARE
+    v_kind    text;
+    v_classes text[];
+BEGIN
+    IF public.fn_caller_names_actor() THEN
+        IF p_executor_class IS NULL THEN
+            RAISE EXCEPTION 'executor_class_required: a claim names the executor class it works for (docs/executors.md)'
+                USING ERRCODE = 'QG004';
+        END IF;
+        RETURN p_executor_class;
+    END IF;
+    SELECT executor_kind INTO v_kind FROM public.executor_login WHERE role_name = session_user;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_executor: login % is not a registered executor (manage.py executor_credentials)', session_user
+            USING ERRCODE = 'QG002';
+    END IF;
+    v_classes := ARRAY(SELECT code FROM public.executor_class_registry
+                        WHERE executor_kind = v_kind AND status = 'active' ORDER BY code);
+    IF p_executor_class IS NULL AND cardinality(v_classes) = 1 THEN
+        RETURN v_classes[1];
+    END IF;
+    IF p_executor_class IS NULL OR p_executor_class <> ALL (v_classes) THEN
+        RAISE EXCEPTION 'executor_class_refused: login % is a % executor; it may claim for %, not %', session_user, v_kind,
+                coalesce(array_to_string(v_classes, ', '), 'no class'), coalesce(p_executor_class, 'no class named')
+            USING ERRCODE = 'QG002';
+    END IF;
+    RETURN p_executor_class;
+END;
+$$;
+
+ALTER FUNCTION public.fn_executor_claim_class(p_executor_class text) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_executor_claim_queues(text[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -4065,16 +4125,16 @@ $$;
 ALTER FUNCTION public.fn_job_ack_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[]) OWNER TO queuegov_owner;
 
 --
--- Name: fn_job_ack_many_and_claim(text, bigint[], integer[], jsonb[], text[], integer, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+-- Name: fn_job_ack_many_and_claim(text, bigint[], integer[], jsonb[], text[], integer, integer, text, text[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
-CREATE FUNCTION public.fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[] DEFAULT NULL::jsonb[], p_queues text[] DEFAULT NULL::text[], p_batch_size integer DEFAULT 1, p_lease_seconds integer DEFAULT 300) RETURNS jsonb
+CREATE FUNCTION public.fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[] DEFAULT NULL::jsonb[], p_queues text[] DEFAULT NULL::text[], p_batch_size integer DEFAULT 1, p_lease_seconds integer DEFAULT 300, p_executor_class text DEFAULT NULL::text, p_job_kinds text[] DEFAULT NULL::text[]) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
 -- A worker's batch boundary in one round trip and one commit: fn_job_ack_many of what
 -- it finished, then fn_job_claim of the next batch, each with its own rules (fencing;
--- gate, pauses, caps). {"ack": <fn_job_ack_many answer, or null when nothing was
+-- gate, pauses, class, caps). {"ack": <fn_job_ack_many answer, or null when nothing was
 -- finished>, "claim": <fn_job_claim answer>}.
 DECLARE
     v_worker text := fn_worker_ref(p_worker_id);
@@ -4087,11 +4147,11 @@ BEGIN
                               'claim', fn_job_claim_unbound(
                                   v_worker,
                                   CASE WHEN fn_caller_names_actor() THEN p_queues ELSE fn_executor_claim_queues(p_queues) END,
-                                  p_batch_size, p_lease_seconds));
+                                  p_batch_size, p_lease_seconds, fn_executor_claim_class(p_executor_class), p_job_kinds));
 END;
 $$;
 
-ALTER FUNCTION public.fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[], p_queues text[], p_batch_size integer, p_lease_seconds integer) OWNER TO queuegov_owner;
+ALTER FUNCTION public.fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[], p_queues text[], p_batch_size integer, p_lease_seconds integer, p_executor_class text, p_job_kinds text[]) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_job_ack_many_unbound(text, bigint[], integer[], jsonb[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -4304,46 +4364,45 @@ $$;
 ALTER FUNCTION public.fn_job_cancel_many_unaudited(p_job_ids bigint[], p_reason text) OWNER TO queuegov_owner;
 
 --
--- Name: fn_job_claim(text, text[], integer, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+-- Name: fn_job_claim(text, text[], integer, integer, text, text[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
-CREATE FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[] DEFAULT NULL::text[], p_batch_size integer DEFAULT 1, p_lease_seconds integer DEFAULT 300) RETURNS jsonb
+CREATE FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[] DEFAULT NULL::text[], p_batch_size integer DEFAULT 1, p_lease_seconds integer DEFAULT 300, p_executor_class text DEFAULT NULL::text, p_job_kinds text[] DEFAULT NULL::text[]) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
 BEGIN
     RETURN fn_job_claim_unbound(fn_worker_ref(p_worker_id),
                                 CASE WHEN fn_caller_names_actor() THEN p_queues ELSE fn_executor_claim_queues(p_queues) END,
-                                p_batch_size, p_lease_seconds);
+                                p_batch_size, p_lease_seconds, fn_executor_claim_class(p_executor_class), p_job_kinds);
 END;
 $$;
 
-ALTER FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer) OWNER TO queuegov_owner;
+ALTER FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer, p_executor_class text, p_job_kinds text[]) OWNER TO queuegov_owner;
 
 --
--- Name: fn_job_claim_pick(text, text[], text[], text[], text[], integer, interval); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+-- Name: fn_job_claim_pick(text, text[], text[], text, text[], integer, interval); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
-CREATE FUNCTION public.fn_job_claim_pick(p_worker_id text, p_queues text[], p_paused text[], p_skip_kinds text[], p_only_kinds text[], p_limit integer, p_lease interval) RETURNS jsonb
+CREATE FUNCTION public.fn_job_claim_pick(p_worker_id text, p_queues text[], p_paused text[], p_executor_class text, p_job_kinds text[], p_limit integer, p_lease interval) RETURNS jsonb
     LANGUAGE plpgsql
     SET plan_cache_mode TO 'force_custom_plan'
     AS $$
--- Pick up to p_limit queued jobs in claim order (priority, run_at, id), skipping
--- rows another claimer holds, and lease them to p_worker_id: the attempt number
--- (the fencing token, docs/workers.md) goes up by one. Answers the leased jobs
--- as a jsonb array in claim order.
+-- Pick up to p_limit queued jobs of the class in claim order (priority, run_at,
+-- id), skipping rows another claimer holds, and lease them to p_worker_id: the
+-- attempt number (the fencing token, docs/workers.md) goes up by one. Answers
+-- the leased jobs as a jsonb array in claim order.
 DECLARE
     v_jobs jsonb;
 BEGIN
     WITH picked AS (
         SELECT id FROM job_queue
-         WHERE status = 'queued' AND run_at <= now()
+         WHERE status = 'queued' AND run_at <= now() AND executor_class = p_executor_class
            AND (p_queues IS NULL
                 OR (cardinality(p_queues) = 1 AND queue_name = p_queues[1])
                 OR (cardinality(p_queues) > 1 AND queue_name = ANY (p_queues)))
            AND queue_name <> ALL (p_paused)
-           AND job_kind <> ALL (p_skip_kinds)
-           AND (p_only_kinds IS NULL OR job_kind = ANY (p_only_kinds))
+           AND (p_job_kinds IS NULL OR job_kind = ANY (p_job_kinds))
          ORDER BY priority DESC, run_at, id
          LIMIT p_limit
            FOR UPDATE SKIP LOCKED
@@ -4365,29 +4424,23 @@ BEGIN
 END;
 $$;
 
-ALTER FUNCTION public.fn_job_claim_pick(p_worker_id text, p_queues text[], p_paused text[], p_skip_kinds text[], p_only_kinds text[], p_limit integer, p_lease interval) OWNER TO queuegov_owner;
+ALTER FUNCTION public.fn_job_claim_pick(p_worker_id text, p_queues text[], p_paused text[], p_executor_class text, p_job_kinds text[], p_limit integer, p_lease interval) OWNER TO queuegov_owner;
 
 --
--- Name: fn_job_claim_unbound(text, text[], integer, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+-- Name: fn_job_claim_unbound(text, text[], integer, integer, text, text[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
-CREATE FUNCTION public.fn_job_claim_unbound(p_worker_id text, p_queues text[] DEFAULT NULL::text[], p_batch_size integer DEFAULT 1, p_lease_seconds integer DEFAULT 300) RETURNS jsonb
+CREATE FUNCTION public.fn_job_claim_unbound(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer, p_executor_class text, p_job_kinds text[]) RETURNS jsonb
     LANGUAGE plpgsql
     AS $$
 -- {"status": "claimed" | "empty", "jobs": [{id, job_kind, queue_name, payload, attempt, max_attempts,
 --  lease_until, correlation_id, priority}]} or {"status": "gate_closed", ...}.
--- The uncapped kinds in one fn_job_claim_pick; then each capped executor class,
--- serialised per class so two claimers never both take the last free slot (a
--- class another claimer is serving is skipped).
+-- A class with max_concurrency is claimed one claimer at a time (an advisory
+-- lock per class until commit), so two claimers never both take its last slot.
 DECLARE
-    v_paused   text[];
-    v_capped   text[];
-    v_lease    interval;
-    v_jobs     jsonb;
-    v_got      jsonb;
-    v_left     integer;
-    v_class    record;
-    v_slots    integer;
+    v_paused text[];
+    v_class  executor_class_registry%ROWTYPE;
+    v_limit  integer := p_batch_size;
 BEGIN
     IF NOT fn_gate_open('queue.worker.enabled') THEN
         RETURN fn_gate_closed_result('queue.worker.enabled');
@@ -4401,46 +4454,28 @@ BEGIN
     IF p_lease_seconds IS NULL OR p_lease_seconds NOT BETWEEN 1 AND 86400 THEN
         RAISE EXCEPTION 'invalid_lease: lease must be between 1 and 86400 seconds, not %', p_lease_seconds USING ERRCODE = 'QG004';
     END IF;
-    v_lease := make_interval(secs => p_lease_seconds);
-    SELECT (SELECT coalesce(array_agg(queue_name), '{}') FROM queue_state WHERE paused),
-           (SELECT coalesce(array_agg(c.job_kind), '{}')
-              FROM consumer_registry c JOIN executor_class_registry e ON e.code = c.executor_class
-             WHERE e.max_concurrency IS NOT NULL)
-      INTO v_paused, v_capped;
-
-    v_jobs := fn_job_claim_pick(p_worker_id, p_queues, v_paused, v_capped, NULL, p_batch_size, v_lease);
-
-    v_left := p_batch_size - jsonb_array_length(v_jobs);
-    IF v_left > 0 AND cardinality(v_capped) > 0 THEN
-        FOR v_class IN
-            SELECT e.code, e.max_concurrency, array_agg(c.job_kind) AS kinds
-            FROM executor_class_registry e JOIN consumer_registry c ON c.executor_class = e.code
-            WHERE e.max_concurrency IS NOT NULL
-            GROUP BY e.code, e.max_concurrency
-            ORDER BY e.code
-        LOOP
-            EXIT WHEN v_left <= 0;
-            CONTINUE WHEN NOT EXISTS (
-                SELECT 1 FROM job_queue
-                WHERE status = 'queued' AND run_at <= now() AND job_kind = ANY (v_class.kinds)
-                  AND (p_queues IS NULL OR queue_name = ANY (p_queues)) AND queue_name <> ALL (v_paused));
-            CONTINUE WHEN NOT pg_try_advisory_xact_lock(hashtext('queuegov.executor_class'), hashtext(v_class.code));
-            SELECT v_class.max_concurrency - count(*) INTO v_slots
-            FROM job_queue WHERE status = 'running' AND job_kind = ANY (v_class.kinds);
-            CONTINUE WHEN v_slots <= 0;
-            v_got := fn_job_claim_pick(p_worker_id, p_queues, v_paused, '{}', v_class.kinds,
-                                       least(v_slots, v_left), v_lease);
-            v_jobs := v_jobs || v_got;
-            v_left := v_left - jsonb_array_length(v_got);
-        END LOOP;
+    SELECT * INTO v_class FROM executor_class_registry WHERE code = p_executor_class AND status = 'active';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_executor_class: % is not an active executor class', coalesce(p_executor_class, 'null')
+            USING ERRCODE = 'QG005';
     END IF;
-
-    RETURN jsonb_build_object('status', CASE WHEN jsonb_array_length(v_jobs) > 0 THEN 'claimed' ELSE 'empty' END,
-                              'jobs', v_jobs);
+    IF v_class.max_concurrency IS NOT NULL THEN
+        PERFORM pg_advisory_xact_lock(hashtext('queuegov.executor_class'), hashtext(v_class.code));
+        SELECT least(p_batch_size, v_class.max_concurrency - count(*)) INTO v_limit
+          FROM job_queue WHERE status = 'running' AND executor_class = v_class.code;
+    END IF;
+    IF v_limit <= 0 THEN
+        RETURN jsonb_build_object('status', 'empty', 'jobs', '[]'::jsonb);
+    END IF;
+    SELECT coalesce(array_agg(queue_name), '{}') INTO v_paused FROM queue_state WHERE paused;
+    RETURN (SELECT jsonb_build_object('status', CASE WHEN jsonb_array_length(j) > 0 THEN 'claimed' ELSE 'empty' END,
+                                      'jobs', j)
+              FROM fn_job_claim_pick(p_worker_id, p_queues, v_paused, v_class.code, p_job_kinds, v_limit,
+                                     make_interval(secs => p_lease_seconds)) AS j);
 END;
 $$;
 
-ALTER FUNCTION public.fn_job_claim_unbound(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer) OWNER TO queuegov_owner;
+ALTER FUNCTION public.fn_job_claim_unbound(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer, p_executor_class text, p_job_kinds text[]) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_job_dead_letter_replay(bigint, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -4597,9 +4632,9 @@ DECLARE
 BEGIN
     IF p_idempotency_key IS NULL THEN
         INSERT INTO job_queue (job_kind, queue_name, payload, priority, run_at, max_attempts, retry_policy,
-                               correlation_id, created_by)
+                               correlation_id, created_by, executor_class)
         SELECT p_job_kind, q.queue_name, p_payload, p_priority, coalesce(p_run_at, now()),
-               coalesce(p_max_attempts, p.max_attempts), p.code, p_correlation_id, fn_actor()
+               coalesce(p_max_attempts, p.max_attempts), p.code, p_correlation_id, fn_actor(), c.executor_class
           FROM (SELECT) AS one
           LEFT JOIN consumer_registry c ON c.job_kind = p_job_kind AND c.status = 'active'
           JOIN retry_policy_registry p ON p.code = coalesce(c.retry_policy, 'default')
@@ -4647,12 +4682,13 @@ DECLARE
     v_policy text;
     v_max    integer;
     v_id     bigint;
+    v_class  text;
 BEGIN
     IF NOT fn_gate_open('queue.job_substrate.enabled') THEN
         RETURN fn_gate_closed_result('queue.job_substrate.enabled');
     END IF;
-    SELECT c.queue_name, p.code, p.max_attempts
-      INTO v_consumer_queue, v_policy, v_max
+    SELECT c.queue_name, p.code, p.max_attempts, c.executor_class
+      INTO v_consumer_queue, v_policy, v_max, v_class
       FROM (SELECT) AS one
       LEFT JOIN consumer_registry c ON c.job_kind = p_job_kind AND c.status = 'active'
       LEFT JOIN retry_policy_registry p ON p.code = coalesce(c.retry_policy, 'default');
@@ -4697,15 +4733,15 @@ BEGIN
 
     IF p_idempotency_key IS NULL THEN
         INSERT INTO job_queue (job_kind, queue_name, payload, priority, run_at, max_attempts, retry_policy,
-                               correlation_id, created_by)
+                               correlation_id, created_by, executor_class)
         VALUES (p_job_kind, v_queue, p_payload, p_priority, coalesce(p_run_at, now()), v_max, v_policy,
-                p_correlation_id, fn_actor())
+                p_correlation_id, fn_actor(), v_class)
         RETURNING id INTO v_id;
     ELSE
         INSERT INTO job_queue (job_kind, queue_name, payload, priority, run_at, max_attempts, retry_policy,
-                               idempotency_key, correlation_id, created_by)
+                               idempotency_key, correlation_id, created_by, executor_class)
         VALUES (p_job_kind, v_queue, p_payload, p_priority, coalesce(p_run_at, now()), v_max, v_policy,
-                p_idempotency_key, p_correlation_id, fn_actor())
+                p_idempotency_key, p_correlation_id, fn_actor(), v_class)
         ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING id INTO v_id;
         IF v_id IS NULL THEN
@@ -4764,7 +4800,7 @@ BEGIN
     IF NOT v_keys THEN
         WITH ins AS (
             INSERT INTO job_queue (job_kind, queue_name, payload, priority, run_at, max_attempts, retry_policy,
-                                   correlation_id, created_by)
+                                   correlation_id, created_by, executor_class)
             SELECT t.j ->> 'job_kind',
                    coalesce(t.j ->> 'queue_name', c.queue_name, 'default'),
                    coalesce(t.j -> 'payload', '{}')::qg_safe_payload,
@@ -4773,7 +4809,8 @@ BEGIN
                    coalesce((t.j ->> 'max_attempts')::integer, p.max_attempts),
                    p.code,
                    t.j ->> 'correlation_id',
-                   v_actor
+                   v_actor,
+                   c.executor_class
               FROM jsonb_array_elements(p_jobs) WITH ORDINALITY AS t(j, ord)
               LEFT JOIN consumer_registry c ON c.job_kind = t.j ->> 'job_kind' AND c.status = 'active'
               JOIN retry_policy_registry p ON p.code = coalesce(c.retry_policy, 'default')
@@ -4786,7 +4823,7 @@ BEGIN
     ELSE
         WITH ins AS (
             INSERT INTO job_queue (job_kind, queue_name, payload, priority, run_at, max_attempts, retry_policy,
-                                   idempotency_key, correlation_id, created_by)
+                                   idempotency_key, correlation_id, created_by, executor_class)
             SELECT t.j ->> 'job_kind',
                    coalesce(t.j ->> 'queue_name', c.queue_name, 'default'),
                    coalesce(t.j -> 'payload', '{}')::qg_safe_payload,
@@ -4796,7 +4833,8 @@ BEGIN
                    p.code,
                    t.j ->> 'idempotency_key',
                    t.j ->> 'correlation_id',
-                   v_actor
+                   v_actor,
+                   c.executor_class
               FROM jsonb_array_elements(p_jobs) WITH ORDINALITY AS t(j, ord)
               LEFT JOIN consumer_registry c ON c.job_kind = t.j ->> 'job_kind' AND c.status = 'active'
               JOIN retry_policy_registry p ON p.code = coalesce(c.retry_policy, 'default')
@@ -5213,6 +5251,27 @@ $$;
 ALTER FUNCTION public.fn_job_leases_unbound(p_worker_id text) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_job_queue_stamp_class(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_queue_stamp_class() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+-- BEFORE INSERT on job_queue: the class of the job's kind for inserters that do
+-- not give it (schedules, dead-letter replay, a kind registered nowhere). A kind
+-- registered nowhere keeps the Python worker's class, as before kinds were bound.
+BEGIN
+    SELECT c.executor_class INTO NEW.executor_class FROM consumer_registry c WHERE c.job_kind = NEW.job_kind;
+    IF NEW.executor_class IS NULL THEN
+        NEW.executor_class := 'pg_worker';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_queue_stamp_class() OWNER TO queuegov_owner;
+
+--
 -- Name: fn_job_release_many(text, bigint[], integer[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -5439,6 +5498,7 @@ CREATE TABLE public.job_queue (
     replay_of_dead_letter_id bigint,
     released_attempts integer DEFAULT 0 NOT NULL,
     last_worker_id text,
+    executor_class text NOT NULL,
     CONSTRAINT lease_fields_consistent CHECK ((((status)::text = 'running'::text) = ((lease_owner IS NOT NULL) AND (lease_until IS NOT NULL))))
 );
 
@@ -9548,7 +9608,7 @@ CREATE INDEX job_queue_lease ON public.job_queue USING btree (lease_until) WHERE
 -- Name: job_queue_ready; Type: INDEX; Schema: public; Owner: queuegov_owner
 --
 
-CREATE INDEX job_queue_ready ON public.job_queue USING btree (priority DESC, run_at, id) WHERE ((status)::text = 'queued'::text);
+CREATE INDEX job_queue_ready ON public.job_queue USING btree (executor_class, priority DESC, run_at, id) WHERE ((status)::text = 'queued'::text);
 
 --
 -- Name: job_queue_status_created; Type: INDEX; Schema: public; Owner: queuegov_owner
@@ -9635,6 +9695,12 @@ ALTER INDEX public.event_outbox_pkey ATTACH PARTITION public.event_outbox_defaul
 CREATE TRIGGER admin_action_audit_chain_link BEFORE INSERT ON public.admin_action_audit FOR EACH ROW EXECUTE FUNCTION public.fn_audit_chain_link();
 
 --
+-- Name: consumer_registry consumer_registry_class_follow; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER consumer_registry_class_follow AFTER UPDATE OF executor_class ON public.consumer_registry FOR EACH ROW WHEN ((old.executor_class IS DISTINCT FROM new.executor_class)) EXECUTE FUNCTION public.fn_consumer_class_follow();
+
+--
 -- Name: dot_config dot_config_history_capture; Type: TRIGGER; Schema: public; Owner: queuegov_owner
 --
 
@@ -9675,6 +9741,12 @@ CREATE TRIGGER iu_staging_record_lifecycle_log_update AFTER UPDATE OF lifecycle_
 --
 
 CREATE TRIGGER iu_staging_record_touch BEFORE UPDATE ON public.iu_staging_record FOR EACH ROW EXECUTE FUNCTION public.fn_iu_staging_record_touch();
+
+--
+-- Name: job_queue job_queue_stamp_class; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER job_queue_stamp_class BEFORE INSERT ON public.job_queue FOR EACH ROW WHEN ((new.executor_class IS NULL)) EXECUTE FUNCTION public.fn_job_queue_stamp_class();
 
 --
 -- Name: job_schedule job_schedule_next_slot; Type: TRIGGER; Schema: public; Owner: queuegov_owner
@@ -10384,6 +10456,12 @@ GRANT ALL ON FUNCTION public.fn_config_value_at(p_key text, p_at timestamp with 
 GRANT ALL ON FUNCTION public.fn_config_value_at(p_key text, p_at timestamp with time zone) TO queuegov_auditor;
 
 --
+-- Name: FUNCTION fn_consumer_class_follow(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_consumer_class_follow() FROM PUBLIC;
+
+--
 -- Name: FUNCTION fn_consumer_register(p_job_kind text, p_executor_class text, p_queue_name text, p_retry_policy text, p_handler_ref text, p_description text); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -10576,6 +10654,12 @@ GRANT ALL ON FUNCTION public.fn_event_type_set_status(p_event_type text, p_statu
 --
 
 REVOKE ALL ON FUNCTION public.fn_event_type_set_status_unaudited(p_event_type text, p_status text, p_reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_executor_claim_class(p_executor_class text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_executor_claim_class(p_executor_class text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_executor_claim_queues(p_queues text[]); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -11016,12 +11100,12 @@ GRANT ALL ON FUNCTION public.fn_job_ack_many(p_worker_id text, p_job_ids bigint[
 GRANT ALL ON FUNCTION public.fn_job_ack_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[]) TO queuegov_executor;
 
 --
--- Name: FUNCTION fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[], p_queues text[], p_batch_size integer, p_lease_seconds integer); Type: ACL; Schema: public; Owner: queuegov_owner
+-- Name: FUNCTION fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[], p_queues text[], p_batch_size integer, p_lease_seconds integer, p_executor_class text, p_job_kinds text[]); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
-REVOKE ALL ON FUNCTION public.fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[], p_queues text[], p_batch_size integer, p_lease_seconds integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[], p_queues text[], p_batch_size integer, p_lease_seconds integer) TO queuegov_app;
-GRANT ALL ON FUNCTION public.fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[], p_queues text[], p_batch_size integer, p_lease_seconds integer) TO queuegov_executor;
+REVOKE ALL ON FUNCTION public.fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[], p_queues text[], p_batch_size integer, p_lease_seconds integer, p_executor_class text, p_job_kinds text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[], p_queues text[], p_batch_size integer, p_lease_seconds integer, p_executor_class text, p_job_kinds text[]) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_ack_many_and_claim(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[], p_queues text[], p_batch_size integer, p_lease_seconds integer, p_executor_class text, p_job_kinds text[]) TO queuegov_executor;
 
 --
 -- Name: FUNCTION fn_job_ack_many_unbound(p_worker_id text, p_job_ids bigint[], p_attempts integer[], p_results jsonb[]); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -11072,24 +11156,24 @@ GRANT ALL ON FUNCTION public.fn_job_cancel_many(p_job_ids bigint[], p_reason tex
 REVOKE ALL ON FUNCTION public.fn_job_cancel_many_unaudited(p_job_ids bigint[], p_reason text) FROM PUBLIC;
 
 --
--- Name: FUNCTION fn_job_claim(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer); Type: ACL; Schema: public; Owner: queuegov_owner
+-- Name: FUNCTION fn_job_claim(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer, p_executor_class text, p_job_kinds text[]); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
-REVOKE ALL ON FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer) TO queuegov_app;
-GRANT ALL ON FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer) TO queuegov_executor;
+REVOKE ALL ON FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer, p_executor_class text, p_job_kinds text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer, p_executor_class text, p_job_kinds text[]) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer, p_executor_class text, p_job_kinds text[]) TO queuegov_executor;
 
 --
--- Name: FUNCTION fn_job_claim_pick(p_worker_id text, p_queues text[], p_paused text[], p_skip_kinds text[], p_only_kinds text[], p_limit integer, p_lease interval); Type: ACL; Schema: public; Owner: queuegov_owner
+-- Name: FUNCTION fn_job_claim_pick(p_worker_id text, p_queues text[], p_paused text[], p_executor_class text, p_job_kinds text[], p_limit integer, p_lease interval); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
-REVOKE ALL ON FUNCTION public.fn_job_claim_pick(p_worker_id text, p_queues text[], p_paused text[], p_skip_kinds text[], p_only_kinds text[], p_limit integer, p_lease interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.fn_job_claim_pick(p_worker_id text, p_queues text[], p_paused text[], p_executor_class text, p_job_kinds text[], p_limit integer, p_lease interval) FROM PUBLIC;
 
 --
--- Name: FUNCTION fn_job_claim_unbound(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer); Type: ACL; Schema: public; Owner: queuegov_owner
+-- Name: FUNCTION fn_job_claim_unbound(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer, p_executor_class text, p_job_kinds text[]); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
-REVOKE ALL ON FUNCTION public.fn_job_claim_unbound(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.fn_job_claim_unbound(p_worker_id text, p_queues text[], p_batch_size integer, p_lease_seconds integer, p_executor_class text, p_job_kinds text[]) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_job_dead_letter_replay(p_dead_letter_id bigint, p_authorization_source text); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -11227,6 +11311,12 @@ GRANT ALL ON FUNCTION public.fn_job_leases(p_worker_id text) TO queuegov_executo
 --
 
 REVOKE ALL ON FUNCTION public.fn_job_leases_unbound(p_worker_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_queue_stamp_class(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_queue_stamp_class() FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_job_release_many(p_worker_id text, p_job_ids bigint[], p_attempts integer[]); Type: ACL; Schema: public; Owner: queuegov_owner

@@ -70,7 +70,7 @@ def test_operator_triages_and_replays_a_dead_letter(login, staff):
     for key in ("queue.job_substrate.enabled", "queue.worker.enabled", "queue.dlq_replay.enabled"):
         governed_open(key)
     job_id = sql("SELECT fn_job_enqueue('e2e.flaky', '{\"ref\": \"doc:7\"}'::jsonb, p_max_attempts => 1)")["job_id"]
-    sql("SELECT fn_job_claim('e2e-worker', NULL, 10, 60)")
+    sql("SELECT fn_job_claim('e2e-worker', NULL, 10, 60, 'pg_worker')")
     dead = sql("SELECT fn_job_fail_or_retry(%s, 'e2e-worker', 'upstream timeout', 1)", [job_id])
     dl_id = dead["dead_letter_id"]
     staff("otto", "operator")
@@ -115,7 +115,7 @@ def test_auditor_reads_the_trail_and_can_change_nothing(login, staff, tmp_path):
     for key in ("queue.job_substrate.enabled", "queue.worker.enabled", "queue.dlq_replay.enabled"):
         governed_open(key)
     job_id = sql("SELECT fn_job_enqueue('e2e.flaky', '{}'::jsonb, p_max_attempts => 1)")["job_id"]
-    sql("SELECT fn_job_claim('e2e-worker', NULL, 10, 60)")
+    sql("SELECT fn_job_claim('e2e-worker', NULL, 10, 60, 'pg_worker')")
     dl_id = sql("SELECT fn_job_fail_or_retry(%s, 'e2e-worker', 'boom', 1)", [job_id])["dead_letter_id"]
     olga = User.objects.get(username="olga")
     job_services.triage_dead_letter(Actor.for_user(olga), olga, dl_id, "manual_replay", "safe to rerun")

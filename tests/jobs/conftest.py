@@ -62,8 +62,17 @@ class SqlApi:
     def enqueue_many(self, jobs: list[dict[str, Any]]) -> Any:
         return self.call("SELECT fn_job_enqueue_many(%s::jsonb)", json.dumps(jobs))
 
-    def claim(self, worker: str = "w1", batch: int = 10, lease: int = 60, queues: list[str] | None = None) -> Any:
-        return self.call("SELECT fn_job_claim(%s, %s::text[], %s, %s)", worker, queues, batch, lease)
+    def claim(
+        self,
+        worker: str = "w1",
+        batch: int = 10,
+        lease: int = 60,
+        queues: list[str] | None = None,
+        executor_class: str = "pg_worker",
+    ) -> Any:
+        return self.call(
+            "SELECT fn_job_claim(%s, %s::text[], %s, %s, %s)", worker, queues, batch, lease, executor_class
+        )
 
     def claim_ids(self, worker: str = "w1", batch: int = 10, **kw: Any) -> list[int]:
         return [j["id"] for j in self.claim(worker, batch, **kw)["jobs"]]

@@ -52,7 +52,7 @@ def substrate(open_gate):
 
 def dead_job() -> tuple[int, int]:
     job_id = sql("SELECT fn_job_enqueue('demo.flaky', '{\"ref\": \"doc:1\"}'::jsonb, p_max_attempts => 1)")["job_id"]
-    claimed = sql("SELECT fn_job_claim('w-test', NULL, 10, 60)")
+    claimed = sql("SELECT fn_job_claim('w-test', NULL, 10, 60, 'pg_worker')")
     attempt = next(j["attempt"] for j in claimed["jobs"] if j["id"] == job_id)
     answer = sql("SELECT fn_job_fail_or_retry(%s, 'w-test', 'boom', %s)", [job_id, attempt])
     return job_id, answer["dead_letter_id"]
@@ -187,11 +187,11 @@ def test_job_list_links_dead_letters_without_a_query_per_row(
 def test_job_and_dead_letter_pages_show_every_attempt(client, role_users, substrate):
     error = "builtins.ValueError: second try failed\nTraceback (most recent call last):\n  File x\nValueError"
     job_id = sql("SELECT fn_job_enqueue('demo.flaky', '{}'::jsonb, p_max_attempts => 2)")["job_id"]
-    sql("SELECT fn_job_claim('w-one', NULL, 10, 60)")
+    sql("SELECT fn_job_claim('w-one', NULL, 10, 60, 'pg_worker')")
     sql("SELECT fn_job_fail_or_retry(%s, 'w-one', 'first try failed', 1)", [job_id])
     with as_owner(), connection.cursor() as cursor:  # due now (the backoff is not what this test is about)
         cursor.execute("UPDATE job_queue SET run_at = now() WHERE id = %s", [job_id])
-    sql("SELECT fn_job_claim('w-two', NULL, 10, 60)")
+    sql("SELECT fn_job_claim('w-two', NULL, 10, 60, 'pg_worker')")
     dead = sql("SELECT fn_job_fail_or_retry(%s, 'w-two', %s, 2)", [job_id, error])
     assert dead["status"] == "dead"
 

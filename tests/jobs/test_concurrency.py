@@ -98,7 +98,9 @@ def test_concurrent_duplicate_enqueues_create_one_job(pg_connect) -> None:
 
 
 def test_max_concurrency_is_never_exceeded_under_concurrent_claims(q, consumer, executor_class, pg_connect) -> None:
-    consumer("test.capped", executor_class=executor_class("test_cap2", 2))
+    capped_class = executor_class("test_cap2", 2)
+    consumer("test.capped", executor_class=capped_class)
+    classes = (capped_class, "pg_worker")  # half the claimers work each class
     q.enqueue_many([{"job_kind": "test.capped"}] * 30 + [{"job_kind": "test.free"}] * 30)
     running_capped = "SELECT count(*) FROM job_queue WHERE job_kind = 'test.capped' AND status = 'running'"
     conns = [pg_connect(autocommit=False) for _ in range(6)]
@@ -115,7 +117,9 @@ def test_max_concurrency_is_never_exceeded_under_concurrent_claims(q, consumer, 
         barrier.wait()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            jobs = conn.execute("SELECT fn_job_claim(%s, NULL, 3, 60)", [worker]).fetchone()[0]["jobs"]
+            jobs = conn.execute("SELECT fn_job_claim(%s, NULL, 3, 60, %s)", [worker, classes[i % 2]]).fetchone()[0][
+                "jobs"
+            ]
             seen.append(conn.execute(running_capped).fetchone()[0])  # inside the claiming transaction
             time.sleep(0.005)
             conn.commit()

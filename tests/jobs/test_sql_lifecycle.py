@@ -73,17 +73,20 @@ def test_paused_queue_is_skipped_until_resumed(q, actor) -> None:
     assert q.claim_ids("w1", queues=["maintenance"]) == [maint]
 
 
-def test_claim_respects_an_executor_class_cap_within_one_claim(q, consumer, executor_class) -> None:
+def test_claims_respect_each_executor_class_cap(q, consumer, executor_class) -> None:
     consumer("test.dot", executor_class="dot")  # seeded class 'dot': max_concurrency 1
-    consumer("test.capped", executor_class=executor_class("test_cap2", 2))
+    capped_class = executor_class("test_cap2", 2)
+    consumer("test.capped", executor_class=capped_class)
     dots = [q.enqueue("test.dot")["job_id"] for _ in range(3)]
     capped = [q.enqueue("test.capped")["job_id"] for _ in range(4)]
     free = [q.enqueue("test.free")["job_id"] for _ in range(2)]
-    got = q.claim_ids("w1", batch=50)
-    assert sorted(got) == sorted([dots[0], *capped[:2], *free])
-    assert q.claim("w2", batch=50)["status"] == "empty"
+    assert q.claim_ids("w1", batch=50, executor_class="dot") == [dots[0]]
+    assert sorted(q.claim_ids("w1", batch=50, executor_class=capped_class)) == capped[:2]
+    assert sorted(q.claim_ids("w1", batch=50)) == free  # pg_worker: uncapped
+    assert q.claim("w2", batch=50, executor_class="dot")["status"] == "empty"
+    assert q.claim("w2", batch=50, executor_class=capped_class)["status"] == "empty"
     q.call("SELECT fn_job_ack(%s, 'w1', NULL, 1)", dots[0])
-    assert q.claim_ids("w2", batch=50) == [dots[1]]
+    assert q.claim_ids("w2", batch=50, executor_class="dot") == [dots[1]]
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,7 @@ class OpsApi:
 
     @staticmethod
     def claim(worker: str = "ops-w1", queues: list[str] | None = None, batch: int = 10) -> list[dict[str, Any]]:
-        answer = call("SELECT fn_job_claim(%s, %s::text[], %s, 60)", worker, queues, batch)
+        answer = call("SELECT fn_job_claim(%s, %s::text[], %s, 60, 'pg_worker')", worker, queues, batch)
         assert answer["status"] in ("claimed", "empty"), answer
         return answer["jobs"]
 

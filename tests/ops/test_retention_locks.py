@@ -50,7 +50,7 @@ def enqueue(conn: psycopg.Connection, queue: str = "default", max_attempts: int 
 
 
 def claim(conn: psycopg.Connection, worker: str, queue: str = "default", batch: int = 100) -> list[dict[str, Any]]:
-    answer = call(conn, "SELECT fn_job_claim(%s, ARRAY[%s], %s, 60)", worker, queue, batch)
+    answer = call(conn, "SELECT fn_job_claim(%s, ARRAY[%s], %s, 60, 'pg_worker')", worker, queue, batch)
     assert answer["status"] in ("claimed", "empty"), answer
     return answer["jobs"]
 

@@ -93,7 +93,13 @@ def mark_manifest(marker: str) -> int:
     return answer["record_id"]
 
 
-def enqueue_one(queue: str = "default", kind: str = "queuegov.noop") -> int:
+# Executors made by ``executor()`` are Hermes executors: they claim only the kinds of class hermes.
+HERMES_KIND = "test.hermes.summarise"
+
+
+def enqueue_one(queue: str = "default", kind: str = HERMES_KIND) -> int:
+    if kind == HERMES_KIND:
+        committed("user:registrar", "SELECT fn_consumer_register(%s, 'hermes', 'default')", [kind])
     return committed(f"user:producer-{uuid.uuid4().hex[:6]}", "SELECT fn_job_enqueue(%s, '{}', %s)", [kind, queue])[
         "job_id"
     ]
