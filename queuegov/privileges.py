@@ -296,6 +296,7 @@ ENGINE_RELATIONS = (
     "retry_policy_registry",
     "v_event_recipient",
     "v_queue_health",
+    "v_orphaned_work",
 )
 HIDDEN_RELATIONS = ("actor_seal",)
 

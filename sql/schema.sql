@@ -5739,8 +5739,16 @@ ALTER FUNCTION public.fn_payload_size_trigger() OWNER TO queuegov_owner;
 CREATE FUNCTION public.fn_queue_health() RETURNS jsonb
     LANGUAGE sql STABLE
     AS $$
-    -- {"healthy": bool, "problems": [...], "rows": [...]} from v_queue_health.
-    WITH h AS (SELECT * FROM v_queue_health)
+    -- {"healthy": bool, "problems": [...], "rows": [...]} from v_queue_health and v_orphaned_work.
+    WITH h AS (
+        SELECT section, name, value, threshold, healthy, detail FROM v_queue_health
+        UNION ALL
+        SELECT 'orphaned_work', executor_class, ready, 0, false,
+               jsonb_build_object('executor_kind', executor_kind, 'job_kinds', to_jsonb(job_kinds),
+                                  'oldest_ready_seconds', extract(epoch FROM now() - oldest_run_at)::numeric(12, 1),
+                                  'why', 'no fresh executor of this class (its heartbeat meta names the class)')
+          FROM v_orphaned_work
+    )
     SELECT jsonb_build_object(
         'healthy', bool_and(healthy),
         'checked_at', now(),
@@ -8369,6 +8377,38 @@ ALTER TABLE public.v_event_recipient OWNER TO queuegov_owner;
 --
 
 COMMENT ON VIEW public.v_event_recipient IS 'Recipients of each event: matching subscriptions, else the domain default audience.';
+
+--
+-- Name: v_orphaned_work; Type: VIEW; Schema: public; Owner: queuegov_owner
+--
+
+CREATE VIEW public.v_orphaned_work AS
+ SELECT e.code AS executor_class,
+    e.executor_kind,
+    ARRAY( SELECT c.job_kind
+           FROM public.consumer_registry c
+          WHERE ((c.executor_class = e.code) AND (c.status = 'active'::text))
+          ORDER BY c.job_kind) AS job_kinds,
+    public.fn_capped_count(format('SELECT 1 FROM job_queue WHERE executor_class = %L AND status = %L AND run_at <= now()'::text, e.code, 'queued'), 100000) AS ready,
+    ( SELECT min(j.run_at) AS min
+           FROM public.job_queue j
+          WHERE ((j.executor_class = e.code) AND ((j.status)::text = 'queued'::text) AND (j.run_at <= now()))) AS oldest_run_at
+   FROM public.executor_class_registry e
+  WHERE ((NOT (EXISTS ( SELECT 1
+           FROM public.queue_heartbeat h
+          WHERE ((((h.meta)::jsonb ->> 'class'::text) = e.code) AND (h.status = 'fresh'::text) AND (h.last_beat_at >= (now() - make_interval(secs => (public.fn_setting_int('queue.heartbeat.stale_after_seconds'::text))::double precision))))))) AND (EXISTS ( SELECT 1
+           FROM public.job_queue j
+          WHERE ((j.executor_class = e.code) AND ((j.status)::text = 'queued'::text) AND (j.run_at <= (now() - make_interval(secs => (public.fn_setting_int('queue.health.orphan_after_seconds'::text))::double precision))) AND (NOT (j.queue_name IN ( SELECT q.queue_name
+                   FROM public.queue_state q
+                  WHERE q.paused)))))));
+
+ALTER TABLE public.v_orphaned_work OWNER TO queuegov_owner;
+
+--
+-- Name: VIEW v_orphaned_work; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON VIEW public.v_orphaned_work IS 'Executor classes with ready jobs no fresh executor serves (docs/executors.md); a health problem.';
 
 --
 -- Name: v_queue_health; Type: VIEW; Schema: public; Owner: queuegov_owner
@@ -12190,6 +12230,13 @@ GRANT SELECT ON TABLE public.retry_policy_registry TO queuegov_auditor;
 
 GRANT SELECT ON TABLE public.v_event_recipient TO queuegov_app;
 GRANT SELECT ON TABLE public.v_event_recipient TO queuegov_auditor;
+
+--
+-- Name: TABLE v_orphaned_work; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.v_orphaned_work TO queuegov_app;
+GRANT SELECT ON TABLE public.v_orphaned_work TO queuegov_auditor;
 
 --
 -- Name: TABLE v_queue_health; Type: ACL; Schema: public; Owner: queuegov_owner

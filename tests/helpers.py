@@ -247,6 +247,7 @@ OPS_SETTINGS = {
     "queue.health.max_open_dead_letters": 10,
     "queue.health.max_backlog": 10000,
     "queue.health.max_oldest_queued_seconds": 600,
+    "queue.health.orphan_after_seconds": 60,
 }
 
 # Settings of the SQL API's own limits.

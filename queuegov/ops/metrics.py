@@ -45,6 +45,11 @@ class HealthCollector:
         oldest = GaugeMetricFamily("queuegov_oldest_ready_seconds", "age of the oldest ready job", labels=["queue"])
         dead = GaugeMetricFamily("queuegov_dead_letters_open", "open dead letters", labels=["kind"])
         events = GaugeMetricFamily("queuegov_event_backlog", "event backlog (capped at 100000)", labels=["name"])
+        orphaned = GaugeMetricFamily(
+            "queuegov_orphaned_ready_jobs",
+            "ready jobs of an executor class no fresh executor serves (docs/executors.md)",
+            labels=["executor_class"],
+        )
         for row in rows:
             section, name, value, detail = row["section"], row["name"], row["value"] or 0, row["detail"] or {}
             if section == "gate":
@@ -61,7 +66,9 @@ class HealthCollector:
                 dead.add_metric([name], value)
             elif section == "event_backlog":
                 events.add_metric([name], value)
-        yield from (gate, stale, silence, ready, scheduled, running, oldest, dead, events)
+            elif section == "orphaned_work":
+                orphaned.add_metric([name], value)
+        yield from (gate, stale, silence, ready, scheduled, running, oldest, dead, events, orphaned)
 
 
 def _authorised(request: HttpRequest) -> bool:

@@ -10,6 +10,7 @@ a test moves a timestamp, the write runs as the owner role (``owner_exec``,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -109,8 +110,11 @@ class OpsApi:
         )
 
     @staticmethod
-    def beat(executor: str, kind: str = "PG_worker") -> dict[str, Any]:
-        return call("SELECT fn_queue_heartbeat_tick(%s, %s)", executor, kind)
+    def beat(executor: str, kind: str = "PG_worker", executor_class: str = "pg_worker") -> dict[str, Any]:
+        """An executor's heartbeat; its meta names the class it serves (docs/executors.md)."""
+        return call(
+            "SELECT fn_queue_heartbeat_tick(%s, %s, %s::jsonb)", executor, kind, json.dumps({"class": executor_class})
+        )
 
     @staticmethod
     def stale_check(seconds_ahead: float) -> dict[str, Any]:

@@ -122,6 +122,7 @@ def test_ready_backlog_above_the_threshold(ops, jobs_on, set_config):
 
 
 def test_oldest_ready_job_older_than_the_threshold(ops, jobs_on, set_config):
+    ops.beat("ops-worker")  # a live worker of the jobs' class: the age is the only problem
     ops.enqueue(run_at_offset=-500)
     assert ops.health()["healthy"] is True  # 500 s <= 600 s
     ops.enqueue("test.ops.old", "maintenance", run_at_offset=-3600)
@@ -199,6 +200,7 @@ def test_several_problems_are_all_named(ops, jobs_on, set_config):
         ("job_backlog", "default"),
         ("event_backlog", "pending"),
         ("executor", "ops-x"),
+        ("orphaned_work", "pg_worker"),  # ops-x, the only Python worker, fell silent
     }
 
 
@@ -223,9 +225,10 @@ def test_command_exits_1_when_unhealthy_and_names_the_problems(ops, jobs_on):
     code, out = run_health()
     lines = out.splitlines()
     assert code == 1
-    assert lines[0] == "queue_health: UNHEALTHY (2 problem(s))"
+    assert lines[0] == "queue_health: UNHEALTHY (3 problem(s))"
     assert any("executor" in line and "ops-gone" in line for line in lines[1:])
     assert any("job_backlog" in line and "default" in line for line in lines[1:])
+    assert any("orphaned_work" in line and "pg_worker" in line for line in lines[1:])
 
 
 def test_command_all_prints_every_row():
