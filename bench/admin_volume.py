@@ -91,7 +91,8 @@ LOAD_STEPS: list[tuple[str, str]] = [
         )
         INSERT INTO job_queue (job_kind, queue_name, payload, priority, status, attempts, max_attempts, retry_policy,
                                run_at, lease_owner, lease_until, created_by, created_at, started_at, finished_at,
-                               last_error, result, correlation_id)
+                               last_error, result, correlation_id, executor_class)
+        -- A bulk loader gives the class itself (the kinds' registrations are not its concern).
         SELECT (ARRAY['queuegov.noop', 'bench.import', 'bench.export', 'bench.report'])[1 + i % 4],
                (ARRAY['default', 'maintenance', 'bulk'])[1 + i % 3],
                jsonb_build_object('n', i),
@@ -114,7 +115,8 @@ LOAD_STEPS: list[tuple[str, str]] = [
                CASE WHEN st IN ('succeeded', 'cancelled', 'dead') THEN created + interval '2 seconds' END,
                CASE WHEN st = 'dead' THEN 'bench: boom' END,
                CASE WHEN st = 'succeeded' THEN '{{"ok": true}}'::jsonb END,
-               CASE WHEN i % 10 = 0 THEN 'corr-' || (i / 10) END
+               CASE WHEN i % 10 = 0 THEN 'corr-' || (i / 10) END,
+               'pg_worker'
         FROM t
         """,
     ),

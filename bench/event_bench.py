@@ -139,6 +139,9 @@ def set_up(url: str) -> None:
             sys.exit("the bench trigger-IN route did not go live")
         with conn.transaction():
             conn.execute("SELECT set_config('queuegov.actor', 'bench:setup', true)")
+            conn.execute(
+                "SELECT fn_consumer_register('bench.routed', 'pg_worker', 'default', 'default', NULL, 'bench')"
+            )
             (route,) = conn.execute(
                 "SELECT fn_iu_outbound_route_create('bench-route', %s, 'enqueue_job', 'bench.routed')", [TYPE]
             ).fetchone()

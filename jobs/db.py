@@ -61,14 +61,22 @@ def enqueue_stamped(
     priority: int = 0,
     run_at: datetime | None = None,
     max_attempts: int | None = None,
+    register_task_kind: bool = False,
 ) -> tuple[dict[str, Any], datetime]:
     """fn_job_enqueue and the transaction's ``now()`` in one round trip.
 
     ``now()`` is a new job's ``created_at`` (the column's default, the transaction's
     start), so the caller can describe the job it enqueued without reading it back.
+    With ``register_task_kind`` the same statement first registers a django.tasks
+    kind (fn_job_task_kind_ensure; a no-op once registered).
     """
     params = _enqueue_params(job_kind, payload, queue_name, priority, run_at, None, max_attempts, None)
-    answer, now = row(_ENQUEUE + ", now()", params)  # type: ignore[misc]  (a SELECT without FROM: one row)
+    if register_task_kind:
+        statement = _ENQUEUE + ", now() FROM (SELECT fn_job_task_kind_ensure(%s, %s) OFFSET 0) AS registered"
+        params += [job_kind, queue_name]
+    else:
+        statement = _ENQUEUE + ", now()"
+    answer, now = row(statement, params)  # type: ignore[misc]  (one row)
     return loads(answer), now
 
 

@@ -136,6 +136,8 @@ class JobQueueBackend(BaseTaskBackend):
                     priority=task.priority,
                     run_at=task.run_after,
                     max_attempts=self.max_attempts,
+                    # In the same statement: a task's kind registers itself (docs/executors.md).
+                    register_task_kind=True,
                 )
         except UnknownObject as exc:
             if not str(exc).startswith("unknown_queue"):

@@ -93,6 +93,7 @@ FUNCTIONS: dict[str, str] = {
     "fn_job_lease_reaper": APP_API,
     "fn_schedule_tick": APP_API,
     "fn_queue_stale_check": APP_API,
+    "fn_job_task_kind_ensure": APP_API,  # django.tasks registers its task kinds (docs/executors.md)
     "fn_queue_metrics_sample": APP_API,
     "fn_queue_retention": APP_API,
     "fn_event_pending_process": APP_API,

@@ -5257,13 +5257,16 @@ ALTER FUNCTION public.fn_job_leases_unbound(p_worker_id text) OWNER TO queuegov_
 CREATE FUNCTION public.fn_job_queue_stamp_class() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
--- BEFORE INSERT on job_queue: the class of the job's kind for inserters that do
--- not give it (schedules, dead-letter replay, a kind registered nowhere). A kind
--- registered nowhere keeps the Python worker's class, as before kinds were bound.
+-- BEFORE INSERT on job_queue, when the inserter did not give the class (the
+-- enqueue functions read it with the kind's other defaults): the class of the
+-- kind's active registration, or a refusal.
 BEGIN
-    SELECT c.executor_class INTO NEW.executor_class FROM consumer_registry c WHERE c.job_kind = NEW.job_kind;
-    IF NEW.executor_class IS NULL THEN
-        NEW.executor_class := 'pg_worker';
+    SELECT c.executor_class INTO NEW.executor_class
+      FROM consumer_registry c WHERE c.job_kind = NEW.job_kind AND c.status = 'active';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_job_kind: % is not a registered job kind (fn_consumer_register binds a kind to the executor class that runs it)',
+                NEW.job_kind
+            USING ERRCODE = 'QG005';
     END IF;
     RETURN NEW;
 END;
@@ -5469,6 +5472,38 @@ END;
 $$;
 
 ALTER FUNCTION public.fn_job_schedule_set_enabled_unaudited(p_name text, p_enabled boolean, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_job_task_kind_ensure(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_task_kind_ensure(p_job_kind text, p_queue_name text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+-- A django.tasks task's kind ('task:<module path>') bound to the Python worker's
+-- class on first sight, audited as consumer.register; true when it registered
+-- it. The backend calls it in the statement of the task's first enqueue. When
+-- the caller named no actor, the registration is the backend's
+-- (system:django.tasks). Any other kind is registered by an operator.
+BEGIN
+    IF p_job_kind IS NULL OR p_job_kind !~ '^task:[A-Za-z_][A-Za-z0-9_.]{0,194}$' THEN
+        RAISE EXCEPTION 'invalid_task_kind: % is not a django.tasks kind (task:<module path>)', coalesce(p_job_kind, 'null')
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF EXISTS (SELECT 1 FROM consumer_registry WHERE job_kind = p_job_kind AND status = 'active') THEN
+        RETURN false;
+    END IF;
+    IF fn_actor() IS NULL THEN
+        PERFORM set_config('queuegov.actor', 'system:django.tasks', true);
+    END IF;
+    PERFORM fn_consumer_register(p_job_kind, 'pg_worker', coalesce(p_queue_name, 'default'), 'default',
+                                 substr(p_job_kind, 6), 'django.tasks task, registered at its first enqueue');
+    RETURN true;
+END;
+$_$;
+
+ALTER FUNCTION public.fn_job_task_kind_ensure(p_job_kind text, p_queue_name text) OWNER TO queuegov_owner;
 
 --
 -- Name: job_queue; Type: TABLE; Schema: public; Owner: queuegov_owner
@@ -11411,6 +11446,13 @@ GRANT ALL ON FUNCTION public.fn_job_schedule_set_enabled(p_name text, p_enabled 
 --
 
 REVOKE ALL ON FUNCTION public.fn_job_schedule_set_enabled_unaudited(p_name text, p_enabled boolean, p_reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_task_kind_ensure(p_job_kind text, p_queue_name text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_task_kind_ensure(p_job_kind text, p_queue_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_task_kind_ensure(p_job_kind text, p_queue_name text) TO queuegov_app;
 
 --
 -- Name: TABLE job_queue; Type: ACL; Schema: public; Owner: queuegov_owner

@@ -50,6 +50,7 @@ def django_db_setup(
                 verbosity=verbosity, interactive=False, keepdb=django_db_keepdb and not django_db_createdb
             )
         database.use_tester()
+        helpers.register_suite_kinds()
     yield
     if not django_db_keepdb:
         with django_db_blocker.unblock(), dbroles.migration_login(as_owner=False):

@@ -272,3 +272,34 @@ def subprocess_database_url() -> str:
     from tests.database import subprocess_database_url as url
 
     return url()
+
+
+# The job kinds the suite enqueues, registered once when the test database is
+# built, as a deployment registers its kinds (an unregistered kind is refused at
+# enqueue: docs/executors.md). Kinds a test binds differently it registers itself.
+SUITE_KINDS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "test.job", "test.free", "test.unbound", "test.reindex", "test.prepared", "test.doomed", "test.bulk",
+            "test.tick", "test.dup", "test.ops", "test.ops.dies", "test.ops.search", "test.ops.lock", "test.ops.old",
+            "demo.later", "demo.bulk", "demo.flaky", "e2e.flaky",
+            "test.worker.unsafe_result", "test.worker.double", "test.worker.parallel", "test.worker.sleep",
+            "test.worker.nul_message", "test.worker.nobody_handles_this", "test.worker.kill_own_connection",
+            "test.worker.hold", "test.worker.exit", "test.worker.cancel_self", "test.worker.boom",
+            "test.worker.not_json", "test.route_bridge", "test.route_dry", "test.crash_bridge",
+        ),
+        "pg_worker",
+    ),
+    "hermes.summarise": "hermes",
+}  # fmt: skip
+
+
+def register_suite_kinds() -> None:
+    """Bind SUITE_KINDS to their classes the governed way (fn_consumer_register), committed."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        use_actor("test:kinds-registrar")
+        for kind, executor_class in SUITE_KINDS.items():
+            json_value("SELECT fn_consumer_register(%s, %s, 'default', 'default', NULL, 'a kind the tests enqueue')",
+                       [kind, executor_class])  # fmt: skip

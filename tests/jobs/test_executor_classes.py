@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import db_error, sql_rows, sql_value
+from tests.jobs.conftest import owner_exec
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jobs_on")]
 
@@ -20,10 +21,27 @@ def agent_kind(consumer) -> str:
 def test_each_job_carries_its_kinds_class(q, agent_kind) -> None:
     agent = q.enqueue(agent_kind)["job_id"]
     python = q.enqueue("queuegov.noop")["job_id"]
-    unbound = q.enqueue("test.nobody.registered.this")["job_id"]
-    classes = dict(sql_rows("SELECT id, executor_class FROM job_queue WHERE id = ANY(%s)", [[agent, python, unbound]]))
-    # A kind registered nowhere stays the Python worker's, as before kinds were bound.
-    assert classes == {agent: "agent", python: "pg_worker", unbound: "pg_worker"}
+    classes = dict(sql_rows("SELECT id, executor_class FROM job_queue WHERE id = ANY(%s)", [[agent, python]]))
+    assert classes == {agent: "agent", python: "pg_worker"}
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_an_unregistered_kind_is_refused_and_nothing_is_written(q, many) -> None:
+    before = sql_value("SELECT count(*) FROM job_queue")
+    with db_error(sqlstate="QG005", match=r"^unknown_job_kind: test\.nobody\.registered\.this is not a registered"):
+        if many:
+            q.enqueue_many([{"job_kind": "test.job"}, {"job_kind": "test.nobody.registered.this"}])
+        else:
+            q.enqueue("test.nobody.registered.this")
+    assert sql_value("SELECT count(*) FROM job_queue") == before
+
+
+def test_a_retired_kind_takes_no_new_jobs(q, consumer) -> None:
+    kind = consumer("test.retiring")
+    q.enqueue(kind)
+    owner_exec("UPDATE consumer_registry SET status = 'retired' WHERE job_kind = %s", [kind])
+    with db_error(sqlstate="QG005", match=r"^unknown_job_kind: test\.retiring "):
+        q.enqueue(kind)
 
 
 def test_a_claim_receives_only_its_class(q, agent_kind) -> None:

@@ -13,12 +13,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.tasks import default_task_backend, task_backends
 from django.tasks.base import TaskResultStatus
 from django.tasks.exceptions import TaskResultDoesNotExist
 from django.tasks.signals import task_finished, task_started
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jobs import db
@@ -33,7 +34,7 @@ from jobs.tasks_backend import (
 from jobs.worker import Worker
 from queuegov.errors import PayloadRejected
 from tests.database import as_owner
-from tests.helpers import json_value, use_actor
+from tests.helpers import json_value, sql_rows, use_actor
 from tests.jobs import sample_tasks
 from tests.jobs.conftest import owner_exec
 from tests.jobs.tasks_conformance import BACKEND, register_queues
@@ -312,3 +313,23 @@ def test_a_return_value_the_database_refuses_fails_the_task(gates):
     assert result.status == TaskResultStatus.FAILED
     assert error.exception_class is AttemptFailedError
     assert error.traceback.startswith("result refused by the database: payload_prohibited_key: password")
+
+
+def test_a_task_registers_its_kind_in_the_statement_of_its_first_enqueue(gates):
+    kind = "task:" + sample_tasks.shout.module_path
+    assert sql_rows("SELECT 1 FROM consumer_registry WHERE job_kind = %s", [kind]) == []
+    # The audit trail is append-only across tests: only rows written from here on count.
+    start = sql_rows("SELECT coalesce(max(id), 0) FROM admin_action_audit")[0][0]
+    registrations = (
+        "SELECT actor, outcome FROM admin_action_audit WHERE id > %s AND action = 'consumer.register'"
+        " AND %s = ANY(target_ids)"
+    )
+    with CaptureQueriesContext(connection) as queries:
+        sample_tasks.shout.enqueue("hi")
+    assert len(queries) == 1
+    assert sql_rows(
+        "SELECT executor_class, queue_name, handler_ref, status FROM consumer_registry WHERE job_kind = %s", [kind]
+    ) == [("pg_worker", "maintenance", sample_tasks.shout.module_path, "active")]
+    assert sql_rows(registrations, [start, kind]) == [("system:django.tasks", "applied")]
+    sample_tasks.shout.enqueue("again")
+    assert len(sql_rows(registrations, [start, kind])) == 1  # registered once

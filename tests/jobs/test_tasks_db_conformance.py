@@ -181,7 +181,10 @@ class _StoredTaskResults:
     def create(self, *, args_kwargs: dict[str, Any], task_path: str, backend_name: str) -> _StoredTaskResult:
         payload = {"task": task_path, **args_kwargs, "backend": backend_name}
         max_attempts = task_backends[backend_name].max_attempts  # as the backend stores a task
-        answer = db.enqueue(TASK_KIND_PREFIX + task_path, payload, max_attempts=max_attempts)
+        # A stored row's kind is registered, as the backend registers it (docs/executors.md).
+        answer, _ = db.enqueue_stamped(
+            TASK_KIND_PREFIX + task_path, payload, max_attempts=max_attempts, register_task_kind=True
+        )
         return _StoredTaskResult(answer["job_id"], task_path, backend_name)
 
 
