@@ -32,7 +32,7 @@ from django.db import DatabaseError, close_old_connections, connection, connecti
 
 from jobs import db
 from jobs.models import Consumer, QueueState
-from jobs.registry import JobContext, resolve
+from jobs.registry import JobContext, UnknownJobKind, resolve
 from jobs.tasks_backend import TASK_KIND_PREFIX, run_task_job
 from queuegov.actor import Actor
 from queuegov.gateway import Listener, plain_connection, wake_channel
@@ -327,6 +327,8 @@ class Worker:
         self.recheck_needed = threading.Event()
         self._local = threading.local()
         self._handler_refs: dict[str, str] = {}
+        self._kinds: list[str] = []
+        self._unrunnable: set[str] = set()
         self._refs_loaded = 0.0
         self._gate_logged = False
         self._next_upkeep = 0.0
@@ -563,6 +565,7 @@ class Worker:
         if dropped:
             self._release(dropped)  # fenced: gives back only what is still leased here
         claimed_at = 0.0
+        kinds = self._claim_kinds() if claim_size else None
 
         def stamped(call: Callable[[], T]) -> T:
             nonlocal claimed_at
@@ -581,6 +584,7 @@ class Worker:
                             self.queues,
                             claim_size,
                             self.lease_seconds,
+                            kinds=kinds,
                             actor=self.actor,
                         )
                     )
@@ -598,7 +602,9 @@ class Worker:
         if claim_size:
             answer = self._db(
                 lambda: stamped(
-                    lambda: db.claim(self.worker_id, self.queues, claim_size, self.lease_seconds, actor=self.actor)
+                    lambda: db.claim(
+                        self.worker_id, self.queues, claim_size, self.lease_seconds, kinds=kinds, actor=self.actor
+                    )
                 )
             )
             return {**answer, "claimed_at": claimed_at}
@@ -719,15 +725,35 @@ class Worker:
 
     def _refs(self) -> dict[str, str]:
         if time.monotonic() - self._refs_loaded > 30:
-            self._handler_refs = self._db(
-                lambda: dict(
-                    Consumer.objects.filter(status="active", handler_ref__isnull=False).values_list(
+            consumers = self._db(
+                lambda: list(
+                    Consumer.objects.filter(status="active", executor_class=db.PYTHON_WORKER_CLASS).values_list(
                         "job_kind", "handler_ref"
                     )
                 )
             )
+            self._handler_refs = {kind: ref for kind, ref in consumers if ref}
+            self._kinds = sorted(kind for kind, ref in consumers if self._can_run(kind, ref))
             self._refs_loaded = time.monotonic()
         return self._handler_refs
+
+    def _can_run(self, kind: str, ref: str | None) -> bool:
+        """A handler is registered in this process, importable through handler_ref, or it is a django.tasks task."""
+        if kind.startswith(TASK_KIND_PREFIX):
+            return True
+        try:
+            resolve(kind, {kind: ref} if ref else {})
+        except UnknownJobKind as exc:
+            if kind not in self._unrunnable:
+                self._unrunnable.add(kind)
+                logger.warning("worker %s: not claiming %s: %s", self.worker_id, kind, exc)
+            return False
+        return True
+
+    def _claim_kinds(self) -> list[str]:
+        """The kinds this worker claims: those of its class it has a handler for (docs/executors.md)."""
+        self._refs()
+        return self._kinds
 
     def execute(self, job: dict[str, Any], refs: dict[str, str] | None = None) -> Outcome:
         """Run one claimed job; never raises (a failure is an Outcome).
