@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from queuegov.ops import db
 from queuegov.ops.health import queue_health, series
 
 BUCKET_MINUTES = 15
@@ -81,12 +82,16 @@ def build(hours: int = 24) -> dict[str, Any]:
             (svg_chart(buckets["events"], "Events emitted", "#8250df"),),
         ),
     )
+    orphaned = {row["name"] for row in sections["orphaned_work"]}
+    classes = [{**c, "orphaned": c["code"] in orphaned} for c in db.executor_classes()]
     return {
         "healthy": report["healthy"],
         "problems": report["problems"],
         "checked_at": report["checked_at"],
         "gates": sections["gate"],
         "executors": sections["executor"],
+        # docs/executors.md: who can run what, and what nobody serves
+        "executor_classes": classes,
         "backlog": sections["job_backlog"],
         "dead_letters": sections["dead_letters"],
         "event_backlog": sections["event_backlog"],

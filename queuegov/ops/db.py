@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from queuegov.gateway import call
+from queuegov.gateway import call, dict_rows
 
 
 def queue_health() -> dict[str, Any]:
@@ -21,3 +21,23 @@ def metrics_sample(now: datetime | None = None) -> dict[str, Any]:
 def retention(*, apply: bool, batch_size: int, max_batches: int, now: datetime | None = None) -> dict[str, Any]:
     """fn_queue_retention: counts (dry run) or archives and deletes (gate queue.retention.enabled)."""
     return call("SELECT fn_queue_retention(%s, %s, %s, coalesce(%s, now()))", [apply, batch_size, max_batches, now])
+
+
+def executor_classes() -> list[dict[str, Any]]:
+    """Each active executor class with its kinds, its fresh executors (by the class their
+    heartbeat names), its running jobs and its ready jobs (capped), for the dashboard."""
+    return dict_rows(
+        """
+        SELECT e.code, e.executor_kind, e.max_concurrency,
+               ARRAY(SELECT c.job_kind FROM consumer_registry c
+                      WHERE c.executor_class = e.code AND c.status = 'active' ORDER BY 1) AS kinds,
+               ARRAY(SELECT h.executor_name FROM queue_heartbeat h
+                      WHERE h.meta ->> 'class' = e.code AND h.status = 'fresh' ORDER BY 1) AS live,
+               (SELECT count(*) FROM job_queue j WHERE j.executor_class = e.code AND j.status = 'running') AS running,
+               fn_capped_count(format('SELECT 1 FROM job_queue WHERE executor_class = %%L AND status = %%L'
+                                      ' AND run_at <= now()', e.code, 'queued'), 100000) AS ready
+          FROM executor_class_registry e
+         WHERE e.status = 'active'
+         ORDER BY e.code
+        """
+    )

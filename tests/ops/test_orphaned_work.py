@@ -5,6 +5,7 @@ queue_health`` exits 1, /metrics), named by class with its kinds."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -82,3 +83,16 @@ def test_metrics_export_orphaned_work(ops, agent_job) -> None:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(HealthCollector(ops.health()))
     assert 'queuegov_orphaned_ready_jobs{executor_class="agent"} 1.0' in generate_latest(registry).decode()
+
+
+def test_the_dashboard_shows_each_class_its_kinds_executors_and_orphaned_work(ops, agent_job, client, make_user):
+    beat("py-1", "PG_worker", "pg_worker")
+    client.force_login(make_user("ops-classes-admin", superuser=True))
+    html = client.get("/admin/").content.decode()
+    table = html[html.index('<table id="qg-executor-classes">') :]
+    table = table[: table.index("</table>")]
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"<tr><td>([a-z_]+) <small>.*?</tr>", table, re.S)}
+    assert AGENT_KIND in rows["agent"] and "NONE: orphaned work" in rows["agent"]
+    assert "<td>1</td></tr>" in rows["agent"]  # one ready job
+    assert "py-1" in rows["pg_worker"] and "queuegov.noop" in rows["pg_worker"]
+    assert "orphaned" not in rows["hermes"]  # nothing waits for it
