@@ -217,7 +217,9 @@ class Executor:
                 self._release(jobs[i:])
                 return
             try:
-                outcome = Outcome(job, ok=True, result=self.handler(job))
+                result = self.handler(job)
+                json.dumps(result, allow_nan=False)  # jsonb has no NaN/Infinity, no arbitrary objects
+                outcome = Outcome(job, ok=True, result=result)
             except Exception as exc:
                 outcome = Outcome(job, ok=False, error=describe(exc))
             self.unreported.append(outcome)
@@ -232,15 +234,22 @@ class Executor:
             outcome = self.unreported[0]
             job = outcome.job
             if outcome.ok:
-                answer = self.call(
-                    "SELECT fn_job_ack_many(%s, ARRAY[%s]::bigint[], ARRAY[%s]::integer[], %s::jsonb[])",
-                    [
-                        self.executor,
-                        job.id,
-                        job.attempt,
-                        None if outcome.result is None else [json.dumps(outcome.result)],
-                    ],
-                )
+                try:
+                    answer = self.call(
+                        "SELECT fn_job_ack_many(%s, ARRAY[%s]::bigint[], ARRAY[%s]::integer[], %s::jsonb[])",
+                        [
+                            self.executor,
+                            job.id,
+                            job.attempt,
+                            None if outcome.result is None else [json.dumps(outcome.result)],
+                        ],
+                    )
+                except psycopg.Error as exc:
+                    if is_connection_error(exc) or is_transient_error(exc):
+                        raise
+                    # The database refused the result (payload rules): that attempt fails, by name.
+                    self.unreported[0] = Outcome(job, ok=False, error=describe(exc))
+                    continue
                 # A repeat after a lost connection finds its first delivery applied ("already").
                 done = answer.get("acked") == 1 or any(
                     r.get("already") == "succeeded" for r in answer.get("refused", [])

@@ -21,3 +21,12 @@ def slow(job: Any) -> dict[str, Any]:
 
 def upstream_down(job: Any) -> None:
     raise RuntimeError(f"upstream timeout for {job.payload.get('document_ref')}")
+
+
+def leaky(job: Any) -> dict[str, Any]:
+    """A result the payload rules refuse (content, not a reference)."""
+    return {"secret": "hunter2"}
+
+
+def not_json(job: Any) -> Any:
+    return {"when": object()}

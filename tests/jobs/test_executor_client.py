@@ -193,3 +193,19 @@ def test_python_workers_and_hermes_executors_share_a_queue_and_keep_to_their_kin
     )
     assert by_class == [("queuegov.noop", False, 5_000), (HERMES_KIND, True, 5_000)]
     assert sql_value("SELECT max(attempts) FROM job_queue WHERE id = ANY(%s)", [everything]) == 1
+
+
+def test_a_result_the_database_refuses_or_that_is_not_json_fails_only_that_attempt(spawn_executor) -> None:
+    leaky = enqueue(HERMES_KIND, 1, {"document_ref": "doc:1"})
+    proc = spawn_executor("hermes-host-6", "leaky", "--max-jobs", "1")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "succeeded 0, failed 1" in out
+    assert sql_value("SELECT last_error FROM job_queue WHERE id = %s", leaky).startswith(
+        "psycopg.errors.CheckViolation: payload_prohibited_key"
+    )
+    odd = enqueue(HERMES_KIND, 1, {"document_ref": "doc:2"})
+    proc = spawn_executor("hermes-host-7", "not_json", "--max-jobs", "1")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert sql_value("SELECT last_error FROM job_queue WHERE id = %s", odd).startswith("builtins.TypeError")

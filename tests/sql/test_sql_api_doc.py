@@ -5,9 +5,7 @@ login enqueues, claims, extends, acknowledges one job and fails the other."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +18,7 @@ from psycopg import sql
 from jobs.executors import ExecutorCredentials, create_executor_login
 from queuegov import dbroles
 from queuegov.actor import Actor
+from queuegov.schema import connection_options, pg_dump_binary, server_major
 from tests.database import admin_connect
 from tests.helpers import config_value, sql_rows
 
@@ -41,16 +40,16 @@ def blocks() -> dict[str, str]:
 
 
 def psql(sql_text: str, user: str, password: str | None) -> str:
-    """Run ``sql_text`` with psql as ``user`` on the test database; stop at the first error."""
-    s = connection.settings_dict
-    env = {
-        **os.environ,
-        "PGPASSWORD": password or "",
-        "PGHOST": s.get("HOST") or "",
-        "PGPORT": str(s.get("PORT") or ""),
-    }
+    """Run ``sql_text`` with psql as ``user`` on the test database; stop at the first error.
+
+    The psql beside the pg_dump ``manage.py schema_sql`` uses (PATH, the server's
+    packages or the embedded server's bundle), with the same connection options."""
+    binary = pg_dump_binary(server_major(connection)).with_name("psql")
+    assert binary.is_file(), f"no psql beside {binary.parent}/pg_dump"
+    s = {**connection.settings_dict, "USER": user, "PASSWORD": password}
+    args, env = connection_options(s, s["NAME"])
     done = subprocess.run(
-        [shutil.which("psql") or "psql", "-X", "-v", "ON_ERROR_STOP=1", "-U", user, "-d", s["NAME"]],
+        [str(binary), "-X", "-v", "ON_ERROR_STOP=1", *args],
         input=sql_text,
         env=env,
         capture_output=True,
