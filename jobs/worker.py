@@ -343,6 +343,8 @@ class Worker:
         return {
             "class": db.PYTHON_WORKER_CLASS,
             "queues": self.queues or ["*"],
+            # the kinds it claims, once read (docs/executors.md, "Orphaned work")
+            **({"kinds": self._kinds} if self._refs_loaded else {}),
             "concurrency": self.concurrency,
             "pid": os.getpid(),
             **{k: v for k, v in self.stats.as_dict().items() if k in ("claimed", "succeeded", "failed")},

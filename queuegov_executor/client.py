@@ -342,7 +342,7 @@ class Executor:
                     if answer.get("lost"):
                         logger.warning("executor %s: leases lost: %s", self.executor, answer["lost"])
                 if time.monotonic() >= next_beat:
-                    meta = {"class": self.executor_class, "queues": self.queues, "held": len(held)}
+                    meta = {"class": self.executor_class, "kinds": self.kinds, "queues": self.queues, "held": len(held)}
                     self.call(
                         "SELECT fn_queue_heartbeat_tick(%s, %s, %s::jsonb)",
                         [self.executor, self.executor_kind, json.dumps(meta)],

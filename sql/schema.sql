@@ -5773,15 +5773,19 @@ ALTER FUNCTION public.fn_payload_size_trigger() OWNER TO queuegov_owner;
 
 CREATE FUNCTION public.fn_queue_health() RETURNS jsonb
     LANGUAGE sql STABLE
+    SET jit TO 'off'
     AS $$
     -- {"healthy": bool, "problems": [...], "rows": [...]} from v_queue_health and v_orphaned_work.
     WITH h AS (
         SELECT section, name, value, threshold, healthy, detail FROM v_queue_health
         UNION ALL
-        SELECT 'orphaned_work', executor_class, ready, 0, false,
-               jsonb_build_object('executor_kind', executor_kind, 'job_kinds', to_jsonb(job_kinds),
+        SELECT 'orphaned_work', job_kind, ready, 0, false,
+               jsonb_build_object('executor_class', executor_class, 'executor_kind', executor_kind,
+                                  'queues', to_jsonb(queues),
                                   'oldest_ready_seconds', extract(epoch FROM now() - oldest_run_at)::numeric(12, 1),
-                                  'why', 'no fresh executor of this class (its heartbeat meta names the class)')
+                                  'why', CASE WHEN class_served
+                                              THEN 'no fresh executor of its class claims this kind on these queues'
+                                              ELSE 'no fresh executor of its class' END)
           FROM v_orphaned_work
     )
     SELECT jsonb_build_object(
@@ -8418,24 +8422,57 @@ COMMENT ON VIEW public.v_event_recipient IS 'Recipients of each event: matching 
 --
 
 CREATE VIEW public.v_orphaned_work AS
- SELECT e.code AS executor_class,
-    e.executor_kind,
-    ARRAY( SELECT c.job_kind
-           FROM public.consumer_registry c
-          WHERE ((c.executor_class = e.code) AND (c.status = 'active'::text))
-          ORDER BY c.job_kind) AS job_kinds,
-    public.fn_capped_count(format('SELECT 1 FROM job_queue WHERE executor_class = %L AND status = %L AND run_at <= now()'::text, e.code, 'queued'), 100000) AS ready,
-    ( SELECT min(j.run_at) AS min
-           FROM public.job_queue j
-          WHERE ((j.executor_class = e.code) AND ((j.status)::text = 'queued'::text) AND (j.run_at <= now()))) AS oldest_run_at
-   FROM public.executor_class_registry e
-  WHERE ((NOT (EXISTS ( SELECT 1
+ WITH served AS (
+         SELECT ((h.meta)::jsonb ->> 'class'::text) AS executor_class,
+                CASE
+                    WHEN (jsonb_typeof(((h.meta)::jsonb -> 'kinds'::text)) = 'array'::text) THEN ARRAY( SELECT jsonb_array_elements_text(((h.meta)::jsonb -> 'kinds'::text)) AS jsonb_array_elements_text)
+                    ELSE NULL::text[]
+                END AS kinds,
+                CASE
+                    WHEN ((jsonb_typeof(((h.meta)::jsonb -> 'queues'::text)) = 'array'::text) AND (NOT (((h.meta)::jsonb -> 'queues'::text) ? '*'::text))) THEN ARRAY( SELECT jsonb_array_elements_text(((h.meta)::jsonb -> 'queues'::text)) AS jsonb_array_elements_text)
+                    ELSE NULL::text[]
+                END AS queues
            FROM public.queue_heartbeat h
-          WHERE ((((h.meta)::jsonb ->> 'class'::text) = e.code) AND (h.status = 'fresh'::text) AND (h.last_beat_at >= (now() - make_interval(secs => (public.fn_setting_int('queue.heartbeat.stale_after_seconds'::text))::double precision))))))) AND (EXISTS ( SELECT 1
-           FROM public.job_queue j
-          WHERE ((j.executor_class = e.code) AND ((j.status)::text = 'queued'::text) AND (j.run_at <= (now() - make_interval(secs => (public.fn_setting_int('queue.health.orphan_after_seconds'::text))::double precision))) AND (NOT (j.queue_name IN ( SELECT q.queue_name
-                   FROM public.queue_state q
-                  WHERE q.paused)))))));
+          WHERE ((h.status = 'fresh'::text) AND ((h.meta)::jsonb ? 'class'::text) AND (h.last_beat_at >= (now() - make_interval(secs => (public.fn_setting_int('queue.heartbeat.stale_after_seconds'::text))::double precision))))
+        ), paused AS (
+         SELECT COALESCE(array_agg(q.queue_name), '{}'::text[]) AS queues
+           FROM public.queue_state q
+          WHERE q.paused
+        ), waiting AS (
+         SELECT e.code AS executor_class,
+            e.executor_kind,
+            w_1.job_kind,
+            w_1.queue_name,
+            w_1.run_at
+           FROM ((public.executor_class_registry e
+             CROSS JOIN paused p)
+             CROSS JOIN LATERAL ( SELECT j.job_kind,
+                    j.queue_name,
+                    j.run_at
+                   FROM public.job_queue j
+                  WHERE ((j.executor_class = e.code) AND ((j.status)::text = 'queued'::text) AND (j.run_at <= (now() - make_interval(secs => (public.fn_setting_int('queue.health.orphan_after_seconds'::text))::double precision))) AND (j.queue_name <> ALL (p.queues)))
+                  ORDER BY j.priority DESC, j.run_at, j.id
+                 LIMIT 10000) w_1)
+          WHERE (EXISTS ( SELECT 1
+                   FROM public.consumer_registry c
+                  WHERE ((c.executor_class = e.code) AND (NOT (EXISTS ( SELECT 1
+                           FROM served s
+                          WHERE ((s.executor_class = e.code) AND (s.queues IS NULL) AND ((s.kinds IS NULL) OR (c.job_kind = ANY (s.kinds))))))))))
+        )
+ SELECT w.executor_class,
+    w.executor_kind,
+    w.job_kind,
+    count(*) AS ready,
+    min(w.run_at) AS oldest_run_at,
+    array_agg(DISTINCT w.queue_name ORDER BY w.queue_name) AS queues,
+    (EXISTS ( SELECT 1
+           FROM served s
+          WHERE (s.executor_class = w.executor_class))) AS class_served
+   FROM waiting w
+  WHERE (NOT (EXISTS ( SELECT 1
+           FROM served s
+          WHERE ((s.executor_class = w.executor_class) AND ((s.kinds IS NULL) OR ((w.job_kind)::text = ANY (s.kinds))) AND ((s.queues IS NULL) OR (w.queue_name = ANY (s.queues)))))))
+  GROUP BY w.executor_class, w.executor_kind, w.job_kind;
 
 ALTER TABLE public.v_orphaned_work OWNER TO queuegov_owner;
 
@@ -8443,7 +8480,7 @@ ALTER TABLE public.v_orphaned_work OWNER TO queuegov_owner;
 -- Name: VIEW v_orphaned_work; Type: COMMENT; Schema: public; Owner: queuegov_owner
 --
 
-COMMENT ON VIEW public.v_orphaned_work IS 'Executor classes with ready jobs no fresh executor serves (docs/executors.md); a health problem.';
+COMMENT ON VIEW public.v_orphaned_work IS 'Job kinds with ready jobs no fresh executor claims (by class, kinds and queues in its heartbeat; docs/executors.md); a health problem.';
 
 --
 -- Name: v_queue_health; Type: VIEW; Schema: public; Owner: queuegov_owner

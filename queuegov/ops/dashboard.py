@@ -82,8 +82,10 @@ def build(hours: int = 24) -> dict[str, Any]:
             (svg_chart(buckets["events"], "Events emitted", "#8250df"),),
         ),
     )
-    orphaned = {row["name"] for row in sections["orphaned_work"]}
-    classes = [{**c, "orphaned": c["code"] in orphaned} for c in db.executor_classes()]
+    orphaned: dict[str, list[str]] = {}
+    for row in sections["orphaned_work"]:
+        orphaned.setdefault(row["detail"]["executor_class"], []).append(row["name"])
+    classes = [{**c, "orphaned": sorted(orphaned.get(c["code"], []))} for c in db.executor_classes()]
     return {
         "healthy": report["healthy"],
         "problems": report["problems"],

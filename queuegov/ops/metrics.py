@@ -47,8 +47,8 @@ class HealthCollector:
         events = GaugeMetricFamily("queuegov_event_backlog", "event backlog (capped at 100000)", labels=["name"])
         orphaned = GaugeMetricFamily(
             "queuegov_orphaned_ready_jobs",
-            "ready jobs of an executor class no fresh executor serves (docs/executors.md)",
-            labels=["executor_class"],
+            "ready jobs of a kind no fresh executor claims (docs/executors.md)",
+            labels=["executor_class", "job_kind"],
         )
         for row in rows:
             section, name, value, detail = row["section"], row["name"], row["value"] or 0, row["detail"] or {}
@@ -67,7 +67,7 @@ class HealthCollector:
             elif section == "event_backlog":
                 events.add_metric([name], value)
             elif section == "orphaned_work":
-                orphaned.add_metric([name], value)
+                orphaned.add_metric([detail.get("executor_class", ""), name], value)
         yield from (gate, stale, silence, ready, scheduled, running, oldest, dead, events, orphaned)
 
 

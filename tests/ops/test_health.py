@@ -200,7 +200,7 @@ def test_several_problems_are_all_named(ops, jobs_on, set_config):
         ("job_backlog", "default"),
         ("event_backlog", "pending"),
         ("executor", "ops-x"),
-        ("orphaned_work", "pg_worker"),  # ops-x, the only Python worker, fell silent
+        ("orphaned_work", "test.ops"),  # ops-x, the only Python worker, fell silent
     }
 
 
@@ -228,7 +228,7 @@ def test_command_exits_1_when_unhealthy_and_names_the_problems(ops, jobs_on):
     assert lines[0] == "queue_health: UNHEALTHY (3 problem(s))"
     assert any("executor" in line and "ops-gone" in line for line in lines[1:])
     assert any("job_backlog" in line and "default" in line for line in lines[1:])
-    assert any("orphaned_work" in line and "pg_worker" in line for line in lines[1:])
+    assert any("orphaned_work" in line and "test.ops" in line for line in lines[1:])
 
 
 def test_command_all_prints_every_row():
