@@ -169,6 +169,8 @@ FUNCTIONS: dict[str, str] = {
             "fn_executor_claim_queues",
             "fn_executor_claim_class",
             "fn_job_queue_stamp_class",
+            "fn_job_kind_class",
+            "fn_iu_outbound_route_kind_check",
             "fn_consumer_class_follow",
             "fn_executor_login_register",
             "fn_gate_change_approve_unaudited",

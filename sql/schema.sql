@@ -2870,6 +2870,23 @@ $$;
 ALTER FUNCTION public.fn_iu_outbound_route_create_unaudited(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_iu_outbound_route_kind_check(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_outbound_route_kind_check() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' OR NEW.enabled THEN
+        PERFORM fn_job_kind_class(NEW.target);
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_outbound_route_kind_check() OWNER TO queuegov_owner;
+
+--
 -- Name: fn_iu_outbound_route_set(bigint, boolean, boolean, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -5141,6 +5158,30 @@ $$;
 ALTER FUNCTION public.fn_job_heartbeat_unbound(p_job_id bigint, p_worker_id text, p_lease_seconds integer, p_attempt integer) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_job_kind_class(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_kind_class(p_job_kind text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- The executor class of the kind's active registration, or a refusal.
+DECLARE
+    v_class text;
+BEGIN
+    SELECT c.executor_class INTO v_class
+      FROM consumer_registry c WHERE c.job_kind = p_job_kind AND c.status = 'active';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_job_kind: % is not a registered job kind (fn_consumer_register binds a kind to the executor class that runs it)',
+                coalesce(p_job_kind, 'null')
+            USING ERRCODE = 'QG005';
+    END IF;
+    RETURN v_class;
+END;
+$$;
+
+ALTER FUNCTION public.fn_job_kind_class(p_job_kind text) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_job_kind_open_to_caller(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -5258,16 +5299,9 @@ CREATE FUNCTION public.fn_job_queue_stamp_class() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 -- BEFORE INSERT on job_queue, when the inserter did not give the class (the
--- enqueue functions read it with the kind's other defaults): the class of the
--- kind's active registration, or a refusal.
+-- enqueue functions read it with the kind's other defaults).
 BEGIN
-    SELECT c.executor_class INTO NEW.executor_class
-      FROM consumer_registry c WHERE c.job_kind = NEW.job_kind AND c.status = 'active';
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'unknown_job_kind: % is not a registered job kind (fn_consumer_register binds a kind to the executor class that runs it)',
-                NEW.job_kind
-            USING ERRCODE = 'QG005';
-    END IF;
+    NEW.executor_class := fn_job_kind_class(NEW.job_kind);
     RETURN NEW;
 END;
 $$;
@@ -9831,6 +9865,12 @@ CREATE TRIGGER dot_config_sql_route_follow AFTER UPDATE OF value ON public.dot_c
 CREATE TRIGGER iu_event_capture AFTER INSERT OR DELETE OR UPDATE ON public.job_dead_letter FOR EACH ROW EXECUTE FUNCTION public.fn_event_capture_trigger();
 
 --
+-- Name: iu_outbound_route iu_outbound_route_kind_check; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER iu_outbound_route_kind_check BEFORE INSERT OR UPDATE ON public.iu_outbound_route FOR EACH ROW WHEN ((new.action_kind = 'enqueue_job'::text)) EXECUTE FUNCTION public.fn_iu_outbound_route_kind_check();
+
+--
 -- Name: iu_staging_payload iu_staging_payload_delete_guard; Type: TRIGGER; Schema: public; Owner: queuegov_owner
 --
 
@@ -11000,6 +11040,12 @@ GRANT ALL ON FUNCTION public.fn_iu_outbound_route_create(p_route_name text, p_ev
 REVOKE ALL ON FUNCTION public.fn_iu_outbound_route_create_unaudited(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION fn_iu_outbound_route_kind_check(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_outbound_route_kind_check() FROM PUBLIC;
+
+--
 -- Name: FUNCTION fn_iu_outbound_route_set(p_route_id bigint, p_enabled boolean, p_dry_run boolean, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -11390,6 +11436,12 @@ REVOKE ALL ON FUNCTION public.fn_job_heartbeat_many_unbound(p_worker_id text, p_
 --
 
 REVOKE ALL ON FUNCTION public.fn_job_heartbeat_unbound(p_job_id bigint, p_worker_id text, p_lease_seconds integer, p_attempt integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_kind_class(p_job_kind text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_kind_class(p_job_kind text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_job_kind_open_to_caller(p_job_kind text); Type: ACL; Schema: public; Owner: queuegov_owner

@@ -182,6 +182,27 @@ def test_routes_are_created_and_switched_by_an_actor_only(ev, sink) -> None:
         call("SELECT fn_iu_outbound_route_set(%s, true, false, 'go live')", missing["route_id"])
 
 
+@pytest.mark.django_db  # nothing to route: the rolled-back test transaction is enough
+def test_an_enqueue_job_route_needs_a_registered_active_kind(ev) -> None:
+    with db_error("^unknown_job_kind: test.route.nobody", sqlstate="QG005"):
+        as_actor(
+            "user:ops",
+            "SELECT fn_iu_outbound_route_create('test-k', 'job.replayed', 'enqueue_job', 'test.route.nobody')",
+        )
+    assert sql_rows("SELECT 1 FROM iu_outbound_route WHERE route_name = 'test-k'") == []
+
+    as_actor("user:ops", "SELECT fn_consumer_register('test.route.kind', 'pg_worker', 'default')")
+    route = ev.route("test-k", "job.replayed", "enqueue_job", "test.route.kind")
+    owner_exec("UPDATE consumer_registry SET status = 'retired' WHERE job_kind = 'test.route.kind'")
+    # an enabled route of a retired kind cannot be changed but to disable it
+    with db_error("^unknown_job_kind: test.route.kind", sqlstate="QG005"):
+        as_actor("user:ops", "SELECT fn_iu_outbound_route_set(%s, true, true, 'dry-run it')", route)
+    as_actor("user:ops", "SELECT fn_iu_outbound_route_set(%s, false, true, 'kind retired')", route)
+    with db_error("^unknown_job_kind: test.route.kind", sqlstate="QG005"):
+        as_actor("user:ops", "SELECT fn_iu_outbound_route_set(%s, true, false, 'back live')", route)
+    assert sql_rows("SELECT enabled, dry_run FROM iu_outbound_route WHERE id = %s", [route]) == [(False, True)]
+
+
 @pytest.mark.django_db
 def test_replay_through_a_disabled_route_acts_on_nothing(ev, sink) -> None:
     event_id = ev.emit(TYPE, "job_dead_letter", "off")["event_id"]
