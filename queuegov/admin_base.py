@@ -26,6 +26,7 @@ from queuegov.admin_guard import GuardedAdmin
 from queuegov.audit import ActResult, record_refusal
 
 EXACT_COUNT_BELOW = 10_000
+CONFIRM_SHOWN = 20  # rows a bulk confirmation lists before "and N more"
 
 
 class EstimatedCountPaginator(Paginator):
@@ -235,14 +236,18 @@ class GovernedAdmin(GuardedAdmin):
     def _render_confirmation(
         self, request: HttpRequest, queryset: QuerySet, form: forms.Form, *, action: str, title: str, intro: str
     ) -> HttpResponse:
-        shown = list(queryset[:200])
+        # The count, the first rows and "and N more": a page of 5,000 bullets helps nobody decide.
+        shown = list(queryset[: CONFIRM_SHOWN + 1])
+        count = len(shown) if len(shown) <= CONFIRM_SHOWN else self.paginator(queryset, 1).count
+        shown = shown[:CONFIRM_SHOWN]
         select_across = request.POST.get("select_across") == "1"
         context = {
             **self.admin_site.each_context(request),
             "title": title,
             "intro": intro,
             "objects": shown,
-            "object_count": len(shown) if len(shown) < 200 else self.paginator(queryset, 1).count,
+            "object_count": count,
+            "more": max(count - len(shown), 0),
             # "Select all N" posts the visible page's ids plus select_across, not N ids.
             "select_across": select_across,
             "selected_ids": (
@@ -293,14 +298,49 @@ class GovernedAdmin(GuardedAdmin):
         return TemplateResponse(request, "admin/queuegov/governed_form.html", context)
 
     def _report(self, request: HttpRequest, title: str, results: list[ActResult]) -> None:
+        """One message per outcome, in words: green only for what changed something."""
         by_outcome: dict[str, list[ActResult]] = {}
         for r in results:
-            by_outcome.setdefault(r.outcome, []).append(r)
+            idle = r.ok and isinstance(r.value, dict) and r.value.get("status") == "nothing_to_do"
+            by_outcome.setdefault("nothing to do" if idle else r.outcome.replace("_", " "), []).append(r)
         for outcome, items in by_outcome.items():
-            level = messages.SUCCESS if outcome in ("applied", "dry_run") else messages.ERROR
-            details = "; ".join(r.message for r in items[:5])
+            level = {"applied": messages.SUCCESS, "dry run": messages.SUCCESS, "nothing to do": messages.WARNING}
+            details = "; ".join(describe_result(r) for r in items[:5])
             more = f" (and {len(items) - 5} more)" if len(items) > 5 else ""
-            self.message_user(request, f"{title}: {len(items)} {outcome} — {details}{more}", level)
+            self.message_user(
+                request, f"{title}: {len(items)} {outcome} — {details}{more}", level.get(outcome, messages.ERROR)
+            )
+
+
+def describe_result(result: ActResult) -> str:
+    """An act's answer in words: ``requeued #12, #13; skipped #51: dead jobs are replayed from …``.
+
+    The SQL functions answer JSON objects of counts, id lists and ``{id, why}``
+    lists; a refusal or failure is already a sentence.
+    """
+    value = result.value
+    if not result.ok or not isinstance(value, dict):
+        return result.message
+    parts = []
+    for key, item in value.items():
+        if key == "status" or item in (None, "", [], {}):
+            continue
+        label = key.replace("_", " ")
+        if isinstance(item, list):
+            shown = ", ".join(_describe_item(x) for x in item[:10])
+            parts.append(f"{label} {shown}" + (f" and {len(item) - 10} more" if len(item) > 10 else ""))
+        elif isinstance(item, (str, int, float, bool)):
+            parts.append(f"{label} {item}")
+    status = str(value.get("status", "")).replace("_", " ")
+    return "; ".join(parts) or status or result.message
+
+
+def _describe_item(item: Any) -> str:
+    if isinstance(item, dict):
+        ident = item.get("id") or item.get("job_id") or item.get("key")
+        why = item.get("why") or item.get("reason") or item.get("status")
+        return f"#{ident}: {why}" if why else f"#{ident}"
+    return f"#{item}" if isinstance(item, int) else str(item)
 
 
 class TriageForm(ReasonForm):

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from queuegov.gateway import call, execute, loads, row, rows
+from queuegov.gateway import call, execute, loads, plain_connection, row, rows
 
 
 def gate_change_request(key: str, new_value: Any, reason: str) -> int:
@@ -133,3 +133,16 @@ def trigger_states() -> dict[tuple[str, str], str] | None:
         """
     )
     return {(table, name): enabled for table, name, enabled in found}
+
+
+def rule_explanations() -> dict[tuple[str, str], str]:
+    """(constraint, table or '' for a domain) → the sentence its COMMENT ON CONSTRAINT gives, on a
+    connection of its own (queuegov.errors.explain reads it while a refused transaction is aborted)."""
+    with plain_connection() as conn:
+        found = rows(
+            "SELECT c.conname::text, coalesce(t.relname::text, ''), obj_description(c.oid, 'pg_constraint')"
+            " FROM pg_constraint c LEFT JOIN pg_class t ON t.oid = c.conrelid"
+            " WHERE c.connamespace = 'public'::regnamespace AND obj_description(c.oid, 'pg_constraint') IS NOT NULL",
+            conn=conn,
+        )
+    return {(name, table): text for name, table, text in found}

@@ -145,14 +145,41 @@ def translate(exc: Exception) -> QueuegovError | None:
 
 
 def _rule_sentence(constraint: str | None, message: str, diag: object) -> str:
-    """``<rule>[ on <table>]: <what the database said>``: the rule's name first, never SQL context."""
+    """``<rule>: <its explanation>``, or ``<rule>[ on <table>]: <what the database said>`` for a rule
+    the database does not explain: the rule's name first, never SQL context."""
     table = getattr(diag, "table_name", None)
     column = getattr(diag, "column_name", None)
     rule = constraint or (f"{column}_required" if column else "value_required")
+    explanation = explain(constraint, table) if constraint else None
+    if explanation:
+        return f"{rule}: {explanation}"
     if message.startswith(rule):
         return message
     where = f" on {table}" if table else ""
     return f"{rule}{where}: {message}"
+
+
+_explanations: dict[tuple[str, str], str] | None = None
+
+
+def explain(constraint: str, table: str | None) -> str | None:
+    """The rule's own sentence (``COMMENT ON CONSTRAINT``, docs/architecture.md, "Refusals").
+
+    Read once per process on a connection of its own: the refused statement's
+    transaction cannot answer queries any more.
+    """
+    global _explanations
+    if _explanations is None:
+        from queuegov import db
+
+        try:
+            _explanations = db.rule_explanations()
+        except DatabaseError:
+            return None  # asked again at the next refusal
+    found = _explanations.get((constraint, table or ""))
+    if found is None:  # a partition's copy of its parent's rule, or a domain's rule
+        found = next((text for (name, _), text in _explanations.items() if name == constraint), None)
+    return found
 
 
 @contextmanager

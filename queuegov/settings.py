@@ -33,6 +33,7 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "queuegov.views.csrf_failure"  # a 403 that says what to do
 
 INSTALLED_APPS = [
     "queuegov.ops.admin_apps.QueuegovAdminConfig",

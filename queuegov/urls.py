@@ -5,6 +5,8 @@ from django.views.generic import RedirectView
 from queuegov.ops.metrics import metrics
 from queuegov.views import healthz
 
+handler403 = "queuegov.views.permission_denied"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),

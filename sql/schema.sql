@@ -39,6 +39,12 @@ CREATE DOMAIN public.qg_correlation_id AS text
 ALTER DOMAIN public.qg_correlation_id OWNER TO queuegov_owner;
 
 --
+-- Name: CONSTRAINT correlation_id_length ON DOMAIN qg_correlation_id; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT correlation_id_length ON DOMAIN public.qg_correlation_id IS 'a correlation id is at most 200 characters: pass a shorter id (a reference, not content)';
+
+--
 -- Name: qg_cron; Type: TYPE; Schema: public; Owner: queuegov_owner
 --
 
@@ -85,6 +91,12 @@ CREATE DOMAIN public.qg_delivery_lane AS text
 ALTER DOMAIN public.qg_delivery_lane OWNER TO queuegov_owner;
 
 --
+-- Name: CONSTRAINT delivery_lane_allowed ON DOMAIN qg_delivery_lane; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT delivery_lane_allowed ON DOMAIN public.qg_delivery_lane IS 'an event''s delivery lane is immediate or delayed: use one of those two';
+
+--
 -- Name: qg_event_stream; Type: DOMAIN; Schema: public; Owner: queuegov_owner
 --
 
@@ -92,6 +104,12 @@ CREATE DOMAIN public.qg_event_stream AS text
 	CONSTRAINT event_stream_allowed CHECK (public.fn_vocabulary_check('event_stream'::text, VALUE, ARRAY['comment'::text, 'review'::text, 'update'::text, 'birth'::text, 'task'::text, 'alert'::text, 'health'::text]));
 
 ALTER DOMAIN public.qg_event_stream OWNER TO queuegov_owner;
+
+--
+-- Name: CONSTRAINT event_stream_allowed ON DOMAIN qg_event_stream; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_stream_allowed ON DOMAIN public.qg_event_stream IS 'an event stream is one of comment, review, update, birth, task, alert or health: use one of those';
 
 --
 -- Name: qg_executor_kind; Type: DOMAIN; Schema: public; Owner: queuegov_owner
@@ -103,6 +121,12 @@ CREATE DOMAIN public.qg_executor_kind AS text
 ALTER DOMAIN public.qg_executor_kind OWNER TO queuegov_owner;
 
 --
+-- Name: CONSTRAINT executor_kind_allowed ON DOMAIN qg_executor_kind; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT executor_kind_allowed ON DOMAIN public.qg_executor_kind IS 'an executor kind is one of DOT, Agent, Hermes, Codex, PG_worker, external_worker or future_Kestra_adapter: use one of those, spelled exactly';
+
+--
 -- Name: qg_idempotency_key; Type: DOMAIN; Schema: public; Owner: queuegov_owner
 --
 
@@ -110,6 +134,12 @@ CREATE DOMAIN public.qg_idempotency_key AS text
 	CONSTRAINT idempotency_key_length CHECK (((length(VALUE) >= 1) AND (length(VALUE) <= 500)));
 
 ALTER DOMAIN public.qg_idempotency_key OWNER TO queuegov_owner;
+
+--
+-- Name: CONSTRAINT idempotency_key_length ON DOMAIN qg_idempotency_key; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT idempotency_key_length ON DOMAIN public.qg_idempotency_key IS 'a job''s idempotency key is 1 to 500 characters: pass a shorter non-empty key, or none';
 
 --
 -- Name: qg_job_attempts; Type: DOMAIN; Schema: public; Owner: queuegov_owner
@@ -121,6 +151,12 @@ CREATE DOMAIN public.qg_job_attempts AS integer
 ALTER DOMAIN public.qg_job_attempts OWNER TO queuegov_owner;
 
 --
+-- Name: CONSTRAINT attempts_non_negative ON DOMAIN qg_job_attempts; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT attempts_non_negative ON DOMAIN public.qg_job_attempts IS 'a job''s attempt count is never negative: it counts claims, so leave it to the job functions';
+
+--
 -- Name: qg_job_kind; Type: DOMAIN; Schema: public; Owner: queuegov_owner
 --
 
@@ -128,6 +164,12 @@ CREATE DOMAIN public.qg_job_kind AS text
 	CONSTRAINT job_kind_format CHECK (((VALUE ~ '^[A-Za-z][A-Za-z0-9_.:-]*$'::text) AND (length(VALUE) <= 200)));
 
 ALTER DOMAIN public.qg_job_kind OWNER TO queuegov_owner;
+
+--
+-- Name: CONSTRAINT job_kind_format ON DOMAIN qg_job_kind; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT job_kind_format ON DOMAIN public.qg_job_kind IS 'a job kind starts with a letter and uses only letters, digits and _ . : - (200 characters at most): rename the kind to fit';
 
 --
 -- Name: qg_job_max_attempts; Type: DOMAIN; Schema: public; Owner: queuegov_owner
@@ -155,6 +197,12 @@ CREATE DOMAIN public.qg_job_status AS text
 ALTER DOMAIN public.qg_job_status OWNER TO queuegov_owner;
 
 --
+-- Name: CONSTRAINT job_status_allowed ON DOMAIN qg_job_status; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT job_status_allowed ON DOMAIN public.qg_job_status IS 'a job''s status is queued, running, succeeded, cancelled or dead: move jobs between them only through the job functions (claim, ack, fail, cancel, release)';
+
+--
 -- Name: qg_payload_classification; Type: DOMAIN; Schema: public; Owner: queuegov_owner
 --
 
@@ -162,6 +210,12 @@ CREATE DOMAIN public.qg_payload_classification AS text
 	CONSTRAINT payload_classification_allowed CHECK (public.fn_vocabulary_check('payload_classification'::text, VALUE, ARRAY['safe_metadata'::text, 'restricted'::text]));
 
 ALTER DOMAIN public.qg_payload_classification OWNER TO queuegov_owner;
+
+--
+-- Name: CONSTRAINT payload_classification_allowed ON DOMAIN qg_payload_classification; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT payload_classification_allowed ON DOMAIN public.qg_payload_classification IS 'a payload is classified safe_metadata or restricted: use one of those two';
 
 --
 -- Name: fn_payload_keys_safe(jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -185,6 +239,12 @@ CREATE DOMAIN public.qg_safe_payload AS jsonb
 	CONSTRAINT payload_prohibited_key CHECK (public.fn_payload_keys_safe(VALUE));
 
 ALTER DOMAIN public.qg_safe_payload OWNER TO queuegov_owner;
+
+--
+-- Name: CONSTRAINT payload_prohibited_key ON DOMAIN qg_safe_payload; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT payload_prohibited_key ON DOMAIN public.qg_safe_payload IS 'a transient payload carries references and metadata only, never a key such as body, content, raw, vector, embedding, secret, token, password, ssn or personal_data (at any depth, however spelled): remove the key and pass a reference to the data instead';
 
 --
 -- Name: fn_iu_section_types(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -215,6 +275,12 @@ CREATE DOMAIN public.qg_section_type AS text
 ALTER DOMAIN public.qg_section_type OWNER TO queuegov_owner;
 
 --
+-- Name: CONSTRAINT section_type_allowed ON DOMAIN qg_section_type; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT section_type_allowed ON DOMAIN public.qg_section_type IS 'a section type is preamble, document, chapter, section, subsection or paragraph: mark the piece with one of those';
+
+--
 -- Name: qg_severity; Type: DOMAIN; Schema: public; Owner: queuegov_owner
 --
 
@@ -222,6 +288,12 @@ CREATE DOMAIN public.qg_severity AS text
 	CONSTRAINT severity_allowed CHECK (public.fn_vocabulary_check('severity'::text, VALUE, ARRAY['info'::text, 'warning'::text, 'critical'::text]));
 
 ALTER DOMAIN public.qg_severity OWNER TO queuegov_owner;
+
+--
+-- Name: CONSTRAINT severity_allowed ON DOMAIN qg_severity; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT severity_allowed ON DOMAIN public.qg_severity IS 'a severity is info, warning or critical, or left empty: use one of those';
 
 --
 -- Name: _pgtrigger_should_ignore(name); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -480,6 +552,24 @@ CREATE TABLE public.admin_action_audit (
 );
 
 ALTER TABLE public.admin_action_audit OWNER TO queuegov_owner;
+
+--
+-- Name: CONSTRAINT audit_action_not_blank ON admin_action_audit; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT audit_action_not_blank ON public.admin_action_audit IS 'an audit row names the action it records: pass a non-empty action name';
+
+--
+-- Name: CONSTRAINT audit_outcome_allowed ON admin_action_audit; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT audit_outcome_allowed ON public.admin_action_audit IS 'an audit row''s outcome is applied, refused, failed or dry_run: record one of those';
+
+--
+-- Name: CONSTRAINT audit_source_allowed ON admin_action_audit; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT audit_source_allowed ON public.admin_action_audit IS 'an audit row''s source is admin, command, worker or sql: record one of those';
 
 --
 -- Name: fn_audit_row_hash(public.admin_action_audit); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -1574,6 +1664,30 @@ CREATE TABLE public.event_subscription (
 ALTER TABLE public.event_subscription OWNER TO queuegov_owner;
 
 --
+-- Name: CONSTRAINT subscription_event_type_format ON event_subscription; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT subscription_event_type_format ON public.event_subscription IS 'a subscription''s event type is a lowercase dotted name, or a prefix ending in * such as staging.*: correct the pattern';
+
+--
+-- Name: CONSTRAINT subscription_matches_something ON event_subscription; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT subscription_matches_something ON public.event_subscription IS 'a subscription names at least one of an event type, a domain or a stream: give one of them';
+
+--
+-- Name: CONSTRAINT subscription_recipient_kind_allowed ON event_subscription; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT subscription_recipient_kind_allowed ON public.event_subscription IS 'a subscription''s recipient is a user, group, role or executor: use one of those four kinds';
+
+--
+-- Name: CONSTRAINT subscription_recipient_ref_not_blank ON event_subscription; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT subscription_recipient_ref_not_blank ON public.event_subscription IS 'a subscription names its recipient: give the username, group, role or executor name';
+
+--
 -- Name: fn_event_subscription_matches(public.event_subscription, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -1923,6 +2037,36 @@ CREATE TABLE public.gate_change_request (
 );
 
 ALTER TABLE public.gate_change_request OWNER TO queuegov_owner;
+
+--
+-- Name: CONSTRAINT four_eyes_decider_differs ON gate_change_request; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT four_eyes_decider_differs ON public.gate_change_request IS 'a gate change is approved or rejected by someone other than its requester (four eyes): ask a second person to decide it';
+
+--
+-- Name: CONSTRAINT gate_change_changes_something ON gate_change_request; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT gate_change_changes_something ON public.gate_change_request IS 'a gate change request changes the value: ask for a value different from the current one';
+
+--
+-- Name: CONSTRAINT gate_change_decision_complete ON gate_change_request; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT gate_change_decision_complete ON public.gate_change_request IS 'a pending gate change has no decider and no decision time, a decided one has both: decide it with fn_gate_change_approve, fn_gate_change_reject or fn_gate_change_withdraw';
+
+--
+-- Name: CONSTRAINT gate_change_reason_required ON gate_change_request; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT gate_change_reason_required ON public.gate_change_request IS 'a gate change request gives a reason of at least 3 characters: say why the change is needed';
+
+--
+-- Name: CONSTRAINT gate_change_status_allowed ON gate_change_request; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT gate_change_status_allowed ON public.gate_change_request IS 'a gate change request is pending, applied, rejected or withdrawn: move it only with fn_gate_change_approve, fn_gate_change_reject or fn_gate_change_withdraw';
 
 --
 -- Name: fn_gate_change_lock_pending(bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -2969,6 +3113,18 @@ ALTER TABLE public.iu_staging_payload OWNER TO queuegov_owner;
 COMMENT ON TABLE public.iu_staging_payload IS 'The pieces of a manifest (text allowed; no vector or embedding columns). Deleted by cleanup.';
 
 --
+-- Name: CONSTRAINT iu_piece_hash_md5 ON iu_staging_payload; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_piece_hash_md5 ON public.iu_staging_payload IS 'a piece''s hash is the md5 of its text (32 lowercase hex characters): let the marking function compute it';
+
+--
+-- Name: CONSTRAINT iu_piece_no_positive ON iu_staging_payload; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_piece_no_positive ON public.iu_staging_payload IS 'pieces are numbered from 1: give a piece number of 1 or more';
+
+--
 -- Name: fn_iu_pieces_canonical(public.iu_staging_payload[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -3061,6 +3217,12 @@ CREATE TABLE public.iu_route_worker_cursor (
 );
 
 ALTER TABLE public.iu_route_worker_cursor OWNER TO queuegov_owner;
+
+--
+-- Name: CONSTRAINT route_worker_name_format ON iu_route_worker_cursor; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT route_worker_name_format ON public.iu_route_worker_cursor IS 'a route worker name is 1 to 63 lowercase letters, digits or _, starting with a letter: rename the worker to fit';
 
 --
 -- Name: fn_iu_route_cursor_run(public.iu_route_worker_cursor, integer, xid8, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -3328,6 +3490,30 @@ CREATE TABLE public.iu_outbound_route (
 );
 
 ALTER TABLE public.iu_outbound_route OWNER TO queuegov_owner;
+
+--
+-- Name: CONSTRAINT outbound_route_action_allowed ON iu_outbound_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT outbound_route_action_allowed ON public.iu_outbound_route IS 'an outbound route''s action is call_function, enqueue_job or notify: use one of those three';
+
+--
+-- Name: CONSTRAINT outbound_route_event_type_format ON iu_outbound_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT outbound_route_event_type_format ON public.iu_outbound_route IS 'an outbound route''s event type is a lowercase dotted name, or a prefix ending in * such as staging.*: correct the pattern';
+
+--
+-- Name: CONSTRAINT outbound_route_name_format ON iu_outbound_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT outbound_route_name_format ON public.iu_outbound_route IS 'an outbound route name is 1 to 100 lowercase letters, digits or _ . -, starting with a letter: rename the route to fit';
+
+--
+-- Name: CONSTRAINT outbound_route_target_format ON iu_outbound_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT outbound_route_target_format ON public.iu_outbound_route IS 'an outbound route''s target fits its action: a function named fn_<name> for call_function, a job kind for enqueue_job, a lowercase channel name for notify; give a target of that form';
 
 --
 -- Name: fn_iu_route_deliver(public.event_outbox, public.iu_outbound_route, text, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -5592,6 +5778,12 @@ COMMENT ON COLUMN public.job_queue.released_attempts IS 'Claims given back unsta
 COMMENT ON COLUMN public.job_queue.last_worker_id IS 'The worker of the latest attempt once it succeeded (lease_owner while it runs).';
 
 --
+-- Name: CONSTRAINT lease_fields_consistent ON job_queue; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT lease_fields_consistent ON public.job_queue IS 'a job is running exactly when it has a lease owner and a lease end: change a job''s state only through the job functions (claim, ack, fail, release, cancel)';
+
+--
 -- Name: fn_job_to_dead_letter(public.job_queue, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -6924,6 +7116,12 @@ ALTER TABLE public.admin_action_audit_chain_head OWNER TO queuegov_owner;
 COMMENT ON TABLE public.admin_action_audit_chain_head IS 'The last link of the audit hash chain; appends lock it, so links are made one at a time.';
 
 --
+-- Name: CONSTRAINT audit_chain_head_single ON admin_action_audit_chain_head; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT audit_chain_head_single ON public.admin_action_audit_chain_head IS 'the audit hash chain has exactly one head row: never add another, appending to the audit trail moves the existing one';
+
+--
 -- Name: admin_action_audit_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
 --
 
@@ -7226,6 +7424,24 @@ ALTER TABLE public.consumer_registry OWNER TO queuegov_owner;
 COMMENT ON COLUMN public.consumer_registry.handler_ref IS 'Dotted path of the Python handler the queuegov worker runs (module.function).';
 
 --
+-- Name: CONSTRAINT consumer_job_kind_format ON consumer_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT consumer_job_kind_format ON public.consumer_registry IS 'a registered job kind starts with a letter and uses only letters, digits and _ . : - (200 characters at most): rename the kind to fit';
+
+--
+-- Name: CONSTRAINT consumer_queue_name_format ON consumer_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT consumer_queue_name_format ON public.consumer_registry IS 'a job kind''s default queue name is 1 to 51 lowercase letters, digits or _, starting with a letter: name a queue that fits';
+
+--
+-- Name: CONSTRAINT consumer_status_allowed ON consumer_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT consumer_status_allowed ON public.consumer_registry IS 'a registered job kind is active or retired: use one of those two';
+
+--
 -- Name: django_admin_log; Type: TABLE; Schema: public; Owner: queuegov_owner
 --
 
@@ -7349,6 +7565,36 @@ ALTER TABLE public.dot_config OWNER TO queuegov_owner;
 COMMENT ON TABLE public.dot_config IS 'Gates (all OFF by default) and settings; changed only through approved gate_change_request rows.';
 
 --
+-- Name: CONSTRAINT config_gate_is_boolean ON dot_config; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT config_gate_is_boolean ON public.dot_config IS 'a gate is an on/off switch, so its value type is boolean: make it boolean, or make the key a setting';
+
+--
+-- Name: CONSTRAINT config_key_format ON dot_config; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT config_key_format ON public.dot_config IS 'a config key is two or more dot-separated parts of lowercase letters, digits and _, each starting with a letter (like queue.worker.enabled): rename the key to fit';
+
+--
+-- Name: CONSTRAINT config_kind_allowed ON dot_config; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT config_kind_allowed ON public.dot_config IS 'a config key is either a gate or a setting: use one of those two kinds';
+
+--
+-- Name: CONSTRAINT config_value_matches_type ON dot_config; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT config_value_matches_type ON public.dot_config IS 'a config value fits its key: true or false for a boolean, a whole number within the key''s min_value and max_value (where set) for an integer; ask for a value of that kind and range';
+
+--
+-- Name: CONSTRAINT config_value_type_allowed ON dot_config; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT config_value_type_allowed ON public.dot_config IS 'a config value type is boolean or integer: use one of those two';
+
+--
 -- Name: dot_config_history; Type: TABLE; Schema: public; Owner: queuegov_owner
 --
 
@@ -7367,6 +7613,12 @@ CREATE TABLE public.dot_config_history (
 );
 
 ALTER TABLE public.dot_config_history OWNER TO queuegov_owner;
+
+--
+-- Name: CONSTRAINT config_history_operation_allowed ON dot_config_history; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT config_history_operation_allowed ON public.dot_config_history IS 'a config history row records an INSERT, UPDATE or DELETE of dot_config: the history trigger writes these rows, never write one by hand';
 
 --
 -- Name: dot_config_history_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
@@ -7406,6 +7658,18 @@ ALTER TABLE public.dot_iu_command_catalog OWNER TO queuegov_owner;
 COMMENT ON TABLE public.dot_iu_command_catalog IS 'The staging commands, their run modes and the gates/settings each run snapshots.';
 
 --
+-- Name: CONSTRAINT iu_command_name_format ON dot_iu_command_catalog; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_command_name_format ON public.dot_iu_command_catalog IS 'a staging command name is 2 to 41 lowercase letters or _, starting with a letter: rename the command to fit';
+
+--
+-- Name: CONSTRAINT iu_command_run_modes_allowed ON dot_iu_command_catalog; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_command_run_modes_allowed ON public.dot_iu_command_catalog IS 'a staging command runs in one or more of the modes plan, apply and verify: list at least one of those and nothing else';
+
+--
 -- Name: dot_iu_command_run; Type: TABLE; Schema: public; Owner: queuegov_owner
 --
 
@@ -7438,6 +7702,36 @@ ALTER TABLE public.dot_iu_command_run OWNER TO queuegov_owner;
 --
 
 COMMENT ON TABLE public.dot_iu_command_run IS 'The run ledger: one row per staging step (run mode, status, params digest, gate snapshot, evidence, actor, timings).';
+
+--
+-- Name: CONSTRAINT iu_run_finished_unless_running ON dot_iu_command_run; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_run_finished_unless_running ON public.dot_iu_command_run IS 'a run is running exactly when it has no finish time: close it with fn_iu_run_close, which sets both';
+
+--
+-- Name: CONSTRAINT iu_run_mode_allowed ON dot_iu_command_run; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_run_mode_allowed ON public.dot_iu_command_run IS 'a run''s mode is plan, apply or verify: use one of those three';
+
+--
+-- Name: CONSTRAINT iu_run_mode_fits_command ON dot_iu_command_run; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_run_mode_fits_command ON public.dot_iu_command_run IS 'only verify_cut runs in verify mode: run other commands in plan or apply mode';
+
+--
+-- Name: CONSTRAINT iu_run_params_digest_md5 ON dot_iu_command_run; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_run_params_digest_md5 ON public.dot_iu_command_run IS 'a run''s params digest is an md5 (32 lowercase hex characters): let fn_iu_run_open compute it';
+
+--
+-- Name: CONSTRAINT iu_run_status_allowed ON dot_iu_command_run; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_run_status_allowed ON public.dot_iu_command_run IS 'a run''s status is one of running, succeeded, duplicate, nothing_to_do, planned, passed, problems, refused, verified or no_vector_ok: close the run with one of those';
 
 --
 -- Name: dot_iu_command_run_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
@@ -7476,6 +7770,18 @@ ALTER TABLE public.dot_iu_runtime_lease OWNER TO queuegov_owner;
 COMMENT ON TABLE public.dot_iu_runtime_lease IS 'Named leases serialising operator runs that must not overlap; a holder past expires_at has lost it.';
 
 --
+-- Name: CONSTRAINT iu_lease_held_fields ON dot_iu_runtime_lease; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_lease_held_fields ON public.dot_iu_runtime_lease IS 'a held lease has a holder, an acquired time and an expiry, a free one none of them: take and give it back with fn_iu_runtime_lease_acquire and fn_iu_runtime_lease_release';
+
+--
+-- Name: CONSTRAINT iu_lease_name_format ON dot_iu_runtime_lease; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_lease_name_format ON public.dot_iu_runtime_lease IS 'a lease name is 2 to 63 lowercase letters, digits, _ or ., starting with a letter: rename the lease to fit';
+
+--
 -- Name: event_domain_registry; Type: TABLE; Schema: public; Owner: queuegov_owner
 --
 
@@ -7497,6 +7803,18 @@ ALTER TABLE public.event_domain_registry OWNER TO queuegov_owner;
 --
 
 COMMENT ON TABLE public.event_domain_registry IS 'Event domains (docs/architecture.md, "Glossary"); event tables reference it by foreign key.';
+
+--
+-- Name: CONSTRAINT event_domain_name_format ON event_domain_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_domain_name_format ON public.event_domain_registry IS 'an event domain name is 2 to 63 lowercase letters, digits or _, starting with a letter: rename the domain to fit';
+
+--
+-- Name: CONSTRAINT event_domain_status_allowed ON event_domain_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_domain_status_allowed ON public.event_domain_registry IS 'an event domain is active or retired: use one of those two';
 
 --
 -- Name: event_outbox_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
@@ -7601,6 +7919,12 @@ CREATE TABLE public.event_read (
 ALTER TABLE public.event_read OWNER TO queuegov_owner;
 
 --
+-- Name: CONSTRAINT event_read_by_whom ON event_read; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_read_by_whom ON public.event_read IS 'an inbox entry is read with both a time and a reader, or unread with neither: mark it read with fn_event_mark_read';
+
+--
 -- Name: event_read_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
 --
 
@@ -7691,6 +8015,30 @@ ALTER TABLE public.event_type_registry OWNER TO queuegov_owner;
 COMMENT ON COLUMN public.event_type_registry.producer_ref IS 'The SQL function (fn_…) or Python module that emits this type.';
 
 --
+-- Name: CONSTRAINT active_event_type_has_producer ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT active_event_type_has_producer ON public.event_type_registry IS 'an active event type names the function or module that emits it: set producer_ref before making the type active';
+
+--
+-- Name: CONSTRAINT event_type_format ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_type_format ON public.event_type_registry IS 'an event type is a dotted lowercase name of two or more parts (letters, digits, _), like staging.record_created: rename the type to fit';
+
+--
+-- Name: CONSTRAINT event_type_in_its_domain ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_type_in_its_domain ON public.event_type_registry IS 'an event type''s first part is its domain (staging.record_created belongs to staging): rename the type or give the matching domain';
+
+--
+-- Name: CONSTRAINT event_type_status_allowed ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_type_status_allowed ON public.event_type_registry IS 'an event type is draft, active or retired: change it with fn_event_type_set_status';
+
+--
 -- Name: executor_class_registry; Type: TABLE; Schema: public; Owner: queuegov_owner
 --
 
@@ -7717,6 +8065,24 @@ ALTER TABLE public.executor_class_registry OWNER TO queuegov_owner;
 COMMENT ON COLUMN public.executor_class_registry.max_concurrency IS 'Most jobs of this class running at once (NULL: no cap); enforced by fn_job_claim.';
 
 --
+-- Name: CONSTRAINT executor_class_code_format ON executor_class_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT executor_class_code_format ON public.executor_class_registry IS 'an executor class code is 1 to 63 lowercase letters, digits or _ . -, starting with a letter: rename the class to fit';
+
+--
+-- Name: CONSTRAINT executor_class_max_concurrency_positive ON executor_class_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT executor_class_max_concurrency_positive ON public.executor_class_registry IS 'an executor class runs at least one job at a time, or has no cap: give max_concurrency 1 or more, or leave it empty';
+
+--
+-- Name: CONSTRAINT executor_class_status_allowed ON executor_class_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT executor_class_status_allowed ON public.executor_class_registry IS 'an executor class is active or retired: use one of those two';
+
+--
 -- Name: executor_login; Type: TABLE; Schema: public; Owner: queuegov_owner
 --
 
@@ -7736,6 +8102,12 @@ ALTER TABLE public.executor_login OWNER TO queuegov_owner;
 --
 
 COMMENT ON TABLE public.executor_login IS 'External executor logins (members of the executor role): their kind and the queues they may claim from (NULL: any).';
+
+--
+-- Name: CONSTRAINT executor_login_queues_named ON executor_login; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT executor_login_queues_named ON public.executor_login IS 'an executor login may claim from the queues it lists, so a list names at least one queue: pass NULL for any queue, not an empty list';
 
 --
 -- Name: gate_change_request_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
@@ -7821,6 +8193,30 @@ ALTER TABLE public.information_unit OWNER TO queuegov_owner;
 COMMENT ON TABLE public.information_unit IS 'Information units materialised by CUT from approved manifests.';
 
 --
+-- Name: CONSTRAINT iu_unit_body_hash_md5 ON information_unit; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_unit_body_hash_md5 ON public.information_unit IS 'a unit''s body hash is the md5 of its body (32 lowercase hex characters): let the cut compute it';
+
+--
+-- Name: CONSTRAINT iu_unit_not_own_parent ON information_unit; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_unit_not_own_parent ON public.information_unit IS 'an information unit is not its own parent: give another unit as parent, or none';
+
+--
+-- Name: CONSTRAINT iu_unit_sort_order_positive ON information_unit; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_unit_sort_order_positive ON public.information_unit IS 'a unit''s sort order is 1 or more: number units from 1';
+
+--
+-- Name: CONSTRAINT iu_unit_supersession_complete ON information_unit; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_unit_supersession_complete ON public.information_unit IS 'a superseded unit names both when and by which run, a current one neither: supersede units only by cutting the document again';
+
+--
 -- Name: information_unit_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
 --
 
@@ -7898,6 +8294,12 @@ CREATE TABLE public.iu_route_attempt (
 ALTER TABLE public.iu_route_attempt OWNER TO queuegov_owner;
 
 --
+-- Name: CONSTRAINT route_attempt_status_allowed ON iu_route_attempt; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT route_attempt_status_allowed ON public.iu_route_attempt IS 'a route attempt succeeded, failed or was a dry_run: the route worker records one of those';
+
+--
 -- Name: iu_route_attempt_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
 --
 
@@ -7937,6 +8339,12 @@ CREATE TABLE public.iu_route_dead_letter (
 ALTER TABLE public.iu_route_dead_letter OWNER TO queuegov_owner;
 
 --
+-- Name: CONSTRAINT route_dead_letter_triage_allowed ON iu_route_dead_letter; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT route_dead_letter_triage_allowed ON public.iu_route_dead_letter IS 'a route dead letter''s triage status is open, manual_replay, discarded or replayed: triage it with fn_iu_route_dead_letter_triage';
+
+--
 -- Name: iu_route_dead_letter_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
 --
 
@@ -7966,6 +8374,12 @@ CREATE TABLE public.iu_route_delivery (
 );
 
 ALTER TABLE public.iu_route_delivery OWNER TO queuegov_owner;
+
+--
+-- Name: CONSTRAINT route_delivery_status_allowed ON iu_route_delivery; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT route_delivery_status_allowed ON public.iu_route_delivery IS 'a route delivery is pending, succeeded, dry_run or dead_lettered: the route worker sets it, never write another value';
 
 --
 -- Name: iu_route_delivery_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
@@ -8020,6 +8434,36 @@ CREATE TABLE public.iu_sql_event_route (
 );
 
 ALTER TABLE public.iu_sql_event_route OWNER TO queuegov_owner;
+
+--
+-- Name: CONSTRAINT disabled_route_is_dry_run ON iu_sql_event_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT disabled_route_is_dry_run ON public.iu_sql_event_route IS 'a disabled SQL event route stays in dry run: it goes live only together with being enabled, by an approved change of its event.sql_route.<name>.live gate';
+
+--
+-- Name: CONSTRAINT sql_route_condition_is_object ON iu_sql_event_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT sql_route_condition_is_object ON public.iu_sql_event_route IS 'a SQL event route''s condition is a JSON object the row must contain, like {"status": "dead"}: give an object ({} matches every row)';
+
+--
+-- Name: CONSTRAINT sql_route_name_format ON iu_sql_event_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT sql_route_name_format ON public.iu_sql_event_route IS 'a SQL event route name is 1 to 63 lowercase letters, digits or _, starting with a letter: rename the route to fit';
+
+--
+-- Name: CONSTRAINT sql_route_operation_allowed ON iu_sql_event_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT sql_route_operation_allowed ON public.iu_sql_event_route IS 'a SQL event route fires on INSERT, UPDATE or DELETE: use one of those three';
+
+--
+-- Name: CONSTRAINT sql_route_source_table_format ON iu_sql_event_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT sql_route_source_table_format ON public.iu_sql_event_route IS 'a SQL event route''s source table is a plain lowercase table name of at most 63 letters, digits or _: name the table without schema or quotes';
 
 --
 -- Name: iu_sql_event_route_dry_run_log; Type: TABLE; Schema: public; Owner: queuegov_owner
@@ -8139,6 +8583,114 @@ ALTER TABLE public.iu_staging_record OWNER TO queuegov_owner;
 COMMENT ON TABLE public.iu_staging_record IS 'One marked manifest; lifecycle_status is the work-queue selector (pgtrigger FSM).';
 
 --
+-- Name: CONSTRAINT digest_is_32_hex ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT digest_is_32_hex ON public.iu_staging_record IS 'a manifest''s digest is an md5 (32 lowercase hex characters): let the marking function compute it';
+
+--
+-- Name: CONSTRAINT four_eyes_approver_differs ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT four_eyes_approver_differs ON public.iu_staging_record IS 'a manifest is approved by someone other than the person who marked it (four eyes): ask a second person to approve it';
+
+--
+-- Name: CONSTRAINT iu_approval_complete ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_approval_complete ON public.iu_staging_record IS 'an approval has its time, its approver and its approval document together: approve with fn_iu_op_verify_mark in apply mode, naming the approval document';
+
+--
+-- Name: CONSTRAINT iu_approval_doc_not_blank ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_approval_doc_not_blank ON public.iu_staging_record IS 'an approval names its approval document: give the non-blank id of the document that records the approval';
+
+--
+-- Name: CONSTRAINT iu_approved_has_approval ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_approved_has_approval ON public.iu_staging_record IS 'an approved manifest carries its approval: approve it with fn_iu_op_verify_mark in apply mode instead of setting the status';
+
+--
+-- Name: CONSTRAINT iu_consumed_has_run ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_consumed_has_run ON public.iu_staging_record IS 'a consumed manifest names the cut run that consumed it: consume a manifest only by cutting it (fn_iu_op_cut)';
+
+--
+-- Name: CONSTRAINT iu_content_hash_md5 ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_content_hash_md5 ON public.iu_staging_record IS 'a manifest''s content hash is an md5 (32 lowercase hex characters): let the marking function compute it';
+
+--
+-- Name: CONSTRAINT iu_doc_code_format ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_doc_code_format ON public.iu_staging_record IS 'a document code is 1 to 64 letters, digits or _ . -, starting with a letter or digit: give a document code that fits';
+
+--
+-- Name: CONSTRAINT iu_expires_after_marked ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_expires_after_marked ON public.iu_staging_record IS 'a manifest expires after it was marked: keep the setting iu_core.staging_ttl_days at 1 or more';
+
+--
+-- Name: CONSTRAINT iu_idempotency_key_not_blank ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_idempotency_key_not_blank ON public.iu_staging_record IS 'a manifest''s idempotency key is not blank: give a non-empty key, or let fn_iu_op_mark_file derive one';
+
+--
+-- Name: CONSTRAINT iu_lifecycle_status_allowed ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_lifecycle_status_allowed ON public.iu_staging_record IS 'a manifest''s lifecycle status is pending_review, approved, rejected, consumed, expired, cleaned or archived: move it only through the staging commands';
+
+--
+-- Name: CONSTRAINT iu_piece_count_positive ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_piece_count_positive ON public.iu_staging_record IS 'a manifest has at least one piece: mark a source that is not empty';
+
+--
+-- Name: CONSTRAINT iu_rejection_complete ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_rejection_complete ON public.iu_staging_record IS 'a rejection records both when and by whom, and a rejected manifest has them: reject it with fn_iu_op_reject';
+
+--
+-- Name: CONSTRAINT iu_source_bytes_non_negative ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_source_bytes_non_negative ON public.iu_staging_record IS 'a source''s size in bytes is 0 or more: give the source''s real size';
+
+--
+-- Name: CONSTRAINT iu_source_hash_hex ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_source_hash_hex ON public.iu_staging_record IS 'a source hash is 32 to 128 lowercase hex characters (md5 up to sha512): give the source''s hash in lowercase hex';
+
+--
+-- Name: CONSTRAINT iu_source_kind_allowed ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_source_kind_allowed ON public.iu_staging_record IS 'a manifest''s source is a file or inline text: use file or inline';
+
+--
+-- Name: CONSTRAINT iu_source_ref_not_blank ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_source_ref_not_blank ON public.iu_staging_record IS 'a manifest names its source: give the file path, or a reference for inline text';
+
+--
+-- Name: CONSTRAINT vector_excluded_forced ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT vector_excluded_forced ON public.iu_staging_record IS 'staging never holds vectors or embeddings, so vector_excluded is always true: leave it true';
+
+--
 -- Name: iu_staging_record_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
 --
 
@@ -8200,6 +8752,12 @@ ALTER TABLE public.job_attempt OWNER TO queuegov_owner;
 --
 
 COMMENT ON TABLE public.job_attempt IS 'Attempts of live jobs that ended without succeeding; see job_attempt_history for all of them.';
+
+--
+-- Name: CONSTRAINT job_attempt_outcome_allowed ON job_attempt; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT job_attempt_outcome_allowed ON public.job_attempt IS 'a job attempt that did not succeed ended failed, lease_expired, released or cancelled: the job functions record one of those';
 
 --
 -- Name: job_attempt_history; Type: VIEW; Schema: public; Owner: queuegov_owner
@@ -8274,6 +8832,18 @@ ALTER TABLE public.job_dead_letter OWNER TO queuegov_owner;
 COMMENT ON COLUMN public.job_dead_letter.attempt_history IS 'Every attempt of the job when it died (job_attempt_history rows).';
 
 --
+-- Name: CONSTRAINT dead_letter_replay_complete ON job_dead_letter; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT dead_letter_replay_complete ON public.job_dead_letter IS 'a dead letter is replayed exactly when it names the job it was replayed into: replay it with fn_job_dead_letter_replay instead of setting the status';
+
+--
+-- Name: CONSTRAINT dead_letter_triage_status_allowed ON job_dead_letter; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT dead_letter_triage_status_allowed ON public.job_dead_letter IS 'a dead letter''s triage status is open, manual_replay, discarded or replayed: triage it with fn_job_dead_letter_triage';
+
+--
 -- Name: job_dead_letter_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
 --
 
@@ -8327,6 +8897,24 @@ CREATE TABLE public.job_schedule (
 ALTER TABLE public.job_schedule OWNER TO queuegov_owner;
 
 --
+-- Name: CONSTRAINT cron_expression_valid ON job_schedule; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT cron_expression_valid ON public.job_schedule IS 'a schedule''s cron expression has five fields (minute hour day-of-month month day-of-week) or is @hourly, @daily, @weekly, @monthly or @yearly, and fires within ten years: correct the expression';
+
+--
+-- Name: CONSTRAINT schedule_job_kind_format ON job_schedule; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT schedule_job_kind_format ON public.job_schedule IS 'a schedule''s job kind starts with a letter and uses only letters, digits and _ . : - (200 characters at most): name a valid job kind';
+
+--
+-- Name: CONSTRAINT schedule_name_format ON job_schedule; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT schedule_name_format ON public.job_schedule IS 'a schedule name is 1 to 100 lowercase letters, digits or _ . -, starting with a letter: rename the schedule to fit';
+
+--
 -- Name: queue_heartbeat; Type: TABLE; Schema: public; Owner: queuegov_owner
 --
 
@@ -8344,6 +8932,18 @@ CREATE TABLE public.queue_heartbeat (
 );
 
 ALTER TABLE public.queue_heartbeat OWNER TO queuegov_owner;
+
+--
+-- Name: CONSTRAINT heartbeat_executor_name_format ON queue_heartbeat; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT heartbeat_executor_name_format ON public.queue_heartbeat IS 'an executor''s heartbeat names it in 1 to 200 characters: give the executor a non-empty name of at most 200 characters';
+
+--
+-- Name: CONSTRAINT heartbeat_status_allowed ON queue_heartbeat; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT heartbeat_status_allowed ON public.queue_heartbeat IS 'an executor''s heartbeat is fresh or stale: the heartbeat functions set it, never write another value';
 
 --
 -- Name: queue_metric_sample; Type: TABLE; Schema: public; Owner: queuegov_owner
@@ -8396,6 +8996,18 @@ CREATE TABLE public.queue_state (
 ALTER TABLE public.queue_state OWNER TO queuegov_owner;
 
 --
+-- Name: CONSTRAINT queue_name_format ON queue_state; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT queue_name_format ON public.queue_state IS 'a queue name is 1 to 51 lowercase letters, digits or _, starting with a letter: rename the queue to fit';
+
+--
+-- Name: CONSTRAINT queue_pause_has_reason ON queue_state; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT queue_pause_has_reason ON public.queue_state IS 'a paused queue records who paused it and why: pause it with fn_queue_pause and give a reason';
+
+--
 -- Name: retry_policy_registry; Type: TABLE; Schema: public; Owner: queuegov_owner
 --
 
@@ -8416,6 +9028,36 @@ CREATE TABLE public.retry_policy_registry (
 );
 
 ALTER TABLE public.retry_policy_registry OWNER TO queuegov_owner;
+
+--
+-- Name: CONSTRAINT retry_policy_backoff_allowed ON retry_policy_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT retry_policy_backoff_allowed ON public.retry_policy_registry IS 'a retry policy''s backoff is exponential, linear or fixed: use one of those three';
+
+--
+-- Name: CONSTRAINT retry_policy_base_delay_positive ON retry_policy_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT retry_policy_base_delay_positive ON public.retry_policy_registry IS 'a retry policy waits more than 0 seconds before a retry: give a positive base_delay_seconds';
+
+--
+-- Name: CONSTRAINT retry_policy_code_format ON retry_policy_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT retry_policy_code_format ON public.retry_policy_registry IS 'a retry policy code is 1 to 63 lowercase letters, digits or _ . -, starting with a letter: rename the policy to fit';
+
+--
+-- Name: CONSTRAINT retry_policy_max_delay_at_least_base ON retry_policy_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT retry_policy_max_delay_at_least_base ON public.retry_policy_registry IS 'a retry policy''s longest delay is at least its base delay: raise max_delay_seconds or lower base_delay_seconds';
+
+--
+-- Name: CONSTRAINT retry_policy_status_allowed ON retry_policy_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT retry_policy_status_allowed ON public.retry_policy_registry IS 'a retry policy is active or retired: use one of those two';
 
 --
 -- Name: v_event_recipient; Type: VIEW; Schema: public; Owner: queuegov_owner
@@ -8909,6 +9551,12 @@ ALTER TABLE ONLY public.event_read
     ADD CONSTRAINT event_read_once_per_recipient UNIQUE (event_id, recipient_kind, recipient_ref);
 
 --
+-- Name: CONSTRAINT event_read_once_per_recipient ON event_read; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_read_once_per_recipient ON public.event_read IS 'an event reaches each recipient''s inbox once: it is already delivered to this recipient, so there is nothing to add';
+
+--
 -- Name: event_read event_read_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
@@ -8921,6 +9569,12 @@ ALTER TABLE ONLY public.event_read
 
 ALTER TABLE ONLY public.event_subject_key
     ADD CONSTRAINT event_subject_key_id_key UNIQUE (id);
+
+--
+-- Name: CONSTRAINT event_subject_key_id_key ON event_subject_key; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_subject_key_id_key ON public.event_subject_key IS 'each subject key row has its own generated id: never set or copy an id by hand';
 
 --
 -- Name: event_subject_key event_subject_key_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -8979,6 +9633,12 @@ ALTER TABLE ONLY public.idempotency_key
     ADD CONSTRAINT idempotency_key_unique UNIQUE (scope, key);
 
 --
+-- Name: CONSTRAINT idempotency_key_unique ON idempotency_key; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT idempotency_key_unique ON public.idempotency_key IS 'an action keyed for idempotency is done once per scope and key: it was already done, so look up its earlier result instead of repeating it';
+
+--
 -- Name: information_unit information_unit_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
@@ -9007,6 +9667,12 @@ ALTER TABLE ONLY public.iu_outbound_route
     ADD CONSTRAINT iu_outbound_route_route_name_key UNIQUE (route_name);
 
 --
+-- Name: CONSTRAINT iu_outbound_route_route_name_key ON iu_outbound_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_outbound_route_route_name_key ON public.iu_outbound_route IS 'an outbound route name is used once: choose another name, or change the existing route with fn_iu_outbound_route_set';
+
+--
 -- Name: iu_route_attempt iu_route_attempt_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
@@ -9028,6 +9694,12 @@ ALTER TABLE ONLY public.iu_route_delivery
     ADD CONSTRAINT iu_route_delivery_id_key UNIQUE (id);
 
 --
+-- Name: CONSTRAINT iu_route_delivery_id_key ON iu_route_delivery; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_route_delivery_id_key ON public.iu_route_delivery IS 'each route delivery has its own generated id: never set or copy an id by hand';
+
+--
 -- Name: iu_route_delivery iu_route_delivery_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
@@ -9040,6 +9712,12 @@ ALTER TABLE ONLY public.iu_route_delivery
 
 ALTER TABLE ONLY public.iu_route_worker_cursor
     ADD CONSTRAINT iu_route_worker_cursor_id_key UNIQUE (id);
+
+--
+-- Name: CONSTRAINT iu_route_worker_cursor_id_key ON iu_route_worker_cursor; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_route_worker_cursor_id_key ON public.iu_route_worker_cursor IS 'each route worker cursor has its own generated id: never set or copy an id by hand';
 
 --
 -- Name: iu_route_worker_cursor iu_route_worker_cursor_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -9063,6 +9741,12 @@ ALTER TABLE ONLY public.iu_sql_event_route
     ADD CONSTRAINT iu_sql_event_route_gate_key_key UNIQUE (gate_key);
 
 --
+-- Name: CONSTRAINT iu_sql_event_route_gate_key_key ON iu_sql_event_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_sql_event_route_gate_key_key ON public.iu_sql_event_route IS 'each SQL event route has a gate of its own (event.sql_route.<name>.live): another route already uses this gate key, so register the route under another name';
+
+--
 -- Name: iu_sql_event_route iu_sql_event_route_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
@@ -9077,11 +9761,23 @@ ALTER TABLE ONLY public.iu_sql_event_route
     ADD CONSTRAINT iu_sql_event_route_route_name_key UNIQUE (route_name);
 
 --
+-- Name: CONSTRAINT iu_sql_event_route_route_name_key ON iu_sql_event_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_sql_event_route_route_name_key ON public.iu_sql_event_route IS 'a SQL event route name is used once: register the route under another name';
+
+--
 -- Name: iu_staging_payload iu_staging_payload_id_key; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
 ALTER TABLE ONLY public.iu_staging_payload
     ADD CONSTRAINT iu_staging_payload_id_key UNIQUE (id);
+
+--
+-- Name: CONSTRAINT iu_staging_payload_id_key ON iu_staging_payload; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_staging_payload_id_key ON public.iu_staging_payload IS 'each piece has its own generated id: never set or copy an id by hand';
 
 --
 -- Name: iu_staging_payload iu_staging_payload_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -9098,6 +9794,12 @@ ALTER TABLE ONLY public.iu_staging_record
     ADD CONSTRAINT iu_staging_record_idempotency_key_key UNIQUE (idempotency_key);
 
 --
+-- Name: CONSTRAINT iu_staging_record_idempotency_key_key ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_staging_record_idempotency_key_key ON public.iu_staging_record IS 'a manifest''s idempotency key is used once: this manifest is already marked, so work with the existing staging record';
+
+--
 -- Name: iu_staging_record iu_staging_record_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
@@ -9110,6 +9812,12 @@ ALTER TABLE ONLY public.iu_staging_record
 
 ALTER TABLE ONLY public.information_unit
     ADD CONSTRAINT iu_unit_one_per_piece UNIQUE (consumed_from_record_id, piece_no);
+
+--
+-- Name: CONSTRAINT iu_unit_one_per_piece ON information_unit; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_unit_one_per_piece ON public.information_unit IS 'each piece of a manifest becomes one information unit: this piece is already cut, so use its existing unit';
 
 --
 -- Name: job_archive job_archive_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -9154,11 +9862,23 @@ ALTER DOMAIN public.qg_job_max_attempts
     ADD CONSTRAINT max_attempts_in_range CHECK (public.fn_range_check('max_attempts'::text, (VALUE)::bigint, '[1,1001)'::int4range)) NOT VALID;
 
 --
+-- Name: CONSTRAINT max_attempts_in_range ON DOMAIN qg_job_max_attempts; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT max_attempts_in_range ON DOMAIN public.qg_job_max_attempts IS 'a job or retry policy allows from 1 to 1000 attempts: give max_attempts in that range';
+
+--
 -- Name: qg_job_priority priority_in_range; Type: CHECK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
 ALTER DOMAIN public.qg_job_priority
     ADD CONSTRAINT priority_in_range CHECK (public.fn_range_check('priority'::text, (VALUE)::bigint, '[-100,101)'::int4range)) NOT VALID;
+
+--
+-- Name: CONSTRAINT priority_in_range ON DOMAIN qg_job_priority; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT priority_in_range ON DOMAIN public.qg_job_priority IS 'a job''s priority is a whole number from -100 to 100 (higher is claimed first): give a priority in that range';
 
 --
 -- Name: queue_heartbeat queue_heartbeat_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -9173,6 +9893,12 @@ ALTER TABLE ONLY public.queue_heartbeat
 
 ALTER TABLE ONLY public.queue_metric_sample
     ADD CONSTRAINT queue_metric_sample_once UNIQUE (sampled_at, queue_name);
+
+--
+-- Name: CONSTRAINT queue_metric_sample_once ON queue_metric_sample; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT queue_metric_sample_once ON public.queue_metric_sample IS 'a queue has one metrics sample per sampling minute: that minute is already sampled, so wait for the next one (fn_queue_metrics_sample does)';
 
 --
 -- Name: queue_metric_sample queue_metric_sample_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -9196,6 +9922,12 @@ ALTER TABLE public.job_queue
     ADD CONSTRAINT released_attempts_in_range CHECK (((released_attempts >= 0) AND (released_attempts <= (attempts)::integer))) NOT VALID;
 
 --
+-- Name: CONSTRAINT released_attempts_in_range ON job_queue; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT released_attempts_in_range ON public.job_queue IS 'a job''s released claims number from 0 to its attempts: give claims back only with fn_job_release_many';
+
+--
 -- Name: retry_policy_registry retry_policy_registry_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
@@ -9210,11 +9942,23 @@ ALTER TABLE ONLY public.iu_route_dead_letter
     ADD CONSTRAINT route_dead_letter_once UNIQUE (event_id, route_id);
 
 --
+-- Name: CONSTRAINT route_dead_letter_once ON iu_route_dead_letter; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT route_dead_letter_once ON public.iu_route_dead_letter IS 'an event is dead-lettered once per route: triage or replay the existing dead letter instead';
+
+--
 -- Name: event_subscription subscription_unique; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
 ALTER TABLE ONLY public.event_subscription
     ADD CONSTRAINT subscription_unique UNIQUE NULLS NOT DISTINCT (event_type, event_domain, event_stream, recipient_kind, recipient_ref);
+
+--
+-- Name: CONSTRAINT subscription_unique ON event_subscription; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT subscription_unique ON public.event_subscription IS 'this recipient already has this subscription: enable the existing one (fn_event_subscription_set_enabled) instead of adding another';
 
 --
 -- Name: admin_action_audit_action; Type: INDEX; Schema: public; Owner: queuegov_owner
@@ -10234,11 +10978,23 @@ ALTER TABLE ONLY public.consumer_registry
     ADD CONSTRAINT consumer_registry_executor_class_fkey FOREIGN KEY (executor_class) REFERENCES public.executor_class_registry(code);
 
 --
+-- Name: CONSTRAINT consumer_registry_executor_class_fkey ON consumer_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT consumer_registry_executor_class_fkey ON public.consumer_registry IS 'a job kind runs on an executor class listed in executor_class_registry: name one of the registered classes (fn_consumer_register)';
+
+--
 -- Name: consumer_registry consumer_registry_retry_policy_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
 ALTER TABLE ONLY public.consumer_registry
     ADD CONSTRAINT consumer_registry_retry_policy_fkey FOREIGN KEY (retry_policy) REFERENCES public.retry_policy_registry(code);
+
+--
+-- Name: CONSTRAINT consumer_registry_retry_policy_fkey ON consumer_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT consumer_registry_retry_policy_fkey ON public.consumer_registry IS 'a job kind''s retry policy is one listed in retry_policy_registry: name one of the registered policies, such as default, linear, fixed or no_retry';
 
 --
 -- Name: django_admin_log django_admin_log_content_type_id_c4bce8eb_fk_django_co; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -10262,11 +11018,23 @@ ALTER TABLE ONLY public.dot_iu_command_run
     ADD CONSTRAINT dot_iu_command_run_command_fkey FOREIGN KEY (command) REFERENCES public.dot_iu_command_catalog(command);
 
 --
+-- Name: CONSTRAINT dot_iu_command_run_command_fkey ON dot_iu_command_run; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT dot_iu_command_run_command_fkey ON public.dot_iu_command_run IS 'a run names a command listed in dot_iu_command_catalog: use a catalogued command such as mark_file, verify_mark, reject, cut, verify_cut or cleanup';
+
+--
 -- Name: dot_iu_command_run dot_iu_command_run_linked_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
 ALTER TABLE ONLY public.dot_iu_command_run
     ADD CONSTRAINT dot_iu_command_run_linked_run_id_fkey FOREIGN KEY (linked_run_id) REFERENCES public.dot_iu_command_run(id);
+
+--
+-- Name: CONSTRAINT dot_iu_command_run_linked_run_id_fkey ON dot_iu_command_run; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT dot_iu_command_run_linked_run_id_fkey ON public.dot_iu_command_run IS 'a run links only to an existing run: check the linked run id';
 
 --
 -- Name: dot_iu_command_run dot_iu_command_run_record_fk; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -10276,11 +11044,23 @@ ALTER TABLE ONLY public.dot_iu_command_run
     ADD CONSTRAINT dot_iu_command_run_record_fk FOREIGN KEY (record_id) REFERENCES public.iu_staging_record(id);
 
 --
+-- Name: CONSTRAINT dot_iu_command_run_record_fk ON dot_iu_command_run; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT dot_iu_command_run_record_fk ON public.dot_iu_command_run IS 'a run names an existing staging record: check the record id';
+
+--
 -- Name: dot_iu_runtime_lease dot_iu_runtime_lease_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
 ALTER TABLE ONLY public.dot_iu_runtime_lease
     ADD CONSTRAINT dot_iu_runtime_lease_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.dot_iu_command_run(id);
+
+--
+-- Name: CONSTRAINT dot_iu_runtime_lease_run_id_fkey ON dot_iu_runtime_lease; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT dot_iu_runtime_lease_run_id_fkey ON public.dot_iu_runtime_lease IS 'a runtime lease is held by an existing run: check the run id';
 
 --
 -- Name: event_pending event_pending_event_type_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -10290,11 +11070,23 @@ ALTER TABLE ONLY public.event_pending
     ADD CONSTRAINT event_pending_event_type_fkey FOREIGN KEY (event_type) REFERENCES public.event_type_registry(event_type);
 
 --
+-- Name: CONSTRAINT event_pending_event_type_fkey ON event_pending; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_pending_event_type_fkey ON public.event_pending IS 'a captured event names a type registered in event_type_registry: register the type first, or check its spelling';
+
+--
 -- Name: event_subscription event_subscription_event_domain_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
 ALTER TABLE ONLY public.event_subscription
     ADD CONSTRAINT event_subscription_event_domain_fkey FOREIGN KEY (event_domain) REFERENCES public.event_domain_registry(event_domain);
+
+--
+-- Name: CONSTRAINT event_subscription_event_domain_fkey ON event_subscription; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_subscription_event_domain_fkey ON public.event_subscription IS 'a subscription''s event domain must be registered in event_domain_registry: pick a registered domain or check its spelling';
 
 --
 -- Name: event_type_registry event_type_registry_event_domain_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -10304,11 +11096,23 @@ ALTER TABLE ONLY public.event_type_registry
     ADD CONSTRAINT event_type_registry_event_domain_fkey FOREIGN KEY (event_domain) REFERENCES public.event_domain_registry(event_domain);
 
 --
+-- Name: CONSTRAINT event_type_registry_event_domain_fkey ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_type_registry_event_domain_fkey ON public.event_type_registry IS 'an event type''s domain must be registered in event_domain_registry first: pick a registered domain or check its spelling';
+
+--
 -- Name: gate_change_request gate_change_request_config_key_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
 ALTER TABLE ONLY public.gate_change_request
     ADD CONSTRAINT gate_change_request_config_key_fkey FOREIGN KEY (config_key) REFERENCES public.dot_config(key);
+
+--
+-- Name: CONSTRAINT gate_change_request_config_key_fkey ON gate_change_request; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT gate_change_request_config_key_fkey ON public.gate_change_request IS 'a gate change names a gate or setting that exists in dot_config: check the key''s spelling (new keys come with migrations)';
 
 --
 -- Name: information_unit information_unit_consumed_from_record_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -10318,11 +11122,23 @@ ALTER TABLE ONLY public.information_unit
     ADD CONSTRAINT information_unit_consumed_from_record_id_fkey FOREIGN KEY (consumed_from_record_id) REFERENCES public.iu_staging_record(id);
 
 --
+-- Name: CONSTRAINT information_unit_consumed_from_record_id_fkey ON information_unit; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT information_unit_consumed_from_record_id_fkey ON public.information_unit IS 'an information unit comes from an existing staging record: units are made by cutting an approved manifest (fn_iu_op_cut)';
+
+--
 -- Name: information_unit information_unit_created_by_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
 ALTER TABLE ONLY public.information_unit
     ADD CONSTRAINT information_unit_created_by_run_id_fkey FOREIGN KEY (created_by_run_id) REFERENCES public.dot_iu_command_run(id);
+
+--
+-- Name: CONSTRAINT information_unit_created_by_run_id_fkey ON information_unit; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT information_unit_created_by_run_id_fkey ON public.information_unit IS 'an information unit names the existing run that created it: units are made by cutting an approved manifest (fn_iu_op_cut)';
 
 --
 -- Name: information_unit information_unit_parent_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -10332,11 +11148,23 @@ ALTER TABLE ONLY public.information_unit
     ADD CONSTRAINT information_unit_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES public.information_unit(id);
 
 --
+-- Name: CONSTRAINT information_unit_parent_id_fkey ON information_unit; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT information_unit_parent_id_fkey ON public.information_unit IS 'an information unit''s parent is an existing unit: check the parent id';
+
+--
 -- Name: information_unit information_unit_superseded_by_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
 ALTER TABLE ONLY public.information_unit
     ADD CONSTRAINT information_unit_superseded_by_run_id_fkey FOREIGN KEY (superseded_by_run_id) REFERENCES public.dot_iu_command_run(id);
+
+--
+-- Name: CONSTRAINT information_unit_superseded_by_run_id_fkey ON information_unit; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT information_unit_superseded_by_run_id_fkey ON public.information_unit IS 'an information unit is superseded by an existing run: check the run id';
 
 --
 -- Name: iu_lifecycle_log iu_lifecycle_log_record_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -10346,11 +11174,23 @@ ALTER TABLE ONLY public.iu_lifecycle_log
     ADD CONSTRAINT iu_lifecycle_log_record_id_fkey FOREIGN KEY (record_id) REFERENCES public.iu_staging_record(id);
 
 --
+-- Name: CONSTRAINT iu_lifecycle_log_record_id_fkey ON iu_lifecycle_log; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_lifecycle_log_record_id_fkey ON public.iu_lifecycle_log IS 'a lifecycle log row names an existing staging record: the lifecycle trigger writes these rows, check the record id';
+
+--
 -- Name: iu_lifecycle_log iu_lifecycle_log_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
 ALTER TABLE ONLY public.iu_lifecycle_log
     ADD CONSTRAINT iu_lifecycle_log_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.dot_iu_command_run(id);
+
+--
+-- Name: CONSTRAINT iu_lifecycle_log_run_id_fkey ON iu_lifecycle_log; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_lifecycle_log_run_id_fkey ON public.iu_lifecycle_log IS 'a lifecycle log row names an existing run, or none: check the run id';
 
 --
 -- Name: iu_route_attempt iu_route_attempt_route_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -10360,11 +11200,23 @@ ALTER TABLE ONLY public.iu_route_attempt
     ADD CONSTRAINT iu_route_attempt_route_id_fkey FOREIGN KEY (route_id) REFERENCES public.iu_outbound_route(id);
 
 --
+-- Name: CONSTRAINT iu_route_attempt_route_id_fkey ON iu_route_attempt; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_route_attempt_route_id_fkey ON public.iu_route_attempt IS 'a route attempt belongs to an existing outbound route: the route worker records attempts, check the route id';
+
+--
 -- Name: iu_route_dead_letter iu_route_dead_letter_route_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
 ALTER TABLE ONLY public.iu_route_dead_letter
     ADD CONSTRAINT iu_route_dead_letter_route_id_fkey FOREIGN KEY (route_id) REFERENCES public.iu_outbound_route(id);
+
+--
+-- Name: CONSTRAINT iu_route_dead_letter_route_id_fkey ON iu_route_dead_letter; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_route_dead_letter_route_id_fkey ON public.iu_route_dead_letter IS 'a route dead letter belongs to an existing outbound route: the route worker writes dead letters, check the route id';
 
 --
 -- Name: iu_route_delivery iu_route_delivery_route_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -10374,11 +11226,23 @@ ALTER TABLE ONLY public.iu_route_delivery
     ADD CONSTRAINT iu_route_delivery_route_id_fkey FOREIGN KEY (route_id) REFERENCES public.iu_outbound_route(id);
 
 --
+-- Name: CONSTRAINT iu_route_delivery_route_id_fkey ON iu_route_delivery; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_route_delivery_route_id_fkey ON public.iu_route_delivery IS 'a route delivery belongs to an existing outbound route: create the route first (fn_iu_outbound_route_create), or check the route id';
+
+--
 -- Name: iu_route_worker_cursor iu_route_worker_cursor_event_domain_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
 ALTER TABLE ONLY public.iu_route_worker_cursor
     ADD CONSTRAINT iu_route_worker_cursor_event_domain_fkey FOREIGN KEY (event_domain) REFERENCES public.event_domain_registry(event_domain);
+
+--
+-- Name: CONSTRAINT iu_route_worker_cursor_event_domain_fkey ON iu_route_worker_cursor; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_route_worker_cursor_event_domain_fkey ON public.iu_route_worker_cursor IS 'a route worker drains an event domain registered in event_domain_registry: register the domain first, or check its spelling';
 
 --
 -- Name: iu_sql_event_route_dry_run_log iu_sql_event_route_dry_run_log_route_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -10388,11 +11252,23 @@ ALTER TABLE ONLY public.iu_sql_event_route_dry_run_log
     ADD CONSTRAINT iu_sql_event_route_dry_run_log_route_id_fkey FOREIGN KEY (route_id) REFERENCES public.iu_sql_event_route(id);
 
 --
+-- Name: CONSTRAINT iu_sql_event_route_dry_run_log_route_id_fkey ON iu_sql_event_route_dry_run_log; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_sql_event_route_dry_run_log_route_id_fkey ON public.iu_sql_event_route_dry_run_log IS 'a dry-run log row belongs to an existing SQL event route: the capture trigger writes these rows, check the route id';
+
+--
 -- Name: iu_sql_event_route iu_sql_event_route_target_event_type_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
 ALTER TABLE ONLY public.iu_sql_event_route
     ADD CONSTRAINT iu_sql_event_route_target_event_type_fkey FOREIGN KEY (target_event_type) REFERENCES public.event_type_registry(event_type);
+
+--
+-- Name: CONSTRAINT iu_sql_event_route_target_event_type_fkey ON iu_sql_event_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_sql_event_route_target_event_type_fkey ON public.iu_sql_event_route IS 'a SQL event route captures an event type registered in event_type_registry: register the target type first, or check its spelling';
 
 --
 -- Name: iu_staging_payload iu_staging_payload_record_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -10402,11 +11278,23 @@ ALTER TABLE ONLY public.iu_staging_payload
     ADD CONSTRAINT iu_staging_payload_record_id_fkey FOREIGN KEY (record_id) REFERENCES public.iu_staging_record(id);
 
 --
+-- Name: CONSTRAINT iu_staging_payload_record_id_fkey ON iu_staging_payload; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_staging_payload_record_id_fkey ON public.iu_staging_payload IS 'a piece belongs to an existing staging record: mark the manifest first (fn_iu_op_mark_file)';
+
+--
 -- Name: iu_staging_record iu_staging_record_consumed_by_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
 ALTER TABLE ONLY public.iu_staging_record
     ADD CONSTRAINT iu_staging_record_consumed_by_run_id_fkey FOREIGN KEY (consumed_by_run_id) REFERENCES public.dot_iu_command_run(id);
+
+--
+-- Name: CONSTRAINT iu_staging_record_consumed_by_run_id_fkey ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_staging_record_consumed_by_run_id_fkey ON public.iu_staging_record IS 'a manifest is consumed by an existing run: check the run id';
 
 --
 -- Name: iu_staging_record iu_staging_record_last_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -10416,11 +11304,23 @@ ALTER TABLE ONLY public.iu_staging_record
     ADD CONSTRAINT iu_staging_record_last_run_id_fkey FOREIGN KEY (last_run_id) REFERENCES public.dot_iu_command_run(id);
 
 --
+-- Name: CONSTRAINT iu_staging_record_last_run_id_fkey ON iu_staging_record; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_staging_record_last_run_id_fkey ON public.iu_staging_record IS 'a manifest''s last run is an existing run: check the run id';
+
+--
 -- Name: job_schedule job_schedule_queue_name_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
 ALTER TABLE ONLY public.job_schedule
     ADD CONSTRAINT job_schedule_queue_name_fkey FOREIGN KEY (queue_name) REFERENCES public.queue_state(queue_name);
+
+--
+-- Name: CONSTRAINT job_schedule_queue_name_fkey ON job_schedule; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT job_schedule_queue_name_fkey ON public.job_schedule IS 'a schedule''s queue must be registered first (fn_queue_register)';
 
 --
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: pg_database_owner

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -203,3 +205,31 @@ def test_job_and_dead_letter_pages_show_every_attempt(client, role_users, substr
     letter = client.get(reverse("admin:jobs_jobdeadletter_change", args=[dead["dead_letter_id"]])).content.decode()
     for text in ("w-one", "w-two", "first try failed", "Traceback (most recent call last)"):
         assert text in letter, text
+
+
+def test_retrying_a_dead_job_is_nothing_to_do_in_words_not_green(client, role_users, substrate):
+    job_id, _ = dead_job()
+    client.force_login(role_users["operator"])
+    page = post_action(client, "job", "retry_now", [job_id], reason="try again", follow=True).content.decode()
+    warning = re.search(r'<li class="warning">(.*?)</li>', page, re.S)
+    assert warning, page[:3000]
+    text = html.unescape(warning.group(1))
+    assert text.startswith("Retry jobs now: 1 nothing to do — skipped "), text
+    assert f"#{job_id}: dead jobs are replayed from their dead letter" in text
+    assert "{" not in text and "applied" not in text
+    assert '<li class="success">' not in page
+
+
+def test_a_bulk_confirmation_shows_the_count_the_first_rows_and_how_many_more(client, role_users, substrate):
+    sql(
+        "SELECT fn_job_enqueue_many((SELECT jsonb_agg(jsonb_build_object('job_kind', 'demo.bulk')) "
+        "FROM generate_series(1, 5000)))"
+    )
+    client.force_login(role_users["operator"])
+    page_ids = list(Job.objects.order_by("-id").values_list("id", flat=True)[:50])
+    page = post_action(client, "job", "cancel", page_ids, select_across=True, confirm="no").content.decode()
+    assert re.search(r'<p id="governed-count"><strong>5000</strong> selected; the first 20:</p>', page), page[:3000]
+    targets = page[page.index('<ul class="governed-targets">') :]
+    targets = targets[: targets.index("</ul>")]
+    assert targets.count("<li>") == 20
+    assert '<li class="governed-more">… and 4980 more</li>' in targets
