@@ -319,8 +319,9 @@ def describe_result(result: ActResult) -> str:
     lists; a refusal or failure is already a sentence.
     """
     value = result.value
-    if not result.ok or not isinstance(value, dict):
-        return result.message
+    idle = isinstance(value, dict) and value.get("status") == "nothing_to_do"
+    if not result.ok or not isinstance(value, dict) or not (idle or "{" in result.message):
+        return result.message  # the act's own sentence
     parts = []
     for key, item in value.items():
         if key == "status" or item in (None, "", [], {}):

@@ -150,11 +150,11 @@ def _rule_sentence(constraint: str | None, message: str, diag: object) -> str:
     table = getattr(diag, "table_name", None)
     column = getattr(diag, "column_name", None)
     rule = constraint or (f"{column}_required" if column else "value_required")
+    if message.startswith(rule):  # a RAISE that names its rule and says what was wrong
+        return message
     explanation = explain(constraint, table) if constraint else None
     if explanation:
         return f"{rule}: {explanation}"
-    if message.startswith(rule):
-        return message
     where = f" on {table}" if table else ""
     return f"{rule}{where}: {message}"
 
