@@ -313,14 +313,12 @@ class GovernedAdmin(GuardedAdmin):
 
 
 def describe_result(result: ActResult) -> str:
-    """An act's answer in words: ``requeued #12, #13; skipped #51: dead jobs are replayed from …``.
-
-    The SQL functions answer JSON objects of counts, id lists and ``{id, why}``
-    lists; a refusal or failure is already a sentence.
+    """What an act did, in words. Its audit detail is a sentence, except when it did
+    nothing: then the function's answer (counts, id lists, ``{id, why}`` lists) says
+    what was skipped and why, e.g. ``skipped #51: dead jobs are replayed from …``.
     """
     value = result.value
-    idle = isinstance(value, dict) and value.get("status") == "nothing_to_do"
-    if not result.ok or not isinstance(value, dict) or not (idle or "{" in result.message):
+    if not (result.ok and isinstance(value, dict) and value.get("status") == "nothing_to_do"):
         return result.message  # the act's own sentence
     parts = []
     for key, item in value.items():

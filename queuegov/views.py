@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from queuegov import db
+from queuegov.roles import ROLES
 
 
 @never_cache
@@ -56,9 +57,8 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
         title="Not allowed",
         why=detail,
         what_to_do=(
-            "Permissions come from role groups (reviewer, approver, operator, auditor). Ask an administrator "
-            "to add you to the group whose work this is (Users, in this admin). "
-            "The refusal is in the audit trail."
+            f"Permissions come from role groups ({', '.join(ROLES)}). Ask an administrator to add you to "
+            "the group whose work this is (Users, in this admin). A refused change is kept in the audit trail."
         ),
     )
 
