@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from queuegov.fields import ReadableJSONField
 from queuegov.triggers import DEAD_LETTER_TRIAGE_TRANSITIONS, StrictFSM
 
 
@@ -37,7 +38,7 @@ class Event(models.Model):
     event_type = models.TextField()
     delivery_lane = models.TextField()
     severity = models.TextField(null=True)
-    payload = models.JSONField()
+    payload = ReadableJSONField()
     payload_classification = models.TextField()
     event_subject_table = models.TextField(null=True)
     event_subject_ref = models.TextField(null=True)
@@ -89,7 +90,7 @@ class PendingEvent(models.Model):
     source_document_ref = models.TextField(null=True)
     import_batch_ref = models.TextField(null=True)
     stable_key = models.TextField(null=True)
-    capture_payload = models.JSONField()
+    capture_payload = ReadableJSONField()
     actor = models.TextField(null=True)
     captured_at = models.DateTimeField()
     processed_at = models.DateTimeField(null=True)
@@ -228,7 +229,7 @@ class RouteAttempt(models.Model):
     attempt_no = models.IntegerField()
     status = models.TextField()
     error = models.TextField(null=True)
-    result = models.JSONField(null=True)
+    result = ReadableJSONField(null=True)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField()
     duration_ms = models.DecimalField(max_digits=14, decimal_places=3)
@@ -252,7 +253,7 @@ class RouteDeadLetter(models.Model):
     worker_name = models.TextField()
     attempts = models.IntegerField()
     last_error = models.TextField(null=True)
-    event_snapshot = models.JSONField()
+    event_snapshot = ReadableJSONField()
     dead_at = models.DateTimeField()
     triage_status = models.TextField()
     triaged_by = models.TextField(null=True)
@@ -287,7 +288,7 @@ class SqlEventRoute(models.Model):
     route_name = models.TextField()
     source_table = models.TextField()
     operation = models.TextField()
-    condition = models.JSONField()
+    condition = ReadableJSONField()
     target_event_type = models.TextField()
     subject_column = models.TextField()
     payload_columns = ArrayField(models.TextField())
@@ -314,7 +315,7 @@ class SqlRouteDryRun(models.Model):
     source_table = models.TextField()
     operation = models.TextField()
     subject_ref = models.TextField(null=True)
-    would_capture = models.JSONField()
+    would_capture = ReadableJSONField()
     logged_at = models.DateTimeField()
 
     class Meta:

@@ -6,6 +6,7 @@ import pgtrigger
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from queuegov.fields import ReadableJSONField
 from queuegov.triggers import DEAD_LETTER_TRIAGE_TRANSITIONS
 
 
@@ -120,7 +121,7 @@ class QueueHeartbeat(models.Model):
     first_beat_at = models.DateTimeField()
     status_changed_at = models.DateTimeField()
     beats = models.BigIntegerField()
-    meta = models.JSONField()
+    meta = ReadableJSONField()
 
     class Meta:
         managed = False
@@ -164,7 +165,7 @@ class Job(models.Model):
     # The class of the job's kind, stamped at enqueue (docs/executors.md): claims are per class.
     executor_class = models.TextField()
     queue = models.ForeignKey(QueueState, models.DO_NOTHING, db_column="queue_name")
-    payload = models.JSONField()
+    payload = ReadableJSONField()
     priority = models.SmallIntegerField()
     status = models.TextField(choices=Status.choices)
     attempts = models.IntegerField()
@@ -182,7 +183,7 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True)
     finished_at = models.DateTimeField(null=True)
     last_error = models.TextField(null=True)
-    result = models.JSONField(null=True)
+    result = ReadableJSONField(null=True)
     replay_of_dead_letter = models.ForeignKey(
         "JobDeadLetter", models.DO_NOTHING, null=True, related_name="replay_jobs", db_constraint=False
     )
@@ -238,8 +239,8 @@ class JobDeadLetter(models.Model):
     attempts = models.IntegerField()
     max_attempts = models.IntegerField()
     last_error = models.TextField(null=True)
-    job_snapshot = models.JSONField()
-    attempt_history = models.JSONField()
+    job_snapshot = ReadableJSONField()
+    attempt_history = ReadableJSONField()
     dead_at = models.DateTimeField()
     triage_status = models.TextField(choices=Triage.choices)
     triaged_by = models.TextField(null=True)
@@ -277,7 +278,7 @@ class JobSchedule(models.Model):
     name = models.TextField(primary_key=True)
     cron_expression = models.TextField()
     job_kind = models.TextField()
-    payload = models.JSONField()
+    payload = ReadableJSONField()
     queue = models.ForeignKey(QueueState, models.DO_NOTHING, db_column="queue_name", null=True)
     priority = models.SmallIntegerField()
     enabled = models.BooleanField()

@@ -10,6 +10,7 @@ import pgtrigger
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from queuegov.fields import ReadableJSONField
 from queuegov.triggers import AppendOnly, ConfigWriteGuard, NoTruncate, StrictFSM, StrictProtect, StrictReadOnly
 
 
@@ -33,7 +34,7 @@ class EventDomainRegistry(models.Model):
 
 class DotConfig(models.Model):
     key = models.TextField(primary_key=True)
-    value = models.JSONField()
+    value = ReadableJSONField()
     kind = models.TextField()
     value_type = models.TextField()
     min_value = models.BigIntegerField(null=True)
@@ -66,8 +67,8 @@ class DotConfigHistory(models.Model):
     config = models.ForeignKey(
         DotConfig, models.DO_NOTHING, db_column="key", related_name="history", db_constraint=False
     )
-    old_value = models.JSONField(null=True)
-    new_value = models.JSONField(null=True)
+    old_value = ReadableJSONField(null=True)
+    new_value = ReadableJSONField(null=True)
     operation = models.TextField()
     changed_at = models.DateTimeField()
     changed_by = models.TextField()
@@ -99,8 +100,8 @@ class GateChangeRequest(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     config = models.ForeignKey(DotConfig, models.DO_NOTHING, db_column="config_key", related_name="change_requests")
-    old_value = models.JSONField()
-    new_value = models.JSONField()
+    old_value = ReadableJSONField()
+    new_value = ReadableJSONField()
     reason = models.TextField()
     status = models.TextField(choices=Status.choices)
     requested_by = models.TextField()
@@ -159,8 +160,8 @@ class AdminActionAudit(models.Model):
     target_table = models.TextField(null=True)
     target_ids = ArrayField(models.TextField())
     reason = models.TextField(null=True)
-    before_state = models.JSONField(null=True)
-    after_state = models.JSONField(null=True)
+    before_state = ReadableJSONField(null=True)
+    after_state = ReadableJSONField(null=True)
     outcome = models.TextField(choices=Outcome.choices)
     detail = models.TextField(null=True)
     source = models.TextField()

@@ -74,7 +74,8 @@ WSGI_APPLICATION = "queuegov.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Ahead of the apps: queuegov's admin/base_site.html extends Django's own.
+        "DIRS": [BASE_DIR / "queuegov" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -175,6 +176,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-us"
+FORMAT_MODULE_PATH = ["queuegov.formats"]  # ISO dates with seconds everywhere
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

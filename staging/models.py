@@ -12,6 +12,7 @@ import pgtrigger
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from queuegov.fields import ReadableJSONField
 from queuegov.triggers import AppendOnly, StrictFSM, StrictProtect, StrictReadOnly
 
 # Lifecycle of a manifest (iu_staging_record.lifecycle_status).
@@ -81,10 +82,10 @@ class CommandRun(models.Model):
     run_status = models.TextField()
     record = models.ForeignKey("StagingRecord", models.DO_NOTHING, null=True, related_name="runs")
     linked_run = models.ForeignKey("self", models.DO_NOTHING, null=True, related_name="linked_from")
-    params = models.JSONField()
+    params = ReadableJSONField()
     params_digest = models.TextField()
-    gate_snapshot = models.JSONField()
-    evidence = models.JSONField()
+    gate_snapshot = ReadableJSONField()
+    evidence = ReadableJSONField()
     actor = models.TextField()
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True)

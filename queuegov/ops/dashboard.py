@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -89,7 +90,7 @@ def build(hours: int = 24) -> dict[str, Any]:
     return {
         "healthy": report["healthy"],
         "problems": report["problems"],
-        "checked_at": report["checked_at"],
+        "checked_at": parse_datetime(report["checked_at"]),  # shown in the site's one date format
         "gates": sections["gate"],
         "executors": sections["executor"],
         # docs/executors.md: who can run what, and what nobody serves

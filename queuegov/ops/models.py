@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from queuegov.fields import ReadableJSONField
+
 
 class QueueMetricSample(models.Model):
     id = models.BigAutoField(primary_key=True)
@@ -37,9 +39,9 @@ class JobArchive(models.Model):
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True)
     archived_at = models.DateTimeField()
-    snapshot = models.JSONField()
-    result = models.JSONField(null=True)
-    attempt_history = models.JSONField()
+    snapshot = ReadableJSONField()
+    result = ReadableJSONField(null=True)
+    attempt_history = ReadableJSONField()
 
     class Meta:
         managed = False

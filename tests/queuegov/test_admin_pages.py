@@ -19,6 +19,10 @@ from tests.helpers import json_value, use_actor
 pytestmark = pytest.mark.django_db
 
 ROLES = ("reviewer", "approver", "operator", "auditor")
+# One date format: ISO with seconds (queuegov/formats), never Python's str() of a datetime or Django's English one.
+OTHER_DATES = re.compile(
+    r"(?<!T)\d{2}:\d{2}:\d{2}\.\d{6}[+-]\d{2}:\d{2}|\b(?:a\.m\.|p\.m\.|midnight|noon)\b|[A-Z][a-z]{2}\. \d{1,2}, \d{4}"
+)
 LEAKS = re.compile(r"CONTEXT:|DETAIL:|Traceback \(most recent call last\)|PL/pgSQL function|psycopg\.errors")
 
 
@@ -64,6 +68,8 @@ def test_no_page_shows_sql_context_or_a_traceback(client, seeded, role) -> None:
         assert response.status_code in (200, 302, 403), f"{role} {url}: {response.status_code}"
         body = response.content.decode()
         assert not LEAKS.search(body), f"{role} {url}: {LEAKS.search(body).group(0)}"
+        other_date = OTHER_DATES.search(body)
+        assert not other_date, f"{role} {url}: {other_date.group(0)}"
         if response.status_code == 403:
             assert "What to do:" in body, f"{role} {url}: a bare 403"
     assert sum(1 for code in answered.values() if code == 200) > 10, answered
@@ -116,3 +122,17 @@ def test_an_invalid_subscription_is_refused_in_one_plain_sentence(client, make_u
     audit = AdminActionAudit.objects.order_by("-id").first()
     assert audit.outcome == "refused", (audit.outcome, audit.detail)
     assert "CONTEXT" not in (audit.detail or "")
+
+
+def test_json_reads_one_key_per_line_and_times_read_one_way(client, seeded) -> None:
+    from jobs.models import JobDeadLetter
+
+    client.force_login(seeded["operator"])
+    dead = JobDeadLetter.objects.order_by("-pk").first()
+    page = client.get(f"/admin/jobs/jobdeadletter/{dead.pk}/change/").content.decode()
+    snapshot = re.search(r'<div class="readonly">(\{<br>  &quot;.*?)</div>', page, re.S)
+    assert snapshot, "the job snapshot is not indented JSON"
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC", page)  # dead_at, in the one format
+    assert "/static/queuegov/admin.css" in page  # keeps the JSON's lines (white-space: pre-wrap)
+    dashboard = client.get("/admin/").content.decode()
+    assert re.search(r"Checked \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC", dashboard)
