@@ -223,6 +223,23 @@ class ActionFilter(ActorFilter):
         return queryset.filter(action=self.value()) if self.value() else queryset
 
 
+class TargetFilter(admin.SimpleListFilter):
+    """``?target=<table>:<id>``: the rows naming one object (its page links here); GIN index on target_ids."""
+
+    title = "target"
+    parameter_name = "target"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(self.value(), self.value())] if self.value() else []
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if not self.value():
+            return queryset
+        table, _, target_id = self.value().partition(":")
+        found = queryset.filter(target_table=table)
+        return found.filter(target_ids__contains=[target_id]) if target_id else found
+
+
 @admin.register(AdminActionAudit)
 class AdminActionAuditAdmin(GovernedAdmin):
     list_display = ("occurred_at", "actor", "role_list", "action", "outcome", "target", "reason", "detail", "source")
@@ -232,6 +249,7 @@ class AdminActionAuditAdmin(GovernedAdmin):
         ActorFilter,
         values_filter("source", "audit_source_allowed"),
         ("occurred_at", admin.DateFieldListFilter),
+        TargetFilter,
     )
     search_fields = ("=actor", "action", "=request_id")
     date_hierarchy = "occurred_at"

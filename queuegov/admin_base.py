@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
@@ -19,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from queuegov import db
 from queuegov.actor import Actor
@@ -170,6 +172,12 @@ class GovernedAdmin(GuardedAdmin):
             return f"permission: substrate rows of {self.opts.verbose_name_plural} are changed only through actions"
         return super()._refusal_detail(request, verb)
 
+    change_form_template = "admin/queuegov/change_form.html"
+    object_history_template = "admin/queuegov/object_history.html"
+    #: Audit rows shown on an object's page; its history page shows up to OBJECT_HISTORY_ROWS.
+    OBJECT_AUDIT_ROWS = 10
+    OBJECT_HISTORY_ROWS = 200
+
     def changeform_view(
         self,
         request: HttpRequest,
@@ -181,7 +189,54 @@ class GovernedAdmin(GuardedAdmin):
             # Substrate rows are never edited by hand: any write here is forged
             # (GuardedAdmin audits the refusal).
             raise PermissionDenied("substrate rows are changed only through actions")
-        return super().changeform_view(request, object_id, form_url, extra_context)
+        extra = dict(extra_context or {})
+        if object_id is not None:
+            # The list's actions, for this one object: each posts to the list's confirmation page.
+            extra["object_actions"] = [(name, label) for name, label in self.get_action_choices(request) if name]
+            extra["object_audit"] = self.object_audit(request, unquote(object_id), self.OBJECT_AUDIT_ROWS)
+        return super().changeform_view(request, object_id, form_url, extra)
+
+    def object_audit(self, request: HttpRequest, object_id: str, limit: int) -> dict[str, Any] | None:
+        """The audit rows naming this object (target table and id), newest first; None when the
+        user may not read the audit trail (auditors may: docs/operations.md, "Roles")."""
+        if not request.user.has_perm("queuegov.view_adminactionaudit"):
+            return None
+        from queuegov.models import AdminActionAudit
+
+        rows = list(
+            AdminActionAudit.objects.filter(
+                target_table=self.opts.db_table, target_ids__contains=[str(object_id)]
+            ).order_by("-occurred_at", "-id")[: limit + 1]
+        )
+        return {
+            "rows": rows[:limit],
+            "more": len(rows) > limit,
+            "url": reverse("admin:queuegov_adminactionaudit_changelist")
+            + "?"
+            + urlencode({"target": f"{self.opts.db_table}:{object_id}"}),
+        }
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        """The object's audit trail: its acts are audited there, never in Django's admin log."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied(f"{request.user.get_username()} may not view {self.opts.verbose_name_plural}")
+        audit = self.object_audit(request, unquote(object_id), self.OBJECT_HISTORY_ROWS)
+        if audit is None:
+            raise PermissionDenied("reading the audit trail needs queuegov.view_adminactionaudit (the auditor role)")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Audit trail of {obj}",
+            "subtitle": None,
+            "object": obj,
+            "opts": self.opts,
+            "object_audit": audit,
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.object_history_template, context)
 
     def confirm_and_run(
         self,

@@ -136,3 +136,47 @@ def test_json_reads_one_key_per_line_and_times_read_one_way(client, seeded) -> N
     assert "/static/queuegov/admin.css" in page  # keeps the JSON's lines (white-space: pre-wrap)
     dashboard = client.get("/admin/").content.decode()
     assert re.search(r"Checked \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC", dashboard)
+
+
+def test_an_object_page_carries_its_list_s_actions_and_its_audit_rows(client, seeded) -> None:
+    from jobs.models import JobDeadLetter
+
+    dead = JobDeadLetter.objects.order_by("-pk").first()
+    page_url = f"/admin/jobs/jobdeadletter/{dead.pk}/change/"
+    client.force_login(seeded["operator"])
+    page = client.get(page_url).content.decode()
+    buttons = re.findall(r'<input type="hidden" name="action" value="([a-z_]+)">', page)
+    assert set(buttons) == {"mark_manual_replay", "discard", "reopen", "replay"}, buttons
+    assert 'id="qg-object-audit"' not in page  # operators act; auditors read the trail
+    # the page's button goes to the list's own confirmation, and on to one governed act
+    confirm = client.post(
+        "/admin/jobs/jobdeadletter/",
+        {"action": "discard", "_selected_action": [str(dead.pk)], "index": "0"},
+    ).content.decode()
+    assert 'id="governed-confirm-form"' in confirm
+    client.post(
+        "/admin/jobs/jobdeadletter/",
+        {"action": "discard", "_selected_action": [str(dead.pk)], "confirm": "yes", "reason": "known flaky doc"},
+    )
+
+    client.force_login(seeded["auditor"])
+    page = client.get(page_url).content.decode()
+    assert re.findall(r'<input type="hidden" name="action" value="([a-z_]+)">', page) == []
+    audit = page[page.index('id="qg-object-audit"') :]
+    assert "job_dead_letter.triage_discarded" in audit and "known flaky doc" in audit and "operator" in audit
+    history = client.get(f"/admin/jobs/jobdeadletter/{dead.pk}/history/").content.decode()
+    assert "job_dead_letter.triage_discarded" in history and "have a change history" not in history
+    trail = client.get("/admin/queuegov/adminactionaudit/", {"target": f"job_dead_letter:{dead.pk}"})
+    assert trail.status_code == 200 and "job_dead_letter.triage_discarded" in trail.content.decode()
+    nothing = client.get("/admin/queuegov/adminactionaudit/", {"target": f"job_dead_letter:{dead.pk + 100000}"})
+    assert 'id="result_list"' not in nothing.content.decode()  # no row names that object
+
+
+def test_an_object_s_audit_trail_is_for_those_who_read_the_trail(client, seeded) -> None:
+    from jobs.models import JobDeadLetter
+
+    dead = JobDeadLetter.objects.order_by("-pk").first()
+    client.force_login(seeded["operator"])
+    response = client.get(f"/admin/jobs/jobdeadletter/{dead.pk}/history/")
+    assert response.status_code == 403
+    assert "view_adminactionaudit" in response.content.decode()
