@@ -146,3 +146,8 @@ def rule_explanations() -> dict[tuple[str, str], str]:
             conn=conn,
         )
     return {(name, table): text for name, table, text in found}
+
+
+def role_grant(username: str, role: str, grant: bool, reason: str) -> dict[str, Any]:
+    """Put a user in a role group or take them out, audited (fn_role_grant)."""
+    return call("SELECT fn_role_grant(%s, %s, %s, %s)", [username, role, grant, reason])

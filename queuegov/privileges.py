@@ -61,6 +61,7 @@ FUNCTIONS: dict[str, str] = {
     "fn_db_role": RESOLVER,
     # --- governed acts (each audits itself) ---------------------------------
     "fn_gate_change_request": APP_API,
+    "fn_role_grant": APP_API,
     "fn_gate_change_approve": APP_API,
     "fn_gate_change_reject": APP_API,
     "fn_gate_change_withdraw": APP_API,

@@ -8,6 +8,7 @@ without editing this table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -153,3 +154,20 @@ def bootstrap_roles() -> list[RoleSync]:
         group.permissions.set(wanted)
         results.append(RoleSync(role, created, len(wanted), len(wanted - current), len(current - wanted)))
     return results
+
+
+def grant_role(actor: Any, user: Any, username: str, role: str, reason: str, *, grant: bool = True) -> Any:
+    """``manage.py grant_role``: one governed act (fn_role_grant changes the membership and audits it)."""
+    from queuegov import db
+    from queuegov.audit import Effect, governed_act
+
+    return governed_act(
+        actor,
+        "role.grant" if grant else "role.revoke",
+        lambda: Effect.from_answer(db.role_grant(username, role, grant, reason)),
+        target_table="auth_user",
+        target_ids=[username],
+        reason=reason,
+        user=user,
+        permission="auth.change_user",
+    )

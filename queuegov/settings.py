@@ -24,9 +24,10 @@ if not DEBUG and (
     or any(marker in SECRET_KEY.lower() for marker in _INSECURE_KEY_MARKERS)
 ):
     raise ImproperlyConfigured(
-        "SECRET_KEY is missing or insecure (needs 40+ varied characters and no "
-        "'django-insecure'/'changeme' marker) and DEBUG is off. Set SECRET_KEY in the "
-        "environment or in .env (`make demo` writes one), or set DEBUG=true for development."
+        "SECRET_KEY is missing or insecure and DEBUG is off: it needs at least 40 characters, at least "
+        "10 different characters, and none of " + ", ".join(repr(m) for m in _INSECURE_KEY_MARKERS) + " in it "
+        "(any case). Set SECRET_KEY in the environment or in .env (bin/bootstrap writes a generated one), "
+        "or set DEBUG=true for development."
     )
 if not SECRET_KEY:
     SECRET_KEY = "dev-only-" + "x" * 50  # DEBUG is on: never used in production
