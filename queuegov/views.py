@@ -58,7 +58,7 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
         why=detail,
         what_to_do=(
             f"Permissions come from role groups ({', '.join(ROLES)}). Ask an administrator to add you to "
-            "the group whose work this is (Users, in this admin). A refused change is kept in the audit trail."
+            "the group whose work this is (manage.py grant_role). A refused change is kept in the audit trail."
         ),
     )
 

@@ -24,5 +24,5 @@ class QueuegovAdminSite(admin.AdminSite):
 
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
         extra = dict(extra_context or {})
-        extra["dashboard"] = dashboard.build()
+        extra["dashboard"] = dashboard.build(user=request.user)
         return super().index(request, extra)

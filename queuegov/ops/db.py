@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from queuegov.gateway import call, dict_rows
+from queuegov.gateway import call, dict_rows, rows
 
 
 def queue_health() -> dict[str, Any]:
@@ -41,3 +41,39 @@ def executor_classes() -> list[dict[str, Any]]:
          ORDER BY e.code
         """
     )
+
+
+def dead_letter_groups(limit: int = 12, sample: int = 10_000) -> list[dict[str, Any]]:
+    """Open job dead letters grouped by kind and error class (the error's text before its first
+    colon), most first, counted over the newest ``sample`` open ones (job_dead_letter_open)."""
+    return dict_rows(
+        """
+        SELECT job_kind, error_class, count(*) AS open, min(dead_at) AS oldest
+          FROM (SELECT job_kind, dead_at,
+                       coalesce(nullif(btrim(split_part(split_part(coalesce(last_error, ''), E'\\n', 1), ':', 1)), ''),
+                                'no error text') AS error_class
+                  FROM job_dead_letter WHERE triage_status IN ('open', 'manual_replay')
+                 ORDER BY dead_at DESC LIMIT %s) AS recent
+         GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT %s
+        """,
+        [sample, limit],
+    )
+
+
+def queue_sparklines(minutes: int = 60) -> dict[str, list[int]]:
+    """Jobs succeeded per minute per queue over the last ``minutes`` (queue_metric_sample), oldest first."""
+    found = dict_rows(
+        """
+        SELECT queue_name, array_agg(succeeded ORDER BY sampled_at) AS succeeded
+          FROM queue_metric_sample
+         WHERE sampled_at >= now() - make_interval(mins => %s) AND queue_name <> '*'
+         GROUP BY queue_name
+        """,
+        [minutes],
+    )
+    return {row["queue_name"]: [int(v) for v in row["succeeded"]] for row in found}
+
+
+def pending_gate_requests() -> dict[str, int]:
+    """Gate or setting key → its pending change request (at most one each: a unique index says so)."""
+    return dict(rows("SELECT config_key, id FROM gate_change_request WHERE status = 'pending'"))

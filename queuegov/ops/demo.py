@@ -20,6 +20,7 @@ from jobs.registry import JobContext
 from queuegov import gates
 from queuegov.actor import Actor, actor_context
 from queuegov.models import GateChangeRequest
+from queuegov.ops.health import sample_metrics
 from queuegov.roles import ROLES
 
 CREDENTIALS_FILE = Path(settings.BASE_DIR) / ".demo-credentials.json"
@@ -100,4 +101,5 @@ def ensure_demo_data() -> list[str]:
         ]
         jobs_db.enqueue_many(jobs)
     created.append("70 demo jobs (5 of them fail into the dead-letter queue)")
+    sample_metrics()  # the dashboard's charts have a first point before the scheduler's first minute
     return created

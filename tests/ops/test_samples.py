@@ -156,7 +156,7 @@ def test_dashboard_renders_the_four_charts(ops, activity, client, make_user):
     charts = re.findall(r'<figure class="qg-chart">(.*?)</figure>', html, re.S)
     assert len(charts) == 4
     dashboard = html[html.index('<div id="qg-dashboard">') : html.index("<p><small>Checked")]
-    assert dashboard.count("<svg") == 4
+    assert dashboard.count("<svg") == 4 + dashboard.count('<svg class="qg-spark"')  # and a sparkline per queue
     titles = [re.search(r"<figcaption>(.*?) <small>", c).group(1) for c in charts]
     assert titles == [
         "Throughput (jobs succeeded)",
