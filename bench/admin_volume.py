@@ -75,7 +75,11 @@ CURSORS_AT_ZERO = "UPDATE iu_route_worker_cursor SET last_event_id = 0, last_tx_
 LOAD_STEPS: list[tuple[str, str]] = [
     (
         "queues",
-        "INSERT INTO queue_state (queue_name) VALUES ('default'), ('maintenance'), ('bulk') ON CONFLICT DO NOTHING",
+        "INSERT INTO queue_state (queue_name) VALUES ('default'), ('maintenance'), ('bulk') ON CONFLICT DO NOTHING;"
+        # the bench's job kinds are registered, as an install registers its own (an enqueue_job route needs it)
+        " INSERT INTO consumer_registry (job_kind, executor_class, description)"
+        " SELECT k, 'pg_worker', 'bench' FROM unnest(ARRAY['bench.import', 'bench.export', 'bench.report']) AS k"
+        " ON CONFLICT DO NOTHING",
     ),
     (
         f"{JOBS:,} jobs",
@@ -92,7 +96,7 @@ LOAD_STEPS: list[tuple[str, str]] = [
         INSERT INTO job_queue (job_kind, queue_name, payload, priority, status, attempts, max_attempts, retry_policy,
                                run_at, lease_owner, lease_until, created_by, created_at, started_at, finished_at,
                                last_error, result, correlation_id, executor_class)
-        -- A bulk loader gives the class itself (the kinds' registrations are not its concern).
+        -- A bulk loader gives the class itself (the class stamp would look it up per row).
         SELECT (ARRAY['queuegov.noop', 'bench.import', 'bench.export', 'bench.report'])[1 + i % 4],
                (ARRAY['default', 'maintenance', 'bulk'])[1 + i % 3],
                jsonb_build_object('n', i),

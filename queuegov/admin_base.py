@@ -335,6 +335,7 @@ class GovernedAdmin(GuardedAdmin):
                     self._action_label(title.lower().replace(" ", "_")),
                     f"permission: {request.user.get_username()} lacks {permission}",
                     target_table=self.opts.db_table,
+                    reason=request.POST.get("reason"),
                 )
             raise PermissionDenied(f"{permission} required")
         form = form_class(request.POST if request.method == "POST" else None)

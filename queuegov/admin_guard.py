@@ -98,6 +98,7 @@ class GuardedAdmin(admin.ModelAdmin):
             detail,
             target_table=self.opts.db_table,
             target_ids=target_ids,
+            reason=request.POST.get("reason") if request.method == "POST" else None,
         )
 
     def _refusal_detail(self, request: HttpRequest, verb: str) -> str:

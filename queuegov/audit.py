@@ -108,16 +108,22 @@ def governed_act(
 
 
 def record_refusal(
-    actor: Actor, action: str, detail: str, *, target_table: str | None = None, target_ids: Iterable[Any] = ()
+    actor: Actor,
+    action: str,
+    detail: str,
+    *,
+    target_table: str | None = None,
+    target_ids: Iterable[Any] = (),
+    reason: str | None = None,
 ) -> int:
-    """Audit an attempt refused before any effect (e.g. a forged admin POST)."""
+    """Audit an attempt refused before any effect (e.g. a forged admin POST), with the reason it carried."""
     with actor_context(actor):
         return db.audit_record(
             action=action,
             outcome="refused",
             target_table=target_table,
             target_ids=[str(i) for i in target_ids],
-            reason=None,
+            reason=(reason or "").strip()[:2000] or None,
             before=None,
             after=None,
             detail=detail,

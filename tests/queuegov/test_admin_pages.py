@@ -68,6 +68,7 @@ def test_no_page_shows_sql_context_or_a_traceback(client, seeded, role) -> None:
         assert response.status_code in (200, 302, 403), f"{role} {url}: {response.status_code}"
         body = response.content.decode()
         assert not LEAKS.search(body), f"{role} {url}: {LEAKS.search(body).group(0)}"
+        assert '<div class="breadcrumbs">' not in body, f"{role} {url}: Django 6 styles <ol class=breadcrumbs>"
         other_date = OTHER_DATES.search(body)
         assert not other_date, f"{role} {url}: {other_date.group(0)}"
         if response.status_code == 403:

@@ -156,3 +156,14 @@ def test_admin_pages_carry_a_content_security_policy_with_a_nonce(superuser_clie
     nonce = policy.split("'nonce-")[1].split("'")[0]
     assert f'nonce="{nonce}"' in response.content.decode()
     assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+
+
+def test_a_forged_action_keeps_the_reason_it_carried_in_the_audit_trail(client, make_user) -> None:
+    client.force_login(make_user("rita", "reviewer"))
+    response = client.post(
+        "/admin/queuegov/gatechangerequest/",
+        {"action": "approve", "_selected_action": ["1"], "confirm": "yes", "reason": "looks fine to me"},
+    )
+    assert response.status_code == 403
+    row = AdminActionAudit.objects.filter(action="gatechangerequest.approve").latest("id")
+    assert (row.outcome, row.reason) == ("refused", "looks fine to me")
