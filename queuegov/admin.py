@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, time
 from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html
 
-from queuegov import gates
+from queuegov import db, gates
 from queuegov.actor import Actor
 from queuegov.admin_base import GovernedAdmin, ReasonForm, values_filter
 from queuegov.audit import record_refusal
+from queuegov.errors import QueuegovError, domain_errors
 from queuegov.models import (
     AdminActionAudit,
     DotConfig,
@@ -40,8 +46,16 @@ class RequestChangeForm(forms.Form):
 class DotConfigHistoryInline(admin.TabularInline):
     model = DotConfigHistory
     fk_name = "config"
-    fields = ("changed_at", "operation", "old_value", "new_value", "changed_by", "gate_change_request_id", "request_id")
+    fields = ("changed_at", "operation", "old_value", "new_value", "changed_by", "change_request", "request_id")
     readonly_fields = fields
+
+    @admin.display(description="change request")
+    def change_request(self, obj: DotConfigHistory) -> str:
+        if obj.gate_change_request_id is None:
+            return "—"
+        url = reverse("admin:queuegov_gatechangerequest_change", args=[obj.gate_change_request_id])
+        return format_html('<a href="{}">#{}</a>', url, obj.gate_change_request_id)
+
     extra = 0
     max_num = 0
     can_delete = False
@@ -58,6 +72,24 @@ class DotConfigHistoryInline(admin.TabularInline):
         return False
 
 
+def value_at(key: str, text: str) -> dict[str, Any]:
+    """What ``key`` was at the time ``text`` names (fn_config_value_at), and which change set it."""
+    at = parse_datetime(text.strip().replace("T", " ")) or (
+        datetime.combine(parsed, time.min) if (parsed := parse_date(text.strip())) else None
+    )
+    if at is None:
+        return {"asked": text, "error": "give a time as YYYY-MM-DD HH:MM:SS (or a date), in UTC"}
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at, timezone.get_current_timezone())
+    try:
+        with transaction.atomic(), domain_errors():  # a savepoint: the page's own queries go on
+            value = db.config_value_at(key, at)
+    except QueuegovError as exc:
+        return {"asked": text, "at": at, "error": str(exc)}
+    change = DotConfigHistory.objects.filter(config_id=key, changed_at__lte=at).order_by("-changed_at", "-id").first()
+    return {"asked": text, "at": at, "value": None if change is None else _json(value), "change": change}
+
+
 @admin.register(DotConfig)
 class DotConfigAdmin(GovernedAdmin):
     list_display = ("key", "kind", "state", "description", "updated_at", "updated_by", "pending_request")
@@ -66,6 +98,16 @@ class DotConfigAdmin(GovernedAdmin):
     ordering = ("kind", "key")
     inlines = [DotConfigHistoryInline]
     actions = ["request_change"]
+
+    change_form_template = "admin/queuegov/dotconfig/change_form.html"
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        extra = dict(extra_context or {})
+        if object_id is not None and request.method == "GET" and "at" in request.GET:
+            extra["value_at"] = value_at(unquote(object_id), request.GET["at"])
+        return super().changeform_view(request, object_id, form_url, extra)
 
     @admin.display(description="value")
     def state(self, obj: DotConfig) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib import admin
@@ -181,3 +182,23 @@ def test_an_object_s_audit_trail_is_for_those_who_read_the_trail(client, seeded)
     response = client.get(f"/admin/jobs/jobdeadletter/{dead.pk}/history/")
     assert response.status_code == 403
     assert "view_adminactionaudit" in response.content.decode()
+
+
+def test_a_gate_page_says_what_the_gate_was_at_a_past_time_and_which_request_set_it(client, seeded) -> None:
+    from queuegov.models import DotConfigHistory
+
+    opened = DotConfigHistory.objects.filter(config_id="queue.worker.enabled", new_value=True).latest("id")
+    client.force_login(seeded["auditor"])
+    url = "/admin/queuegov/dotconfig/queue.worker.enabled/change/"
+    before = opened.changed_at - timedelta(seconds=1)
+    page = client.get(url, {"at": before.strftime("%Y-%m-%d %H:%M:%S.%f")}).content.decode()
+    answer = re.search(r'<p id="qg-value-at-answer">(.*?)</p>', page, re.S).group(1)
+    assert "<code>false</code>" in answer
+    after = client.get(url, {"at": opened.changed_at.strftime("%Y-%m-%d %H:%M:%S.%f")}).content.decode()
+    answer = re.search(r'<p id="qg-value-at-answer">(.*?)</p>', after, re.S).group(1)
+    assert "<code>true</code>" in answer and "by user:approver" in answer
+    assert f"/admin/queuegov/gatechangerequest/{opened.gate_change_request_id}/change/" in answer
+    # the history names its change request as a link
+    assert f'<a href="/admin/queuegov/gatechangerequest/{opened.gate_change_request_id}/change/">' in after
+    bad = client.get(url, {"at": "last tuesday"}).content.decode()
+    assert "give a time as YYYY-MM-DD HH:MM:SS" in bad and not LEAKS.search(bad)
