@@ -479,7 +479,9 @@ def measure(runs: int, only: str = "") -> list[Timing]:
     if user is None:
         user = User.objects.create_superuser(BENCH_USER, password=None)
     user.groups.set(Group.objects.filter(name="operator"))
-    client = Client()
+    # Requests arrive as HTTPS, as behind the deployment's TLS: with DEBUG off and QUEUEGOV_HTTPS
+    # on, plain-HTTP requests would all be answered with a redirect to https.
+    client = Client(**{"wsgi.url_scheme": "https"})
     client.force_login(user)
     week = (timezone.now() - timedelta(days=7)).date().isoformat()
     results = []
@@ -509,6 +511,10 @@ def measure(runs: int, only: str = "") -> list[Timing]:
                 transaction.set_rollback(True)
         results.append(timing)
         verdict = "PASS" if timing.ok else "FAIL"
+        if timing.status != 200:
+            where = response.get("Location", "")
+            print(f"  {label:<58} answered {timing.status}{f' → {where}' if where else ''}, not 200  FAIL", flush=True)
+            continue
         print(
             f"  {label:<58} {timing.median:9.1f} ms  {timing.queries:3d} q {timing.sql_ms:7.1f} ms SQL  {verdict}",
             flush=True,

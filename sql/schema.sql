@@ -6000,6 +6000,7 @@ ALTER FUNCTION public.fn_payload_size_trigger() OWNER TO queuegov_owner;
 CREATE FUNCTION public.fn_queue_health() RETURNS jsonb
     LANGUAGE sql STABLE
     SET jit TO 'off'
+    SET enable_bitmapscan TO 'off'
     AS $$
     -- {"healthy": bool, "problems": [...], "rows": [...]} from v_queue_health and v_orphaned_work.
     WITH h AS (
@@ -9175,7 +9176,7 @@ CREATE VIEW public.v_orphaned_work AS
                    FROM public.job_queue j
                   WHERE ((j.executor_class = e.code) AND ((j.status)::text = 'queued'::text) AND (j.run_at <= (now() - make_interval(secs => (public.fn_setting_int('queue.health.orphan_after_seconds'::text))::double precision))) AND (j.queue_name <> ALL (p.queues)))
                   ORDER BY j.priority DESC, j.run_at, j.id
-                 LIMIT 10000) w_1)
+                 LIMIT 1000) w_1)
           WHERE (EXISTS ( SELECT 1
                    FROM public.consumer_registry c
                   WHERE ((c.executor_class = e.code) AND (NOT (EXISTS ( SELECT 1
