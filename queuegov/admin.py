@@ -43,18 +43,31 @@ class RequestChangeForm(forms.Form):
     reason = ReasonForm.base_fields["reason"]
 
 
+# JSON values in JSON's own spelling (`false`, not Python's `False`, which Django's
+# display of a falsy JSONField value falls back to), and the request that set them.
+@admin.display(description="old value")
+def old_value(obj: Any) -> str:
+    return _json(obj.old_value)
+
+
+@admin.display(description="new value")
+def new_value(obj: Any) -> str:
+    return _json(obj.new_value)
+
+
+@admin.display(description="change request")
+def change_request(obj: DotConfigHistory) -> str:
+    if obj.gate_change_request_id is None:
+        return "—"
+    url = reverse("admin:queuegov_gatechangerequest_change", args=[obj.gate_change_request_id])
+    return format_html('<a href="{}">#{}</a>', url, obj.gate_change_request_id)
+
+
 class DotConfigHistoryInline(admin.TabularInline):
     model = DotConfigHistory
     fk_name = "config"
-    fields = ("changed_at", "operation", "old_value", "new_value", "changed_by", "change_request", "request_id")
+    fields = ("changed_at", "operation", old_value, new_value, "changed_by", change_request, "request_id")
     readonly_fields = fields
-
-    @admin.display(description="change request")
-    def change_request(self, obj: DotConfigHistory) -> str:
-        if obj.gate_change_request_id is None:
-            return "—"
-        url = reverse("admin:queuegov_gatechangerequest_change", args=[obj.gate_change_request_id])
-        return format_html('<a href="{}">#{}</a>', url, obj.gate_change_request_id)
 
     extra = 0
     max_num = 0
@@ -98,6 +111,17 @@ class DotConfigAdmin(GovernedAdmin):
     ordering = ("kind", "key")
     inlines = [DotConfigHistoryInline]
     actions = ["request_change"]
+    fields = readonly_fields = (
+        "key",
+        "state",
+        "kind",
+        "value_type",
+        "min_value",
+        "max_value",
+        "description",
+        "updated_at",
+        "updated_by",
+    )
 
     change_form_template = "admin/queuegov/dotconfig/change_form.html"
 
@@ -174,8 +198,8 @@ class GateChangeRequestAdmin(GovernedAdmin):
     list_select_related = ("config",)
     readonly_fields = (
         "config",
-        "old_value",
-        "new_value",
+        old_value,
+        new_value,
         "reason",
         "status",
         "requested_by",
@@ -230,10 +254,10 @@ class DotConfigHistoryAdmin(GovernedAdmin):
         "changed_at",
         "config",
         "operation",
-        "old_value",
-        "new_value",
+        old_value,
+        new_value,
         "changed_by",
-        "gate_change_request_id",
+        change_request,
         "request_id",
     )
     list_filter = ("operation", ("changed_at", admin.DateFieldListFilter))

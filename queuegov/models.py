@@ -6,6 +6,8 @@ them and carry the pgtrigger governance triggers (installed by migration 0005).
 
 from __future__ import annotations
 
+import json
+
 import pgtrigger
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -88,7 +90,7 @@ class DotConfigHistory(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.config_id} {self.old_value} → {self.new_value} by {self.changed_by}"
+        return f"{self.config_id} {json.dumps(self.old_value)} → {json.dumps(self.new_value)} by {self.changed_by}"
 
 
 class GateChangeRequest(models.Model):
@@ -141,7 +143,7 @@ class GateChangeRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.config_id} → {self.new_value} ({self.status})"
+        return f"#{self.pk} {self.config_id} → {json.dumps(self.new_value)} ({self.status})"
 
 
 class AdminActionAudit(models.Model):

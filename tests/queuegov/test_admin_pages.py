@@ -198,6 +198,8 @@ def test_a_gate_page_says_what_the_gate_was_at_a_past_time_and_which_request_set
     answer = re.search(r'<p id="qg-value-at-answer">(.*?)</p>', after, re.S).group(1)
     assert "<code>true</code>" in answer and "by user:approver" in answer
     assert f"/admin/queuegov/gatechangerequest/{opened.gate_change_request_id}/change/" in answer
+    # one spelling: JSON's, never Python's False/True/None beside it
+    assert not re.search(r">\s*(False|True|None)\s*<|(False|True|None) →|→ (False|True|None)", after), "Python spelling"
     # the history names its change request as a link
     assert f'<a href="/admin/queuegov/gatechangerequest/{opened.gate_change_request_id}/change/">' in after
     bad = client.get(url, {"at": "last tuesday"}).content.decode()
