@@ -6,10 +6,12 @@ PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap demo test lint check format lock clean
+.PHONY: help bootstrap demo stop demo-reset test lint check format lock clean
 
 help:
 	@echo "make demo    bootstrap, migrate, roles, demo accounts, serve http://127.0.0.1:8000/admin/"
+	@echo "make stop    stop the embedded PostgreSQL (.pgdata/) a demo left running"
+	@echo "make demo-reset  stop it and delete the demo's database and credentials (the next make demo starts afresh)"
 	@echo "make test    bootstrap, then the whole pytest suite on a fresh test database (PYTEST_ARGS=...)"
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make check   Django system checks, missing migrations, pgtrigger drift"
@@ -22,6 +24,13 @@ bootstrap:
 
 demo: bootstrap
 	bin/demo
+
+stop: bootstrap
+	$(PY) -m queuegov.embedded_db stop
+
+demo-reset: stop
+	rm -rf .pgdata .demo-credentials.json staticfiles
+	@echo "demo-reset: the next make demo starts with a new database and new demo passwords"
 
 test: bootstrap
 	.venv/bin/pytest --create-db $(PYTEST_ARGS)

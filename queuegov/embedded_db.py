@@ -55,3 +55,46 @@ def database_settings(name: str = "postgres", user: str = "postgres") -> dict[st
         "HOST": host,
         "PORT": str(info.port or 5432),
     }
+
+
+def running(data_dir: Path | None = None) -> bool:
+    """A postmaster holds ``data_dir`` (its pid file names a live process)."""
+    pid_file = (data_dir or DATA_DIR) / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, run as pgserver's own system user
+    return True
+
+
+def stop(data_dir: Path | None = None) -> str:
+    """Stop the embedded server (``make stop``); what it did, in words.
+
+    Joining the server and closing the last handle is pgserver's own way to stop
+    it (``pg_ctl stop`` as the user it runs as); a server other processes still
+    use (a demo still running) keeps running.
+    """
+    data_dir = data_dir or DATA_DIR
+    if not running(data_dir):
+        return f"the embedded PostgreSQL in {data_dir} is not running"
+    _ensure_runtime_dir()
+    import pgserver
+
+    pgserver.get_server(data_dir, cleanup_mode="stop").cleanup()
+    if running(data_dir):
+        return f"the embedded PostgreSQL in {data_dir} is still used by another process (a demo still running?)"
+    return f"stopped the embedded PostgreSQL in {data_dir}"
+
+
+if __name__ == "__main__":  # `python -m queuegov.embedded_db stop` (make stop)
+    import sys
+
+    if sys.argv[1:] != ["stop"]:
+        raise SystemExit("usage: python -m queuegov.embedded_db stop")
+    print(stop())
