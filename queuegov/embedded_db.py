@@ -64,12 +64,16 @@ def running(data_dir: Path | None = None) -> bool:
         pid = int(pid_file.read_text().splitlines()[0])
     except (OSError, ValueError, IndexError):
         return False
+    return _alive(pid)  # PermissionError: alive, run as pgserver's own system user
+
+
+def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # alive, run as pgserver's own system user
+        return True
     return True
 
 
@@ -86,7 +90,12 @@ def stop(data_dir: Path | None = None) -> str:
     _ensure_runtime_dir()
     import pgserver
 
-    pgserver.get_server(data_dir, cleanup_mode="stop").cleanup()
+    server = pgserver.get_server(data_dir, cleanup_mode="stop")
+    # pgserver counts the processes holding the server in a file; a process
+    # killed without exiting (a demo's worker after SIGKILL) stays counted.
+    holders = server.global_process_id_list
+    holders.put([pid for pid in holders.get() if pid == os.getpid() or _alive(pid)])
+    server.cleanup()
     if running(data_dir):
         return f"the embedded PostgreSQL in {data_dir} is still used by another process (a demo still running?)"
     return f"stopped the embedded PostgreSQL in {data_dir}"

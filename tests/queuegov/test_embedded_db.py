@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 START_AND_LEAVE = (
@@ -23,14 +26,30 @@ def run(*args: str, pgdata: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_stop_stops_a_server_left_running_and_says_so(tmp_path: Path) -> None:
+@pytest.fixture
+def pgdata(tmp_path: Path) -> Iterator[Path]:
+    """A private server's data directory, stopped whatever the test did."""
     from queuegov import embedded_db
 
-    pgdata = tmp_path / "pg"
-    pgdata.mkdir()
+    path = tmp_path / "pg"
+    path.mkdir()
+    yield path
+    if embedded_db.running(path):
+        (path / ".handle_pids.json").write_text("[]")
+        embedded_db.stop(path)
+
+
+def test_stop_stops_a_server_left_running_and_says_so(pgdata: Path) -> None:
+    from queuegov import embedded_db
+
     started = run("-c", START_AND_LEAVE, str(pgdata), pgdata=pgdata)
     assert started.returncode == 0, started.stderr[-2000:]
     assert embedded_db.running(pgdata)  # the process that started it is gone; the server is not
+    # a holder killed without exiting (SIGKILL) stays in pgserver's list of holders: it must not keep it up
+    killed = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    killed.kill()
+    killed.wait()
+    (pgdata / ".handle_pids.json").write_text(json.dumps([killed.pid]))
 
     stopped = run("-m", "queuegov.embedded_db", "stop", pgdata=pgdata)
     assert stopped.returncode == 0, stopped.stderr[-2000:]
