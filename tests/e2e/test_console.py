@@ -148,3 +148,33 @@ def test_an_auditor_asks_what_a_gate_was_at_a_past_time(login, staff):
     assert "was true at" in answer and "by sql:e2e-b" in answer
     assert f"change request #{opened.gate_change_request_id}" in answer
     auditor.shot("value-at")
+
+
+def test_the_busy_lists_fit_a_1366_px_screen(login, staff):
+    """Long reasons, details and errors wrap; the columns after them stay on screen."""
+    for key in JOB_GATES:
+        governed_open(key)
+    long = "a long operator reason that explains at length why this was done " * 4
+    job_id = sql("SELECT fn_job_enqueue('e2e.flaky', '{}'::jsonb, p_max_attempts => 1)")["job_id"]
+    sql("SELECT fn_job_claim('e2e-worker', NULL, 10, 60, 'pg_worker')")
+    sql("SELECT fn_job_fail_or_retry(%s, 'e2e-worker', %s, 1)", [job_id, "RuntimeError: " + long])
+    staff("aud", "auditor")
+    staff("olga", "operator")
+    operator = login("olga")
+    operator.run_action("/admin/jobs/job/", [str(job_id)], "cancel", {"reason": long})
+    auditor = login("aud")
+    auditor.page.set_viewport_size({"width": 1366, "height": 900})
+    for url, last_column in (
+        ("/admin/queuegov/adminactionaudit/", "column-source"),
+        ("/admin/jobs/jobdeadletter/", "column-replayed_link"),
+        ("/admin/jobs/job/", "column-dead_letter"),
+        ("/admin/events/inboxentry/", None),
+    ):
+        response = auditor.page.goto(url)
+        assert response.status == 200, url
+        overflow = auditor.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{url} is {overflow} px wider than the screen"
+        if last_column:
+            box = auditor.page.locator(f"#result_list th.{last_column}").bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 1366, (url, box)
+        auditor.shot(url.strip("/").replace("/", "-") + "-1366")
