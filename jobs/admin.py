@@ -208,6 +208,7 @@ class JobAdmin(GovernedAdmin):
 
 @admin.register(JobDeadLetter)
 class JobDeadLetterAdmin(DeadLetterActions, GovernedAdmin):
+    audit_noun = "job_dead_letter"
     list_display = (
         "id",
         "job_link",
@@ -275,6 +276,7 @@ class JobDeadLetterAdmin(DeadLetterActions, GovernedAdmin):
 
 @admin.register(QueueState)
 class QueueStateAdmin(GovernedAdmin):
+    audit_noun = "queue"
     list_display = ("queue_name", "paused", "paused_by", "paused_at", "reason", "queued", "running")
     actions = ["pause", "resume"]
 
@@ -318,6 +320,7 @@ class QueueStateAdmin(GovernedAdmin):
 
 @admin.register(JobSchedule)
 class JobScheduleAdmin(GovernedAdmin):
+    audit_noun = "job_schedule"
     list_display = (
         "name",
         "cron_expression",

@@ -105,6 +105,8 @@ def value_at(key: str, text: str) -> dict[str, Any]:
 
 @admin.register(DotConfig)
 class DotConfigAdmin(GovernedAdmin):
+    audit_noun = "gate_change"
+    audit_verbs = {"request_change": "request"}
     list_display = ("key", "kind", "state", "description", "updated_at", "updated_by", "pending_request")
     list_filter = ("kind",)
     search_fields = ("key", "description")
@@ -182,6 +184,7 @@ class DotConfigAdmin(GovernedAdmin):
 
 @admin.register(GateChangeRequest)
 class GateChangeRequestAdmin(GovernedAdmin):
+    audit_noun = "gate_change"
     list_display = (
         "id",
         "config",

@@ -3,7 +3,6 @@ confirmed governed actions, and refusal of forged action POSTs."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any, ClassVar
@@ -162,10 +161,6 @@ class GovernedAdmin(GuardedAdmin):
         actions = super().get_actions(request, action_location=action_location)
         actions.pop("delete_selected", None)
         return actions
-
-    def _action_label(self, name: str) -> str:
-        # fn_audit_record takes dotted names of letters, digits and _ only.
-        return f"{self.opts.model_name}.{re.sub(r'[^a-z0-9_]+', '_', name.lower()).strip('_')[:60] or 'unknown'}"
 
     def _refusal_detail(self, request: HttpRequest, verb: str) -> str:
         if verb in ("add", "change"):
@@ -332,7 +327,7 @@ class GovernedAdmin(GuardedAdmin):
             if request.method == "POST":
                 record_refusal(
                     Actor.for_request(request),
-                    self._action_label(title.lower().replace(" ", "_")),
+                    self.act_name(title.lower().replace(" ", "_")),
                     f"permission: {request.user.get_username()} lacks {permission}",
                     target_table=self.opts.db_table,
                     reason=request.POST.get("reason"),
@@ -416,6 +411,12 @@ class DeadLetterActions:
 
     dead_letter_services: Any
     dead_letters_noun = "dead letters"
+    # the triage acts are audited as <noun>.triage_<status>
+    audit_verbs: ClassVar[dict[str, str]] = {
+        "mark_manual_replay": "triage_manual_replay",
+        "discard": "triage_discarded",
+        "reopen": "triage_open",
+    }
     replay_intro = ""
     actions: ClassVar[list[str]] = ["mark_manual_replay", "discard", "reopen", "replay"]
 

@@ -15,7 +15,7 @@ The admin site wraps each registered ModelAdmin in ``GuardedAdmin``
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import admin
 from django.contrib.admin.filters import SimpleListFilter
@@ -28,7 +28,7 @@ from queuegov.audit import record_refusal
 
 # The comparisons Django's list filters and date hierarchy put in URLs.
 FILTER_OPERATORS = frozenset({"exact", "isnull", "in", "gte", "gt", "lte", "lt", "year", "month", "day"})
-_SAFE_NAME = re.compile(r"[^a-z0-9_]+")
+_SAFE_NAME = re.compile(r"[^a-z0-9_-]+")
 
 
 def _filter_names(model_admin: admin.ModelAdmin, request: HttpRequest) -> tuple[set[str], set[str]]:
@@ -87,6 +87,17 @@ class GuardedAdmin(admin.ModelAdmin):
 
     #: Exact lookups this screen's own links put in its URL (``("event_id",)``).
     url_lookups: tuple[str, ...] = ()
+    #: The noun of this screen's audited acts (``job``, ``gate_change``), so a refused
+    #: attempt is audited under the same name as the act (``gate_change.approve``);
+    #: the model's name when unset.
+    audit_noun: ClassVar[str | None] = None
+    #: Action name → the act's verb where they differ (``{"request_change": "request"}``).
+    audit_verbs: ClassVar[dict[str, str]] = {}
+
+    def act_name(self, verb: str) -> str:
+        """The audited name of ``verb`` on this screen: one name per act, refused or applied."""
+        verb = self.audit_verbs.get(verb, verb)
+        return f"{self.audit_noun or self.opts.model_name}.{_SAFE_NAME.sub('_', verb.lower())[:40] or 'unknown'}"
 
     def lookup_allowed(self, lookup: str, value: Any, request: HttpRequest) -> bool:
         return lookup_allowed(self, lookup, request)
@@ -94,7 +105,7 @@ class GuardedAdmin(admin.ModelAdmin):
     def _audited_refusal(self, request: HttpRequest, verb: str, detail: str, target_ids: list[Any]) -> None:
         record_refusal(
             Actor.for_request(request),
-            f"{self.opts.model_name}.{_SAFE_NAME.sub('_', verb.lower())[:40] or 'unknown'}",
+            self.act_name(verb),
             detail,
             target_table=self.opts.db_table,
             target_ids=target_ids,

@@ -25,6 +25,8 @@ from queuegov.admin_base import GovernedAdmin, values_filter
 
 @admin.register(EventType)
 class EventTypeAdmin(GovernedAdmin):
+    audit_noun = "event_type"
+    audit_verbs = {"activate": "set_active", "retire": "set_retired", "back_to_draft": "set_draft"}
     list_display = (
         "event_type",
         "event_domain",

@@ -37,6 +37,8 @@ class SubscribeForm(forms.Form):
 
 @admin.register(Subscription)
 class SubscriptionAdmin(GovernedAdmin):
+    audit_noun = "subscription"
+    audit_verbs = {"add_subscription": "add"}
     list_display = (
         "id",
         "event_type",
@@ -158,6 +160,7 @@ class ReadFilter(admin.SimpleListFilter):
 
 @admin.register(InboxEntry)
 class InboxAdmin(GovernedAdmin):
+    audit_noun = "inbox"
     """My events: delivered to me, my groups or my roles; unread first."""
 
     list_display = (

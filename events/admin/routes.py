@@ -47,6 +47,8 @@ class RouteWorkerCursorAdmin(GovernedAdmin):
 
 @admin.register(OutboundRoute)
 class OutboundRouteAdmin(GovernedAdmin):
+    audit_noun = "outbound_route"
+    audit_verbs = {"go_live": "set_live", "dry_run": "set_dry-run", "disable": "set_disabled"}
     list_display = (
         "route_name",
         "event_type",
@@ -142,6 +144,7 @@ class RouteAttemptAdmin(GovernedAdmin):
 
 @admin.register(RouteDeadLetter)
 class RouteDeadLetterAdmin(DeadLetterActions, GovernedAdmin):
+    audit_noun = "route_dead_letter"
     url_lookups = ("event_id",)  # the event's "attempts" and "dead letters" links
     list_display = (
         "id",

@@ -78,6 +78,8 @@ class ExpiryFilter(admin.SimpleListFilter):
 
 @admin.register(StagingRecord)
 class StagingRecordAdmin(GovernedAdmin):
+    audit_noun = "staging"
+    audit_verbs = {"verify_mark_dry_run": "verify_mark"}
     list_display = ("id", "doc_code", "lifecycle", "source", "pieces", "expires", "marked_by", "approved_by")
     list_display_links = ("id", "doc_code")
     list_filter = ("lifecycle_status", ExpiryFilter, DocCodeFilter)

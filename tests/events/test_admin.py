@@ -99,7 +99,7 @@ def test_route_go_live_is_an_audited_operator_action(client, role_users, substra
     route = substrate["route"]
     client.force_login(role_users["auditor"])
     assert post_action(client, "outboundroute", "go_live", [route], reason="sneaky").status_code == 403
-    assert audits("user:auditor1") == [("outboundroute.go_live", "refused")]
+    assert audits("user:auditor1") == [("outbound_route.set_live", "refused")]
     assert sql_rows("SELECT enabled, dry_run FROM iu_outbound_route WHERE id = %s", [route]) == [(True, True)]
 
     client.force_login(role_users["operator"])
@@ -122,7 +122,7 @@ def test_dead_letter_triage_and_replay_through_the_admin(client, role_users, sub
     dead = substrate["dead"]
     client.force_login(role_users["auditor"])
     assert post_action(client, "routedeadletter", "replay", [dead], reason="let me").status_code == 403
-    assert audits("user:auditor1") == [("routedeadletter.replay", "refused")]
+    assert audits("user:auditor1") == [("route_dead_letter.replay", "refused")]
 
     client.force_login(role_users["operator"])
     assert post_action(client, "routedeadletter", "mark_manual_replay", [dead], reason="sink fixed").status_code == 302
@@ -152,7 +152,7 @@ def test_adding_a_subscription_is_audited(client, role_users) -> None:
     form = {"event_type": "governance.*", "recipient_kind": "role", "recipient_ref": "auditor", "reason": "watch"}
     client.force_login(role_users["auditor"])
     assert client.post(url, form).status_code == 403
-    assert audits("user:auditor1") == [("subscription.add_subscription", "refused")]
+    assert audits("user:auditor1") == [("subscription.add", "refused")]
 
     client.force_login(role_users["operator"])
     assert client.get(url).status_code == 200

@@ -136,7 +136,7 @@ def test_forged_replay_by_a_reviewer_is_refused(client, role_users, substrate, n
     assert response.status_code == 403
     assert JobDeadLetter.objects.get(pk=dl_id).triage_status == "open"
     row = new_audit.get(actor="user:auditor1")
-    assert (row.action, row.outcome) == ("jobdeadletter.replay", "refused")
+    assert (row.action, row.outcome) == ("job_dead_letter.replay", "refused")
 
 
 def test_pause_and_resume_queue(client, role_users, new_audit):

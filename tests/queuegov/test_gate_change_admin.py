@@ -96,7 +96,7 @@ def test_forged_post_of_an_action_the_user_lacks_is_refused_and_audited(client, 
     req.refresh_from_db()
     assert req.status == "pending"
     [row] = audit_rows("reviewer1")
-    assert (row.action, row.outcome, row.target_ids) == ("gatechangerequest.approve", "refused", [str(req.pk)])
+    assert (row.action, row.outcome, row.target_ids) == ("gate_change.approve", "refused", [str(req.pk)])
     assert "may not run action 'approve'" in row.detail
 
 
@@ -148,7 +148,7 @@ def test_forged_edit_of_a_substrate_row_is_refused_and_audited(client, make_user
     assert response.status_code == 403
     assert DotConfig.objects.get(pk=KEY).value is False
     row = audit_rows("boss2")[-1]
-    assert (row.action, row.outcome, row.target_ids) == ("dotconfig.edit", "refused", [KEY])
+    assert (row.action, row.outcome, row.target_ids) == ("gate_change.edit", "refused", [KEY])
 
 
 def test_requesting_two_keys_at_once_is_refused_and_audited(client, role_users):

@@ -165,5 +165,31 @@ def test_a_forged_action_keeps_the_reason_it_carried_in_the_audit_trail(client, 
         {"action": "approve", "_selected_action": ["1"], "confirm": "yes", "reason": "looks fine to me"},
     )
     assert response.status_code == 403
-    row = AdminActionAudit.objects.filter(action="gatechangerequest.approve").latest("id")
+    row = AdminActionAudit.objects.filter(action="gate_change.approve").latest("id")
     assert (row.outcome, row.reason) == ("refused", "looks fine to me")
+
+
+@pytest.mark.parametrize(
+    ("model", "action", "act"),
+    [
+        ("queuegov.gatechangerequest", "approve", "gate_change.approve"),
+        ("queuegov.dotconfig", "request_change", "gate_change.request"),
+        ("jobs.job", "cancel", "job.cancel"),
+        ("jobs.jobdeadletter", "discard", "job_dead_letter.triage_discarded"),
+        ("jobs.jobdeadletter", "replay", "job_dead_letter.replay"),
+        ("jobs.queuestate", "pause", "queue.pause"),
+        ("jobs.jobschedule", "disable", "job_schedule.disable"),
+        ("events.routedeadletter", "mark_manual_replay", "route_dead_letter.triage_manual_replay"),
+        ("events.outboundroute", "dry_run", "outbound_route.set_dry-run"),
+        ("events.eventtype", "retire", "event_type.set_retired"),
+        ("events.subscription", "add_subscription", "subscription.add"),
+        ("staging.stagingrecord", "verify_mark_dry_run", "staging.verify_mark"),
+    ],
+)
+def test_a_refused_attempt_is_audited_under_the_act_s_own_name(model: str, action: str, act: str) -> None:
+    """One name per audited act: a forged or disallowed attempt is found beside the applied ones."""
+    from django.apps import apps
+    from django.contrib import admin
+
+    model_admin = admin.site._registry[apps.get_model(model)]
+    assert model_admin.act_name(action) == act

@@ -67,7 +67,7 @@ def test_reviewer_dry_runs_approver_approves_operator_cuts_and_verifies(client, 
     assert forged.status_code == 403
     assert StagingRecord.objects.get(pk=pk).lifecycle_status == "pending_review"
     refusal = audit_rows().get(actor="user:reviewer1", outcome="refused")
-    assert refusal.action == "stagingrecord.approve" and refusal.target_ids == [str(pk)]
+    assert refusal.action == "staging.approve" and refusal.target_ids == [str(pk)]
     assert "may not run action 'approve'" in refusal.detail
 
     # the approver sees the verdict on the confirmation page, then approves
@@ -117,7 +117,7 @@ def test_reviewer_dry_runs_approver_approves_operator_cuts_and_verifies(client, 
         .values_list("actor", "action", "outcome")
     ) == [
         ("user:reviewer1", "staging.verify_mark", "dry_run"),
-        ("user:reviewer1", "stagingrecord.approve", "refused"),
+        ("user:reviewer1", "staging.approve", "refused"),
         ("user:approver1", "staging.approve", "applied"),
         ("user:operator1", "staging.cut", "applied"),
         ("user:operator1", "staging.verify_cut", "applied"),
@@ -205,7 +205,7 @@ def test_nobody_edits_a_manifest_by_hand(client, role_users, iu) -> None:
         reverse("admin:staging_stagingrecord_change", args=[record_id]), {"lifecycle_status": "approved"}
     )
     assert response.status_code == 403
-    assert audit_rows().get(action="stagingrecord.edit").outcome == "refused"
+    assert audit_rows().get(action="staging.edit").outcome == "refused"
 
 
 def test_cleanup_page(client, role_users, iu) -> None:
