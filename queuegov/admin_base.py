@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 
 from queuegov import db
 from queuegov.actor import Actor
@@ -358,9 +359,36 @@ class GovernedAdmin(GuardedAdmin):
             level = {"applied": messages.SUCCESS, "dry run": messages.SUCCESS, "nothing to do": messages.WARNING}
             details = "; ".join(describe_result(r) for r in items[:5])
             more = f" (and {len(items) - 5} more)" if len(items) > 5 else ""
-            self.message_user(
-                request, f"{title}: {len(items)} {outcome} — {details}{more}", level.get(outcome, messages.ERROR)
+            text = format_html("{}: {} {} — {}{}", title, len(items), outcome, details, more)
+            closed = sorted(
+                {r.value["gate"] for r in items if isinstance(r.value, dict) and r.value.get("status") == "gate_closed"}
             )
+            self.message_user(request, text + gate_pointers(closed), level.get(outcome, messages.ERROR))
+
+
+def gate_pointers(keys: list[str]) -> SafeString:
+    """For each closed gate: the pending change request that would open it, or where to ask for one."""
+    from queuegov.models import GateChangeRequest
+
+    pending = dict(
+        GateChangeRequest.objects.filter(config_id__in=keys, status="pending").values_list("config_id", "pk")
+    )
+    parts = [
+        format_html(
+            ' · {}: <a href="{}">change request #{}</a> is pending (an approver decides it)',
+            key,
+            reverse("admin:queuegov_gatechangerequest_change", args=[pending[key]]),
+            pending[key],
+        )
+        if key in pending
+        else format_html(
+            ' · {}: <a href="{}">request a change</a> to open it (four-eyes)',
+            key,
+            reverse("admin:queuegov_dotconfig_change", args=[key]),
+        )
+        for key in keys
+    ]
+    return mark_safe("".join(parts))  # noqa: S308  (each part is format_html's)
 
 
 def describe_result(result: ActResult) -> str:

@@ -233,3 +233,23 @@ def test_a_bulk_confirmation_shows_the_count_the_first_rows_and_how_many_more(cl
     targets = targets[: targets.index("</ul>")]
     assert targets.count("<li>") == 20
     assert '<li class="governed-more">… and 4980 more</li>' in targets
+
+
+def test_a_closed_gate_refusal_points_to_the_request_that_would_open_it(client, role_users, substrate):
+    from queuegov import gates
+    from queuegov.actor import Actor
+
+    _, dl_id = dead_job()
+    client.force_login(role_users["operator"])
+    page = post_action(client, "jobdeadletter", "replay", [dl_id], reason="try again", follow=True).content.decode()
+    error = re.search(r'<li class="error">(.*?)</li>', page, re.S).group(1)
+    assert 'queue.dlq_replay.enabled: <a href="/admin/queuegov/dotconfig/queue.dlq_replay.enabled/change/">' in error
+    assert "request a change</a> to open it" in error
+
+    operator = role_users["operator"]
+    pending = gates.request_change(Actor.for_user(operator), operator, "queue.dlq_replay.enabled", "true", "replays")
+    page = post_action(client, "jobdeadletter", "replay", [dl_id], reason="try again", follow=True).content.decode()
+    error = re.search(r'<li class="error">(.*?)</li>', page, re.S).group(1)
+    link = f'<a href="/admin/queuegov/gatechangerequest/{pending.value}/change/">change request #{pending.value}</a>'
+    assert link in error
+    assert "is pending (an approver decides it)" in error
