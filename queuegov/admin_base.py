@@ -62,6 +62,19 @@ def admin_link(app_label: str, model: str, pk: Any, label: str | None = None) ->
     )
 
 
+def table_link(table: str | None, pk: Any, label: str | None = None) -> str:
+    """A link to the admin page of row ``pk`` of ``table`` (an event's subject, an audit target),
+    or the plain text when no screen shows that table."""
+    from django.contrib import admin as django_admin
+
+    text = label or f"{table}:{pk}"
+    if table and pk not in (None, ""):
+        for model in django_admin.site._registry:
+            if model._meta.db_table == table:
+                return admin_link(model._meta.app_label, model._meta.model_name, pk, text)
+    return text
+
+
 def allowed_values(constraint: str) -> list[str]:
     """The values a ``CHECK (col IN (…))`` or vocabulary DOMAIN constraint allows, read from pg_constraint."""
     return db.constraint_values(constraint)

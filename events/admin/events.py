@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 
 from events import services
 from events.admin.common import domains, event_types, link
@@ -20,7 +21,7 @@ from events.models import (
     RouteDelivery,
 )
 from queuegov.actor import Actor
-from queuegov.admin_base import GovernedAdmin, values_filter
+from queuegov.admin_base import GovernedAdmin, table_link, values_filter
 
 
 @admin.register(EventType)
@@ -103,10 +104,9 @@ class EventAdmin(GovernedAdmin):
         "severity",
         "payload",
         "payload_classification",
-        "event_subject_table",
-        "event_subject_ref",
+        "subject",
         "correlation_id",
-        "causation_id",
+        "caused_by",
         "actor",
         "occurred_at",
         "created_at",
@@ -122,7 +122,15 @@ class EventAdmin(GovernedAdmin):
 
     @admin.display(description="subject")
     def subject(self, obj: Event) -> str:
-        return f"{obj.event_subject_table}:{obj.event_subject_ref}" if obj.event_subject_ref else "—"
+        return table_link(obj.event_subject_table, obj.event_subject_ref) if obj.event_subject_ref else "—"
+
+    @admin.display(description="caused by")
+    def caused_by(self, obj: Event) -> str:
+        """The causing event, when the causation id is an event id (the list searched by it otherwise)."""
+        if not obj.causation_id:
+            return "—"
+        url = reverse("admin:events_event_changelist") + "?" + urlencode({"q": obj.causation_id})
+        return format_html('<a href="{}">{}</a>', url, obj.causation_id)
 
     @admin.display(description="routing (deliveries, attempts, dead letters)")
     def routing(self, obj: Event) -> str:

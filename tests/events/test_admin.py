@@ -162,3 +162,16 @@ def test_adding_a_subscription_is_audited(client, role_users) -> None:
     ]
     [row] = AdminActionAudit.objects.filter(actor="user:operator1")
     assert (row.action, row.outcome, row.reason) == ("subscription.add", "applied", "watch")
+
+
+def test_an_event_s_subject_and_cause_are_links(client, role_users, ev, emit_on) -> None:
+    cause = ev.emit("job.replayed", "dot_config", "queue.worker.enabled")["event_id"]
+    effect = ev.emit("job.replayed", "job_dead_letter", "no-screen-row", causation_id=str(cause))["event_id"]
+    client.force_login(role_users["auditor"])
+    page = client.get(reverse("admin:events_event_change", args=[cause])).content.decode()
+    subject = '<a href="/admin/queuegov/dotconfig/queue.worker.enabled/change/">dot_config:queue.worker.enabled</a>'
+    assert subject in page
+    page = client.get(reverse("admin:events_event_change", args=[effect])).content.decode()
+    assert f'<a href="/admin/events/event/?q={cause}">{cause}</a>' in page
+    listed = client.get(reverse("admin:events_event_changelist"), {"q": str(cause)}).content.decode()
+    assert f"/admin/events/event/{cause}/change/" in listed
