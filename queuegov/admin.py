@@ -20,7 +20,6 @@ from django.utils.html import format_html
 from queuegov import db, gates
 from queuegov.actor import Actor
 from queuegov.admin_base import GovernedAdmin, ReasonForm, values_filter
-from queuegov.audit import record_refusal
 from queuegov.errors import QueuegovError, domain_errors
 from queuegov.models import (
     AdminActionAudit,
@@ -156,26 +155,26 @@ class DotConfigAdmin(GovernedAdmin):
 
     @admin.action(description="Request a change (four-eyes)", permissions=["request"])
     def request_change(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        if queryset.count() != 1:
-            detail = "refused: select exactly one gate or setting to request a change"
-            record_refusal(
-                Actor.for_request(request),
-                "gate_change.request",
-                detail,
-                target_table="dot_config",
-                target_ids=list(queryset.values_list("pk", flat=True)),
-            )
-            self.message_user(request, detail, level="error")
-            return None
-        config = queryset.get()
+        """One change request per selected gate or setting, each its own governed act."""
+        configs = list(queryset.order_by("key"))
+        values = {_json(c.value) for c in configs}
+        kinds = {c.kind for c in configs}
+        if kinds == {"gate"} and len(values) == 1:
+            initial = _json(not configs[0].value)  # the flip, when every selected gate is alike
+        else:
+            initial = values.pop() if len(values) == 1 else ""
+        current = ", ".join(f"{c.key} = {_json(c.value)}" for c in configs[:10])
         return self.confirm_and_run(
             request,
             queryset,
             action="request_change",
-            title=f"Request a change to {config.key}",
-            intro=f"Current value: {_json(config.value)}. A different person must approve it before it applies.",
+            title=f"Request a change to {configs[0].key}"
+            if len(configs) == 1
+            else f"Request a change to {len(configs)} gates and settings",
+            intro=f"Now: {current}{' …' if len(configs) > 10 else ''}. One request per key; a different person "
+            "must approve each before it applies.",
             form_class=RequestChangeForm,
-            initial={"new_value": _json(not config.value) if config.kind == "gate" else _json(config.value)},
+            initial={"new_value": initial},
             act=lambda obj, data: gates.request_change(
                 Actor.for_request(request), request.user, obj.key, data["new_value"], data["reason"]
             ),

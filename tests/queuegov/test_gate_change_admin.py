@@ -151,8 +151,11 @@ def test_forged_edit_of_a_substrate_row_is_refused_and_audited(client, make_user
     assert (row.action, row.outcome, row.target_ids) == ("gate_change.edit", "refused", [KEY])
 
 
-def test_requesting_two_keys_at_once_is_refused_and_audited(client, role_users):
+def test_requesting_two_keys_at_once_files_one_audited_request_each(client, role_users):
     client.force_login(role_users["operator"])
+    confirm = post_action(client, "dotconfig", "request_change", [KEY, "queue.notify.enabled"], confirm="no")
+    page = confirm.content.decode()
+    assert "Request a change to 2 gates and settings" in page and 'value="true"' in page  # both closed: the flip
     response = post_action(
         client,
         "dotconfig",
@@ -162,11 +165,9 @@ def test_requesting_two_keys_at_once_is_refused_and_audited(client, role_users):
         new_value="true",
         reason="both please",
     )
-    assert "select exactly one gate or setting" in response.content.decode()
-    assert not mine().exists()
-    row = audit_rows("operator1")[-1]
-    assert (row.action, row.outcome, sorted(row.target_ids)) == (
-        "gate_change.request",
-        "refused",
-        sorted([KEY, "queue.notify.enabled"]),
+    assert "2 applied" in response.content.decode()
+    assert sorted(mine().values_list("config_id", flat=True)) == sorted([KEY, "queue.notify.enabled"])
+    rows = [r for r in audit_rows("operator1") if r.action == "gate_change.request"]
+    assert sorted((r.outcome, r.reason, tuple(r.target_ids)) for r in rows)[-2:] == sorted(
+        [("applied", "both please", (KEY,)), ("applied", "both please", ("queue.notify.enabled",))]
     )
