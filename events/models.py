@@ -148,7 +148,7 @@ class InboxEntry(models.Model):
         db_table = "event_read"
         ordering = ["read_at", "-event_id"]
         verbose_name = "inbox entry"
-        verbose_name_plural = "inbox (my events)"
+        verbose_name_plural = "inbox entries (mine)"
 
     def __str__(self) -> str:
         return f"event #{self.event_id} → {self.recipient_kind}:{self.recipient_ref}"

@@ -10,7 +10,12 @@ from queuegov.models import EventDomainRegistry
 
 
 def domains() -> list[str]:
-    return list(EventDomainRegistry.objects.values_list("event_domain", flat=True))
+    """The domains events can be in: those with at least one registered event type."""
+    return list(
+        EventDomainRegistry.objects.filter(event_domain__in=EventType.objects.values("event_domain"))
+        .order_by("event_domain")
+        .values_list("event_domain", flat=True)
+    )
 
 
 def event_types() -> list[str]:
