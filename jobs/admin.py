@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
-from jobs import services
+from jobs import db, services
 from jobs.models import (
     Consumer,
     ExecutorClass,
@@ -182,6 +182,14 @@ class JobAdmin(GovernedAdmin):
         "cancel": services.PERM_CANCEL,
         "retry": services.PERM_RETRY,
     }
+
+    def action_applies(self, request: HttpRequest, name: str, obj: Job | None = None) -> bool:
+        """Cancel and retry only where fn_job_act_statuses says they apply (a dead job is replayed
+        from its dead letter, a finished one cannot be cancelled)."""
+        if name not in ("cancel", "retry_now"):
+            return True
+        status = obj.status if obj is not None else request.GET.get("status__exact")
+        return status is None or status in db.act_statuses(name)
 
     @admin.action(description="Cancel selected jobs", permissions=["cancel"])
     def cancel(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:

@@ -304,3 +304,8 @@ def executor_login_register(
 ) -> dict[str, Any]:
     """fn_executor_login_register: bind a login to its executor kind and queues (audited)."""
     return call("SELECT fn_executor_login_register(%s, %s, %s::text[])", [name, executor_kind, queues], conn=conn)
+
+
+def act_statuses(act: str) -> list[str]:
+    """The job statuses an operator's act applies to (fn_job_act_statuses: ``cancel``, ``retry_now``)."""
+    return list(row("SELECT fn_job_act_statuses(%s)", [act])[0] or [])

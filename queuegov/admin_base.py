@@ -200,10 +200,26 @@ class GovernedAdmin(GuardedAdmin):
             raise PermissionDenied("substrate rows are changed only through actions")
         extra = dict(extra_context or {})
         if object_id is not None:
-            # The list's actions, for this one object: each posts to the list's confirmation page.
-            extra["object_actions"] = [(name, label) for name, label in self.get_action_choices(request) if name]
+            # The list's actions that apply to this object: each posts to the list's confirmation page.
+            obj = self.get_object(request, unquote(object_id))
+            extra["object_actions"] = [
+                (name, label)
+                for name, label in self.get_action_choices(request)
+                if name and self.action_applies(request, name, obj)
+            ]
             extra["object_audit"] = self.object_audit(request, unquote(object_id), self.OBJECT_AUDIT_ROWS)
         return super().changeform_view(request, object_id, form_url, extra)
+
+    def action_applies(self, request: HttpRequest, name: str, obj: Any = None) -> bool:
+        """Whether action ``name`` can apply to ``obj`` (an object page) or to the rows the list is
+        filtered to (``obj`` None); screens whose acts apply to some states only answer from SQL."""
+        return True
+
+    def get_action_choices(
+        self, request: HttpRequest, default_choices: Any = None, action_location: Any = ActionLocation.CHANGE_LIST
+    ) -> list[tuple[str, str]]:
+        choices = super().get_action_choices(request, default_choices, action_location)
+        return [(name, label) for name, label in choices if not name or self.action_applies(request, name)]
 
     def object_audit(self, request: HttpRequest, object_id: str, limit: int) -> dict[str, Any] | None:
         """The audit rows naming this object (target table and id), newest first; None when the

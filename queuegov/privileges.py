@@ -117,6 +117,7 @@ FUNCTIONS: dict[str, str] = {
     "fn_gate_open": READER,
     "fn_setting_int": READER,
     "fn_queue_health": READER,
+    "fn_job_act_statuses": READER,
     "fn_vocabulary": READER,
     "fn_iu_mark_verdict": READER,
     "fn_iu_section_types": READER,

@@ -4442,6 +4442,23 @@ $$;
 ALTER FUNCTION public.fn_job_ack_unbound(p_job_id bigint, p_worker_id text, p_result jsonb, p_attempt integer) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_job_act_statuses(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_job_act_statuses(p_act text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    -- retry_now: a queued job runs now, a cancelled one is queued again (a dead job
+    -- is replayed from its dead letter); cancel: a queued or running job.
+    SELECT CASE p_act
+               WHEN 'retry_now' THEN ARRAY['queued', 'cancelled']
+               WHEN 'cancel' THEN ARRAY['queued', 'running']
+           END
+$$;
+
+ALTER FUNCTION public.fn_job_act_statuses(p_act text) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_job_attempt_history(bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -4540,7 +4557,7 @@ BEGIN
     -- a running attempt then ends as 'cancelled' in the history (its late ack is refused).
     WITH locked AS (
         SELECT id, status, attempts, lease_owner, started_at FROM job_queue
-         WHERE id = ANY (p_job_ids) AND status IN ('queued', 'running')
+         WHERE id = ANY (p_job_ids) AND status = ANY (fn_job_act_statuses('cancel'))
          ORDER BY id FOR UPDATE
     ), c AS (
         UPDATE job_queue j
@@ -5591,7 +5608,7 @@ BEGIN
                last_error = CASE WHEN status = 'cancelled'
                                  THEN format('requeued by %s: %s (was: %s)', v_actor, btrim(p_reason), last_error)
                                  ELSE last_error END
-         WHERE id = ANY (p_job_ids) AND status IN ('queued', 'cancelled')
+         WHERE id = ANY (p_job_ids) AND status = ANY (fn_job_act_statuses('retry_now'))
         RETURNING id
     )
     SELECT coalesce(array_agg(id ORDER BY id), '{}') INTO v_ids FROM r;
@@ -12224,6 +12241,14 @@ REVOKE ALL ON FUNCTION public.fn_job_ack_many_unbound(p_worker_id text, p_job_id
 --
 
 REVOKE ALL ON FUNCTION public.fn_job_ack_unbound(p_job_id bigint, p_worker_id text, p_result jsonb, p_attempt integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_job_act_statuses(p_act text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_job_act_statuses(p_act text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_act_statuses(p_act text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_act_statuses(p_act text) TO queuegov_auditor;
 
 --
 -- Name: FUNCTION fn_job_attempt_history(p_job_id bigint); Type: ACL; Schema: public; Owner: queuegov_owner

@@ -253,3 +253,24 @@ def test_a_closed_gate_refusal_points_to_the_request_that_would_open_it(client, 
     link = f'<a href="/admin/queuegov/gatechangerequest/{pending.value}/change/">change request #{pending.value}</a>'
     assert link in error
     assert "is pending (an approver decides it)" in error
+
+
+def test_cancel_and_retry_are_offered_only_where_they_apply(client, role_users, substrate):
+    dead, _ = dead_job()
+    queued = sql("SELECT fn_job_enqueue('demo.later', '{}'::jsonb)")["job_id"]
+    client.force_login(role_users["operator"])
+
+    def buttons(job_id: int) -> set[str]:
+        page = client.get(reverse("admin:jobs_job_change", args=[job_id])).content.decode()
+        return set(re.findall(r'<input type="hidden" name="action" value="([a-z_]+)">', page))
+
+    def offered(status: str) -> set[str]:
+        page = client.get(reverse("admin:jobs_job_changelist"), {"status__exact": status}).content.decode()
+        return set(re.findall(r'<option value="([a-z_]+)">', page)) & {"cancel", "retry_now"}
+
+    assert buttons(dead) == set()  # replayed from its dead letter, never retried or cancelled
+    assert buttons(queued) == {"cancel", "retry_now"}
+    assert offered("dead") == set() and offered("succeeded") == set()
+    assert offered("queued") == {"cancel", "retry_now"}
+    assert offered("running") == {"cancel"} and offered("cancelled") == {"retry_now"}
+    assert sql("SELECT fn_job_act_statuses('retry_now')") == ["queued", "cancelled"]
