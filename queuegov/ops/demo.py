@@ -66,6 +66,7 @@ DEMO_OPEN_GATES = (
     "queue.lease_reaper.enabled",
     "queue.scheduler.enabled",
     "queue.notify.enabled",
+    "event.sql_route.job_dead_lettered.live",  # a dead letter becomes a job.dead_lettered capture
 )
 DEMO_PENDING_GATE = "queue.dlq_replay.enabled"
 

@@ -84,6 +84,7 @@ def test_stale_and_recovered_executors_capture_system_events(ev, emit_on, open_g
 def test_job_dead_letter_and_replay_capture_job_events(ev, emit_on, open_gate) -> None:
     open_gate("queue.job_substrate.enabled")
     open_gate("queue.dlq_replay.enabled")
+    open_gate("event.sql_route.job_dead_lettered.live")  # ships off, like every gate
     owner_exec("DELETE FROM event_pending")
     job_id, dead_letter_id = dead_job()
     [(table, ref, payload)] = captured("job.dead_lettered")

@@ -77,11 +77,9 @@ def function_body(name: str) -> str | None:
 def producer_problem(event_type: str, producer: str) -> str | None:
     """Why ``producer`` is not a real producer of ``event_type`` (None when it is)."""
     if producer == GENERIC_TRIGGER:
-        live = sql_value(
-            "SELECT count(*) FROM iu_sql_event_route WHERE target_event_type = %s AND enabled AND NOT dry_run",
-            [event_type],
-        )
-        return None if live else "no live trigger-IN route targets it"
+        # Registered is enough: a route's gate ships off like every gate and goes live by four-eyes.
+        routed = sql_value("SELECT count(*) FROM iu_sql_event_route WHERE target_event_type = %s", [event_type])
+        return None if routed else "no trigger-IN route targets it"
     if producer.startswith("fn_"):
         body = function_body(producer)
         if body is None:

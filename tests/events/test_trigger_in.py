@@ -59,12 +59,20 @@ def dry_run_log() -> list[tuple]:
     return sql_rows("SELECT subject_ref, would_capture->>'event_type' FROM iu_sql_event_route_dry_run_log ORDER BY id")
 
 
-def test_the_shipped_job_dead_letter_route_is_live() -> None:
-    assert config_value("event.sql_route.job_dead_lettered.live") is True
-    assert sql_rows(
+def test_the_shipped_job_dead_letter_route_ships_off_and_goes_live_by_four_eyes(open_gate) -> None:
+    route = (
         "SELECT source_table, operation, target_event_type, enabled, dry_run FROM iu_sql_event_route"
         " WHERE route_name = 'job_dead_lettered'"
-    ) == [("job_dead_letter", "INSERT", "job.dead_lettered", True, False)]
+    )
+    shipped = sql_rows(
+        "SELECT new_value = 'false'::jsonb FROM dot_config_history WHERE key = 'event.sql_route.job_dead_lettered.live'"
+        " AND changed_by = 'system:migration' ORDER BY id DESC LIMIT 1"
+    )
+    assert shipped == [(True,)]  # shipped off
+    if config_value("event.sql_route.job_dead_lettered.live") is False:
+        assert sql_rows(route) == [("job_dead_letter", "INSERT", "job.dead_lettered", False, True)]
+    open_gate("event.sql_route.job_dead_lettered.live")  # a request and another person's approval
+    assert sql_rows(route) == [("job_dead_letter", "INSERT", "job.dead_lettered", True, False)]
     assert (
         sql_value(
             "SELECT count(*) FROM pg_trigger"
