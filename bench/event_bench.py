@@ -145,7 +145,8 @@ def set_up(url: str) -> None:
             (route,) = conn.execute(
                 "SELECT fn_iu_outbound_route_create('bench-route', %s, 'enqueue_job', 'bench.routed')", [TYPE]
             ).fetchone()
-            conn.execute("SELECT fn_iu_outbound_route_set(%s, true, false, 'bench')", [route["route_id"]])
+        # a trigger-OUT route goes live by four-eyes on its own gate (docs/events.md, "Going live")
+        governed_set(conn, route["gate"], "true", "bench route goes live")
         conn.execute("TRUNCATE event_pending")
 
 

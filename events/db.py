@@ -143,3 +143,62 @@ def problem_raise(problem: str, subject_table: str | None, subject_ref: str | No
             [problem, subject_table, subject_ref, json.dumps(detail, default=str)],
         )
     )
+
+
+def route_create(
+    route_name: str,
+    event_type: str,
+    action_kind: str,
+    target: str,
+    target_queue: str | None,
+    description: str,
+    retry_policy: str | None,
+    ordered_per_subject: bool,
+) -> dict[str, Any]:
+    """fn_iu_outbound_route_create: born disabled and dry-run, with its gate OFF."""
+    return call(
+        "SELECT fn_iu_outbound_route_create(%s, %s, %s, %s, %s, %s, %s, %s)",
+        [route_name, event_type, action_kind, target, target_queue, description, retry_policy, ordered_per_subject],
+    )
+
+
+def route_target_register(function_name: str, description: str) -> dict[str, Any]:
+    return call("SELECT fn_iu_route_target_register(%s, %s)", [function_name, description])
+
+
+def route_target_retire(function_name: str, reason: str) -> dict[str, Any]:
+    return call("SELECT fn_iu_route_target_retire(%s, %s)", [function_name, reason])
+
+
+def event_type_register(
+    event_type: str,
+    event_stream: str,
+    delivery_lane: str,
+    default_severity: str | None,
+    description: str,
+    producer_ref: str,
+    rubric: dict[str, str],
+) -> dict[str, Any]:
+    return call(
+        "SELECT fn_event_type_register(%s, %s, %s, %s, %s, %s, %s::jsonb)",
+        [event_type, event_stream, delivery_lane, default_severity, description, producer_ref, json.dumps(rubric)],
+    )
+
+
+def event_producer_register(producer_ref: str, description: str) -> dict[str, Any]:
+    return call("SELECT fn_event_producer_register(%s, %s)", [producer_ref, description])
+
+
+def route_worker_cursor_add(worker_name: str, event_domain: str, reason: str, from_start: bool) -> dict[str, Any]:
+    return call("SELECT fn_iu_route_worker_cursor_add(%s, %s, %s, %s)", [worker_name, event_domain, reason, from_start])
+
+
+def event_type_rubric() -> dict[str, str]:
+    """The inclusion rubric's questions in order, as the database keeps them (fn_event_type_rubric)."""
+    return dict(rows("SELECT question_key, question FROM fn_event_type_rubric() ORDER BY question_no"))
+
+
+def event_type_activation_problems(event_type: str) -> list[str]:
+    """What keeps a type from being active (empty: ready)."""
+    found = row("SELECT fn_event_type_activation_problems(%s)", [event_type])
+    return list(found[0]) if found else []

@@ -18,6 +18,9 @@ class EventType(models.Model):
     description = models.TextField()
     status = models.TextField()
     producer_ref = models.TextField(null=True)
+    rubric = ReadableJSONField()
+    gate_key = models.TextField(null=True)
+    registered_by = models.TextField()
     created_at = models.DateTimeField()
 
     class Meta:
@@ -25,7 +28,10 @@ class EventType(models.Model):
         db_table = "event_type_registry"
         ordering = ["event_type"]
         verbose_name = "event type"
-        permissions = [("manage_eventtype", "Can activate, retire or draft event types")]
+        permissions = [
+            ("manage_eventtype", "Can activate, retire or draft event types"),
+            ("register_eventtype", "Can register draft event types and code producers"),
+        ]
 
     def __str__(self) -> str:
         return self.event_type
@@ -169,6 +175,7 @@ class RouteWorkerCursor(models.Model):
         db_table = "iu_route_worker_cursor"
         ordering = ["worker_name", "event_domain"]
         verbose_name = "route worker cursor"
+        permissions = [("add_cursor_routeworkercursor", "Can give a route worker a cursor on a domain")]
 
     def __str__(self) -> str:
         return f"{self.worker_name}/{self.event_domain}"
@@ -188,6 +195,11 @@ class OutboundRoute(models.Model):
     created_at = models.DateTimeField()
     updated_by = models.TextField(null=True)
     updated_at = models.DateTimeField()
+    gate_key = models.TextField()
+    retry_policy = models.ForeignKey(
+        "jobs.RetryPolicy", models.DO_NOTHING, db_column="retry_policy", null=True, related_name="+"
+    )
+    ordered_per_subject = models.BooleanField()
 
     class Meta:
         managed = False
@@ -209,6 +221,8 @@ class RouteDelivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True)
     last_error = models.TextField(null=True)
     updated_at = models.DateTimeField()
+    event_domain = models.TextField(null=True)
+    subject_key = models.TextField(null=True)
 
     class Meta:
         managed = False
@@ -327,3 +341,49 @@ class SqlRouteDryRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_table} {self.operation} {self.subject_ref}"
+
+
+class RegisteredName(models.Model):
+    """A name an operator registered (audited) so the database may rely on it: its description,
+    whether it is active, who registered and who last changed it."""
+
+    description = models.TextField()
+    status = models.TextField()
+    registered_by = models.TextField()
+    registered_at = models.DateTimeField()
+    updated_by = models.TextField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class RouteTarget(RegisteredName):
+    """A function call_function routes may call (docs/events.md, "Going live")."""
+
+    function_name = models.TextField(primary_key=True)
+
+    class Meta:
+        managed = False
+        db_table = "iu_route_target"
+        ordering = ["function_name"]
+        verbose_name = "route target"
+        permissions = [("register_routetarget", "Can register or retire route target functions")]
+
+    def __str__(self) -> str:
+        return self.function_name
+
+
+class EventProducer(RegisteredName):
+    """A producer the database cannot see (a module, a Mother): registered so its types may be activated."""
+
+    producer_ref = models.TextField(primary_key=True)
+
+    class Meta:
+        managed = False
+        db_table = "event_producer_registry"
+        ordering = ["producer_ref"]
+        verbose_name = "code producer"
+
+    def __str__(self) -> str:
+        return self.producer_ref

@@ -13,6 +13,9 @@ PERM_ROUTE = "events.toggle_outboundroute"
 PERM_TRIAGE = "events.triage_routedeadletter"
 PERM_REPLAY = "events.replay_routedeadletter"
 PERM_TYPES = "events.manage_eventtype"
+PERM_REGISTER_TYPES = "events.register_eventtype"
+PERM_ROUTE_TARGETS = "events.register_routetarget"
+PERM_CURSORS = "events.add_cursor_routeworkercursor"
 
 
 def mark_read(actor: Actor, user: Any, inbox_ids: list[int]) -> ActResult:
@@ -141,4 +144,144 @@ def set_event_type_status(actor: Actor, user: Any, event_type: str, status: str,
         reason=reason,
         user=user,
         permission=PERM_TYPES,
+    )
+
+
+def create_route(
+    actor: Actor,
+    user: Any,
+    *,
+    route_name: str,
+    event_type: str,
+    action_kind: str,
+    target: str,
+    target_queue: str | None,
+    description: str,
+    retry_policy: str | None,
+    ordered_per_subject: bool,
+) -> ActResult:
+    """A new trigger-OUT route: disabled, dry-run, and its own gate OFF (live only by four-eyes)."""
+
+    def effect() -> Effect:
+        return Effect.from_answer(
+            db.route_create(
+                route_name,
+                event_type,
+                action_kind,
+                target,
+                target_queue,
+                description,
+                retry_policy,
+                ordered_per_subject,
+            )
+        )
+
+    return governed_act(
+        actor,
+        "outbound_route.create",
+        effect,
+        target_table="iu_outbound_route",
+        target_ids=[route_name],
+        reason=description,
+        user=user,
+        permission=PERM_ROUTE,
+    )
+
+
+def register_route_target(actor: Actor, user: Any, function_name: str, description: str) -> ActResult:
+    def effect() -> Effect:
+        return Effect.from_answer(db.route_target_register(function_name, description))
+
+    return governed_act(
+        actor,
+        "route_target.register",
+        effect,
+        target_table="iu_route_target",
+        target_ids=[function_name],
+        reason=description,
+        user=user,
+        permission=PERM_ROUTE_TARGETS,
+    )
+
+
+def retire_route_target(actor: Actor, user: Any, function_name: str, reason: str) -> ActResult:
+    def effect() -> Effect:
+        return Effect.from_answer(db.route_target_retire(function_name, reason))
+
+    return governed_act(
+        actor,
+        "route_target.retire",
+        effect,
+        target_table="iu_route_target",
+        target_ids=[function_name],
+        reason=reason,
+        user=user,
+        permission=PERM_ROUTE_TARGETS,
+    )
+
+
+def register_event_type(
+    actor: Actor,
+    user: Any,
+    *,
+    event_type: str,
+    event_stream: str,
+    delivery_lane: str,
+    default_severity: str | None,
+    description: str,
+    producer_ref: str,
+    rubric: dict[str, str],
+) -> ActResult:
+    """A draft type with its rubric answers; it becomes active only by four-eyes on its gate."""
+
+    def effect() -> Effect:
+        return Effect.from_answer(
+            db.event_type_register(
+                event_type, event_stream, delivery_lane, default_severity, description, producer_ref, rubric
+            )
+        )
+
+    return governed_act(
+        actor,
+        "event_type.register",
+        effect,
+        target_table="event_type_registry",
+        target_ids=[event_type],
+        reason=description,
+        user=user,
+        permission=PERM_REGISTER_TYPES,
+    )
+
+
+def register_producer(actor: Actor, user: Any, producer_ref: str, description: str) -> ActResult:
+    def effect() -> Effect:
+        return Effect.from_answer(db.event_producer_register(producer_ref, description))
+
+    return governed_act(
+        actor,
+        "event_producer.register",
+        effect,
+        target_table="event_producer_registry",
+        target_ids=[producer_ref],
+        reason=description,
+        user=user,
+        permission=PERM_REGISTER_TYPES,
+    )
+
+
+def add_cursor(
+    actor: Actor, user: Any, worker_name: str, event_domain: str, reason: str, from_start: bool
+) -> ActResult:
+    def effect() -> Effect:
+        return Effect.from_answer(db.route_worker_cursor_add(worker_name, event_domain, reason, from_start))
+
+    return governed_act(
+        actor,
+        "route_worker_cursor.add",
+        effect,
+        target_table="iu_route_worker_cursor",
+        target_ids=[f"{worker_name}/{event_domain}"],
+        reason=reason,
+        user=user,
+        permission=PERM_CURSORS,
     )

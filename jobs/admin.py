@@ -27,7 +27,7 @@ from jobs.models import (
     RetryPolicy,
 )
 from queuegov.actor import Actor
-from queuegov.admin_base import DeadLetterActions, GovernedAdmin, admin_link, values_filter
+from queuegov.admin_base import DeadLetterActions, GovernedAdmin, admin_link, table_link, values_filter
 
 _link = partial(admin_link, "jobs")
 
@@ -124,6 +124,7 @@ class JobAdmin(GovernedAdmin):
         "finished_at",
         "last_error",
         "result",
+        "run_link",
         "attempt_history",
         "replay_of",
         "dead_letter",
@@ -168,6 +169,12 @@ class JobAdmin(GovernedAdmin):
             return _link("jobdeadletter", obj.latest_dead_letter_id)
         dl = obj.dead_letters.order_by("-id").first()
         return _link("jobdeadletter", dl.pk if dl else None)
+
+    @admin.display(description="run")
+    def run_link(self, obj: Job) -> str:
+        """The staging ledger's run a job's result names (a dot.command job): a link, no import of staging."""
+        run_id = obj.result.get("run_id") if isinstance(obj.result, dict) else None
+        return table_link("dot_iu_command_run", run_id, f"run #{run_id}") if run_id else "—"
 
     @admin.display(description="replay of dead letter")
     def replay_of(self, obj: Job) -> str:

@@ -54,6 +54,9 @@ FUNCTIONS: dict[str, str] = {
     "fn_queue_heartbeat_tick": EXECUTOR_API,
     "fn_event_emit": EXECUTOR_API,
     "fn_event_capture": EXECUTOR_API,
+    # --- staging use cases (issue 16) ---
+    "fn_iu_vector_sync_ack": EXECUTOR_API,  # the vector store's worker acknowledges its job
+    "fn_iu_dot_command_run": EXECUTOR_API,  # a DOT executor runs its claimed dot.command job
     "fn_actor": RESOLVER,
     "fn_actor_required": RESOLVER,
     "fn_caller_names_actor": RESOLVER,
@@ -81,6 +84,11 @@ FUNCTIONS: dict[str, str] = {
     "fn_iu_route_dead_letter_replay": APP_API,
     "fn_iu_outbound_route_set": APP_API,
     "fn_iu_outbound_route_create": APP_API,
+    "fn_iu_route_target_register": APP_API,
+    "fn_iu_route_target_retire": APP_API,
+    "fn_event_type_register": APP_API,
+    "fn_event_producer_register": APP_API,
+    "fn_iu_route_worker_cursor_add": APP_API,
     "fn_iu_op_mark_file": APP_API,
     "fn_iu_op_verify_mark": APP_API,
     "fn_iu_op_reject": APP_API,
@@ -103,6 +111,12 @@ FUNCTIONS: dict[str, str] = {
     "fn_iu_route_worker_run": APP_API,
     "fn_iu_runtime_lease_acquire": APP_API,
     "fn_iu_runtime_lease_release": APP_API,
+    # --- staging use cases (issue 16) ---
+    "fn_iu_vector_sync_catch_up": APP_API,
+    "fn_iu_puller_verify_new": APP_API,
+    "fn_iu_puller_cleanup": APP_API,
+    "fn_iu_puller_remind": APP_API,
+    "fn_iu_dot_command_enqueue": APP_API,
     # --- readers -------------------------------------------------------------
     "fn_actor_context": READER,
     "fn_audit_verify": READER,
@@ -122,6 +136,10 @@ FUNCTIONS: dict[str, str] = {
     "fn_iu_mark_verdict": READER,
     "fn_iu_section_types": READER,
     "fn_iu_section_rank": READER,
+    "fn_event_type_rubric": READER,
+    "fn_event_type_activation_problems": READER,
+    "fn_event_producer_problem": READER,
+    "fn_iu_route_subject_key": READER,
     # pure checks and lookups the readers, views and column DOMAINs call
     "fn_audit_row_hash": READER,
     "fn_cron_field": READER,
@@ -149,6 +167,11 @@ FUNCTIONS: dict[str, str] = {
     "fn_reason_checked": READER,
     "fn_retry_delay": READER,
     "fn_vocabulary_check": READER,
+    "fn_gate_subject_ready": READER,  # fn_config_validate asks it
+    "fn_job_kind_class": READER,
+    "fn_event_type_ready": READER,
+    "fn_iu_route_target_callable": READER,
+    "fn_event_type_rubric_checked": READER,
     # --- internal: the rules behind the API, helpers, triggers ---------------
     **dict.fromkeys(
         (
@@ -171,7 +194,6 @@ FUNCTIONS: dict[str, str] = {
             "fn_executor_claim_queues",
             "fn_executor_claim_class",
             "fn_job_queue_stamp_class",
-            "fn_job_kind_class",
             "fn_iu_outbound_route_kind_check",
             "fn_consumer_class_follow",
             "fn_executor_login_register",
@@ -233,7 +255,27 @@ FUNCTIONS: dict[str, str] = {
             "fn_registry_row_kept",
             "fn_sql_event_route_follow_gate",
             "fn_sql_event_route_register",
+            # --- events use cases (issue 16) ---
+            "fn_gate_create",
+            "fn_gate_open_locked",
+            "fn_iu_outbound_route_escalates",
+            "fn_iu_route_retry",
+            "fn_iu_route_delivery_set",
+            "fn_iu_route_target_register_unaudited",
+            "fn_iu_route_target_retire_unaudited",
+            "fn_iu_outbound_route_gate_key",
+            "fn_iu_outbound_route_live_check",
+            "fn_iu_outbound_route_follow_gate",
+            "fn_event_type_register_unaudited",
+            "fn_event_producer_register_unaudited",
+            "fn_event_type_follow_gate",
+            "fn_iu_route_worker_cursor_add_unaudited",
             "fn_worker_ref",
+            # --- staging use cases (issue 16) ---
+            "fn_iu_vector_sync_capture",
+            "fn_iu_vector_sync_enqueue",
+            "fn_iu_dot_command_enqueue_unaudited",
+            "fn_iu_dot_command_on_queue",
         ),
         INTERNAL,
     ),
@@ -281,6 +323,13 @@ ENGINE_RELATIONS = (
     "information_unit",
     "iu_lifecycle_log",
     "iu_outbound_route",
+    "iu_route_target",
+    "event_producer_registry",
+    "v_iu_event_backlog",
+    "v_iu_route_dead_letter_open",
+    "v_iu_composer_event_backlog",
+    "v_dot_iu_command_run_health",
+    "v_iu_auto_instantiate_event_summary",
     "iu_route_attempt",
     "iu_route_dead_letter",
     "iu_route_delivery",
@@ -302,6 +351,10 @@ ENGINE_RELATIONS = (
     "v_event_recipient",
     "v_queue_health",
     "v_orphaned_work",
+    # --- staging use cases (issue 16) ---
+    "iu_vector_sync_point",
+    "v_iu_vector_sync_behind",
+    "iu_staging_notice",
 )
 HIDDEN_RELATIONS = ("actor_seal",)
 

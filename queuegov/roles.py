@@ -42,6 +42,7 @@ _READ_EVENTS = [
     "events.view_inboxentry",
     "events.view_event",
     "events.view_eventtype",
+    "events.view_eventproducer",
 ]
 _READ_ROUTING = [
     f"events.view_{model}"
@@ -56,6 +57,7 @@ _READ_ROUTING = [
         "sqleventroute",
         "sqlroutedryrun",
         "eventsubjectkey",
+        "routetarget",
     )
 ]
 
@@ -100,6 +102,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_READ_ROUTING,
         "events.manage_subscription",
         "events.toggle_outboundroute",
+        "events.register_routetarget",
+        "events.register_eventtype",
+        "events.add_cursor_routeworkercursor",
         "events.triage_routedeadletter",
         "events.replay_routedeadletter",
         *_READ_STAGING,

@@ -96,12 +96,20 @@ class ConfigWriteGuard(StrictCompileMixin, pgtrigger.Trigger):
     pending, is for this key and value, and was filed by another actor than
     the one the database resolves (fn_actor). Only the owner holds UPDATE on
     dot_config at all (docs/security.md). Keys are added by migrations, which
-    disable this trigger (a table-owner right).
+    disable this trigger (a table-owner right). One more write is admitted, and
+    only OFF: fn_gate_create names in ``queuegov.subject_gate`` the gate of an
+    outbound route or event type it creates (or closes, made again) at run time
+    (docs/events.md).
     """
 
     when = pgtrigger.Before
     operation = pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete
     func = """
+        IF TG_OP <> 'DELETE' AND NEW.key = current_setting('queuegov.subject_gate', true)
+           AND NEW.key ~ '^event[.](outbound_route|type)[.]' AND NEW.kind = 'gate' AND NEW.value = 'false'::jsonb
+           AND (TG_OP = 'INSERT' OR (OLD.key = NEW.key AND OLD.kind = 'gate')) THEN
+            RETURN NEW;
+        END IF;
         IF TG_OP <> 'UPDATE' THEN
             RAISE EXCEPTION 'official_interface: % on dot_config is refused; keys come from migrations', TG_OP
                 USING ERRCODE = 'QG006';

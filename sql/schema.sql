@@ -817,6 +817,7 @@ CREATE FUNCTION public.fn_config_validate(p_key text, p_value jsonb) RETURNS jso
     LANGUAGE plpgsql STABLE
     AS $_$
 -- Raises invalid_config_value naming the rule; returns the normalised value.
+-- Opening a subject's gate also asks fn_gate_subject_ready.
 DECLARE
     c dot_config%ROWTYPE;
     v_num numeric;
@@ -832,6 +833,9 @@ BEGIN
         IF jsonb_typeof(p_value) <> 'boolean' THEN
             RAISE EXCEPTION 'invalid_config_value: % is a gate and takes true or false, not %', p_key, p_value::text
                 USING ERRCODE = 'QG004';
+        END IF;
+        IF p_value = 'true'::jsonb THEN
+            PERFORM fn_gate_subject_ready(p_key);
         END IF;
         RETURN p_value;
     END IF;
@@ -1567,6 +1571,75 @@ $$;
 ALTER FUNCTION public.fn_event_pending_process(p_batch_size integer, p_now timestamp with time zone) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_event_producer_problem(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_producer_problem(p_producer_ref text) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    -- Why p_producer_ref is not a producer that exists (NULL when it is).
+    SELECT CASE
+        WHEN p_producer_ref IS NULL OR btrim(p_producer_ref) = '' THEN 'it names no producer'
+        WHEN p_producer_ref ~ '^fn_' THEN
+            CASE WHEN EXISTS (SELECT 1 FROM pg_proc WHERE proname = p_producer_ref AND pronamespace = 'public'::regnamespace)
+                 THEN NULL ELSE format('its producer %s is not a function in the database', p_producer_ref) END
+        WHEN EXISTS (SELECT 1 FROM event_producer_registry WHERE producer_ref = p_producer_ref AND status = 'active') THEN NULL
+        ELSE format('its producer %s is not a registered code producer (event_producer_registry)', p_producer_ref)
+    END;
+$$;
+
+ALTER FUNCTION public.fn_event_producer_problem(p_producer_ref text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_producer_register(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_producer_register(p_producer_ref text, p_description text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+BEGIN
+    RETURN fn_act_audit(
+        fn_event_producer_register_unaudited(p_producer_ref, fn_reason_checked(p_description, 'description')),
+        'event_producer.register', 'event_producer_registry', ARRAY[p_producer_ref], p_description, NULL,
+        format('code producer %s registered', p_producer_ref));
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_producer_register(p_producer_ref text, p_description text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_producer_register_unaudited(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_producer_register_unaudited(p_producer_ref text, p_description text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_actor text := fn_actor_required();
+    v_old text;
+BEGIN
+    IF p_producer_ref IS NULL OR p_producer_ref ~ '^fn_' THEN
+        RAISE EXCEPTION 'invalid_producer: % is not a code producer name; a function in the database (fn_…) is a producer without registration',
+                quote_nullable(p_producer_ref) USING ERRCODE = 'QG004';
+    END IF;
+    SELECT status INTO v_old FROM event_producer_registry WHERE producer_ref = p_producer_ref FOR UPDATE;
+    IF v_old = 'active' THEN
+        RETURN jsonb_build_object('status', 'nothing_to_do', 'producer', p_producer_ref);
+    END IF;
+    INSERT INTO event_producer_registry (producer_ref, description, registered_by, updated_by)
+    VALUES (p_producer_ref, btrim(p_description), v_actor, v_actor)
+    ON CONFLICT (producer_ref) DO UPDATE
+        SET status = 'active', description = EXCLUDED.description, updated_by = v_actor, updated_at = now();
+    RETURN jsonb_build_object('status', 'registered', 'producer', p_producer_ref);
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_producer_register_unaudited(p_producer_ref text, p_description text) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_event_refs_checked(text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -1748,6 +1821,211 @@ $$;
 ALTER FUNCTION public.fn_event_subscription_set_enabled_unaudited(p_subscription_id bigint, p_enabled boolean) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_event_type_activation_problems(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_type_activation_problems(p_event_type text) RETURNS text[]
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- What keeps a type from being active: its producer, its rubric, its domain.
+DECLARE
+    t event_type_registry%ROWTYPE;
+    v_problems text[] := '{}';
+    v_question text;
+BEGIN
+    SELECT * INTO t FROM event_type_registry WHERE event_type = p_event_type;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_event_type: % is not in event_type_registry', p_event_type USING ERRCODE = 'QG005';
+    END IF;
+    IF fn_event_producer_problem(t.producer_ref) IS NOT NULL THEN
+        v_problems := v_problems || fn_event_producer_problem(t.producer_ref);
+    END IF;
+    FOR v_question IN SELECT q.question_key FROM fn_event_type_rubric() q ORDER BY q.question_no LOOP
+        IF length(btrim(coalesce(t.rubric ->> v_question, ''))) < 10 THEN
+            v_problems := v_problems || format('the rubric question "%s" has no answer of 10 characters or more', v_question);
+        END IF;
+    END LOOP;
+    IF EXISTS (SELECT 1 FROM event_domain_registry WHERE event_domain = t.event_domain AND status <> 'active') THEN
+        v_problems := v_problems || format('its domain %s is retired', t.event_domain);
+    END IF;
+    RETURN v_problems;
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_type_activation_problems(p_event_type text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_type_follow_gate(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_type_follow_gate() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+-- An approved opening of event.type.<type>.active activates the type (when it
+-- is ready, else the approval fails saying why); closing it retires an active type.
+BEGIN
+    IF NEW.value = 'true'::jsonb THEN
+        PERFORM fn_event_type_ready(t.event_type) FROM event_type_registry t WHERE t.gate_key = NEW.key;
+        UPDATE event_type_registry SET status = 'active' WHERE gate_key = NEW.key AND status <> 'active';
+    ELSE
+        UPDATE event_type_registry SET status = 'retired' WHERE gate_key = NEW.key AND status = 'active';
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_type_follow_gate() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_type_ready(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_type_ready(p_event_type text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+BEGIN
+    IF cardinality(fn_event_type_activation_problems(p_event_type)) > 0 THEN
+        RAISE EXCEPTION 'event_type_not_ready: % cannot be active: %', p_event_type,
+                array_to_string(fn_event_type_activation_problems(p_event_type), '; ') USING ERRCODE = 'QG003';
+    END IF;
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_type_ready(p_event_type text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_type_register(text, text, text, text, text, text, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_type_register(p_event_type text, p_event_stream text, p_delivery_lane text, p_default_severity text, p_description text, p_producer_ref text, p_rubric jsonb DEFAULT '{}'::jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+    v jsonb;
+BEGIN
+    v := fn_event_type_register_unaudited(p_event_type, p_event_stream, p_delivery_lane, p_default_severity,
+                                          p_description, p_producer_ref, p_rubric);
+    RETURN fn_act_audit(v, 'event_type.register', 'event_type_registry', ARRAY[p_event_type], p_description, NULL,
+                        format('event type %s %s as a draft (producer %s); active only by four-eyes on %s',
+                               p_event_type, v ->> 'status', p_producer_ref, v ->> 'gate'));
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_type_register(p_event_type text, p_event_stream text, p_delivery_lane text, p_default_severity text, p_description text, p_producer_ref text, p_rubric jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_type_register_unaudited(text, text, text, text, text, text, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_type_register_unaudited(p_event_type text, p_event_stream text, p_delivery_lane text, p_default_severity text, p_description text, p_producer_ref text, p_rubric jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $_$
+-- A new type is a draft; registering a draft again revises it (and closes its
+-- gate: an approval covers what was approved). Active and retired types are
+-- not revised here.
+DECLARE
+    v_actor text := fn_actor_required();
+    v_domain text := split_part(coalesce(p_event_type, ''), '.', 1);
+    v_old event_type_registry%ROWTYPE;
+    v_gate text := 'event.type.' || p_event_type || '.active';
+BEGIN
+    IF p_event_type IS NULL OR p_event_type !~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$' THEN
+        RAISE EXCEPTION 'invalid_event_type: % is not a dotted lowercase name of two or more parts (domain.what_happened)',
+                quote_nullable(p_event_type) USING ERRCODE = 'QG004';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM event_domain_registry WHERE event_domain = v_domain AND status = 'active') THEN
+        RAISE EXCEPTION 'unknown_event_domain: % is not an active event domain (its first part names the domain)', v_domain
+            USING ERRCODE = 'QG005';
+    END IF;
+    IF p_description IS NULL OR length(btrim(p_description)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: an event type needs a description' USING ERRCODE = 'QG008';
+    END IF;
+    IF nullif(btrim(p_producer_ref), '') IS NULL THEN
+        RAISE EXCEPTION 'producer_required: % needs the name of its producer (a fn_… function or a code producer)', p_event_type
+            USING ERRCODE = 'QG004';
+    END IF;
+    SELECT * INTO v_old FROM event_type_registry WHERE event_type = p_event_type FOR UPDATE;
+    IF FOUND AND v_old.status <> 'draft' THEN
+        RAISE EXCEPTION 'event_type_exists: % is already % and is not revised by registering it again', p_event_type, v_old.status
+            USING ERRCODE = 'QG003';
+    END IF;
+    -- An approver decides what they were shown: no revision under a pending request.
+    IF EXISTS (SELECT 1 FROM gate_change_request WHERE config_key = v_gate AND status = 'pending') THEN
+        RAISE EXCEPTION 'request_pending: % has a pending gate change request (#%) on %; withdraw it, or have it decided, before revising the type',
+                p_event_type, (SELECT min(id) FROM gate_change_request WHERE config_key = v_gate AND status = 'pending'), v_gate
+            USING ERRCODE = 'QG003';
+    END IF;
+    INSERT INTO event_type_registry (event_type, event_domain, event_stream, delivery_lane, default_severity, description,
+                                     status, producer_ref, rubric, gate_key, registered_by)
+    VALUES (p_event_type, v_domain, p_event_stream, p_delivery_lane, p_default_severity,
+            btrim(fn_reason_checked(p_description, 'description')), 'draft',
+            btrim(p_producer_ref), fn_event_type_rubric_checked(p_rubric), v_gate, v_actor)
+    ON CONFLICT (event_type) DO UPDATE
+        SET event_stream = EXCLUDED.event_stream, delivery_lane = EXCLUDED.delivery_lane,
+            default_severity = EXCLUDED.default_severity, description = EXCLUDED.description,
+            producer_ref = EXCLUDED.producer_ref, rubric = EXCLUDED.rubric, gate_key = EXCLUDED.gate_key;
+    -- A revised draft is approved afresh: its gate is (re)born OFF.
+    PERFORM fn_gate_create(v_gate, format('event type %s becomes active', p_event_type));
+    RETURN jsonb_build_object('status', CASE WHEN v_old.event_type IS NULL THEN 'registered' ELSE 'revised' END,
+                              'event_type', p_event_type, 'gate', v_gate,
+                              'not_ready', to_jsonb(fn_event_type_activation_problems(p_event_type)));
+END;
+$_$;
+
+ALTER FUNCTION public.fn_event_type_register_unaudited(p_event_type text, p_event_stream text, p_delivery_lane text, p_default_severity text, p_description text, p_producer_ref text, p_rubric jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_type_rubric(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_type_rubric() RETURNS TABLE(question_no integer, question_key text, question text)
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    -- The three questions a type answers before it may be active; the admin shows them from here.
+    VALUES
+        (1, 'decision', 'Which decision, approval or audit needs this event: who acts on it, or must be able to show it later?'),
+        (2, 'consumer', 'Who consumes it: which route, subscription or inbox (a type nobody consumes is an activity log)?'),
+        (3, 'loss', 'What goes wrong if it is lost or late: why is a table row or a log line not enough?');
+$$;
+
+ALTER FUNCTION public.fn_event_type_rubric() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_type_rubric_checked(jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_type_rubric_checked(p_rubric jsonb) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+-- Answers keyed by the rubric's questions, trimmed; anything else is refused.
+DECLARE
+    v_key text;
+BEGIN
+    IF p_rubric IS NULL THEN
+        RETURN '{}';
+    END IF;
+    IF jsonb_typeof(p_rubric) <> 'object' THEN
+        RAISE EXCEPTION 'invalid_rubric: the rubric is a JSON object of answers keyed decision, consumer and loss, not %', p_rubric
+            USING ERRCODE = 'QG004';
+    END IF;
+    FOR v_key IN SELECT jsonb_object_keys(p_rubric) LOOP
+        IF NOT EXISTS (SELECT 1 FROM fn_event_type_rubric() q WHERE q.question_key = v_key) THEN
+            RAISE EXCEPTION 'invalid_rubric: % is not a rubric question (decision, consumer, loss)', v_key USING ERRCODE = 'QG004';
+        END IF;
+        IF jsonb_typeof(p_rubric -> v_key) <> 'string' THEN
+            RAISE EXCEPTION 'invalid_rubric: the answer to % is text, not %', v_key, p_rubric -> v_key USING ERRCODE = 'QG004';
+        END IF;
+    END LOOP;
+    RETURN (SELECT coalesce(jsonb_object_agg(key, btrim(value)), '{}') FROM jsonb_each_text(p_rubric)
+             WHERE btrim(value) <> '');
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_type_rubric_checked(p_rubric jsonb) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_event_type_set_status(text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -1774,11 +2052,12 @@ ALTER FUNCTION public.fn_event_type_set_status(p_event_type text, p_status text,
 CREATE FUNCTION public.fn_event_type_set_status_unaudited(p_event_type text, p_status text, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql
     AS $$
--- The registry's governed edit: draft ↔ active ↔ retired (an active type
--- needs a producer_ref, by CHECK). New types arrive by migration.
+-- The registry's governed edit: draft ↔ retired, and back to active. A type
+-- with a gate becomes active only while its gate is open (four-eyes);
+-- becoming active needs fn_event_type_ready either way.
 DECLARE
     v_actor text := fn_actor_required();
-    v_old text;
+    t event_type_registry%ROWTYPE;
 BEGIN
     IF p_status NOT IN ('draft', 'active', 'retired') THEN
         RAISE EXCEPTION 'invalid_event_type_status: % (allowed: draft, active, retired)', p_status USING ERRCODE = 'QG004';
@@ -1786,15 +2065,22 @@ BEGIN
     IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
         RAISE EXCEPTION 'reason_required: changing an event type''s status needs a reason' USING ERRCODE = 'QG008';
     END IF;
-    SELECT status INTO v_old FROM event_type_registry WHERE event_type = p_event_type FOR UPDATE;
+    SELECT * INTO t FROM event_type_registry WHERE event_type = p_event_type FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown_event_type: % is not in event_type_registry', p_event_type USING ERRCODE = 'QG005';
     END IF;
-    IF v_old = p_status THEN
+    IF t.status = p_status THEN
         RETURN jsonb_build_object('status', 'nothing_to_do', 'event_type', p_event_type);
     END IF;
+    IF p_status = 'active' THEN
+        IF t.gate_key IS NOT NULL AND NOT fn_gate_open_locked(t.gate_key) THEN
+            RAISE EXCEPTION 'four_eyes_required: % becomes active only by an approved change of its gate % (one person requests it, another approves)',
+                    p_event_type, t.gate_key USING ERRCODE = 'QG002';
+        END IF;
+        PERFORM fn_event_type_ready(p_event_type);
+    END IF;
     UPDATE event_type_registry SET status = p_status WHERE event_type = p_event_type;
-    RETURN jsonb_build_object('status', 'updated', 'event_type', p_event_type, 'from', v_old, 'to', p_status,
+    RETURN jsonb_build_object('status', 'updated', 'event_type', p_event_type, 'from', t.status, 'to', p_status,
                               'by', v_actor);
 END;
 $$;
@@ -2271,6 +2557,32 @@ $$;
 ALTER FUNCTION public.fn_gate_closed_result(p_key text) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_gate_create(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_gate_create(p_key text, p_description text) RETURNS text
+    LANGUAGE plpgsql
+    AS $$
+-- A subject's own gate, born OFF. A subject made again under the same name
+-- never inherits the old approval: an existing gate of that key is closed.
+-- The dot_config guard admits exactly this write (OFF, for the key named in
+-- queuegov.subject_gate), so no DDL runs at run time.
+BEGIN
+    PERFORM set_config('queuegov.subject_gate', p_key, true);
+    INSERT INTO dot_config (key, value, kind, value_type, description, updated_by)
+    VALUES (p_key, 'false', 'gate', 'boolean', p_description, coalesce(fn_actor(), 'system:migration'))
+    ON CONFLICT (key) DO UPDATE
+        SET value = 'false', description = EXCLUDED.description, updated_at = clock_timestamp(),
+            updated_by = EXCLUDED.updated_by
+        WHERE dot_config.value <> 'false' OR dot_config.description <> EXCLUDED.description;
+    PERFORM set_config('queuegov.subject_gate', '', true);
+    RETURN p_key;
+END;
+$$;
+
+ALTER FUNCTION public.fn_gate_create(p_key text, p_description text) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_gate_open(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -2290,6 +2602,45 @@ END;
 $$;
 
 ALTER FUNCTION public.fn_gate_open(p_key text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_gate_open_locked(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_gate_open_locked(p_key text) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+    -- A subject's gate read under a share lock: a write that depends on it waits for a
+    -- concurrent approval of a change of that gate, then reads the approved value.
+    SELECT coalesce((SELECT value = 'true'::jsonb FROM dot_config WHERE key = p_key FOR SHARE), false);
+$$;
+
+ALTER FUNCTION public.fn_gate_open_locked(p_key text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_gate_subject_ready(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_gate_subject_ready(p_key text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- A gate that switches a subject (an event type, an outbound route) opens only
+-- when the subject could follow; asked when the opening is requested, so
+-- nobody is asked to approve what cannot apply.
+DECLARE
+    r iu_outbound_route%ROWTYPE;
+BEGIN
+    PERFORM fn_event_type_ready(t.event_type) FROM event_type_registry t WHERE t.gate_key = p_key;
+    SELECT * INTO r FROM iu_outbound_route WHERE gate_key = p_key;
+    IF FOUND AND r.action_kind = 'call_function' THEN
+        PERFORM fn_iu_route_target_callable(r.target);
+    ELSIF FOUND AND r.action_kind = 'enqueue_job' THEN
+        PERFORM fn_job_kind_class(r.target);
+    END IF;
+END;
+$$;
+
+ALTER FUNCTION public.fn_gate_subject_ready(p_key text) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_governance_problem_raise(text, text, text, jsonb, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -2467,6 +2818,138 @@ END;
 $_$;
 
 ALTER FUNCTION public.fn_iu_cut_from_manifest(p_record_id bigint, p_current_source_hash text, p_now timestamp with time zone) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_dot_command_enqueue(text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_dot_command_enqueue(p_command text, p_reason text, p_idempotency_key text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- {"status": "enqueued" | "duplicate" | "gate_closed", "job_id", "command"}; audited as dot_command.enqueue.
+DECLARE
+    v_actor text := fn_actor_governed();
+    v jsonb;
+BEGIN
+    v := fn_iu_dot_command_enqueue_unaudited(p_command, fn_reason_checked(p_reason), p_idempotency_key);
+    RETURN fn_act_audit(v, 'dot_command.enqueue', 'job_queue',
+                        CASE WHEN v ? 'job_id' THEN ARRAY[v ->> 'job_id'] ELSE '{}' END, p_reason, NULL,
+                        CASE WHEN v ? 'job_id' THEN format('DOT command %s as job #%s', p_command, v ->> 'job_id') END);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_dot_command_enqueue(p_command text, p_reason text, p_idempotency_key text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_dot_command_enqueue_unaudited(text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_dot_command_enqueue_unaudited(p_command text, p_reason text, p_idempotency_key text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_actor text := fn_actor_required();
+    v jsonb;
+BEGIN
+    IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: enqueueing DOT command % needs a reason', coalesce(p_command, 'NULL')
+            USING ERRCODE = 'QG008';
+    END IF;
+    PERFORM fn_iu_dot_command_on_queue(p_command);
+    v := fn_job_enqueue('dot.command', jsonb_build_object('command', p_command, 'run_mode', 'plan', 'requested_by', v_actor),
+                        p_idempotency_key => p_idempotency_key,
+                        p_correlation_id => 'dot_iu_command:' || p_command);
+    RETURN v || jsonb_build_object('command', p_command);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_dot_command_enqueue_unaudited(p_command text, p_reason text, p_idempotency_key text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_dot_command_on_queue(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_dot_command_on_queue(p_command text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- The catalogued commands a dot.command job may run: read-only ones only
+-- (plan mode, nothing changed but their run row).
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM dot_iu_command_catalog WHERE command = p_command) THEN
+        RAISE EXCEPTION 'unknown_command: % is not in dot_iu_command_catalog', coalesce(quote_literal(p_command), 'NULL')
+            USING ERRCODE = 'QG005';
+    END IF;
+    IF p_command NOT IN ('dot_queue_healthcheck') THEN
+        RAISE EXCEPTION 'command_not_on_queue: % does not run as a dot.command job; the queue runs the read-only command dot_queue_healthcheck',
+                p_command
+            USING ERRCODE = 'QG004';
+    END IF;
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_dot_command_on_queue(p_command text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_dot_command_run(bigint, text, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_dot_command_run(p_job_id bigint, p_worker_id text, p_attempt integer) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Runs the job's command, fenced like fn_job_ack: only the current attempt of
+-- the job's lease owner gets through (otherwise the same refusal fn_job_ack
+-- gives, and nothing runs). Writes the run row naming the job; the executor
+-- then acknowledges the job with this answer, so the job's result names the
+-- run. Called again for the same attempt (a lost connection), it answers the
+-- run it already made instead of running twice.
+-- {"status": "ran" | "duplicate", "run_id", "job_id", "attempt", "command", "run_status", "healthy", "problems"}
+DECLARE
+    v_worker text := fn_worker_ref(p_worker_id);
+    j        job_queue%ROWTYPE;
+    v_cmd    text;
+    v_run    bigint;
+    v_health jsonb;
+    v_status text;
+BEGIN
+    PERFORM fn_job_attempt_required(p_attempt, 'fn_iu_dot_command_run');
+    SELECT * INTO j FROM job_queue
+     WHERE id = p_job_id AND status = 'running' AND lease_owner = v_worker AND attempts = p_attempt
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN fn_job_fence_refusal(p_job_id, v_worker, p_attempt);
+    END IF;
+    IF j.job_kind <> 'dot.command' THEN
+        RAISE EXCEPTION 'not_dot_command_job: job % is not a dot.command job; run it with its own handler', p_job_id
+            USING ERRCODE = 'QG004';
+    END IF;
+    v_cmd := j.payload ->> 'command';
+    PERFORM fn_iu_dot_command_on_queue(v_cmd);
+
+    SELECT id, run_status INTO v_run, v_status FROM dot_iu_command_run
+     WHERE job_id = p_job_id AND (params ->> 'attempt')::integer = p_attempt;
+    IF FOUND THEN
+        RETURN jsonb_build_object('status', 'duplicate', 'run_id', v_run, 'job_id', p_job_id, 'attempt', p_attempt,
+                                  'command', v_cmd, 'run_status', v_status);
+    END IF;
+
+    v_run := fn_iu_run_open(v_cmd, 'plan', NULL,
+                            jsonb_build_object('job_id', p_job_id, 'attempt', p_attempt,
+                                               'requested_by', j.payload ->> 'requested_by'));
+    UPDATE dot_iu_command_run SET job_id = p_job_id WHERE id = v_run;
+    -- dot_queue_healthcheck (the one command fn_iu_dot_command_on_queue admits)
+    v_health := fn_queue_health();
+    v_status := CASE WHEN (v_health ->> 'healthy')::boolean THEN 'passed' ELSE 'problems' END;
+    PERFORM fn_iu_run_close(v_run, v_status, v_health);
+    RETURN jsonb_build_object('status', 'ran', 'run_id', v_run, 'job_id', p_job_id, 'attempt', p_attempt,
+                              'command', v_cmd, 'run_status', v_status,
+                              'healthy', (v_health ->> 'healthy')::boolean,
+                              'problems', jsonb_array_length(v_health -> 'problems'));
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_dot_command_run(p_job_id bigint, p_worker_id text, p_attempt integer) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_iu_json_is_int(jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -2971,10 +3454,10 @@ $$;
 ALTER FUNCTION public.fn_iu_op_verify_mark(p_record_id bigint, p_apply boolean, p_approval_doc_id text, p_reason text, p_now timestamp with time zone) OWNER TO queuegov_owner;
 
 --
--- Name: fn_iu_outbound_route_create(text, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+-- Name: fn_iu_outbound_route_create(text, text, text, text, text, text, text, boolean); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
-CREATE FUNCTION public.fn_iu_outbound_route_create(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text DEFAULT NULL::text, p_description text DEFAULT ''::text) RETURNS jsonb
+CREATE FUNCTION public.fn_iu_outbound_route_create(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text DEFAULT NULL::text, p_description text DEFAULT ''::text, p_retry_policy text DEFAULT NULL::text, p_ordered_per_subject boolean DEFAULT false) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
@@ -2983,35 +3466,169 @@ DECLARE
     v jsonb;
 BEGIN
     v := fn_iu_outbound_route_create_unaudited(p_route_name, p_event_type, p_action_kind, p_target, p_target_queue,
-                                               fn_reason_checked(p_description, 'description'));
+                                               fn_reason_checked(p_description, 'description'), p_retry_policy,
+                                               p_ordered_per_subject);
     RETURN fn_act_audit(v, 'outbound_route.create', 'iu_outbound_route', ARRAY[v ->> 'route_id'], NULL, NULL,
-                        format('route %s: %s → %s %s (disabled, dry-run)', p_route_name, p_event_type, p_action_kind,
-                               p_target));
+                        format('route %s: %s → %s %s (disabled, dry-run; live by four-eyes on %s)', p_route_name,
+                               p_event_type, p_action_kind, p_target, v ->> 'gate'));
 END;
 $$;
 
-ALTER FUNCTION public.fn_iu_outbound_route_create(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text) OWNER TO queuegov_owner;
+ALTER FUNCTION public.fn_iu_outbound_route_create(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text, p_retry_policy text, p_ordered_per_subject boolean) OWNER TO queuegov_owner;
 
 --
--- Name: fn_iu_outbound_route_create_unaudited(text, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+-- Name: fn_iu_outbound_route_create_unaudited(text, text, text, text, text, text, text, boolean); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
-CREATE FUNCTION public.fn_iu_outbound_route_create_unaudited(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text DEFAULT NULL::text, p_description text DEFAULT ''::text) RETURNS jsonb
+CREATE FUNCTION public.fn_iu_outbound_route_create_unaudited(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text DEFAULT NULL::text, p_description text DEFAULT ''::text, p_retry_policy text DEFAULT NULL::text, p_ordered_per_subject boolean DEFAULT false) RETURNS jsonb
     LANGUAGE plpgsql
     AS $$
--- New routes start disabled and dry-run.
+-- New routes start disabled and dry-run, with their own gate OFF.
 DECLARE
     v_actor text := fn_actor_required();
     v_id bigint;
+    v_gate text := fn_iu_outbound_route_gate_key(p_route_name);
 BEGIN
-    INSERT INTO iu_outbound_route (route_name, event_type, action_kind, target, target_queue, description, created_by, updated_by)
-    VALUES (p_route_name, p_event_type, p_action_kind, p_target, p_target_queue, coalesce(p_description, ''), v_actor, v_actor)
+    IF p_retry_policy IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM retry_policy_registry WHERE code = p_retry_policy AND status = 'active') THEN
+        RAISE EXCEPTION 'unknown_retry_policy: % is not an active retry policy (retry_policy_registry)', p_retry_policy
+            USING ERRCODE = 'QG005';
+    END IF;
+    INSERT INTO iu_outbound_route (route_name, event_type, action_kind, target, target_queue, description, created_by,
+                                   updated_by, gate_key, retry_policy, ordered_per_subject)
+    VALUES (p_route_name, p_event_type, p_action_kind, p_target, p_target_queue, coalesce(p_description, ''), v_actor,
+            v_actor, v_gate, p_retry_policy, coalesce(p_ordered_per_subject, false))
     RETURNING id INTO v_id;
-    RETURN jsonb_build_object('status', 'created', 'route_id', v_id);
+    PERFORM fn_gate_create(v_gate, format('outbound route %s goes live (%s → %s %s)', p_route_name, p_event_type,
+                                          p_action_kind, p_target));
+    RETURN jsonb_build_object('status', 'created', 'route_id', v_id, 'gate', v_gate);
 END;
 $$;
 
-ALTER FUNCTION public.fn_iu_outbound_route_create_unaudited(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text) OWNER TO queuegov_owner;
+ALTER FUNCTION public.fn_iu_outbound_route_create_unaudited(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text, p_retry_policy text, p_ordered_per_subject boolean) OWNER TO queuegov_owner;
+
+--
+-- Name: iu_outbound_route; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.iu_outbound_route (
+    id bigint NOT NULL,
+    route_name text NOT NULL,
+    event_type text NOT NULL,
+    action_kind text NOT NULL,
+    target text NOT NULL,
+    target_queue text,
+    enabled boolean DEFAULT false NOT NULL,
+    dry_run boolean DEFAULT true NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    retry_policy text,
+    ordered_per_subject boolean DEFAULT false NOT NULL,
+    gate_key text NOT NULL,
+    CONSTRAINT outbound_route_action_allowed CHECK ((action_kind = ANY (ARRAY['call_function'::text, 'enqueue_job'::text, 'notify'::text]))),
+    CONSTRAINT outbound_route_event_type_format CHECK ((event_type ~ '^[a-z][a-z0-9_.]*\*?$'::text)),
+    CONSTRAINT outbound_route_name_format CHECK ((route_name ~ '^[a-z][a-z0-9_.-]{0,99}$'::text)),
+    CONSTRAINT outbound_route_target_format CHECK ((((action_kind = 'call_function'::text) AND (target ~ '^fn_[a-z0-9_]{1,60}$'::text)) OR ((action_kind = 'enqueue_job'::text) AND (target ~ '^[A-Za-z][A-Za-z0-9_.:-]{0,199}$'::text)) OR ((action_kind = 'notify'::text) AND (target ~ '^[a-z][a-z0-9_]{0,62}$'::text))))
+);
+
+ALTER TABLE public.iu_outbound_route OWNER TO queuegov_owner;
+
+--
+-- Name: COLUMN iu_outbound_route.retry_policy; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.iu_outbound_route.retry_policy IS 'The route''s own retry policy; NULL: event.retry.max_attempts attempts, event.retry.backoff_seconds apart and doubling.';
+
+--
+-- Name: COLUMN iu_outbound_route.ordered_per_subject; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.iu_outbound_route.ordered_per_subject IS 'A later event of a subject waits behind this route''s parked (failed, retrying) delivery of the same subject.';
+
+--
+-- Name: COLUMN iu_outbound_route.gate_key; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.iu_outbound_route.gate_key IS 'The route''s own four-eyes gate: it is live (enabled, not dry-run) only while this gate is open.';
+
+--
+-- Name: CONSTRAINT outbound_route_action_allowed ON iu_outbound_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT outbound_route_action_allowed ON public.iu_outbound_route IS 'an outbound route''s action is call_function, enqueue_job or notify: use one of those three';
+
+--
+-- Name: CONSTRAINT outbound_route_event_type_format ON iu_outbound_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT outbound_route_event_type_format ON public.iu_outbound_route IS 'an outbound route''s event type is a lowercase dotted name, or a prefix ending in * such as staging.*: correct the pattern';
+
+--
+-- Name: CONSTRAINT outbound_route_name_format ON iu_outbound_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT outbound_route_name_format ON public.iu_outbound_route IS 'an outbound route name is 1 to 100 lowercase letters, digits or _ . -, starting with a letter: rename the route to fit';
+
+--
+-- Name: CONSTRAINT outbound_route_target_format ON iu_outbound_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT outbound_route_target_format ON public.iu_outbound_route IS 'an outbound route''s target fits its action: a function named fn_<name> for call_function, a job kind for enqueue_job, a lowercase channel name for notify; give a target of that form';
+
+--
+-- Name: fn_iu_outbound_route_escalates(public.iu_outbound_route, public.iu_outbound_route); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_outbound_route_escalates(o public.iu_outbound_route, n public.iu_outbound_route) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    -- A change that makes a route do more: another target or action, enabling it, putting it live.
+    -- Pausing, disabling or closing its gate never does, so they are always allowed.
+    SELECT n.target IS DISTINCT FROM o.target OR n.action_kind IS DISTINCT FROM o.action_kind
+        OR (n.enabled AND NOT o.enabled) OR (n.enabled AND NOT n.dry_run AND o.dry_run);
+$$;
+
+ALTER FUNCTION public.fn_iu_outbound_route_escalates(o public.iu_outbound_route, n public.iu_outbound_route) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_outbound_route_follow_gate(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_outbound_route_follow_gate() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+-- An approved opening of event.outbound_route.<name>.live puts the route live;
+-- closing it puts the route back in dry-run.
+BEGIN
+    IF NEW.value = 'true'::jsonb THEN
+        UPDATE iu_outbound_route SET enabled = true, dry_run = false, updated_by = coalesce(fn_actor(), updated_by),
+                                     updated_at = now()
+         WHERE gate_key = NEW.key AND NOT (enabled AND NOT dry_run);
+    ELSE
+        UPDATE iu_outbound_route SET dry_run = true, updated_by = coalesce(fn_actor(), updated_by), updated_at = now()
+         WHERE gate_key = NEW.key AND NOT dry_run;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_outbound_route_follow_gate() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_outbound_route_gate_key(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_outbound_route_gate_key(p_route_name text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    -- Gate keys are dotted lowercase words: the route name's - and . become _.
+    SELECT 'event.outbound_route.' || translate(p_route_name, '-.', '__') || '.live';
+$$;
+
+ALTER FUNCTION public.fn_iu_outbound_route_gate_key(p_route_name text) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_iu_outbound_route_kind_check(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -3021,7 +3638,7 @@ CREATE FUNCTION public.fn_iu_outbound_route_kind_check() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    IF TG_OP = 'INSERT' OR NEW.enabled THEN
+    IF TG_OP = 'INSERT' OR fn_iu_outbound_route_escalates(OLD, NEW) THEN
         PERFORM fn_job_kind_class(NEW.target);
     END IF;
     RETURN NEW;
@@ -3029,6 +3646,30 @@ END;
 $$;
 
 ALTER FUNCTION public.fn_iu_outbound_route_kind_check() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_outbound_route_live_check(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_outbound_route_live_check() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+-- The rule of going live, written once: a route is live only while its gate
+-- is open (read under a share lock: fn_gate_open_locked), and a call_function
+-- route is created or made to do more only towards a callable target.
+BEGIN
+    IF NEW.enabled AND NOT NEW.dry_run AND NOT fn_gate_open_locked(NEW.gate_key) THEN
+        RAISE EXCEPTION 'four_eyes_required: route % goes live only by an approved change of its gate % (one person requests it, another approves)',
+                NEW.route_name, NEW.gate_key USING ERRCODE = 'QG002';
+    END IF;
+    IF NEW.action_kind = 'call_function' AND (TG_OP = 'INSERT' OR fn_iu_outbound_route_escalates(OLD, NEW)) THEN
+        PERFORM fn_iu_route_target_callable(NEW.target);
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_outbound_route_live_check() OWNER TO queuegov_owner;
 
 --
 -- Name: fn_iu_outbound_route_set(bigint, boolean, boolean, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -3061,6 +3702,8 @@ ALTER FUNCTION public.fn_iu_outbound_route_set(p_route_id bigint, p_enabled bool
 CREATE FUNCTION public.fn_iu_outbound_route_set_unaudited(p_route_id bigint, p_enabled boolean, p_dry_run boolean, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql
     AS $$
+-- Enable, disable, pause to dry-run, or resume live while the route's gate is
+-- open (fn_iu_outbound_route_live_check refuses live without it).
 DECLARE
     v_actor text := fn_actor_required();
     r iu_outbound_route%ROWTYPE;
@@ -3075,12 +3718,10 @@ BEGIN
     IF r.enabled = p_enabled AND r.dry_run = p_dry_run THEN
         RETURN jsonb_build_object('status', 'nothing_to_do', 'route_id', p_route_id);
     END IF;
-    IF r.action_kind = 'call_function' AND to_regproc(r.target) IS NULL AND p_enabled THEN
-        RAISE EXCEPTION 'unknown_function: route % calls %, which does not exist', r.route_name, r.target USING ERRCODE = 'QG005';
-    END IF;
     UPDATE iu_outbound_route SET enabled = p_enabled, dry_run = p_dry_run, updated_by = v_actor, updated_at = now()
      WHERE id = p_route_id;
-    RETURN jsonb_build_object('status', 'updated', 'route_id', p_route_id, 'enabled', p_enabled, 'dry_run', p_dry_run);
+    RETURN jsonb_build_object('status', 'updated', 'route_id', p_route_id, 'enabled', p_enabled, 'dry_run', p_dry_run,
+                              'gate', r.gate_key);
 END;
 $$;
 
@@ -3141,6 +3782,146 @@ CREATE FUNCTION public.fn_iu_pieces_canonical(p_pieces public.iu_staging_payload
 $$;
 
 ALTER FUNCTION public.fn_iu_pieces_canonical(p_pieces public.iu_staging_payload[]) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_puller_cleanup(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_puller_cleanup() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- fn_iu_op_cleanup(apply) as a scheduled job: behind iu_core.retention_enabled
+-- it answers gate_closed and changes nothing (its refusal is audited, as from
+-- the shell). A cleanup already running (the staging_cleanup lease) is not a
+-- failure of this tick: it answers busy instead of dead-lettering the job.
+BEGIN
+    RETURN fn_iu_op_cleanup(true, NULL);
+EXCEPTION WHEN SQLSTATE 'QG003' THEN
+    IF SQLERRM LIKE 'lease_held:%' THEN
+        RETURN jsonb_build_object('status', 'busy', 'reason', SQLERRM);
+    END IF;
+    RAISE;
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_puller_cleanup() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_puller_remind(integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_puller_remind(p_limit integer DEFAULT 100) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Approvers hear of each manifest waiting for approval, operators of each
+-- approved one waiting to be cut: once per manifest per state it waits in.
+-- That granularity because the lifecycle never re-enters a state (pending_review
+-- → approved → consumed, or out to rejected/expired), so "per state" is "per
+-- wait": one to-do in the right inbox, not a reminder every tick; a manifest
+-- that moves on to the next wait is told about again, to its next audience.
+-- Expired-but-not-yet-swept manifests are left to the cleanup. Never approves or cuts.
+-- {"status": "reminded" | "nothing_to_do", "approval_waiting", "cut_waiting"}
+DECLARE
+    v_actor    text := fn_actor_required();
+    r          record;
+    v_approval integer := 0;
+    v_cut      integer := 0;
+BEGIN
+    IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000 THEN
+        RAISE EXCEPTION 'invalid_batch_size: p_limit must be between 1 and 1000, not %', coalesce(p_limit::text, 'NULL')
+            USING ERRCODE = 'QG004';
+    END IF;
+    FOR r IN
+        SELECT s.id, s.doc_code, s.lifecycle_status, s.last_run_id, s.expires_at, s.marked_by, s.approved_by
+          FROM iu_staging_record s
+         WHERE s.lifecycle_status IN ('pending_review', 'approved') AND s.expires_at > now()
+           AND NOT EXISTS (SELECT 1 FROM iu_staging_notice n
+                            WHERE n.record_id = s.id AND n.state_key = s.lifecycle_status
+                              AND n.notice IN ('approval_waiting', 'cut_waiting'))
+         ORDER BY s.id
+         LIMIT p_limit
+    LOOP
+        INSERT INTO iu_staging_notice (record_id, notice, state_key, run_id, created_by)
+        VALUES (r.id, CASE r.lifecycle_status WHEN 'pending_review' THEN 'approval_waiting' ELSE 'cut_waiting' END,
+                r.lifecycle_status, r.last_run_id, v_actor)
+        ON CONFLICT DO NOTHING;
+        CONTINUE WHEN NOT FOUND;
+        IF r.lifecycle_status = 'pending_review' THEN
+            PERFORM fn_iu_staging_capture('staging.approval_waiting', r.id, r.last_run_id,
+                jsonb_build_object('doc_code', r.doc_code, 'lifecycle_status', r.lifecycle_status,
+                                   'marked_by', r.marked_by, 'expires_at', r.expires_at));
+            v_approval := v_approval + 1;
+        ELSE
+            PERFORM fn_iu_staging_capture('staging.cut_waiting', r.id, r.last_run_id,
+                jsonb_build_object('doc_code', r.doc_code, 'lifecycle_status', r.lifecycle_status,
+                                   'approved_by', r.approved_by, 'expires_at', r.expires_at));
+            v_cut := v_cut + 1;
+        END IF;
+    END LOOP;
+    RETURN jsonb_build_object('status', CASE WHEN v_approval + v_cut = 0 THEN 'nothing_to_do' ELSE 'reminded' END,
+                              'approval_waiting', v_approval, 'cut_waiting', v_cut);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_puller_remind(p_limit integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_puller_verify_new(integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_puller_verify_new(p_limit integer DEFAULT 100) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Each pending_review manifest with no verdict yet (no verify-mark run, no
+-- notice for its digest) gets one dry run (fn_iu_verify_mark, a plan run row)
+-- and one staging.verify_verdict for the reviewers. The notice row is claimed
+-- first: a concurrent tick waits on it, then finds it taken and adds nothing.
+-- {"status": "verified" | "nothing_to_do", "verdicts", "records": [...]}
+DECLARE
+    v_actor   text := fn_actor_required();
+    r         record;
+    v         jsonb;
+    v_run     bigint;
+    v_records bigint[] := '{}';
+BEGIN
+    IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000 THEN
+        RAISE EXCEPTION 'invalid_batch_size: p_limit must be between 1 and 1000, not %', coalesce(p_limit::text, 'NULL')
+            USING ERRCODE = 'QG004';
+    END IF;
+    FOR r IN
+        SELECT s.id, s.digest, s.doc_code FROM iu_staging_record s
+         WHERE s.lifecycle_status = 'pending_review'
+           AND NOT EXISTS (SELECT 1 FROM iu_staging_notice n
+                            WHERE n.record_id = s.id AND n.notice = 'verify_verdict' AND n.state_key = s.digest)
+           AND NOT EXISTS (SELECT 1 FROM dot_iu_command_run c WHERE c.record_id = s.id AND c.command = 'verify_mark')
+         ORDER BY s.id
+         LIMIT p_limit
+    LOOP
+        INSERT INTO iu_staging_notice (record_id, notice, state_key, created_by)
+        VALUES (r.id, 'verify_verdict', r.digest, v_actor)
+        ON CONFLICT DO NOTHING;
+        CONTINUE WHEN NOT FOUND;  -- another tick told them
+        v := fn_iu_verify_mark(r.id, false);
+        v_run := (v ->> 'run_id')::bigint;
+        UPDATE iu_staging_notice SET run_id = v_run
+         WHERE record_id = r.id AND notice = 'verify_verdict' AND state_key = r.digest;
+        PERFORM fn_iu_staging_capture('staging.verify_verdict', r.id, v_run,
+            jsonb_build_object('doc_code', r.doc_code, 'digest', r.digest,
+                               'verdict', v -> 'verdict' ->> 'verdict',
+                               'problem_count', (SELECT coalesce(sum((a.value ->> 'problem_count')::integer), 0)
+                                                   FROM jsonb_each(v -> 'verdict' -> 'axes') AS a),
+                               'lifecycle_status', 'pending_review'));
+        v_records := v_records || r.id;
+    END LOOP;
+    RETURN jsonb_build_object('status', CASE WHEN cardinality(v_records) = 0 THEN 'nothing_to_do' ELSE 'verified' END,
+                              'verdicts', cardinality(v_records), 'records', to_jsonb(v_records));
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_puller_verify_new(p_limit integer) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_iu_record_state(bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -3225,76 +4006,109 @@ ALTER TABLE public.iu_route_worker_cursor OWNER TO queuegov_owner;
 COMMENT ON CONSTRAINT route_worker_name_format ON public.iu_route_worker_cursor IS 'a route worker name is 1 to 63 lowercase letters, digits or _, starting with a letter: rename the worker to fit';
 
 --
--- Name: fn_iu_route_cursor_run(public.iu_route_worker_cursor, integer, xid8, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+-- Name: fn_iu_route_cursor_run(public.iu_route_worker_cursor, integer, xid8); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
-CREATE FUNCTION public.fn_iu_route_cursor_run(c public.iu_route_worker_cursor, p_batch_size integer, p_horizon xid8, p_max integer) RETURNS jsonb
+CREATE FUNCTION public.fn_iu_route_cursor_run(c public.iu_route_worker_cursor, p_batch_size integer, p_horizon xid8) RETURNS jsonb
     LANGUAGE plpgsql
     AS $$
--- Drain one cursor's domain: every matching enabled route of each event committed
--- before p_horizon, in commit-safe order (tx_id, id). The cursor moves only past a
--- prefix of fully routed events, so a failing route holds back its domain.
--- Answers {processed, dispatched, failed, dead_lettered, blocked, last_event_id}.
+-- Drain one cursor's domain. First the domain's parked deliveries that are
+-- due (oldest event first), then every matching enabled route of each event
+-- committed before p_horizon, in commit-safe order (tx_id, id). The cursor
+-- moves past every event it read: what failed is parked, never in the way.
+-- Answers {processed, dispatched, failed, dead_lettered, parked, retried, last_event_id}.
 DECLARE
     ev event_outbox%ROWTYPE;
     rt iu_outbound_route%ROWTYPE;
+    d iu_route_delivery%ROWTYPE;
     v_outcome text;
-    v_event_done boolean;
-    v_blocked boolean := false;
     v_processed integer := 0;
     v_routed integer := 0;
     v_failed integer := 0;
     v_dead integer := 0;
+    v_parked integer := 0;
+    v_retried integer := 0;
+    v_error text;
+    v_dl bigint;
 BEGIN
+    -- Only live routes' parked deliveries: a disabled or dry-run route's wait for
+    -- it to be live again (filtered before the LIMIT, so they never crowd out others).
+    FOR d IN
+        SELECT dl.* FROM iu_route_delivery dl
+          JOIN iu_outbound_route r ON r.id = dl.route_id AND r.enabled AND NOT r.dry_run
+         WHERE dl.status = 'pending' AND dl.event_domain = c.event_domain AND dl.next_attempt_at <= now()
+         ORDER BY dl.event_id, dl.route_id LIMIT p_batch_size
+           FOR UPDATE OF dl SKIP LOCKED
+    LOOP
+        SELECT * INTO rt FROM iu_outbound_route WHERE id = d.route_id;
+        SELECT * INTO ev FROM event_outbox WHERE id = d.event_id AND created_at = d.event_created_at;
+        IF NOT FOUND THEN
+            -- Retention removed the event before its retry: dead-lettered with what is known of it.
+            v_error := format('event_gone: event %s is no longer in event_outbox (retention) before its retry', d.event_id);
+            UPDATE iu_route_delivery SET status = 'dead_lettered', next_attempt_at = NULL, last_error = v_error,
+                                         updated_at = now()
+             WHERE event_id = d.event_id AND route_id = d.route_id;
+            INSERT INTO iu_route_dead_letter (event_id, event_created_at, event_type, route_id, worker_name,
+                                              attempts, last_error, event_snapshot)
+            VALUES (d.event_id, d.event_created_at, coalesce(d.event_type, 'unknown'), d.route_id, c.worker_name,
+                    d.attempts, v_error,
+                    jsonb_build_object('id', d.event_id, 'created_at', d.event_created_at, 'event_type', d.event_type,
+                                       'gone', true))
+            ON CONFLICT ON CONSTRAINT route_dead_letter_once DO NOTHING
+            RETURNING id INTO v_dl;
+            PERFORM fn_event_emit('system.route_dead_lettered', 'iu_route_dead_letter', v_dl::text,
+                jsonb_build_object('event_id', d.event_id, 'event_type', d.event_type, 'route', rt.route_name,
+                                   'attempts', d.attempts),
+                NULL, NULL, 'event:' || d.event_id);
+            v_dead := v_dead + 1;
+            CONTINUE;
+        END IF;
+        v_outcome := fn_iu_route_deliver(ev, rt, c.worker_name);
+        v_retried := v_retried + 1;
+        CASE v_outcome
+            WHEN 'succeeded' THEN v_routed := v_routed + 1;
+            WHEN 'retrying' THEN v_failed := v_failed + 1;
+            WHEN 'dead_lettered' THEN v_failed := v_failed + 1; v_dead := v_dead + 1;
+            ELSE NULL;  -- held, waiting, dry_run, done
+        END CASE;
+    END LOOP;
+
     FOR ev IN
         SELECT * FROM event_outbox
         WHERE event_domain = c.event_domain AND (tx_id, id) > (c.last_tx_id, c.last_event_id) AND tx_id < p_horizon
         ORDER BY tx_id, id LIMIT p_batch_size
     LOOP
-        v_event_done := true;
         FOR rt IN
             SELECT * FROM iu_outbound_route r
             WHERE r.enabled AND (r.event_type = ev.event_type
                   OR (right(r.event_type, 1) = '*' AND starts_with(ev.event_type, left(r.event_type, -1))))
             ORDER BY r.id
         LOOP
-            v_outcome := fn_iu_route_deliver(ev, rt, c.worker_name, p_max);
+            v_outcome := fn_iu_route_deliver(ev, rt, c.worker_name);
             CASE v_outcome
-                WHEN 'waiting' THEN
-                    v_event_done := false;
-                WHEN 'succeeded' THEN
-                    v_routed := v_routed + 1;
-                WHEN 'retrying' THEN
-                    v_failed := v_failed + 1;
-                    v_event_done := false;
-                WHEN 'dead_lettered' THEN
-                    v_failed := v_failed + 1;
-                    v_dead := v_dead + 1;
-                    UPDATE iu_route_worker_cursor SET dead_lettered_count = dead_lettered_count + 1
-                     WHERE worker_name = c.worker_name AND event_domain = c.event_domain;
-                ELSE
-                    NULL;  -- done, dry_run
+                WHEN 'succeeded' THEN v_routed := v_routed + 1;
+                WHEN 'retrying' THEN v_failed := v_failed + 1; v_parked := v_parked + 1;
+                WHEN 'held' THEN v_parked := v_parked + 1;
+                WHEN 'dead_lettered' THEN v_failed := v_failed + 1; v_dead := v_dead + 1;
+                ELSE NULL;  -- done, dry_run, waiting
             END CASE;
         END LOOP;
-        IF v_event_done AND NOT v_blocked THEN
-            c.last_tx_id := ev.tx_id;
-            c.last_event_id := ev.id;
-            c.processed_count := c.processed_count + 1;
-            v_processed := v_processed + 1;
-        ELSE
-            v_blocked := true;
-        END IF;
+        c.last_tx_id := ev.tx_id;
+        c.last_event_id := ev.id;
+        c.processed_count := c.processed_count + 1;
+        v_processed := v_processed + 1;
     END LOOP;
     UPDATE iu_route_worker_cursor
        SET last_tx_id = c.last_tx_id, last_event_id = c.last_event_id, processed_count = c.processed_count,
-           last_run_at = now()
+           dead_lettered_count = dead_lettered_count + v_dead, last_run_at = now()
      WHERE worker_name = c.worker_name AND event_domain = c.event_domain;
     RETURN jsonb_build_object('processed', v_processed, 'dispatched', v_routed, 'failed', v_failed,
-                              'dead_lettered', v_dead, 'blocked', v_blocked, 'last_event_id', c.last_event_id);
+                              'dead_lettered', v_dead, 'parked', v_parked, 'retried', v_retried,
+                              'last_event_id', c.last_event_id);
 END;
 $$;
 
-ALTER FUNCTION public.fn_iu_route_cursor_run(c public.iu_route_worker_cursor, p_batch_size integer, p_horizon xid8, p_max integer) OWNER TO queuegov_owner;
+ALTER FUNCTION public.fn_iu_route_cursor_run(c public.iu_route_worker_cursor, p_batch_size integer, p_horizon xid8) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_iu_route_dead_letter_replay(bigint, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -3466,66 +4280,18 @@ PARTITION BY RANGE (created_at);
 ALTER TABLE public.event_outbox OWNER TO queuegov_owner;
 
 --
--- Name: iu_outbound_route; Type: TABLE; Schema: public; Owner: queuegov_owner
+-- Name: fn_iu_route_deliver(public.event_outbox, public.iu_outbound_route, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
-CREATE TABLE public.iu_outbound_route (
-    id bigint NOT NULL,
-    route_name text NOT NULL,
-    event_type text NOT NULL,
-    action_kind text NOT NULL,
-    target text NOT NULL,
-    target_queue text,
-    enabled boolean DEFAULT false NOT NULL,
-    dry_run boolean DEFAULT true NOT NULL,
-    description text DEFAULT ''::text NOT NULL,
-    created_by text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_by text,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT outbound_route_action_allowed CHECK ((action_kind = ANY (ARRAY['call_function'::text, 'enqueue_job'::text, 'notify'::text]))),
-    CONSTRAINT outbound_route_event_type_format CHECK ((event_type ~ '^[a-z][a-z0-9_.]*\*?$'::text)),
-    CONSTRAINT outbound_route_name_format CHECK ((route_name ~ '^[a-z][a-z0-9_.-]{0,99}$'::text)),
-    CONSTRAINT outbound_route_target_format CHECK ((((action_kind = 'call_function'::text) AND (target ~ '^fn_[a-z0-9_]{1,60}$'::text)) OR ((action_kind = 'enqueue_job'::text) AND (target ~ '^[A-Za-z][A-Za-z0-9_.:-]{0,199}$'::text)) OR ((action_kind = 'notify'::text) AND (target ~ '^[a-z][a-z0-9_]{0,62}$'::text))))
-);
-
-ALTER TABLE public.iu_outbound_route OWNER TO queuegov_owner;
-
---
--- Name: CONSTRAINT outbound_route_action_allowed ON iu_outbound_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT outbound_route_action_allowed ON public.iu_outbound_route IS 'an outbound route''s action is call_function, enqueue_job or notify: use one of those three';
-
---
--- Name: CONSTRAINT outbound_route_event_type_format ON iu_outbound_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT outbound_route_event_type_format ON public.iu_outbound_route IS 'an outbound route''s event type is a lowercase dotted name, or a prefix ending in * such as staging.*: correct the pattern';
-
---
--- Name: CONSTRAINT outbound_route_name_format ON iu_outbound_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT outbound_route_name_format ON public.iu_outbound_route IS 'an outbound route name is 1 to 100 lowercase letters, digits or _ . -, starting with a letter: rename the route to fit';
-
---
--- Name: CONSTRAINT outbound_route_target_format ON iu_outbound_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT outbound_route_target_format ON public.iu_outbound_route IS 'an outbound route''s target fits its action: a function named fn_<name> for call_function, a job kind for enqueue_job, a lowercase channel name for notify; give a target of that form';
-
---
--- Name: fn_iu_route_deliver(public.event_outbox, public.iu_outbound_route, text, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
---
-
-CREATE FUNCTION public.fn_iu_route_deliver(p_event public.event_outbox, p_route public.iu_outbound_route, p_worker_name text, p_max integer) RETURNS text
+CREATE FUNCTION public.fn_iu_route_deliver(p_event public.event_outbox, p_route public.iu_outbound_route, p_worker_name text) RETURNS text
     LANGUAGE plpgsql
     AS $$
 -- One route for one event, once: 'done' (routed, dry-run or dead-lettered
--- before), 'waiting' (a retry not yet due), 'dry_run', 'succeeded',
--- 'retrying' (failed, retried after fn_retry_delay) or 'dead_lettered' (failed
--- for the p_max-th time: iu_route_dead_letter, and system.route_dead_lettered).
+-- before), 'waiting' (a retry not yet due), 'held' (parked behind the route's
+-- earlier parked delivery of the same subject, ordered routes only),
+-- 'dry_run', 'succeeded', 'retrying' (failed, parked until fn_iu_route_retry's
+-- delay) or 'dead_lettered' (failed for the last time: iu_route_dead_letter,
+-- and system.route_dead_lettered).
 DECLARE
     d iu_route_delivery%ROWTYPE;
     v_attempt integer;
@@ -3533,6 +4299,8 @@ DECLARE
     v_result jsonb;
     v_error text;
     v_dl bigint;
+    v_retry record;
+    v_ahead timestamptz;
 BEGIN
     SELECT * INTO d FROM iu_route_delivery WHERE event_id = p_event.id AND route_id = p_route.id;
     IF FOUND AND d.status <> 'pending' THEN
@@ -3541,42 +4309,41 @@ BEGIN
     IF FOUND AND d.next_attempt_at > now() THEN
         RETURN 'waiting';
     END IF;
+    IF p_route.ordered_per_subject AND p_event.event_subject_ref IS NOT NULL THEN
+        SELECT min(a.next_attempt_at) INTO v_ahead
+          FROM iu_route_delivery a
+         WHERE a.route_id = p_route.id AND a.status = 'pending' AND a.event_id < p_event.id
+           AND a.subject_key = fn_iu_route_subject_key(p_event.event_subject_table, p_event.event_subject_ref);
+        IF v_ahead IS NOT NULL THEN
+            PERFORM fn_iu_route_delivery_set(p_event, p_route.id, 'pending', coalesce(d.attempts, 0),
+                                             greatest(v_ahead, now()), coalesce(d.last_error, 'held: an earlier event of this subject is not routed yet'));
+            RETURN 'held';
+        END IF;
+    END IF;
     v_attempt := coalesce(d.attempts, 0) + 1;
     v_started := clock_timestamp();
     IF p_route.dry_run THEN
         PERFORM fn_iu_route_record_attempt(p_event.id, p_route.id, p_worker_name, v_attempt, 'dry_run', NULL,
             jsonb_build_object('would', p_route.action_kind, 'target', p_route.target), v_started);
-        INSERT INTO iu_route_delivery (event_id, route_id, status, attempts)
-        VALUES (p_event.id, p_route.id, 'dry_run', v_attempt)
-        ON CONFLICT (event_id, route_id) DO UPDATE SET status = 'dry_run', attempts = EXCLUDED.attempts, updated_at = now();
+        PERFORM fn_iu_route_delivery_set(p_event, p_route.id, 'dry_run', v_attempt, NULL, NULL);
         RETURN 'dry_run';
     END IF;
     BEGIN
         v_result := fn_iu_route_dispatch(p_event, p_route);
         PERFORM fn_iu_route_record_attempt(p_event.id, p_route.id, p_worker_name, v_attempt, 'succeeded', NULL, v_result,
                                            v_started);
-        INSERT INTO iu_route_delivery (event_id, route_id, status, attempts)
-        VALUES (p_event.id, p_route.id, 'succeeded', v_attempt)
-        ON CONFLICT (event_id, route_id) DO UPDATE
-            SET status = 'succeeded', attempts = EXCLUDED.attempts, last_error = NULL, updated_at = now();
+        PERFORM fn_iu_route_delivery_set(p_event, p_route.id, 'succeeded', v_attempt, NULL, NULL);
         RETURN 'succeeded';
     EXCEPTION WHEN OTHERS THEN
         v_error := left(SQLERRM, 2000);
     END;
     PERFORM fn_iu_route_record_attempt(p_event.id, p_route.id, p_worker_name, v_attempt, 'failed', v_error, NULL, v_started);
-    IF v_attempt < p_max THEN
-        INSERT INTO iu_route_delivery (event_id, route_id, status, attempts, next_attempt_at, last_error)
-        VALUES (p_event.id, p_route.id, 'pending', v_attempt, now() + fn_retry_delay('default', v_attempt), v_error)
-        ON CONFLICT (event_id, route_id) DO UPDATE
-            SET status = 'pending', attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,
-                last_error = EXCLUDED.last_error, updated_at = now();
+    v_retry := fn_iu_route_retry(p_route, v_attempt);
+    IF v_attempt < v_retry.max_attempts THEN
+        PERFORM fn_iu_route_delivery_set(p_event, p_route.id, 'pending', v_attempt, now() + v_retry.delay, v_error);
         RETURN 'retrying';
     END IF;
-    INSERT INTO iu_route_delivery (event_id, route_id, status, attempts, last_error)
-    VALUES (p_event.id, p_route.id, 'dead_lettered', v_attempt, v_error)
-    ON CONFLICT (event_id, route_id) DO UPDATE
-        SET status = 'dead_lettered', attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error,
-            next_attempt_at = NULL, updated_at = now();
+    PERFORM fn_iu_route_delivery_set(p_event, p_route.id, 'dead_lettered', v_attempt, NULL, v_error);
     INSERT INTO iu_route_dead_letter (event_id, event_created_at, event_type, route_id, worker_name,
                                       attempts, last_error, event_snapshot)
     VALUES (p_event.id, p_event.created_at, p_event.event_type, p_route.id, p_worker_name, v_attempt, v_error,
@@ -3591,7 +4358,26 @@ BEGIN
 END;
 $$;
 
-ALTER FUNCTION public.fn_iu_route_deliver(p_event public.event_outbox, p_route public.iu_outbound_route, p_worker_name text, p_max integer) OWNER TO queuegov_owner;
+ALTER FUNCTION public.fn_iu_route_deliver(p_event public.event_outbox, p_route public.iu_outbound_route, p_worker_name text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_delivery_set(public.event_outbox, bigint, text, integer, timestamp with time zone, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_delivery_set(p_event public.event_outbox, p_route_id bigint, p_status text, p_attempts integer, p_next_attempt_at timestamp with time zone, p_error text) RETURNS void
+    LANGUAGE sql
+    AS $$
+    INSERT INTO iu_route_delivery (event_id, route_id, status, attempts, next_attempt_at, last_error,
+                                   event_created_at, event_domain, event_type, subject_key)
+    VALUES (p_event.id, p_route_id, p_status, p_attempts, p_next_attempt_at, p_error, p_event.created_at,
+            p_event.event_domain, p_event.event_type,
+            fn_iu_route_subject_key(p_event.event_subject_table, p_event.event_subject_ref))
+    ON CONFLICT (event_id, route_id) DO UPDATE
+        SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,
+            last_error = EXCLUDED.last_error, updated_at = now();
+$$;
+
+ALTER FUNCTION public.fn_iu_route_delivery_set(p_event public.event_outbox, p_route_id bigint, p_status text, p_attempts integer, p_next_attempt_at timestamp with time zone, p_error text) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_iu_route_dispatch(public.event_outbox, public.iu_outbound_route); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -3605,16 +4391,7 @@ DECLARE
     v_target regprocedure;
 BEGIN
     IF p_route.action_kind = 'call_function' THEN
-        v_target := to_regprocedure(format('%I(jsonb)', p_route.target));
-        IF v_target IS NULL THEN
-            RAISE EXCEPTION 'unknown_function: route % calls %(jsonb), which does not exist', p_route.route_name, p_route.target
-                USING ERRCODE = 'QG005';
-        END IF;
-        IF NOT has_function_privilege(fn_db_role('app'), v_target, 'EXECUTE') THEN
-            RAISE EXCEPTION 'route_target_refused: route % calls %, which the app role may not call; routes reach only the SQL API',
-                    p_route.route_name, v_target
-                USING ERRCODE = 'QG002';
-        END IF;
+        v_target := fn_iu_route_target_callable(p_route.target);
         EXECUTE format('SELECT to_jsonb(%s($1))', v_target::oid::regproc) INTO v_result USING to_jsonb(p_event);
         RETURN coalesce(v_result, 'null'::jsonb);
     ELSIF p_route.action_kind = 'enqueue_job' THEN
@@ -3654,6 +4431,240 @@ $$;
 ALTER FUNCTION public.fn_iu_route_record_attempt(p_event_id bigint, p_route_id bigint, p_worker text, p_attempt integer, p_status text, p_error text, p_result jsonb, p_started timestamp with time zone) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_iu_route_retry(public.iu_outbound_route, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_retry(p_route public.iu_outbound_route, p_attempts integer, OUT max_attempts integer, OUT delay interval) RETURNS record
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- The one place a route's retry timing is read: its policy, else the event.retry.* defaults.
+BEGIN
+    IF p_route.retry_policy IS NOT NULL THEN
+        SELECT r.max_attempts INTO max_attempts FROM retry_policy_registry r WHERE r.code = p_route.retry_policy;
+        delay := fn_retry_delay(p_route.retry_policy, p_attempts);
+    ELSE
+        max_attempts := fn_setting_int('event.retry.max_attempts');
+        delay := make_interval(secs => least(fn_setting_int('event.retry.backoff_seconds')
+                                             * power(2::numeric, least(greatest(p_attempts, 1) - 1, 30)), 3600)::double precision);
+    END IF;
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_route_retry(p_route public.iu_outbound_route, p_attempts integer, OUT max_attempts integer, OUT delay interval) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_subject_key(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_subject_key(p_subject_table text, p_subject_ref text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    -- One subject of the events a route orders: table and reference (none without a reference).
+    SELECT CASE WHEN p_subject_ref IS NULL THEN NULL ELSE coalesce(p_subject_table, '') || ':' || p_subject_ref END;
+$$;
+
+ALTER FUNCTION public.fn_iu_route_subject_key(p_subject_table text, p_subject_ref text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_target_callable(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_target_callable(p_function text) RETURNS regprocedure
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- A function a route may call: registered and active, taking one jsonb, and
+-- executable by the app role (routes reach only the SQL API). Raises why not.
+DECLARE
+    v_status text;
+    v_target regprocedure;
+BEGIN
+    SELECT status INTO v_status FROM iu_route_target WHERE function_name = p_function;
+    IF v_status IS DISTINCT FROM 'active' THEN
+        RAISE EXCEPTION 'unregistered_route_target: % is % as a route target; an admin registers it (fn_iu_route_target_register) before a route may call it',
+                p_function, coalesce(v_status, 'not registered') USING ERRCODE = 'QG002';
+    END IF;
+    v_target := to_regprocedure(format('%I(jsonb)', p_function));
+    IF v_target IS NULL THEN
+        RAISE EXCEPTION 'unknown_function: %(jsonb) does not exist', p_function USING ERRCODE = 'QG005';
+    END IF;
+    IF NOT has_function_privilege(fn_db_role('app'), v_target, 'EXECUTE') THEN
+        RAISE EXCEPTION 'route_target_refused: % is not one the app role may call; routes reach only the SQL API', v_target
+            USING ERRCODE = 'QG002';
+    END IF;
+    RETURN v_target;
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_route_target_callable(p_function text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_target_register(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_target_register(p_function text, p_description text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+BEGIN
+    RETURN fn_act_audit(
+        fn_iu_route_target_register_unaudited(p_function, fn_reason_checked(p_description, 'description')),
+        'route_target.register', 'iu_route_target', ARRAY[p_function], p_description, NULL,
+        format('route target %s registered', p_function));
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_route_target_register(p_function text, p_description text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_target_register_unaudited(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_target_register_unaudited(p_function text, p_description text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $_$
+DECLARE
+    v_actor text := fn_actor_required();
+    v_old text;
+BEGIN
+    IF p_function IS NULL OR p_function !~ '^fn_[a-z0-9_]{1,60}$' THEN
+        RAISE EXCEPTION 'invalid_route_target: % is not a function name of the form fn_<name>', quote_nullable(p_function)
+            USING ERRCODE = 'QG004';
+    END IF;
+    SELECT status INTO v_old FROM iu_route_target WHERE function_name = p_function FOR UPDATE;
+    IF v_old = 'active' THEN
+        RETURN jsonb_build_object('status', 'nothing_to_do', 'function', p_function);
+    END IF;
+    INSERT INTO iu_route_target (function_name, description, registered_by, updated_by)
+    VALUES (p_function, btrim(p_description), v_actor, v_actor)
+    ON CONFLICT (function_name) DO UPDATE
+        SET status = 'active', description = EXCLUDED.description, updated_by = v_actor, updated_at = now();
+    PERFORM fn_iu_route_target_callable(p_function);  -- refuses (and undoes) a target no route could call
+    RETURN jsonb_build_object('status', 'registered', 'function', p_function);
+END;
+$_$;
+
+ALTER FUNCTION public.fn_iu_route_target_register_unaudited(p_function text, p_description text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_target_retire(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_target_retire(p_function text, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+BEGIN
+    RETURN fn_act_audit(fn_iu_route_target_retire_unaudited(p_function, fn_reason_checked(p_reason)),
+                        'route_target.retire', 'iu_route_target', ARRAY[p_function], p_reason, NULL,
+                        format('route target %s retired', p_function));
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_route_target_retire(p_function text, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_target_retire_unaudited(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_target_retire_unaudited(p_function text, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- A retired target is refused to every route: its live routes' deliveries fail
+-- and are parked, then dead-lettered, until it is registered again.
+DECLARE
+    v_actor text := fn_actor_required();
+    v_old text;
+BEGIN
+    SELECT status INTO v_old FROM iu_route_target WHERE function_name = p_function FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_route_target: % is not a registered route target', p_function USING ERRCODE = 'QG005';
+    END IF;
+    IF v_old = 'retired' THEN
+        RETURN jsonb_build_object('status', 'nothing_to_do', 'function', p_function);
+    END IF;
+    UPDATE iu_route_target SET status = 'retired', updated_by = v_actor, updated_at = now() WHERE function_name = p_function;
+    RETURN jsonb_build_object('status', 'retired', 'function', p_function,
+                              'routes', (SELECT coalesce(jsonb_agg(route_name ORDER BY route_name), '[]')
+                                           FROM iu_outbound_route
+                                          WHERE action_kind = 'call_function' AND target = p_function AND enabled));
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_route_target_retire_unaudited(p_function text, p_reason text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_worker_cursor_add(text, text, text, boolean); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_worker_cursor_add(p_worker_name text, p_event_domain text, p_reason text, p_from_start boolean DEFAULT false) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    v_actor text := fn_actor_governed();
+BEGIN
+    RETURN fn_act_audit(
+        fn_iu_route_worker_cursor_add_unaudited(p_worker_name, p_event_domain, p_from_start, fn_reason_checked(p_reason)),
+        'route_worker_cursor.add', 'iu_route_worker_cursor', ARRAY[p_worker_name || '/' || p_event_domain], p_reason, NULL,
+        format('route worker %s reads domain %s from %s', p_worker_name, p_event_domain,
+               CASE WHEN p_from_start THEN 'its oldest event' ELSE 'now on' END));
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_route_worker_cursor_add(p_worker_name text, p_event_domain text, p_reason text, p_from_start boolean) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_worker_cursor_add_unaudited(text, text, boolean, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_worker_cursor_add_unaudited(p_worker_name text, p_event_domain text, p_from_start boolean, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- A new cursor starts after the domain's newest event older than every running
+-- transaction (so an event still being committed is not skipped), or with
+-- p_from_start before its oldest, so every kept event of the domain is routed.
+-- One enabled cursor per domain (iu_route_worker_cursor_one_per_domain): two
+-- would deliver each event twice.
+DECLARE
+    v_actor text := fn_actor_required();
+    v_tx xid8 := '0';
+    v_id bigint := 0;
+BEGIN
+    IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
+        RAISE EXCEPTION 'reason_required: adding a route worker cursor needs a reason' USING ERRCODE = 'QG008';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM event_domain_registry WHERE event_domain = p_event_domain AND status = 'active') THEN
+        RAISE EXCEPTION 'unknown_event_domain: % is not an active event domain', quote_nullable(p_event_domain)
+            USING ERRCODE = 'QG005';
+    END IF;
+    IF EXISTS (SELECT 1 FROM iu_route_worker_cursor WHERE worker_name = p_worker_name AND event_domain = p_event_domain) THEN
+        RETURN jsonb_build_object('status', 'nothing_to_do', 'worker', p_worker_name, 'event_domain', p_event_domain);
+    END IF;
+    IF NOT coalesce(p_from_start, false) THEN
+        SELECT tx_id, id INTO v_tx, v_id FROM event_outbox
+         WHERE event_domain = p_event_domain AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+         ORDER BY tx_id DESC, id DESC LIMIT 1;
+    END IF;
+    BEGIN
+        INSERT INTO iu_route_worker_cursor (worker_name, event_domain, last_tx_id, last_event_id)
+        VALUES (p_worker_name, p_event_domain, coalesce(v_tx, '0'), coalesce(v_id, 0));
+    EXCEPTION WHEN unique_violation THEN
+        RAISE EXCEPTION 'domain_has_worker: % is routed by % already; one route worker per domain (two would deliver each event twice)',
+                p_event_domain, (SELECT worker_name FROM iu_route_worker_cursor WHERE event_domain = p_event_domain AND enabled)
+            USING ERRCODE = 'QG003';
+    END;
+    RETURN jsonb_build_object('status', 'added', 'worker', p_worker_name, 'event_domain', p_event_domain,
+                              'last_event_id', coalesce(v_id, 0));
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_route_worker_cursor_add_unaudited(p_worker_name text, p_event_domain text, p_from_start boolean, p_reason text) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_iu_route_worker_run(text, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -3666,13 +4677,14 @@ CREATE FUNCTION public.fn_iu_route_worker_run(p_worker_name text, p_batch_size i
 DECLARE
     c iu_route_worker_cursor%ROWTYPE;
     v_horizon xid8 := pg_snapshot_xmin(pg_current_snapshot());
-    v_max integer := fn_setting_int('event.retry.max_attempts');
     v_any_cursor boolean := false;
     v_run jsonb;
     v_processed integer := 0;
     v_routed integer := 0;
     v_failed integer := 0;
     v_dead integer := 0;
+    v_parked integer := 0;
+    v_retried integer := 0;
     v_domains jsonb := '[]'::jsonb;
 BEGIN
     IF NOT fn_gate_open('event.routes_master.enabled') THEN
@@ -3690,14 +4702,16 @@ BEGIN
         ORDER BY event_domain FOR UPDATE SKIP LOCKED
     LOOP
         v_any_cursor := true;
-        v_run := fn_iu_route_cursor_run(c, p_batch_size, v_horizon, v_max);
+        v_run := fn_iu_route_cursor_run(c, p_batch_size, v_horizon);
         v_processed := v_processed + (v_run ->> 'processed')::integer;
         v_routed := v_routed + (v_run ->> 'dispatched')::integer;
         v_failed := v_failed + (v_run ->> 'failed')::integer;
         v_dead := v_dead + (v_run ->> 'dead_lettered')::integer;
+        v_parked := v_parked + (v_run ->> 'parked')::integer;
+        v_retried := v_retried + (v_run ->> 'retried')::integer;
         v_domains := v_domains || jsonb_build_object('event_domain', c.event_domain,
                                                      'last_event_id', (v_run -> 'last_event_id'),
-                                                     'blocked', (v_run -> 'blocked'));
+                                                     'parked', (v_run -> 'parked'), 'retried', (v_run -> 'retried'));
     END LOOP;
 
     IF NOT v_any_cursor THEN
@@ -3708,9 +4722,9 @@ BEGIN
                                         jsonb_build_object('role', 'route_worker', 'processed', v_processed));
     END IF;
     RETURN jsonb_build_object(
-        'status', CASE WHEN v_processed + v_routed + v_failed = 0 THEN 'nothing_to_do' ELSE 'routed' END,
+        'status', CASE WHEN v_processed + v_routed + v_failed + v_retried = 0 THEN 'nothing_to_do' ELSE 'routed' END,
         'processed', v_processed, 'dispatched', v_routed, 'failed', v_failed, 'dead_lettered', v_dead,
-        'cursors', v_domains);
+        'parked', v_parked, 'retried', v_retried, 'cursors', v_domains);
 END;
 $$;
 
@@ -4047,19 +5061,226 @@ ALTER FUNCTION public.fn_iu_staging_record_touch() OWNER TO queuegov_owner;
 CREATE FUNCTION public.fn_iu_vector_columns() RETURNS text[]
     LANGUAGE sql STABLE
     AS $$
-    -- Columns that could hold vectors or embeddings on the staging tables and
-    -- information_unit; the no-vector guarantee says there are none.
+    -- Columns that could hold vectors or embeddings on the staging tables,
+    -- information_unit and iu_vector_sync_point; the no-vector guarantee says
+    -- there are none. vector_excluded (a flag) and vector_ref (the store's
+    -- reference, a short text by CHECK) are the two allowed names, as text or boolean only.
     SELECT coalesce(array_agg(format('%s.%s', c.relname, a.attname) ORDER BY c.relname, a.attname), '{}')
       FROM pg_attribute a
       JOIN pg_class c ON c.oid = a.attrelid
       JOIN pg_type t ON t.oid = a.atttypid
-     WHERE c.relname IN ('iu_staging_record', 'iu_staging_payload', 'information_unit')
+     WHERE c.relname IN ('iu_staging_record', 'iu_staging_payload', 'information_unit', 'iu_vector_sync_point')
        AND c.relnamespace = 'public'::regnamespace
        AND a.attnum > 0 AND NOT a.attisdropped
-       AND (a.attname ~* '(vector|embedding)' AND a.attname <> 'vector_excluded' OR t.typname IN ('vector', 'halfvec', 'sparsevec'));
+       AND (a.attname ~* '(vector|embedding)'
+                AND NOT (a.attname = 'vector_excluded' AND t.typname = 'bool')
+                AND NOT (a.attname = 'vector_ref' AND t.typname = 'text')
+            OR t.typname IN ('vector', 'halfvec', 'sparsevec'));
 $$;
 
 ALTER FUNCTION public.fn_iu_vector_columns() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_vector_sync_ack(bigint, text, text, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_vector_sync_ack(p_job_id bigint, p_worker_id text, p_vector_ref text, p_attempt integer) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+-- Acks a vector.sync job through fn_job_ack (the lease fencing applies: only
+-- the current attempt of the lease owner gets through) with the result
+-- {vector_ref, version}, then records the version on its point unless a newer
+-- version was acknowledged already (a late ack of an old version changes only
+-- its job). An upsert needs the store's reference; a delete takes NULL.
+DECLARE
+    j          record;
+    v_ref      text := p_vector_ref;
+    v_version  integer;
+    v_op       text;
+    v          jsonb;
+    v_recorded boolean := false;
+BEGIN
+    IF v_ref IS NOT NULL THEN
+        IF btrim(v_ref) = '' THEN
+            RAISE EXCEPTION 'invalid_vector_ref: the vector reference of job % is empty; pass the vector store''s id of the unit', p_job_id
+                USING ERRCODE = 'QG004';
+        END IF;
+        IF length(v_ref) > 500 THEN
+            RAISE EXCEPTION 'invalid_vector_ref: the vector reference of job % is % characters long (at most 500); pass the store''s id, never the vector', p_job_id, length(v_ref)
+                USING ERRCODE = 'QG004';
+        END IF;
+        IF v_ref ~ '^\s*[\[{(]' OR v_ref ~ '^\s*-?[0-9.eE+-]+(\s*,\s*-?[0-9.eE+-]+){2,}\s*$' THEN
+            RAISE EXCEPTION 'invalid_vector_ref: the vector reference of job % looks like a vector or a JSON value (%…), not a reference; pass the store''s id of the unit', p_job_id, left(v_ref, 20)
+                USING ERRCODE = 'QG004';
+        END IF;
+    END IF;
+    SELECT job_kind, payload INTO j FROM job_queue WHERE id = p_job_id;
+    IF NOT FOUND OR j.job_kind <> 'vector.sync' THEN
+        RAISE EXCEPTION 'not_vector_sync_job: job % is not a vector.sync job; acknowledge other jobs with fn_job_ack', p_job_id
+            USING ERRCODE = 'QG004';
+    END IF;
+    v_version := (j.payload ->> 'version')::integer;
+    v_op := j.payload ->> 'op';
+    IF v_op = 'upsert' AND v_ref IS NULL THEN
+        RAISE EXCEPTION 'invalid_vector_ref: job % upserts unit % and needs the vector store''s reference, not NULL', p_job_id, j.payload ->> 'unit_id'
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF v_op = 'delete' THEN
+        v_ref := NULL;  -- the unit is gone from the store: no reference to keep
+    END IF;
+
+    v := fn_job_ack(p_job_id, p_worker_id, jsonb_build_object('vector_ref', v_ref, 'version', v_version), p_attempt);
+    IF v ->> 'status' <> 'succeeded' THEN
+        RETURN v;  -- fenced: nothing recorded
+    END IF;
+    UPDATE iu_vector_sync_point
+       SET synced_version = v_version, synced_unit_id = (j.payload ->> 'unit_id')::bigint, vector_ref = v_ref,
+           synced_at = clock_timestamp()
+     WHERE doc_code = j.payload ->> 'doc_code' AND section_code = j.payload ->> 'section_code'
+       AND synced_version <= v_version AND wanted_version >= v_version;
+    v_recorded := FOUND;
+    RETURN v || jsonb_build_object('version', v_version, 'op', v_op, 'recorded', v_recorded,
+                                   'synced_version', (SELECT synced_version FROM iu_vector_sync_point
+                                                       WHERE doc_code = j.payload ->> 'doc_code'
+                                                         AND section_code = j.payload ->> 'section_code'));
+END;
+$_$;
+
+ALTER FUNCTION public.fn_iu_vector_sync_ack(p_job_id bigint, p_worker_id text, p_vector_ref text, p_attempt integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_vector_sync_capture(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_vector_sync_capture() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Fires at commit (deferred), once per inserted or superseded unit row, as
+-- whoever commits: hence SECURITY DEFINER. Locks (or creates) the point first,
+-- then reads the section's current unit in a statement of its own, so it
+-- compares the committed outcome with the point: a re-cut's INSERT and UPDATE
+-- of the same section bump once, and a cut that waited for another cut of the
+-- document (fn_iu_cut_from_manifest's advisory lock) sees that cut's bump.
+DECLARE
+    p       iu_vector_sync_point%ROWTYPE;
+    v_unit  bigint;
+    v_hash  text;
+BEGIN
+    INSERT INTO iu_vector_sync_point (doc_code, section_code) VALUES (NEW.doc_code, NEW.section_code)
+    ON CONFLICT (doc_code, section_code) DO NOTHING;
+    SELECT * INTO p FROM iu_vector_sync_point
+     WHERE doc_code = NEW.doc_code AND section_code = NEW.section_code FOR UPDATE;
+    SELECT id, body_hash INTO v_unit, v_hash FROM information_unit
+     WHERE doc_code = NEW.doc_code AND section_code = NEW.section_code AND superseded_at IS NULL;
+    IF v_unit IS NOT DISTINCT FROM p.wanted_unit_id THEN
+        RETURN NULL;  -- already counted (or never existed)
+    END IF;
+    UPDATE iu_vector_sync_point
+       SET wanted_version = wanted_version + 1, wanted_unit_id = v_unit, wanted_body_hash = v_hash,
+           wanted_at = clock_timestamp(), job_id = NULL
+     WHERE doc_code = NEW.doc_code AND section_code = NEW.section_code;
+    BEGIN
+        PERFORM fn_iu_vector_sync_enqueue(NEW.doc_code, NEW.section_code);
+    EXCEPTION WHEN SQLSTATE 'QG004' OR SQLSTATE 'QG005' THEN
+        -- A retired kind or a missing queue must not undo the cut: the point
+        -- stays behind, and the health row and the catch-up say why.
+        RAISE WARNING 'vector sync of % left behind: %', NEW.section_code, SQLERRM;
+    END;
+    RETURN NULL;
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_vector_sync_capture() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_vector_sync_catch_up(integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_vector_sync_catch_up(p_limit integer DEFAULT 500) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Every point behind with no job for its wanted version gets one (the same
+-- idempotency key as the capture's). Concurrent runs skip each other's rows.
+-- {"status": "enqueued" | "nothing_to_do" | "gate_closed", "enqueued", "duplicates", "left"}
+DECLARE
+    p           record;
+    v           jsonb;
+    v_enqueued  integer := 0;
+    v_dups      integer := 0;
+    v_left      bigint;
+BEGIN
+    IF p_limit IS NULL OR p_limit < 1 OR p_limit > 10000 THEN
+        RAISE EXCEPTION 'invalid_batch_size: p_limit must be between 1 and 10000, not %', coalesce(p_limit::text, 'NULL')
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF NOT fn_gate_open('vector.sync.enabled') THEN
+        RETURN fn_gate_closed_result('vector.sync.enabled');
+    END IF;
+    FOR p IN
+        SELECT doc_code, section_code FROM iu_vector_sync_point
+         WHERE synced_version < wanted_version AND job_id IS NULL
+         ORDER BY wanted_at, doc_code, section_code
+         LIMIT p_limit
+           FOR UPDATE SKIP LOCKED
+    LOOP
+        v := fn_iu_vector_sync_enqueue(p.doc_code, p.section_code);
+        CASE v ->> 'status'
+            WHEN 'enqueued' THEN v_enqueued := v_enqueued + 1;
+            WHEN 'duplicate' THEN v_dups := v_dups + 1;
+            WHEN 'gate_closed' THEN RETURN v;  -- the job substrate's gate
+            ELSE NULL;
+        END CASE;
+    END LOOP;
+    SELECT count(*) INTO v_left FROM iu_vector_sync_point WHERE synced_version < wanted_version AND job_id IS NULL;
+    RETURN jsonb_build_object('status', CASE WHEN v_enqueued + v_dups = 0 THEN 'nothing_to_do' ELSE 'enqueued' END,
+                              'enqueued', v_enqueued, 'duplicates', v_dups, 'left', v_left);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_vector_sync_catch_up(p_limit integer) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_vector_sync_enqueue(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_vector_sync_enqueue(p_doc_code text, p_section_code text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- The caller holds the point's row lock. Enqueues the vector.sync job of the
+-- wanted version (idempotent per unit identity and version), records it on
+-- the point and wakes kb_vector_sync; the payload carries references only.
+-- Answers fn_job_enqueue's answer (gate_closed included), or nothing_to_do.
+DECLARE
+    p         iu_vector_sync_point%ROWTYPE;
+    v_refs    jsonb;
+    v         jsonb;
+BEGIN
+    SELECT * INTO p FROM iu_vector_sync_point WHERE doc_code = p_doc_code AND section_code = p_section_code;
+    IF NOT FOUND OR p.synced_version >= p.wanted_version THEN
+        RETURN jsonb_build_object('status', 'nothing_to_do');
+    END IF;
+    IF NOT fn_gate_open('vector.sync.enabled') THEN
+        RETURN fn_gate_closed_result('vector.sync.enabled');
+    END IF;
+    v_refs := jsonb_build_object('doc_code', p.doc_code, 'section_code', p.section_code, 'unit_id', p.wanted_unit_id,
+                                 'version', p.wanted_version, 'body_hash', p.wanted_body_hash,
+                                 'op', CASE WHEN p.wanted_unit_id IS NULL THEN 'delete' ELSE 'upsert' END);
+    v := fn_job_enqueue('vector.sync', v_refs,
+                        p_idempotency_key => format('vector.sync:%s:%s:v%s', p.doc_code, p.section_code, p.wanted_version),
+                        p_correlation_id => left('information_unit:' || p.section_code, 200));
+    IF v ->> 'status' IN ('enqueued', 'duplicate') THEN
+        UPDATE iu_vector_sync_point SET job_id = (v ->> 'job_id')::bigint
+         WHERE doc_code = p.doc_code AND section_code = p.section_code;
+        PERFORM pg_notify('kb_vector_sync', (v_refs || jsonb_build_object('job_id', (v ->> 'job_id')::bigint))::text);
+    END IF;
+    RETURN v;
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_vector_sync_enqueue(p_doc_code text, p_section_code text) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_iu_verify_cut_result(bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -6871,6 +8092,11 @@ CREATE FUNCTION public.pgtrigger_dot_config_four_eyes_only_b6044() RETURNS trigg
                 
                 BEGIN
                     
+        IF TG_OP <> 'DELETE' AND NEW.key = current_setting('queuegov.subject_gate', true)
+           AND NEW.key ~ '^event[.](outbound_route|type)[.]' AND NEW.kind = 'gate' AND NEW.value = 'false'::jsonb
+           AND (TG_OP = 'INSERT' OR (OLD.key = NEW.key AND OLD.kind = 'gate')) THEN
+            RETURN NEW;
+        END IF;
         IF TG_OP <> 'UPDATE' THEN
             RAISE EXCEPTION 'official_interface: % on dot_config is refused; keys come from migrations', TG_OP
                 USING ERRCODE = 'QG006';
@@ -7753,6 +8979,7 @@ CREATE TABLE public.dot_iu_command_run (
     started_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     finished_at timestamp with time zone,
     txid bigint DEFAULT txid_current() NOT NULL,
+    job_id bigint,
     CONSTRAINT iu_run_finished_unless_running CHECK (((run_status = 'running'::text) = (finished_at IS NULL))),
     CONSTRAINT iu_run_mode_allowed CHECK ((run_mode = ANY (ARRAY['plan'::text, 'apply'::text, 'verify'::text]))),
     CONSTRAINT iu_run_mode_fits_command CHECK (((run_mode <> 'verify'::text) OR (command = 'verify_cut'::text))),
@@ -7767,6 +8994,12 @@ ALTER TABLE public.dot_iu_command_run OWNER TO queuegov_owner;
 --
 
 COMMENT ON TABLE public.dot_iu_command_run IS 'The run ledger: one row per staging step (run mode, status, params digest, gate snapshot, evidence, actor, timings).';
+
+--
+-- Name: COLUMN dot_iu_command_run.job_id; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.dot_iu_command_run.job_id IS 'The dot.command job this run ran for (fn_iu_dot_command_run); the job''s result names the run back (run_id).';
 
 --
 -- Name: CONSTRAINT iu_run_finished_unless_running ON dot_iu_command_run; Type: COMMENT; Schema: public; Owner: queuegov_owner
@@ -7965,6 +9198,49 @@ ALTER TABLE public.event_pending ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTIT
 );
 
 --
+-- Name: event_producer_registry; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.event_producer_registry (
+    producer_ref text NOT NULL,
+    description text NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    registered_by text NOT NULL,
+    registered_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT event_producer_described CHECK ((length(btrim(description)) >= 3)),
+    CONSTRAINT event_producer_ref_format CHECK (((producer_ref ~ '^[a-z][a-z0-9_]*([.:-][a-z0-9_]+)*$'::text) AND (producer_ref !~ '^fn_'::text))),
+    CONSTRAINT event_producer_status_allowed CHECK ((status = ANY (ARRAY['active'::text, 'retired'::text])))
+);
+
+ALTER TABLE public.event_producer_registry OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE event_producer_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.event_producer_registry IS 'Producers the database cannot see (a Python module, an executor such as a Mother): registered by an admin so a type they emit may be activated.';
+
+--
+-- Name: CONSTRAINT event_producer_described ON event_producer_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_producer_described ON public.event_producer_registry IS 'a code producer says what it is in at least 3 characters: describe it';
+
+--
+-- Name: CONSTRAINT event_producer_ref_format ON event_producer_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_producer_ref_format ON public.event_producer_registry IS 'a code producer is named like a module or executor (mothers.factory, hermes:mother_output), not fn_…: a function in the database needs no registration';
+
+--
+-- Name: CONSTRAINT event_producer_status_allowed ON event_producer_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_producer_status_allowed ON public.event_producer_registry IS 'a code producer is active or retired: use one of those two';
+
+--
 -- Name: event_read; Type: TABLE; Schema: public; Owner: queuegov_owner
 --
 
@@ -8065,9 +9341,14 @@ CREATE TABLE public.event_type_registry (
     status text DEFAULT 'active'::text NOT NULL,
     producer_ref text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    rubric jsonb DEFAULT '{}'::jsonb NOT NULL,
+    gate_key text,
+    registered_by text DEFAULT 'system:migration'::text NOT NULL,
     CONSTRAINT active_event_type_has_producer CHECK (((status <> 'active'::text) OR (producer_ref IS NOT NULL))),
     CONSTRAINT event_type_format CHECK ((event_type ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$'::text)),
+    CONSTRAINT event_type_gate_key_own CHECK (((gate_key IS NULL) OR (gate_key = (('event.type.'::text || event_type) || '.active'::text)))),
     CONSTRAINT event_type_in_its_domain CHECK ((split_part(event_type, '.'::text, 1) = event_domain)),
+    CONSTRAINT event_type_rubric_is_object CHECK ((jsonb_typeof(rubric) = 'object'::text)),
     CONSTRAINT event_type_status_allowed CHECK ((status = ANY (ARRAY['draft'::text, 'active'::text, 'retired'::text])))
 );
 
@@ -8078,6 +9359,18 @@ ALTER TABLE public.event_type_registry OWNER TO queuegov_owner;
 --
 
 COMMENT ON COLUMN public.event_type_registry.producer_ref IS 'The SQL function (fn_…) or Python module that emits this type.';
+
+--
+-- Name: COLUMN event_type_registry.rubric; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.event_type_registry.rubric IS 'Answers to the inclusion rubric (fn_event_type_rubric: decision, consumer, loss); required to activate.';
+
+--
+-- Name: COLUMN event_type_registry.gate_key; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.event_type_registry.gate_key IS 'A type registered at run time (or seeded as a draft) becomes active only while this four-eyes gate is open.';
 
 --
 -- Name: CONSTRAINT active_event_type_has_producer ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
@@ -8092,10 +9385,22 @@ COMMENT ON CONSTRAINT active_event_type_has_producer ON public.event_type_regist
 COMMENT ON CONSTRAINT event_type_format ON public.event_type_registry IS 'an event type is a dotted lowercase name of two or more parts (letters, digits, _), like staging.record_created: rename the type to fit';
 
 --
+-- Name: CONSTRAINT event_type_gate_key_own ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_type_gate_key_own ON public.event_type_registry IS 'a type''s gate is event.type.<the type>.active: let fn_event_type_register name it';
+
+--
 -- Name: CONSTRAINT event_type_in_its_domain ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
 --
 
 COMMENT ON CONSTRAINT event_type_in_its_domain ON public.event_type_registry IS 'an event type''s first part is its domain (staging.record_created belongs to staging): rename the type or give the matching domain';
+
+--
+-- Name: CONSTRAINT event_type_rubric_is_object ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_type_rubric_is_object ON public.event_type_registry IS 'a type''s rubric is a JSON object of answers keyed decision, consumer and loss: give an object';
 
 --
 -- Name: CONSTRAINT event_type_status_allowed ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
@@ -8435,6 +9740,10 @@ CREATE TABLE public.iu_route_delivery (
     next_attempt_at timestamp with time zone,
     last_error text,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    event_created_at timestamp with time zone,
+    event_domain text,
+    event_type text,
+    subject_key text,
     CONSTRAINT route_delivery_status_allowed CHECK ((status = ANY (ARRAY['pending'::text, 'succeeded'::text, 'dry_run'::text, 'dead_lettered'::text])))
 );
 
@@ -8458,6 +9767,49 @@ ALTER TABLE public.iu_route_delivery ALTER COLUMN id ADD GENERATED ALWAYS AS IDE
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: iu_route_target; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.iu_route_target (
+    function_name text NOT NULL,
+    description text NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    registered_by text NOT NULL,
+    registered_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT route_target_described CHECK ((length(btrim(description)) >= 3)),
+    CONSTRAINT route_target_name_format CHECK ((function_name ~ '^fn_[a-z0-9_]{1,60}$'::text)),
+    CONSTRAINT route_target_status_allowed CHECK ((status = ANY (ARRAY['active'::text, 'retired'::text])))
+);
+
+ALTER TABLE public.iu_route_target OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE iu_route_target; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.iu_route_target IS 'The functions a call_function route may call (docs/events.md, "Going live"); registered by an operator, audited.';
+
+--
+-- Name: CONSTRAINT route_target_described ON iu_route_target; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT route_target_described ON public.iu_route_target IS 'a route target says what it does in at least 3 characters: describe it';
+
+--
+-- Name: CONSTRAINT route_target_name_format ON iu_route_target; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT route_target_name_format ON public.iu_route_target IS 'a route target is a function named fn_<name> (lowercase letters, digits, _): register the function by that name';
+
+--
+-- Name: CONSTRAINT route_target_status_allowed ON iu_route_target; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT route_target_status_allowed ON public.iu_route_target IS 'a route target is active or retired: use one of those two';
 
 --
 -- Name: iu_route_worker_cursor_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
@@ -8571,6 +9923,41 @@ ALTER TABLE public.iu_sql_event_route ALTER COLUMN id ADD GENERATED ALWAYS AS ID
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: iu_staging_notice; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.iu_staging_notice (
+    record_id bigint NOT NULL,
+    notice text NOT NULL,
+    state_key text NOT NULL,
+    run_id bigint,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    created_by text NOT NULL,
+    CONSTRAINT iu_notice_allowed CHECK ((notice = ANY (ARRAY['verify_verdict'::text, 'approval_waiting'::text, 'cut_waiting'::text]))),
+    CONSTRAINT iu_notice_state_key_not_blank CHECK ((length(btrim(state_key)) > 0))
+);
+
+ALTER TABLE public.iu_staging_notice OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE iu_staging_notice; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.iu_staging_notice IS 'What the staging puller already told people, once per manifest, notice and state (digest or lifecycle status).';
+
+--
+-- Name: CONSTRAINT iu_notice_allowed ON iu_staging_notice; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_notice_allowed ON public.iu_staging_notice IS 'a puller notice is verify_verdict, approval_waiting or cut_waiting: use one of those three';
+
+--
+-- Name: CONSTRAINT iu_notice_state_key_not_blank ON iu_staging_notice; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_notice_state_key_not_blank ON public.iu_staging_notice IS 'a puller notice names the state it was given for (the digest or the lifecycle status): give a non-blank state key';
 
 --
 -- Name: iu_staging_payload_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
@@ -8767,6 +10154,74 @@ ALTER TABLE public.iu_staging_record ALTER COLUMN id ADD GENERATED ALWAYS AS IDE
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: iu_vector_sync_point; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.iu_vector_sync_point (
+    doc_code text NOT NULL,
+    section_code text NOT NULL,
+    wanted_version integer DEFAULT 0 NOT NULL,
+    wanted_unit_id bigint,
+    wanted_body_hash text,
+    wanted_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    job_id bigint,
+    synced_version integer DEFAULT 0 NOT NULL,
+    synced_unit_id bigint,
+    vector_ref text,
+    synced_at timestamp with time zone,
+    CONSTRAINT iu_vector_ref_is_reference CHECK (((length(btrim(vector_ref)) >= 1) AND (length(btrim(vector_ref)) <= 500) AND (vector_ref !~ '^\s*[\[{(]'::text))),
+    CONSTRAINT iu_vector_sync_body_hash_md5 CHECK ((wanted_body_hash ~ '^[0-9a-f]{32}$'::text)),
+    CONSTRAINT iu_vector_sync_synced_has_time CHECK (((synced_version = 0) = (synced_at IS NULL))),
+    CONSTRAINT iu_vector_sync_synced_not_ahead CHECK (((synced_version >= 0) AND (synced_version <= wanted_version))),
+    CONSTRAINT iu_vector_sync_wanted_unit_has_hash CHECK (((wanted_unit_id IS NULL) = (wanted_body_hash IS NULL))),
+    CONSTRAINT iu_vector_sync_wanted_version_non_negative CHECK ((wanted_version >= 0))
+);
+
+ALTER TABLE public.iu_vector_sync_point OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE iu_vector_sync_point; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.iu_vector_sync_point IS 'One row per information-unit identity (doc_code, section_code): the version the vector store should hold and the one it acknowledged. No vector column, ever.';
+
+--
+-- Name: CONSTRAINT iu_vector_ref_is_reference ON iu_vector_sync_point; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_vector_ref_is_reference ON public.iu_vector_sync_point IS 'a vector reference is the vector store''s id of the unit, 1 to 500 characters and not a JSON value or a list: pass the id, never the vector';
+
+--
+-- Name: CONSTRAINT iu_vector_sync_body_hash_md5 ON iu_vector_sync_point; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_vector_sync_body_hash_md5 ON public.iu_vector_sync_point IS 'a sync point''s wanted body hash is the md5 of the unit''s body (32 lowercase hex characters): copy it from the unit';
+
+--
+-- Name: CONSTRAINT iu_vector_sync_synced_has_time ON iu_vector_sync_point; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_vector_sync_synced_has_time ON public.iu_vector_sync_point IS 'a synced version has the time of its acknowledgement, version 0 none: acknowledge through fn_iu_vector_sync_ack';
+
+--
+-- Name: CONSTRAINT iu_vector_sync_synced_not_ahead ON iu_vector_sync_point; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_vector_sync_synced_not_ahead ON public.iu_vector_sync_point IS 'a sync point''s synced version is between 0 and its wanted version: acknowledge only versions that were wanted (fn_iu_vector_sync_ack)';
+
+--
+-- Name: CONSTRAINT iu_vector_sync_wanted_unit_has_hash ON iu_vector_sync_point; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_vector_sync_wanted_unit_has_hash ON public.iu_vector_sync_point IS 'a sync point wants a unit together with its body hash, or neither when the section is gone: copy both from the current unit';
+
+--
+-- Name: CONSTRAINT iu_vector_sync_wanted_version_non_negative ON iu_vector_sync_point; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_vector_sync_wanted_version_non_negative ON public.iu_vector_sync_point IS 'a sync point''s wanted version counts the changes of its unit from 0: let the capture trigger bump it';
 
 --
 -- Name: job_archive; Type: TABLE; Schema: public; Owner: queuegov_owner
@@ -9125,6 +10580,33 @@ COMMENT ON CONSTRAINT retry_policy_max_delay_at_least_base ON public.retry_polic
 COMMENT ON CONSTRAINT retry_policy_status_allowed ON public.retry_policy_registry IS 'a retry policy is active or retired: use one of those two';
 
 --
+-- Name: v_dot_iu_command_run_health; Type: VIEW; Schema: public; Owner: queuegov_owner
+--
+
+CREATE VIEW public.v_dot_iu_command_run_health AS
+ SELECT c.command,
+    c.operator_alias,
+    count(r.id) AS runs,
+    count(r.id) FILTER (WHERE (r.run_status = 'running'::text)) AS running,
+    count(r.id) FILTER (WHERE ((r.run_status = 'running'::text) AND (r.started_at < (now() - '01:00:00'::interval)))) AS running_over_an_hour,
+    count(r.id) FILTER (WHERE (r.run_status = ANY (ARRAY['refused'::text, 'problems'::text]))) AS refused_or_problems,
+    count(r.id) FILTER (WHERE (r.started_at > (now() - '1 day'::interval))) AS runs_last_day,
+    max(r.started_at) AS last_started_at,
+    (array_agg(r.run_status ORDER BY r.id DESC))[1] AS last_status,
+    round(avg((EXTRACT(epoch FROM (r.finished_at - r.started_at)) * (1000)::numeric)) FILTER (WHERE (r.finished_at IS NOT NULL)), 1) AS avg_duration_ms
+   FROM (public.dot_iu_command_catalog c
+     LEFT JOIN public.dot_iu_command_run r ON ((r.command = c.command)))
+  GROUP BY c.command, c.operator_alias;
+
+ALTER TABLE public.v_dot_iu_command_run_health OWNER TO queuegov_owner;
+
+--
+-- Name: VIEW v_dot_iu_command_run_health; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON VIEW public.v_dot_iu_command_run_health IS 'DOT command runs per catalog command: running, stuck over an hour, refused or with problems (docs/operations.md, "Status views").';
+
+--
 -- Name: v_event_recipient; Type: VIEW; Schema: public; Owner: queuegov_owner
 --
 
@@ -9157,6 +10639,154 @@ ALTER TABLE public.v_event_recipient OWNER TO queuegov_owner;
 --
 
 COMMENT ON VIEW public.v_event_recipient IS 'Recipients of each event: matching subscriptions, else the domain default audience.';
+
+--
+-- Name: v_iu_auto_instantiate_event_summary; Type: VIEW; Schema: public; Owner: queuegov_owner
+--
+
+CREATE VIEW public.v_iu_auto_instantiate_event_summary AS
+SELECT
+    NULL::bigint AS route_id,
+    NULL::text AS route_name,
+    NULL::text AS route_event_type,
+    NULL::text AS action_kind,
+    NULL::text AS target,
+    NULL::boolean AS enabled,
+    NULL::boolean AS dry_run,
+    NULL::bigint AS deliveries,
+    NULL::bigint AS succeeded,
+    NULL::bigint AS parked,
+    NULL::bigint AS dry_run_deliveries,
+    NULL::bigint AS dead_lettered,
+    NULL::timestamp with time zone AS last_delivery_at;
+
+ALTER TABLE public.v_iu_auto_instantiate_event_summary OWNER TO queuegov_owner;
+
+--
+-- Name: VIEW v_iu_auto_instantiate_event_summary; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON VIEW public.v_iu_auto_instantiate_event_summary IS 'Per trigger-OUT route: deliveries succeeded, parked, dry-run and dead-lettered (docs/operations.md, "Status views").';
+
+--
+-- Name: v_iu_composer_event_backlog; Type: VIEW; Schema: public; Owner: queuegov_owner
+--
+
+CREATE VIEW public.v_iu_composer_event_backlog AS
+ SELECT p.event_type,
+    count(*) AS pending,
+    count(*) FILTER (WHERE (p.error_count > 0)) AS failing,
+    count(*) FILTER (WHERE (p.error_count >= public.fn_setting_int('event.retry.max_attempts'::text))) AS parked,
+    min(p.captured_at) AS oldest_captured_at,
+    max(p.captured_at) AS newest_captured_at,
+    (array_agg(p.last_error ORDER BY p.id DESC) FILTER (WHERE (p.last_error IS NOT NULL)))[1] AS last_error
+   FROM public.event_pending p
+  WHERE (p.processed_at IS NULL)
+  GROUP BY p.event_type;
+
+ALTER TABLE public.v_iu_composer_event_backlog OWNER TO queuegov_owner;
+
+--
+-- Name: VIEW v_iu_composer_event_backlog; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON VIEW public.v_iu_composer_event_backlog IS 'Captures waiting to become events, per type; parked ones failed event.retry.max_attempts times (docs/operations.md, "Status views").';
+
+--
+-- Name: v_iu_event_backlog; Type: VIEW; Schema: public; Owner: queuegov_owner
+--
+
+CREATE VIEW public.v_iu_event_backlog AS
+ SELECT c.worker_name,
+    c.event_domain,
+    c.enabled,
+    c.last_event_id,
+    c.last_run_at,
+    c.processed_count,
+    c.dead_lettered_count,
+    b.unrouted,
+    b.oldest_unrouted_at,
+    p.parked,
+    p.next_retry_at
+   FROM ((public.iu_route_worker_cursor c
+     CROSS JOIN LATERAL ( SELECT count(*) AS unrouted,
+            min(e.created_at) AS oldest_unrouted_at
+           FROM public.event_outbox e
+          WHERE ((e.event_domain = c.event_domain) AND (ROW(e.tx_id, e.id) > ROW(c.last_tx_id, c.last_event_id)))) b)
+     CROSS JOIN LATERAL ( SELECT count(*) AS parked,
+            min(d.next_attempt_at) AS next_retry_at
+           FROM public.iu_route_delivery d
+          WHERE ((d.status = 'pending'::text) AND (d.event_domain = c.event_domain))) p);
+
+ALTER TABLE public.v_iu_event_backlog OWNER TO queuegov_owner;
+
+--
+-- Name: VIEW v_iu_event_backlog; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON VIEW public.v_iu_event_backlog IS 'Per route worker and domain: unrouted events after the cursor and deliveries parked for retry (docs/operations.md, "Status views").';
+
+--
+-- Name: v_iu_route_dead_letter_open; Type: VIEW; Schema: public; Owner: queuegov_owner
+--
+
+CREATE VIEW public.v_iu_route_dead_letter_open AS
+ SELECT dl.id,
+    dl.event_id,
+    dl.event_type,
+    r.route_name,
+    r.action_kind,
+    r.target,
+    dl.worker_name,
+    dl.attempts,
+    dl.last_error,
+    dl.dead_at,
+    dl.triage_status,
+    dl.triaged_by,
+    dl.note,
+    (EXTRACT(epoch FROM (now() - dl.dead_at)))::bigint AS open_seconds
+   FROM (public.iu_route_dead_letter dl
+     JOIN public.iu_outbound_route r ON ((r.id = dl.route_id)))
+  WHERE (dl.triage_status = ANY (ARRAY['open'::text, 'manual_replay'::text]));
+
+ALTER TABLE public.v_iu_route_dead_letter_open OWNER TO queuegov_owner;
+
+--
+-- Name: VIEW v_iu_route_dead_letter_open; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON VIEW public.v_iu_route_dead_letter_open IS 'Route dead letters still to triage or replay (docs/operations.md, "Status views").';
+
+--
+-- Name: v_iu_vector_sync_behind; Type: VIEW; Schema: public; Owner: queuegov_owner
+--
+
+CREATE VIEW public.v_iu_vector_sync_behind AS
+ SELECT p.doc_code,
+    p.section_code,
+    p.wanted_version,
+    p.synced_version,
+    p.wanted_unit_id,
+    p.synced_unit_id,
+    p.wanted_at,
+    (EXTRACT(epoch FROM (now() - p.wanted_at)))::numeric(12,1) AS behind_seconds,
+    p.job_id,
+    j.status AS job_status,
+        CASE
+            WHEN (p.wanted_unit_id IS NULL) THEN 'delete'::text
+            ELSE 'upsert'::text
+        END AS op
+   FROM (public.iu_vector_sync_point p
+     LEFT JOIN public.job_queue j ON ((j.id = p.job_id)))
+  WHERE (p.synced_version < p.wanted_version);
+
+ALTER TABLE public.v_iu_vector_sync_behind OWNER TO queuegov_owner;
+
+--
+-- Name: VIEW v_iu_vector_sync_behind; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON VIEW public.v_iu_vector_sync_behind IS 'Information units whose vector sync is behind: the wanted and synced versions, for how long, and the job of the wanted version.';
 
 --
 -- Name: v_orphaned_work; Type: VIEW; Schema: public; Owner: queuegov_owner
@@ -9341,7 +10971,23 @@ UNION ALL
     NULL::numeric AS threshold,
     true AS healthy,
     jsonb_build_object('hot_days', s.hot_days, 'capped_at', 100000) AS detail
-   FROM s;
+   FROM s
+UNION ALL
+ SELECT 'vector_sync'::text AS section,
+    'units_behind'::text AS name,
+    (v.behind)::numeric AS value,
+    (v.max_behind)::numeric AS threshold,
+    ((v.too_long = 0) OR (NOT v.gate_open)) AS healthy,
+    jsonb_build_object('behind_longer_than_threshold', v.too_long, 'without_job', v.without_job, 'oldest_behind_seconds', v.oldest, 'max_behind_seconds', v.max_behind, 'gate_open', v.gate_open) AS detail
+   FROM ( SELECT count(b.doc_code) AS behind,
+            count(b.doc_code) FILTER (WHERE (b.wanted_at < (now() - make_interval(secs => (m.max_behind)::double precision)))) AS too_long,
+            count(b.doc_code) FILTER (WHERE (b.job_id IS NULL)) AS without_job,
+            (EXTRACT(epoch FROM (now() - min(b.wanted_at))))::numeric(12,1) AS oldest,
+            m.max_behind,
+            public.fn_gate_open('vector.sync.enabled'::text) AS gate_open
+           FROM (( SELECT public.fn_setting_int('vector.sync.max_behind_seconds'::text) AS max_behind) m
+             LEFT JOIN public.iu_vector_sync_point b ON ((b.synced_version < b.wanted_version)))
+          GROUP BY m.max_behind) v;
 
 ALTER TABLE public.v_queue_health OWNER TO queuegov_owner;
 
@@ -9609,6 +11255,19 @@ ALTER TABLE ONLY public.event_pending
     ADD CONSTRAINT event_pending_pkey PRIMARY KEY (id);
 
 --
+-- Name: event_producer_registry event_producer_registry_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.event_producer_registry
+    ADD CONSTRAINT event_producer_registry_pkey PRIMARY KEY (producer_ref);
+
+--
+-- Name: CONSTRAINT event_producer_registry_pkey ON event_producer_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_producer_registry_pkey ON public.event_producer_registry IS 'a code producer is registered once: retire or re-register the existing row';
+
+--
 -- Name: event_read event_read_once_per_recipient; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
@@ -9772,6 +11431,19 @@ ALTER TABLE ONLY public.iu_route_delivery
     ADD CONSTRAINT iu_route_delivery_pkey PRIMARY KEY (event_id, route_id);
 
 --
+-- Name: iu_route_target iu_route_target_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_route_target
+    ADD CONSTRAINT iu_route_target_pkey PRIMARY KEY (function_name);
+
+--
+-- Name: CONSTRAINT iu_route_target_pkey ON iu_route_target; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_route_target_pkey ON public.iu_route_target IS 'a function is registered as a route target once: retire or re-register the existing row';
+
+--
 -- Name: iu_route_worker_cursor iu_route_worker_cursor_id_key; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
@@ -9832,6 +11504,19 @@ ALTER TABLE ONLY public.iu_sql_event_route
 COMMENT ON CONSTRAINT iu_sql_event_route_route_name_key ON public.iu_sql_event_route IS 'a SQL event route name is used once: register the route under another name';
 
 --
+-- Name: iu_staging_notice iu_staging_notice_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_staging_notice
+    ADD CONSTRAINT iu_staging_notice_pkey PRIMARY KEY (record_id, notice, state_key);
+
+--
+-- Name: CONSTRAINT iu_staging_notice_pkey ON iu_staging_notice; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_staging_notice_pkey ON public.iu_staging_notice IS 'the puller says each notice once per manifest and state: this one was already given';
+
+--
 -- Name: iu_staging_payload iu_staging_payload_id_key; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
@@ -9885,6 +11570,19 @@ ALTER TABLE ONLY public.information_unit
 COMMENT ON CONSTRAINT iu_unit_one_per_piece ON public.information_unit IS 'each piece of a manifest becomes one information unit: this piece is already cut, so use its existing unit';
 
 --
+-- Name: iu_vector_sync_point iu_vector_sync_point_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_vector_sync_point
+    ADD CONSTRAINT iu_vector_sync_point_pkey PRIMARY KEY (doc_code, section_code);
+
+--
+-- Name: CONSTRAINT iu_vector_sync_point_pkey ON iu_vector_sync_point; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_vector_sync_point_pkey ON public.iu_vector_sync_point IS 'a unit identity (doc_code, section_code) has one sync point: the capture trigger keeps it, update that one';
+
+--
 -- Name: job_archive job_archive_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
@@ -9931,6 +11629,19 @@ ALTER DOMAIN public.qg_job_max_attempts
 --
 
 COMMENT ON CONSTRAINT max_attempts_in_range ON DOMAIN public.qg_job_max_attempts IS 'a job or retry policy allows from 1 to 1000 attempts: give max_attempts in that range';
+
+--
+-- Name: iu_outbound_route outbound_route_gate_key_once; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_outbound_route
+    ADD CONSTRAINT outbound_route_gate_key_once UNIQUE (gate_key);
+
+--
+-- Name: CONSTRAINT outbound_route_gate_key_once ON iu_outbound_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT outbound_route_gate_key_once ON public.iu_outbound_route IS 'two route names that differ only in - . _ would share one gate: choose a name that differs in a letter or digit';
 
 --
 -- Name: qg_job_priority priority_in_range; Type: CHECK CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -10242,6 +11953,12 @@ CREATE INDEX dot_config_history_key_changed_at ON public.dot_config_history USIN
 CREATE INDEX dot_iu_command_run_command ON public.dot_iu_command_run USING btree (command, started_at DESC);
 
 --
+-- Name: dot_iu_command_run_job; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX dot_iu_command_run_job ON public.dot_iu_command_run USING btree (job_id) WHERE (job_id IS NOT NULL);
+
+--
 -- Name: dot_iu_command_run_linked; Type: INDEX; Schema: public; Owner: queuegov_owner
 --
 
@@ -10458,6 +12175,30 @@ CREATE INDEX iu_route_attempt_started ON public.iu_route_attempt USING btree (st
 CREATE INDEX iu_route_dead_letter_open ON public.iu_route_dead_letter USING btree (dead_at DESC) WHERE (triage_status = ANY (ARRAY['open'::text, 'manual_replay'::text]));
 
 --
+-- Name: iu_route_delivery_parked; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX iu_route_delivery_parked ON public.iu_route_delivery USING btree (event_domain, next_attempt_at, event_id) WHERE (status = 'pending'::text);
+
+--
+-- Name: iu_route_delivery_subject_parked; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX iu_route_delivery_subject_parked ON public.iu_route_delivery USING btree (route_id, subject_key, event_id) WHERE (status = 'pending'::text);
+
+--
+-- Name: iu_route_worker_cursor_one_per_domain; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE UNIQUE INDEX iu_route_worker_cursor_one_per_domain ON public.iu_route_worker_cursor USING btree (event_domain) WHERE enabled;
+
+--
+-- Name: INDEX iu_route_worker_cursor_one_per_domain; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON INDEX public.iu_route_worker_cursor_one_per_domain IS 'one enabled route worker cursor per domain: two workers would deliver each event twice; disable the other cursor first';
+
+--
 -- Name: iu_sql_event_route_dry_run_log_route; Type: INDEX; Schema: public; Owner: queuegov_owner
 --
 
@@ -10492,6 +12233,18 @@ CREATE INDEX iu_staging_record_marked_at ON public.iu_staging_record USING btree
 --
 
 CREATE INDEX iu_staging_record_source ON public.iu_staging_record USING btree (source_ref, id DESC);
+
+--
+-- Name: iu_vector_sync_point_behind; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX iu_vector_sync_point_behind ON public.iu_vector_sync_point USING btree (wanted_at) WHERE (synced_version < wanted_version);
+
+--
+-- Name: iu_vector_sync_point_job; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX iu_vector_sync_point_job ON public.iu_vector_sync_point USING btree (job_id) WHERE (job_id IS NOT NULL);
 
 --
 -- Name: job_archive_archived_at; Type: INDEX; Schema: public; Owner: queuegov_owner
@@ -10644,6 +12397,28 @@ ALTER INDEX public.event_outbox_id ATTACH PARTITION public.event_outbox_default_
 ALTER INDEX public.event_outbox_pkey ATTACH PARTITION public.event_outbox_default_pkey;
 
 --
+-- Name: v_iu_auto_instantiate_event_summary _RETURN; Type: RULE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE OR REPLACE VIEW public.v_iu_auto_instantiate_event_summary AS
+ SELECT r.id AS route_id,
+    r.route_name,
+    r.event_type AS route_event_type,
+    r.action_kind,
+    r.target,
+    r.enabled,
+    r.dry_run,
+    count(d.event_id) AS deliveries,
+    count(d.event_id) FILTER (WHERE (d.status = 'succeeded'::text)) AS succeeded,
+    count(d.event_id) FILTER (WHERE (d.status = 'pending'::text)) AS parked,
+    count(d.event_id) FILTER (WHERE (d.status = 'dry_run'::text)) AS dry_run_deliveries,
+    count(d.event_id) FILTER (WHERE (d.status = 'dead_lettered'::text)) AS dead_lettered,
+    max(d.updated_at) AS last_delivery_at
+   FROM (public.iu_outbound_route r
+     LEFT JOIN public.iu_route_delivery d ON ((d.route_id = r.id)))
+  GROUP BY r.id;
+
+--
 -- Name: admin_action_audit admin_action_audit_chain_link; Type: TRIGGER; Schema: public; Owner: queuegov_owner
 --
 
@@ -10656,16 +12431,34 @@ CREATE TRIGGER admin_action_audit_chain_link BEFORE INSERT ON public.admin_actio
 CREATE TRIGGER consumer_registry_class_follow AFTER UPDATE OF executor_class ON public.consumer_registry FOR EACH ROW WHEN ((old.executor_class IS DISTINCT FROM new.executor_class)) EXECUTE FUNCTION public.fn_consumer_class_follow();
 
 --
+-- Name: dot_config dot_config_event_type_follow; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER dot_config_event_type_follow AFTER UPDATE OF value ON public.dot_config FOR EACH ROW WHEN ((new.key ~~ 'event.type.%'::text)) EXECUTE FUNCTION public.fn_event_type_follow_gate();
+
+--
 -- Name: dot_config dot_config_history_capture; Type: TRIGGER; Schema: public; Owner: queuegov_owner
 --
 
 CREATE TRIGGER dot_config_history_capture AFTER INSERT OR DELETE OR UPDATE OF value ON public.dot_config FOR EACH ROW EXECUTE FUNCTION public.fn_config_history_capture();
 
 --
+-- Name: dot_config dot_config_outbound_route_follow; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER dot_config_outbound_route_follow AFTER UPDATE OF value ON public.dot_config FOR EACH ROW WHEN ((new.key ~~ 'event.outbound\_route.%'::text)) EXECUTE FUNCTION public.fn_iu_outbound_route_follow_gate();
+
+--
 -- Name: dot_config dot_config_sql_route_follow; Type: TRIGGER; Schema: public; Owner: queuegov_owner
 --
 
 CREATE TRIGGER dot_config_sql_route_follow AFTER UPDATE OF value ON public.dot_config FOR EACH ROW WHEN ((new.key ~~ 'event.sql\_route.%'::text)) EXECUTE FUNCTION public.fn_sql_event_route_follow_gate();
+
+--
+-- Name: information_unit information_unit_vector_sync; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE CONSTRAINT TRIGGER information_unit_vector_sync AFTER INSERT OR UPDATE OF superseded_at ON public.information_unit DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.fn_iu_vector_sync_capture();
 
 --
 -- Name: job_dead_letter iu_event_capture; Type: TRIGGER; Schema: public; Owner: queuegov_owner
@@ -10678,6 +12471,12 @@ CREATE TRIGGER iu_event_capture AFTER INSERT OR DELETE OR UPDATE ON public.job_d
 --
 
 CREATE TRIGGER iu_outbound_route_kind_check BEFORE INSERT OR UPDATE ON public.iu_outbound_route FOR EACH ROW WHEN ((new.action_kind = 'enqueue_job'::text)) EXECUTE FUNCTION public.fn_iu_outbound_route_kind_check();
+
+--
+-- Name: iu_outbound_route iu_outbound_route_live_check; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER iu_outbound_route_live_check BEFORE INSERT OR UPDATE ON public.iu_outbound_route FOR EACH ROW EXECUTE FUNCTION public.fn_iu_outbound_route_live_check();
 
 --
 -- Name: iu_staging_payload iu_staging_payload_delete_guard; Type: TRIGGER; Schema: public; Owner: queuegov_owner
@@ -10773,7 +12572,7 @@ CREATE TRIGGER pgtrigger_dot_config_four_eyes_only_b6044 BEFORE INSERT OR DELETE
 -- Name: TRIGGER pgtrigger_dot_config_four_eyes_only_b6044 ON dot_config; Type: COMMENT; Schema: public; Owner: queuegov_owner
 --
 
-COMMENT ON TRIGGER pgtrigger_dot_config_four_eyes_only_b6044 ON public.dot_config IS 'c24fc0a4b5bb915f9471a90369227774ff69c712';
+COMMENT ON TRIGGER pgtrigger_dot_config_four_eyes_only_b6044 ON public.dot_config IS '4f41e60cb219075e2568ce34e71db98437e55a17';
 
 --
 -- Name: dot_config pgtrigger_dot_config_no_truncate_cbd54; Type: TRIGGER; Schema: public; Owner: queuegov_owner
@@ -11258,6 +13057,19 @@ ALTER TABLE ONLY public.iu_lifecycle_log
 COMMENT ON CONSTRAINT iu_lifecycle_log_run_id_fkey ON public.iu_lifecycle_log IS 'a lifecycle log row names an existing run, or none: check the run id';
 
 --
+-- Name: iu_outbound_route iu_outbound_route_retry_policy_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_outbound_route
+    ADD CONSTRAINT iu_outbound_route_retry_policy_fkey FOREIGN KEY (retry_policy) REFERENCES public.retry_policy_registry(code);
+
+--
+-- Name: CONSTRAINT iu_outbound_route_retry_policy_fkey ON iu_outbound_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_outbound_route_retry_policy_fkey ON public.iu_outbound_route IS 'a route''s retry policy is one of retry_policy_registry: name an existing policy, or none for the event.retry.* defaults';
+
+--
 -- Name: iu_route_attempt iu_route_attempt_route_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
@@ -11336,6 +13148,32 @@ ALTER TABLE ONLY public.iu_sql_event_route
 COMMENT ON CONSTRAINT iu_sql_event_route_target_event_type_fkey ON public.iu_sql_event_route IS 'a SQL event route captures an event type registered in event_type_registry: register the target type first, or check its spelling';
 
 --
+-- Name: iu_staging_notice iu_staging_notice_record_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_staging_notice
+    ADD CONSTRAINT iu_staging_notice_record_id_fkey FOREIGN KEY (record_id) REFERENCES public.iu_staging_record(id);
+
+--
+-- Name: CONSTRAINT iu_staging_notice_record_id_fkey ON iu_staging_notice; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_staging_notice_record_id_fkey ON public.iu_staging_notice IS 'a puller notice is about an existing staging record: check the record id';
+
+--
+-- Name: iu_staging_notice iu_staging_notice_run_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_staging_notice
+    ADD CONSTRAINT iu_staging_notice_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.dot_iu_command_run(id);
+
+--
+-- Name: CONSTRAINT iu_staging_notice_run_id_fkey ON iu_staging_notice; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_staging_notice_run_id_fkey ON public.iu_staging_notice IS 'a puller notice names an existing run, or none: check the run id';
+
+--
 -- Name: iu_staging_payload iu_staging_payload_record_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
@@ -11373,6 +13211,32 @@ ALTER TABLE ONLY public.iu_staging_record
 --
 
 COMMENT ON CONSTRAINT iu_staging_record_last_run_id_fkey ON public.iu_staging_record IS 'a manifest''s last run is an existing run: check the run id';
+
+--
+-- Name: iu_vector_sync_point iu_vector_sync_point_synced_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_vector_sync_point
+    ADD CONSTRAINT iu_vector_sync_point_synced_unit_id_fkey FOREIGN KEY (synced_unit_id) REFERENCES public.information_unit(id);
+
+--
+-- Name: CONSTRAINT iu_vector_sync_point_synced_unit_id_fkey ON iu_vector_sync_point; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_vector_sync_point_synced_unit_id_fkey ON public.iu_vector_sync_point IS 'a sync point''s synced unit is an existing information unit, or none: check the unit id';
+
+--
+-- Name: iu_vector_sync_point iu_vector_sync_point_wanted_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.iu_vector_sync_point
+    ADD CONSTRAINT iu_vector_sync_point_wanted_unit_id_fkey FOREIGN KEY (wanted_unit_id) REFERENCES public.information_unit(id);
+
+--
+-- Name: CONSTRAINT iu_vector_sync_point_wanted_unit_id_fkey ON iu_vector_sync_point; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT iu_vector_sync_point_wanted_unit_id_fkey ON public.iu_vector_sync_point IS 'a sync point wants an existing information unit, or none: check the unit id';
 
 --
 -- Name: job_schedule job_schedule_queue_name_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -11711,6 +13575,27 @@ REVOKE ALL ON FUNCTION public.fn_event_pending_process(p_batch_size integer, p_n
 GRANT ALL ON FUNCTION public.fn_event_pending_process(p_batch_size integer, p_now timestamp with time zone) TO queuegov_app;
 
 --
+-- Name: FUNCTION fn_event_producer_problem(p_producer_ref text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_producer_problem(p_producer_ref text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_producer_problem(p_producer_ref text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_event_producer_problem(p_producer_ref text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_event_producer_register(p_producer_ref text, p_description text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_producer_register(p_producer_ref text, p_description text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_producer_register(p_producer_ref text, p_description text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_event_producer_register_unaudited(p_producer_ref text, p_description text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_producer_register_unaudited(p_producer_ref text, p_description text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION fn_event_refs_checked(p_subject_ref text, p_correlation_id text, p_causation_id text, p_source_document_ref text, p_import_batch_ref text); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -11758,6 +13643,57 @@ GRANT ALL ON FUNCTION public.fn_event_subscription_set_enabled(p_subscription_id
 --
 
 REVOKE ALL ON FUNCTION public.fn_event_subscription_set_enabled_unaudited(p_subscription_id bigint, p_enabled boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_event_type_activation_problems(p_event_type text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_type_activation_problems(p_event_type text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_type_activation_problems(p_event_type text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_event_type_activation_problems(p_event_type text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_event_type_follow_gate(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_type_follow_gate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_event_type_ready(p_event_type text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_type_ready(p_event_type text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_type_ready(p_event_type text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_event_type_ready(p_event_type text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_event_type_register(p_event_type text, p_event_stream text, p_delivery_lane text, p_default_severity text, p_description text, p_producer_ref text, p_rubric jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_type_register(p_event_type text, p_event_stream text, p_delivery_lane text, p_default_severity text, p_description text, p_producer_ref text, p_rubric jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_type_register(p_event_type text, p_event_stream text, p_delivery_lane text, p_default_severity text, p_description text, p_producer_ref text, p_rubric jsonb) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_event_type_register_unaudited(p_event_type text, p_event_stream text, p_delivery_lane text, p_default_severity text, p_description text, p_producer_ref text, p_rubric jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_type_register_unaudited(p_event_type text, p_event_stream text, p_delivery_lane text, p_default_severity text, p_description text, p_producer_ref text, p_rubric jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_event_type_rubric(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_type_rubric() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_type_rubric() TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_event_type_rubric() TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_event_type_rubric_checked(p_rubric jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_type_rubric_checked(p_rubric jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_type_rubric_checked(p_rubric jsonb) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_event_type_rubric_checked(p_rubric jsonb) TO queuegov_auditor;
 
 --
 -- Name: FUNCTION fn_event_type_set_status(p_event_type text, p_status text, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -11870,12 +13806,32 @@ GRANT ALL ON FUNCTION public.fn_gate_closed_result(p_key text) TO queuegov_app;
 GRANT ALL ON FUNCTION public.fn_gate_closed_result(p_key text) TO queuegov_auditor;
 
 --
+-- Name: FUNCTION fn_gate_create(p_key text, p_description text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_gate_create(p_key text, p_description text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION fn_gate_open(p_key text); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
 REVOKE ALL ON FUNCTION public.fn_gate_open(p_key text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.fn_gate_open(p_key text) TO queuegov_app;
 GRANT ALL ON FUNCTION public.fn_gate_open(p_key text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_gate_open_locked(p_key text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_gate_open_locked(p_key text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_gate_subject_ready(p_key text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_gate_subject_ready(p_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_gate_subject_ready(p_key text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_gate_subject_ready(p_key text) TO queuegov_auditor;
 
 --
 -- Name: FUNCTION fn_governance_problem_raise(p_problem text, p_subject_table text, p_subject_ref text, p_detail jsonb, p_correlation_id text); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -11897,6 +13853,33 @@ GRANT ALL ON FUNCTION public.fn_iu_axis_result(p_check text, p_problems jsonb) T
 --
 
 REVOKE ALL ON FUNCTION public.fn_iu_cut_from_manifest(p_record_id bigint, p_current_source_hash text, p_now timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_dot_command_enqueue(p_command text, p_reason text, p_idempotency_key text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_dot_command_enqueue(p_command text, p_reason text, p_idempotency_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_dot_command_enqueue(p_command text, p_reason text, p_idempotency_key text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_dot_command_enqueue_unaudited(p_command text, p_reason text, p_idempotency_key text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_dot_command_enqueue_unaudited(p_command text, p_reason text, p_idempotency_key text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_dot_command_on_queue(p_command text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_dot_command_on_queue(p_command text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_dot_command_run(p_job_id bigint, p_worker_id text, p_attempt integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_dot_command_run(p_job_id bigint, p_worker_id text, p_attempt integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_dot_command_run(p_job_id bigint, p_worker_id text, p_attempt integer) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_iu_dot_command_run(p_job_id bigint, p_worker_id text, p_attempt integer) TO queuegov_executor;
 
 --
 -- Name: FUNCTION fn_iu_json_is_int(p jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -11992,23 +13975,54 @@ REVOKE ALL ON FUNCTION public.fn_iu_op_verify_mark(p_record_id bigint, p_apply b
 GRANT ALL ON FUNCTION public.fn_iu_op_verify_mark(p_record_id bigint, p_apply boolean, p_approval_doc_id text, p_reason text, p_now timestamp with time zone) TO queuegov_app;
 
 --
--- Name: FUNCTION fn_iu_outbound_route_create(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text); Type: ACL; Schema: public; Owner: queuegov_owner
+-- Name: FUNCTION fn_iu_outbound_route_create(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text, p_retry_policy text, p_ordered_per_subject boolean); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
-REVOKE ALL ON FUNCTION public.fn_iu_outbound_route_create(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.fn_iu_outbound_route_create(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text) TO queuegov_app;
+REVOKE ALL ON FUNCTION public.fn_iu_outbound_route_create(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text, p_retry_policy text, p_ordered_per_subject boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_outbound_route_create(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text, p_retry_policy text, p_ordered_per_subject boolean) TO queuegov_app;
 
 --
--- Name: FUNCTION fn_iu_outbound_route_create_unaudited(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text); Type: ACL; Schema: public; Owner: queuegov_owner
+-- Name: FUNCTION fn_iu_outbound_route_create_unaudited(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text, p_retry_policy text, p_ordered_per_subject boolean); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
-REVOKE ALL ON FUNCTION public.fn_iu_outbound_route_create_unaudited(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.fn_iu_outbound_route_create_unaudited(p_route_name text, p_event_type text, p_action_kind text, p_target text, p_target_queue text, p_description text, p_retry_policy text, p_ordered_per_subject boolean) FROM PUBLIC;
+
+--
+-- Name: TABLE iu_outbound_route; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.iu_outbound_route TO queuegov_app;
+GRANT SELECT ON TABLE public.iu_outbound_route TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_outbound_route_escalates(o public.iu_outbound_route, n public.iu_outbound_route); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_outbound_route_escalates(o public.iu_outbound_route, n public.iu_outbound_route) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_outbound_route_follow_gate(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_outbound_route_follow_gate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_outbound_route_gate_key(p_route_name text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_outbound_route_gate_key(p_route_name text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_iu_outbound_route_kind_check(); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
 REVOKE ALL ON FUNCTION public.fn_iu_outbound_route_kind_check() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_outbound_route_live_check(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_outbound_route_live_check() FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_iu_outbound_route_set(p_route_id bigint, p_enabled boolean, p_dry_run boolean, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -12039,6 +14053,27 @@ GRANT ALL ON FUNCTION public.fn_iu_pieces_canonical(p_pieces public.iu_staging_p
 GRANT ALL ON FUNCTION public.fn_iu_pieces_canonical(p_pieces public.iu_staging_payload[]) TO queuegov_auditor;
 
 --
+-- Name: FUNCTION fn_iu_puller_cleanup(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_puller_cleanup() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_puller_cleanup() TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_puller_remind(p_limit integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_puller_remind(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_puller_remind(p_limit integer) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_puller_verify_new(p_limit integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_puller_verify_new(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_puller_verify_new(p_limit integer) TO queuegov_app;
+
+--
 -- Name: FUNCTION fn_iu_record_state(p_record_id bigint); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -12058,10 +14093,10 @@ GRANT SELECT ON TABLE public.iu_route_worker_cursor TO queuegov_app;
 GRANT SELECT ON TABLE public.iu_route_worker_cursor TO queuegov_auditor;
 
 --
--- Name: FUNCTION fn_iu_route_cursor_run(c public.iu_route_worker_cursor, p_batch_size integer, p_horizon xid8, p_max integer); Type: ACL; Schema: public; Owner: queuegov_owner
+-- Name: FUNCTION fn_iu_route_cursor_run(c public.iu_route_worker_cursor, p_batch_size integer, p_horizon xid8); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
-REVOKE ALL ON FUNCTION public.fn_iu_route_cursor_run(c public.iu_route_worker_cursor, p_batch_size integer, p_horizon xid8, p_max integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.fn_iu_route_cursor_run(c public.iu_route_worker_cursor, p_batch_size integer, p_horizon xid8) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_iu_route_dead_letter_replay(p_dead_letter_id bigint, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -12097,17 +14132,16 @@ GRANT SELECT ON TABLE public.event_outbox TO queuegov_app;
 GRANT SELECT ON TABLE public.event_outbox TO queuegov_auditor;
 
 --
--- Name: TABLE iu_outbound_route; Type: ACL; Schema: public; Owner: queuegov_owner
+-- Name: FUNCTION fn_iu_route_deliver(p_event public.event_outbox, p_route public.iu_outbound_route, p_worker_name text); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
-GRANT SELECT ON TABLE public.iu_outbound_route TO queuegov_app;
-GRANT SELECT ON TABLE public.iu_outbound_route TO queuegov_auditor;
+REVOKE ALL ON FUNCTION public.fn_iu_route_deliver(p_event public.event_outbox, p_route public.iu_outbound_route, p_worker_name text) FROM PUBLIC;
 
 --
--- Name: FUNCTION fn_iu_route_deliver(p_event public.event_outbox, p_route public.iu_outbound_route, p_worker_name text, p_max integer); Type: ACL; Schema: public; Owner: queuegov_owner
+-- Name: FUNCTION fn_iu_route_delivery_set(p_event public.event_outbox, p_route_id bigint, p_status text, p_attempts integer, p_next_attempt_at timestamp with time zone, p_error text); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
-REVOKE ALL ON FUNCTION public.fn_iu_route_deliver(p_event public.event_outbox, p_route public.iu_outbound_route, p_worker_name text, p_max integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.fn_iu_route_delivery_set(p_event public.event_outbox, p_route_id bigint, p_status text, p_attempts integer, p_next_attempt_at timestamp with time zone, p_error text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_iu_route_dispatch(p_event public.event_outbox, p_route public.iu_outbound_route); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -12120,6 +14154,67 @@ REVOKE ALL ON FUNCTION public.fn_iu_route_dispatch(p_event public.event_outbox, 
 --
 
 REVOKE ALL ON FUNCTION public.fn_iu_route_record_attempt(p_event_id bigint, p_route_id bigint, p_worker text, p_attempt integer, p_status text, p_error text, p_result jsonb, p_started timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_route_retry(p_route public.iu_outbound_route, p_attempts integer, OUT max_attempts integer, OUT delay interval); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_retry(p_route public.iu_outbound_route, p_attempts integer, OUT max_attempts integer, OUT delay interval) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_route_subject_key(p_subject_table text, p_subject_ref text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_subject_key(p_subject_table text, p_subject_ref text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_route_subject_key(p_subject_table text, p_subject_ref text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_iu_route_subject_key(p_subject_table text, p_subject_ref text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_route_target_callable(p_function text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_target_callable(p_function text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_route_target_callable(p_function text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_iu_route_target_callable(p_function text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_route_target_register(p_function text, p_description text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_target_register(p_function text, p_description text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_route_target_register(p_function text, p_description text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_route_target_register_unaudited(p_function text, p_description text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_target_register_unaudited(p_function text, p_description text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_route_target_retire(p_function text, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_target_retire(p_function text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_route_target_retire(p_function text, p_reason text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_route_target_retire_unaudited(p_function text, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_target_retire_unaudited(p_function text, p_reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_route_worker_cursor_add(p_worker_name text, p_event_domain text, p_reason text, p_from_start boolean); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_worker_cursor_add(p_worker_name text, p_event_domain text, p_reason text, p_from_start boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_route_worker_cursor_add(p_worker_name text, p_event_domain text, p_reason text, p_from_start boolean) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_route_worker_cursor_add_unaudited(p_worker_name text, p_event_domain text, p_from_start boolean, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_worker_cursor_add_unaudited(p_worker_name text, p_event_domain text, p_from_start boolean, p_reason text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_iu_route_worker_run(p_worker_name text, p_batch_size integer); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -12193,6 +14288,33 @@ REVOKE ALL ON FUNCTION public.fn_iu_staging_record_touch() FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.fn_iu_vector_columns() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.fn_iu_vector_columns() TO queuegov_app;
 GRANT ALL ON FUNCTION public.fn_iu_vector_columns() TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_vector_sync_ack(p_job_id bigint, p_worker_id text, p_vector_ref text, p_attempt integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_vector_sync_ack(p_job_id bigint, p_worker_id text, p_vector_ref text, p_attempt integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_vector_sync_ack(p_job_id bigint, p_worker_id text, p_vector_ref text, p_attempt integer) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_iu_vector_sync_ack(p_job_id bigint, p_worker_id text, p_vector_ref text, p_attempt integer) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_iu_vector_sync_capture(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_vector_sync_capture() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_vector_sync_catch_up(p_limit integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_vector_sync_catch_up(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_vector_sync_catch_up(p_limit integer) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_iu_vector_sync_enqueue(p_doc_code text, p_section_code text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_vector_sync_enqueue(p_doc_code text, p_section_code text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_iu_verify_cut_result(p_cut_run_id bigint); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -12415,6 +14537,8 @@ REVOKE ALL ON FUNCTION public.fn_job_heartbeat_unbound(p_job_id bigint, p_worker
 --
 
 REVOKE ALL ON FUNCTION public.fn_job_kind_class(p_job_kind text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_job_kind_class(p_job_kind text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_job_kind_class(p_job_kind text) TO queuegov_auditor;
 
 --
 -- Name: FUNCTION fn_job_kind_open_to_caller(p_job_kind text); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -13175,6 +15299,13 @@ GRANT SELECT ON TABLE public.event_pending TO queuegov_app;
 GRANT SELECT ON TABLE public.event_pending TO queuegov_auditor;
 
 --
+-- Name: TABLE event_producer_registry; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.event_producer_registry TO queuegov_app;
+GRANT SELECT ON TABLE public.event_producer_registry TO queuegov_auditor;
+
+--
 -- Name: TABLE event_read; Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -13252,6 +15383,13 @@ GRANT SELECT ON TABLE public.iu_route_delivery TO queuegov_app;
 GRANT SELECT ON TABLE public.iu_route_delivery TO queuegov_auditor;
 
 --
+-- Name: TABLE iu_route_target; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.iu_route_target TO queuegov_app;
+GRANT SELECT ON TABLE public.iu_route_target TO queuegov_auditor;
+
+--
 -- Name: TABLE iu_sql_event_route; Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -13266,11 +15404,25 @@ GRANT SELECT ON TABLE public.iu_sql_event_route_dry_run_log TO queuegov_app;
 GRANT SELECT ON TABLE public.iu_sql_event_route_dry_run_log TO queuegov_auditor;
 
 --
+-- Name: TABLE iu_staging_notice; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.iu_staging_notice TO queuegov_app;
+GRANT SELECT ON TABLE public.iu_staging_notice TO queuegov_auditor;
+
+--
 -- Name: TABLE iu_staging_record; Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
 GRANT SELECT ON TABLE public.iu_staging_record TO queuegov_app;
 GRANT SELECT ON TABLE public.iu_staging_record TO queuegov_auditor;
+
+--
+-- Name: TABLE iu_vector_sync_point; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.iu_vector_sync_point TO queuegov_app;
+GRANT SELECT ON TABLE public.iu_vector_sync_point TO queuegov_auditor;
 
 --
 -- Name: TABLE job_archive; Type: ACL; Schema: public; Owner: queuegov_owner
@@ -13336,11 +15488,53 @@ GRANT SELECT ON TABLE public.retry_policy_registry TO queuegov_app;
 GRANT SELECT ON TABLE public.retry_policy_registry TO queuegov_auditor;
 
 --
+-- Name: TABLE v_dot_iu_command_run_health; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.v_dot_iu_command_run_health TO queuegov_app;
+GRANT SELECT ON TABLE public.v_dot_iu_command_run_health TO queuegov_auditor;
+
+--
 -- Name: TABLE v_event_recipient; Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
 GRANT SELECT ON TABLE public.v_event_recipient TO queuegov_app;
 GRANT SELECT ON TABLE public.v_event_recipient TO queuegov_auditor;
+
+--
+-- Name: TABLE v_iu_auto_instantiate_event_summary; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.v_iu_auto_instantiate_event_summary TO queuegov_app;
+GRANT SELECT ON TABLE public.v_iu_auto_instantiate_event_summary TO queuegov_auditor;
+
+--
+-- Name: TABLE v_iu_composer_event_backlog; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.v_iu_composer_event_backlog TO queuegov_app;
+GRANT SELECT ON TABLE public.v_iu_composer_event_backlog TO queuegov_auditor;
+
+--
+-- Name: TABLE v_iu_event_backlog; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.v_iu_event_backlog TO queuegov_app;
+GRANT SELECT ON TABLE public.v_iu_event_backlog TO queuegov_auditor;
+
+--
+-- Name: TABLE v_iu_route_dead_letter_open; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.v_iu_route_dead_letter_open TO queuegov_app;
+GRANT SELECT ON TABLE public.v_iu_route_dead_letter_open TO queuegov_auditor;
+
+--
+-- Name: TABLE v_iu_vector_sync_behind; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.v_iu_vector_sync_behind TO queuegov_app;
+GRANT SELECT ON TABLE public.v_iu_vector_sync_behind TO queuegov_auditor;
 
 --
 -- Name: TABLE v_orphaned_work; Type: ACL; Schema: public; Owner: queuegov_owner

@@ -58,3 +58,49 @@ def verify_cut(record_id: int) -> dict[str, Any]:
 def cleanup(*, apply: bool) -> dict[str, Any]:
     """CLEANUP (fn_iu_op_cleanup): ``dry_run`` counts, or ``applied`` / ``nothing_to_do`` / ``gate_closed``."""
     return call("SELECT fn_iu_op_cleanup(%s)", [apply])
+
+
+# --- staging use cases (issue 16): docs/staging.md -------------------------
+def vector_sync_catch_up(limit: int = 500) -> dict[str, Any]:
+    """Enqueue the vector.sync job of every unit behind without one (fn_iu_vector_sync_catch_up)."""
+    return call("SELECT fn_iu_vector_sync_catch_up(%s)", [limit])
+
+
+def vector_sync_ack(job_id: int, worker_id: str, vector_ref: str | None, attempt: int) -> dict[str, Any]:
+    """Acknowledge a vector.sync job with the store's reference (fn_iu_vector_sync_ack)."""
+    return call("SELECT fn_iu_vector_sync_ack(%s, %s, %s, %s)", [job_id, worker_id, vector_ref, attempt])
+
+
+def puller_verify_new(limit: int = 100) -> dict[str, Any]:
+    """Dry-run verify-mark of new manifests, verdicts to the reviewers (fn_iu_puller_verify_new)."""
+    return call("SELECT fn_iu_puller_verify_new(%s)", [limit])
+
+
+def puller_cleanup() -> dict[str, Any]:
+    """Cleanup with apply behind iu_core.retention_enabled; ``busy`` while another runs (fn_iu_puller_cleanup)."""
+    return call("SELECT fn_iu_puller_cleanup()")
+
+
+def puller_remind(limit: int = 100) -> dict[str, Any]:
+    """Tell approvers and operators of manifests waiting for them, once per state (fn_iu_puller_remind)."""
+    return call("SELECT fn_iu_puller_remind(%s)", [limit])
+
+
+def dot_command_enqueue(command: str, reason: str, idempotency_key: str | None = None) -> dict[str, Any]:
+    """Enqueue a read-only DOT command as a dot.command job; audited (fn_iu_dot_command_enqueue)."""
+    return call("SELECT fn_iu_dot_command_enqueue(%s, %s, %s)", [command, reason, idempotency_key])
+
+
+def dot_command_run(job_id: int, worker_id: str, attempt: int) -> dict[str, Any]:
+    """Run a claimed dot.command job's command, fenced by its lease (fn_iu_dot_command_run)."""
+    return call("SELECT fn_iu_dot_command_run(%s, %s, %s)", [job_id, worker_id, attempt])
+
+
+def record_status(record_id: int) -> str | None:
+    """A manifest's lifecycle status (None when there is no such record)."""
+    return call("SELECT (SELECT lifecycle_status FROM iu_staging_record WHERE id = %s)", [record_id])
+
+
+def vector_sync_behind(doc_code: str) -> int:
+    """How many units of a document are behind the vector store (v_iu_vector_sync_behind)."""
+    return call("SELECT count(*) FROM v_iu_vector_sync_behind WHERE doc_code = %s", [doc_code])

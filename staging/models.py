@@ -89,6 +89,8 @@ class CommandRun(models.Model):
     actor = models.TextField()
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True)
+    # the dot.command job this run ran for (sql/staging/0012_dot_runs_on_queue.sql); no FK: jobs are archived
+    job_id = models.BigIntegerField(null=True)
 
     class Meta:
         managed = False

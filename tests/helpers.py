@@ -228,6 +228,7 @@ SPEC_GATES = (
     "queue.scheduler.enabled",
     "queue.retention.enabled",
     "iu_core.retention_enabled",
+    "vector.sync.enabled",  # staging use cases (issue 16): docs/staging.md, "Vector sync"
 )
 SPEC_SETTINGS = {
     "event.debounce_seconds": 90,
@@ -240,7 +241,17 @@ SPEC_SETTINGS = {
     "iu_core.clean_after_days": 15,
     "iu_core.archive_after_days": 30,
     "queue.payload.max_bytes": 65536,
+    "event.retry.backoff_seconds": 5,  # the documents' key (docs/events.md, "Routes never block their domain")
 }
+
+# A subject's own four-eyes switch, born OFF when the subject is: a trigger-IN route's, a
+# trigger-OUT route's, an event type's (docs/events.md). Not among the install's gates above.
+SUBJECT_GATE_PREFIXES = ("event.sql_route.", "event.outbound_route.", "event.type.")
+
+
+def is_subject_gate(key: str) -> bool:
+    return key.startswith(SUBJECT_GATE_PREFIXES)
+
 
 # Settings beyond docs/operations.md, "Gates", added by the operations layer (health thresholds).
 OPS_SETTINGS = {
@@ -248,6 +259,7 @@ OPS_SETTINGS = {
     "queue.health.max_backlog": 10000,
     "queue.health.max_oldest_queued_seconds": 600,
     "queue.health.orphan_after_seconds": 60,
+    "vector.sync.max_behind_seconds": 900,  # staging use cases (issue 16)
 }
 
 # Settings of the SQL API's own limits.

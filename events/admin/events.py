@@ -4,30 +4,72 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from events import services
-from events.admin.common import domains, event_types, link
+from events import db, services
+from events.admin.common import GatedSubjectActions, ToolsMixin, domains, event_types, link
 from events.models import (
     Event,
+    EventProducer,
     EventSubjectKey,
     EventType,
     PendingEvent,
     RouteDelivery,
 )
 from queuegov.actor import Actor
-from queuegov.admin_base import GovernedAdmin, table_link, values_filter
+from queuegov.admin_base import GovernedAdmin, ReasonForm, table_link, values_filter
+from queuegov.db import vocabulary
+
+
+def register_type_form() -> type[forms.Form]:
+    """The registration form; its vocabularies and rubric questions are read from the database."""
+    vocab = vocabulary()
+
+    def choices(name: str, blank: bool = False) -> list[tuple[str, str]]:
+        return ([("", "—")] if blank else []) + [(v, v) for v in vocab[name]]
+
+    fields: dict[str, forms.Field] = {
+        "event_type": forms.RegexField(
+            regex=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$",
+            help_text="domain.what_happened: the first part is an active domain",
+        ),
+        "event_stream": forms.ChoiceField(choices=choices("event_stream_allowed")),
+        "delivery_lane": forms.ChoiceField(choices=choices("delivery_lane_allowed")),
+        "default_severity": forms.ChoiceField(choices=choices("severity_allowed", blank=True), required=False),
+        "description": forms.CharField(min_length=3),
+        "producer_ref": forms.CharField(
+            help_text="the fn_… function that emits it, or a registered code producer (module, executor)"
+        ),
+    }
+    for key, question in db.event_type_rubric().items():
+        fields[f"rubric_{key}"] = forms.CharField(
+            label=f"rubric: {key}", help_text=question, widget=forms.Textarea(attrs={"rows": 2}), required=False
+        )
+    return type("RegisterTypeForm", (forms.Form,), fields)
+
+
+class RegisterProducerForm(forms.Form):
+    producer_ref = forms.RegexField(
+        regex=r"^[a-z][a-z0-9_]*([.:-][a-z0-9_]+)*$",
+        help_text="a module or executor name (mothers.factory, hermes:mother_output); a fn_… function needs none",
+    )
+    description = ReasonForm.base_fields["reason"]
 
 
 @admin.register(EventType)
-class EventTypeAdmin(GovernedAdmin):
+class EventTypeAdmin(GatedSubjectActions, ToolsMixin, GovernedAdmin):
     audit_noun = "event_type"
     audit_verbs = {"activate": "set_active", "retire": "set_retired", "back_to_draft": "set_draft"}
+    tools = (
+        ("register/", "Register event type", services.PERM_REGISTER_TYPES),
+        ("register-producer/", "Register code producer", services.PERM_REGISTER_TYPES),
+    )
     list_display = (
         "event_type",
         "event_domain",
@@ -36,14 +78,78 @@ class EventTypeAdmin(GovernedAdmin):
         "default_severity",
         "status",
         "producer_ref",
+        "gate",
     )
     list_filter = ("status", "event_domain", "event_stream", "delivery_lane")
     search_fields = ("event_type", "producer_ref")
-    actions = ["activate", "retire", "back_to_draft"]
+    readonly_fields = ("inclusion_rubric", "not_ready")
+    actions = ["request_activation", "request_retirement", "activate", "retire", "back_to_draft"]
 
     action_permissions = {
         "manage": services.PERM_TYPES,
     }
+
+    @admin.display(description="inclusion rubric")
+    def inclusion_rubric(self, obj: EventType) -> str:
+        questions = db.event_type_rubric()
+        return format_html(
+            "<dl>{}</dl>",
+            format_html_join(
+                "",
+                "<dt>{}</dt><dd>{}</dd>",
+                ((q, (obj.rubric or {}).get(k) or "— not answered —") for k, q in questions.items()),
+            ),
+        )
+
+    @admin.display(description="what keeps it from being active")
+    def not_ready(self, obj: EventType) -> str:
+        problems = db.event_type_activation_problems(obj.pk)
+        return "; ".join(problems) if problems else "nothing: it may be active"
+
+    def get_urls(self) -> list[Any]:
+        register = self.admin_site.admin_view(self.register_view)
+        producer = self.admin_site.admin_view(self.register_producer_view)
+        return [
+            path("register/", register, name="events_eventtype_register"),
+            path("register-producer/", producer, name="events_eventtype_register_producer"),
+            *super().get_urls(),
+        ]
+
+    def register_view(self, request: HttpRequest) -> HttpResponse:
+        def act(data: dict[str, Any]) -> Any:
+            return services.register_event_type(
+                Actor.for_request(request),
+                request.user,
+                event_type=data["event_type"],
+                event_stream=data["event_stream"],
+                delivery_lane=data["delivery_lane"],
+                default_severity=data["default_severity"] or None,
+                description=data["description"],
+                producer_ref=data["producer_ref"],
+                rubric={k[len("rubric_") :]: v for k, v in data.items() if k.startswith("rubric_") and v},
+            )
+
+        return self.governed_form_view(
+            request,
+            permission=services.PERM_REGISTER_TYPES,
+            title="Register event type",
+            form_class=register_type_form(),
+            act=act,
+            intro="A registered type is a draft. It becomes active when its producer exists, the three rubric "
+            "questions are answered, and its own gate is opened by four-eyes (docs/events.md).",
+        )
+
+    def register_producer_view(self, request: HttpRequest) -> HttpResponse:
+        return self.governed_form_view(
+            request,
+            permission=services.PERM_REGISTER_TYPES,
+            title="Register code producer",
+            form_class=RegisterProducerForm,
+            act=lambda data: services.register_producer(
+                Actor.for_request(request), request.user, data["producer_ref"], data["description"]
+            ),
+            intro="A producer the database cannot see (a Python module, an executor such as a Mother).",
+        )
 
     def _set(self, request: HttpRequest, queryset: QuerySet, status: str, title: str) -> Any:
         return self.confirm_and_run(
@@ -56,7 +162,15 @@ class EventTypeAdmin(GovernedAdmin):
             ),
         )
 
-    @admin.action(description="Activate (needs a producer)", permissions=["manage"])
+    @admin.action(description="Request activation (four-eyes)", permissions=["request"])
+    def request_activation(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return self.request_gate(request, queryset, True, "Request activation (four-eyes)")
+
+    @admin.action(description="Request retirement (four-eyes)", permissions=["request"])
+    def request_retirement(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return self.request_gate(request, queryset, False, "Request retirement (four-eyes)")
+
+    @admin.action(description="Activate (a type with a gate: only while it is open)", permissions=["manage"])
     def activate(self, request: HttpRequest, queryset: QuerySet) -> Any:
         return self._set(request, queryset, "active", "Activate event types")
 
@@ -67,6 +181,12 @@ class EventTypeAdmin(GovernedAdmin):
     @admin.action(description="Back to draft", permissions=["manage"])
     def back_to_draft(self, request: HttpRequest, queryset: QuerySet) -> Any:
         return self._set(request, queryset, "draft", "Put event types back to draft")
+
+
+@admin.register(EventProducer)
+class EventProducerAdmin(GovernedAdmin):
+    list_display = ("producer_ref", "description", "status", "registered_by", "registered_at")
+    list_filter = ("status",)
 
 
 @admin.register(Event)

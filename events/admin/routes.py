@@ -4,30 +4,45 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
 
 from events import db, services
-from events.admin.common import link
+from events.admin.common import GatedSubjectActions, ToolsMixin, link
 from events.models import (
     OutboundRoute,
     RouteAttempt,
     RouteDeadLetter,
     RouteDelivery,
+    RouteTarget,
     RouteWorkerCursor,
     SqlEventRoute,
     SqlRouteDryRun,
 )
-from queuegov import gates
+from jobs.models import RetryPolicy
 from queuegov.actor import Actor
-from queuegov.admin_base import DeadLetterActions, GovernedAdmin, values_filter
+from queuegov.admin_base import DeadLetterActions, GovernedAdmin, ReasonForm, values_filter
+from queuegov.models import EventDomainRegistry
+
+
+class AddCursorForm(forms.Form):
+    worker_name = forms.RegexField(
+        regex=r"^[a-z][a-z0-9_]{0,62}$", help_text="an existing route worker, or a new one (lowercase, digits, _)"
+    )
+    event_domain = forms.ModelChoiceField(EventDomainRegistry.objects.filter(status="active"))
+    from_start = forms.BooleanField(
+        required=False, help_text="route the domain's kept events from the oldest (else: from the newest on)"
+    )
+    reason = ReasonForm.base_fields["reason"]
 
 
 @admin.register(RouteWorkerCursor)
-class RouteWorkerCursorAdmin(GovernedAdmin):
+class RouteWorkerCursorAdmin(ToolsMixin, GovernedAdmin):
+    audit_noun = "route_worker_cursor"
+    tools = (("add-cursor/", "Add cursor", services.PERM_CURSORS),)
     list_display = (
         "worker_name",
         "event_domain",
@@ -44,11 +59,95 @@ class RouteWorkerCursorAdmin(GovernedAdmin):
         # The same commit-safe (tx_id, id) comparison and cap as v_queue_health.
         return db.cursor_lag(obj.pk)
 
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.add_cursor_view)
+        return [path("add-cursor/", view, name="events_routeworkercursor_add_cursor"), *super().get_urls()]
+
+    def add_cursor_view(self, request: HttpRequest) -> HttpResponse:
+        return self.governed_form_view(
+            request,
+            permission=services.PERM_CURSORS,
+            title="Add cursor",
+            form_class=AddCursorForm,
+            act=lambda data: services.add_cursor(
+                Actor.for_request(request),
+                request.user,
+                data["worker_name"],
+                data["event_domain"].pk,
+                data["reason"],
+                data["from_start"],
+            ),
+            intro='The worker then routes this domain\'s events (docs/architecture.md, "The event pipeline").',
+        )
+
+
+class AddRouteForm(forms.Form):
+    route_name = forms.RegexField(regex=r"^[a-z][a-z0-9_.-]{0,99}$")
+    event_type = forms.CharField(help_text="an exact type, or a prefix ending in * (e.g. staging.*)")
+    action_kind = forms.ChoiceField(choices=[(k, k) for k in ("call_function", "enqueue_job", "notify")])
+    target = forms.CharField(help_text="a registered route target, a job kind, or a channel name")
+    target_queue = forms.CharField(required=False, help_text="enqueue_job only: the queue (else the kind's own)")
+    retry_policy = forms.ModelChoiceField(
+        RetryPolicy.objects.filter(status="active"),
+        required=False,
+        help_text="empty: event.retry.max_attempts, event.retry.backoff_seconds apart and doubling",
+    )
+    ordered_per_subject = forms.BooleanField(
+        required=False, help_text="a later event of a subject waits while an earlier one of it is being retried"
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), min_length=3)
+
+
+class RegisterTargetForm(forms.Form):
+    function_name = forms.RegexField(
+        regex=r"^fn_[a-z0-9_]{1,60}$", help_text="a function taking one jsonb (the event) the app role may call"
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), min_length=3)
+
+
+@admin.register(RouteTarget)
+class RouteTargetAdmin(ToolsMixin, GovernedAdmin):
+    audit_noun = "route_target"
+    tools = (("register/", "Register route target", services.PERM_ROUTE_TARGETS),)
+    list_display = ("function_name", "description", "status", "registered_by", "registered_at", "updated_by")
+    list_filter = ("status",)
+    actions = ["retire"]
+    action_permissions = {"register": services.PERM_ROUTE_TARGETS}
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.register_view)
+        return [path("register/", view, name="events_routetarget_register"), *super().get_urls()]
+
+    def register_view(self, request: HttpRequest) -> HttpResponse:
+        return self.governed_form_view(
+            request,
+            permission=services.PERM_ROUTE_TARGETS,
+            title="Register route target",
+            form_class=RegisterTargetForm,
+            act=lambda data: services.register_route_target(
+                Actor.for_request(request), request.user, data["function_name"], data["description"]
+            ),
+            intro="call_function routes may call only registered targets; a route still goes live only by four-eyes.",
+        )
+
+    @admin.action(description="Retire (routes may no longer call it)", permissions=["register"])
+    def retire(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return self.confirm_and_run(
+            request,
+            queryset,
+            action="retire",
+            title="Retire route targets",
+            act=lambda obj, data: services.retire_route_target(
+                Actor.for_request(request), request.user, obj.pk, data["reason"]
+            ),
+        )
+
 
 @admin.register(OutboundRoute)
-class OutboundRouteAdmin(GovernedAdmin):
+class OutboundRouteAdmin(GatedSubjectActions, ToolsMixin, GovernedAdmin):
     audit_noun = "outbound_route"
-    audit_verbs = {"go_live": "set_live", "dry_run": "set_dry-run", "disable": "set_disabled"}
+    audit_verbs = {"resume_live": "set_live", "dry_run": "set_dry-run", "disable": "set_disabled"}
+    tools = (("add-route/", "Add route", services.PERM_ROUTE),)
     list_display = (
         "route_name",
         "event_type",
@@ -56,11 +155,14 @@ class OutboundRouteAdmin(GovernedAdmin):
         "target",
         "target_queue",
         "state",
+        "gate",
+        "retry_policy",
+        "ordered_per_subject",
         "updated_by",
         "updated_at",
     )
     list_filter = ("action_kind", "enabled", "dry_run")
-    actions = ["go_live", "dry_run", "disable"]
+    actions = ["request_live", "request_dry_run", "resume_live", "dry_run", "disable"]
 
     @admin.display(description="state")
     def state(self, obj: OutboundRoute) -> str:
@@ -69,6 +171,35 @@ class OutboundRouteAdmin(GovernedAdmin):
     action_permissions = {
         "toggle": services.PERM_ROUTE,
     }
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.add_route_view)
+        return [path("add-route/", view, name="events_outboundroute_add_route"), *super().get_urls()]
+
+    def add_route_view(self, request: HttpRequest) -> HttpResponse:
+        def act(data: dict[str, Any]) -> Any:
+            return services.create_route(
+                Actor.for_request(request),
+                request.user,
+                route_name=data["route_name"],
+                event_type=data["event_type"],
+                action_kind=data["action_kind"],
+                target=data["target"],
+                target_queue=data["target_queue"] or None,
+                description=data["description"],
+                retry_policy=data["retry_policy"].pk if data["retry_policy"] else None,
+                ordered_per_subject=data["ordered_per_subject"],
+            )
+
+        return self.governed_form_view(
+            request,
+            permission=services.PERM_ROUTE,
+            title="Add route",
+            form_class=AddRouteForm,
+            act=act,
+            intro="A new route is disabled and in dry-run; it goes live only when its own gate is opened by "
+            "four-eyes (one person requests, another approves).",
+        )
 
     def _set(self, request: HttpRequest, queryset: QuerySet, enabled: bool, dry_run: bool, title: str) -> Any:
         return self.confirm_and_run(
@@ -86,11 +217,19 @@ class OutboundRouteAdmin(GovernedAdmin):
             ),
         )
 
-    @admin.action(description="Go live (enabled, not dry-run)", permissions=["toggle"])
-    def go_live(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        return self._set(request, queryset, True, False, "Put routes live")
+    @admin.action(description="Request go-live (four-eyes)", permissions=["request"])
+    def request_live(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return self.request_gate(request, queryset, True, "Request go-live (four-eyes)")
 
-    @admin.action(description="Dry-run (record attempts, act on nothing)", permissions=["toggle"])
+    @admin.action(description="Request back to dry-run (four-eyes)", permissions=["request"])
+    def request_dry_run(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return self.request_gate(request, queryset, False, "Request back to dry-run (four-eyes)")
+
+    @admin.action(description="Resume live (its gate is open)", permissions=["toggle"])
+    def resume_live(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return self._set(request, queryset, True, False, "Resume routes live")
+
+    @admin.action(description="Pause in dry-run (record attempts, act on nothing)", permissions=["toggle"])
     def dry_run(self, request: HttpRequest, queryset: QuerySet) -> Any:
         return self._set(request, queryset, True, True, "Put routes in dry-run")
 
@@ -182,7 +321,7 @@ class RouteDeadLetterAdmin(DeadLetterActions, GovernedAdmin):
 
 
 @admin.register(SqlEventRoute)
-class SqlEventRouteAdmin(GovernedAdmin):
+class SqlEventRouteAdmin(GatedSubjectActions, GovernedAdmin):
     list_display = ("route_name", "source_table", "operation", "condition", "target_event_type", "state", "gate")
     actions = ["request_live", "request_dry_run"]
 
@@ -190,36 +329,13 @@ class SqlEventRouteAdmin(GovernedAdmin):
     def state(self, obj: SqlEventRoute) -> str:
         return "LIVE" if obj.enabled and not obj.dry_run else "dry-run"
 
-    @admin.display(description="four-eyes switch")
-    def gate(self, obj: SqlEventRoute) -> str:
-        return format_html(
-            '<a href="{}">{}</a>', reverse("admin:queuegov_dotconfig_change", args=[obj.gate_key]), obj.gate_key
-        )
-
-    action_permissions = {
-        "request": gates.PERM_REQUEST,
-    }
-
-    def _request(self, request: HttpRequest, queryset: QuerySet, live: bool) -> Any:
-        title = "Request go-live (four-eyes)" if live else "Request dry-run (four-eyes)"
-        return self.confirm_and_run(
-            request,
-            queryset,
-            action=request.POST.get("action", ""),
-            title=title,
-            intro="Files a gate-change request on each route's switch; a different person must approve it.",
-            act=lambda obj, data: gates.request_change(
-                Actor.for_request(request), request.user, obj.gate_key, "true" if live else "false", data["reason"]
-            ),
-        )
-
     @admin.action(description="Request go-live (four-eyes)", permissions=["request"])
     def request_live(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        return self._request(request, queryset, True)
+        return self.request_gate(request, queryset, True, "Request go-live (four-eyes)")
 
     @admin.action(description="Request back to dry-run (four-eyes)", permissions=["request"])
     def request_dry_run(self, request: HttpRequest, queryset: QuerySet) -> Any:
-        return self._request(request, queryset, False)
+        return self.request_gate(request, queryset, False, "Request dry-run (four-eyes)")
 
 
 @admin.register(SqlRouteDryRun)

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 
+from events import demo as events_demo
 from jobs import db as jobs_db
 from jobs.registry import JobContext
 from queuegov import gates
@@ -22,6 +23,7 @@ from queuegov.actor import Actor, actor_context
 from queuegov.models import GateChangeRequest
 from queuegov.ops.health import sample_metrics
 from queuegov.roles import ROLES
+from staging import demo as staging_demo
 
 CREDENTIALS_FILE = Path(settings.BASE_DIR) / ".demo-credentials.json"
 # A second operator shows four-eyes: one requests, another person approves.
@@ -67,6 +69,11 @@ DEMO_OPEN_GATES = (
     "queue.scheduler.enabled",
     "queue.notify.enabled",
     "event.sql_route.job_dead_lettered.live",  # a dead letter becomes a job.dead_lettered capture
+    # the event substrate end to end: captures become events, routes act on them, inboxes fill
+    "event.emit_enabled",
+    "event.routes_master.enabled",
+    "event.route_worker.enabled",
+    "event.delivery.enabled",
 )
 DEMO_PENDING_GATE = "queue.dlq_replay.enabled"
 
@@ -102,5 +109,7 @@ def ensure_demo_data() -> list[str]:
         ]
         jobs_db.enqueue_many(jobs)
     created.append("70 demo jobs (5 of them fail into the dead-letter queue)")
+    created += events_demo.seed_use_cases(op, op2, approver)
+    created += staging_demo.seed_use_cases(op)
     sample_metrics()  # the dashboard's charts have a first point before the scheduler's first minute
     return created

@@ -12,6 +12,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -167,6 +169,11 @@ def pieces_table(obj: StagingRecord) -> str:
     )
 
 
+def when(value: Any) -> str:
+    """A time in the project's one format (queuegov/formats), never str() of a datetime."""
+    return date_format(timezone.localtime(value), "DATETIME_FORMAT") if value is not None else "—"
+
+
 def last_verdict(obj: StagingRecord) -> str:
     """The manifest page's verdict section."""
     run = obj.runs.filter(command_id="verify_mark").order_by("-id").first()
@@ -177,7 +184,7 @@ def last_verdict(obj: StagingRecord) -> str:
         "Dry run" if run.run_mode == "plan" else "Apply",
         link("commandrun", run.pk),
         run.actor,
-        run.started_at,
+        when(run.started_at),
         run.run_status,
         verdict_table(run.evidence),
     )
@@ -198,7 +205,7 @@ def runs_table(obj: StagingRecord) -> str:
                 r.run_mode,
                 coloured(r.run_status, STATUS_COLOURS),
                 r.actor,
-                r.started_at,
+                when(r.started_at),
             )
             for r in runs
         ),
@@ -216,7 +223,7 @@ def lifecycle_table(obj: StagingRecord) -> str:
         "",
         "<tr><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
         (
-            (e.at, e.from_status or "∅", e.to_status, e.actor, link("commandrun", e.run_id))
+            (when(e.at), e.from_status or "∅", e.to_status, e.actor, link("commandrun", e.run_id))
             for e in obj.lifecycle_log.order_by("id")
         ),
     )
@@ -236,7 +243,7 @@ def events_table(obj: StagingRecord) -> str:
         "",
         '<tr><td><a href="{}">#{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
         (
-            (reverse("admin:events_event_change", args=[e.pk]), e.pk, e.event_type, e.actor or "", e.occurred_at)
+            (reverse("admin:events_event_change", args=[e.pk]), e.pk, e.event_type, e.actor or "", when(e.occurred_at))
             for e in events
         ),
     )

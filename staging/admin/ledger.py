@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from queuegov.admin_base import GovernedAdmin
+from queuegov.admin_base import GovernedAdmin, table_link
 from staging.admin.display import (
     LIFECYCLE,
     RUN_STATUSES,
@@ -51,6 +51,7 @@ class CommandRunAdmin(GovernedAdmin):
         "run_mode",
         "status",
         "record_link",
+        "job_link",
         "linked",
         "linked_from_runs",
         "units_created",
@@ -78,6 +79,11 @@ class CommandRunAdmin(GovernedAdmin):
     @admin.display(description="manifest")
     def record_link(self, obj: CommandRun) -> str:
         return link("stagingrecord", obj.record_id)
+
+    @admin.display(description="job")
+    def job_link(self, obj: CommandRun) -> str:
+        """The dot.command job this run ran for (docs/staging.md, "DOT runs on the queue")."""
+        return table_link("job_queue", obj.job_id, f"job #{obj.job_id}") if obj.job_id else "—"
 
     @admin.display(description="linked run")
     def linked(self, obj: CommandRun) -> str:

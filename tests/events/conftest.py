@@ -30,6 +30,7 @@ from queuegov.dbroles import role_name
 from tests.database import as_owner
 from tests.helpers import (
     as_json,
+    governed_set,
     preserved_actor,
     sql_exec,
     sql_rows,
@@ -146,19 +147,24 @@ class EventApi:
 
     @staticmethod
     def route(name: str, event_type: str, action_kind: str, target: str, *, live: bool = True, **kw: Any) -> int:
-        """Create a route (born disabled, dry-run) and switch it live or dry-run, as ROUTE_ADMIN."""
+        """Create a route (born disabled, dry-run) as ROUTE_ADMIN, enable it in dry-run, then open its gate if live."""
         with preserved_actor():
             use_actor(ROUTE_ADMIN)
             created = call(
-                "SELECT fn_iu_outbound_route_create(%s, %s, %s, %s, %s)",
+                "SELECT fn_iu_outbound_route_create(%s, %s, %s, %s, %s, p_retry_policy => %s,"
+                " p_ordered_per_subject => %s)",
                 name,
                 event_type,
                 action_kind,
                 target,
                 kw.get("target_queue"),
+                kw.get("retry_policy"),
+                kw.get("ordered_per_subject", False),
             )
             route_id = created["route_id"]
-            call("SELECT fn_iu_outbound_route_set(%s, true, %s, 'test route')", route_id, not live)
+            call("SELECT fn_iu_outbound_route_set(%s, true, true, 'test route')", route_id)
+        if live:  # going live is four-eyes: its gate opens by request and approval
+            governed_set(created["gate"], True)
         return route_id
 
     @staticmethod
@@ -256,8 +262,16 @@ def sink() -> Iterator[str]:
     with as_owner():
         sql_exec(SINK_DDL)
         sql_exec(SINK_GRANTS.format(app=f'"{app_role()}"'))
+    register_route_target("fn_test_route_sink")
     yield "fn_test_route_sink"
     owner_exec(SINK_DROP)
+
+
+def register_route_target(function: str) -> None:
+    """Let routes call ``function`` (an admin's act: fn_iu_route_target_register)."""
+    with preserved_actor(), transaction.atomic():
+        use_actor(ROUTE_ADMIN)
+        call("SELECT fn_iu_route_target_register(%s, 'test target')", function)
 
 
 def make_dead_letter(event_id: int, route_id: int, triage_status: str = "open") -> int:

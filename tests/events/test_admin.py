@@ -11,7 +11,7 @@ from django.urls import reverse
 from queuegov.models import AdminActionAudit
 from tests.database import as_owner
 from tests.events.conftest import make_dead_letter, owner_exec, sunk
-from tests.helpers import preserved_actor, sql_exec, sql_rows, sql_value, use_actor
+from tests.helpers import governed_set, sql_exec, sql_rows, sql_value
 from tests.queuegov.conftest import make_user, role_users, roles  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +30,8 @@ SCREENS = (
     "eventtype",
     "eventsubjectkey",
     "inboxentry",
+    "routetarget",
+    "eventproducer",
 )
 
 
@@ -97,27 +99,33 @@ def test_a_reviewer_sees_events_but_not_routing(client, role_users, substrate) -
         assert client.get(changelist(model)).status_code == 403, model
 
 
-def test_route_go_live_is_an_audited_operator_action(client, role_users, substrate) -> None:
+def test_route_go_live_is_four_eyes_through_the_admin(client, role_users, substrate) -> None:
     route = substrate["route"]
+    gate = sql_value("SELECT gate_key FROM iu_outbound_route WHERE id = %s", [route])
     client.force_login(role_users["auditor"])
-    assert post_action(client, "outboundroute", "go_live", [route], reason="sneaky").status_code == 403
-    assert audits("user:auditor1") == [("outbound_route.set_live", "refused")]
-    assert sql_rows("SELECT enabled, dry_run FROM iu_outbound_route WHERE id = %s", [route]) == [(True, True)]
+    assert post_action(client, "outboundroute", "request_live", [route], reason="sneaky").status_code == 403
+    assert audits("user:auditor1") == [("outbound_route.request_live", "refused")]
 
     client.force_login(role_users["operator"])
-    confirm = client.post(changelist("outboundroute"), {"action": "go_live", ACTION_CHECKBOX_NAME: [route]})
-    assert confirm.status_code == 200 and b"Put routes live" in confirm.content
-    assert post_action(client, "outboundroute", "go_live", [route], reason="ready for traffic").status_code == 302
-    assert sql_rows("SELECT enabled, dry_run, updated_by FROM iu_outbound_route WHERE id = %s", [route]) == [
-        (True, False, "user:operator1")
-    ]
-    [row] = AdminActionAudit.objects.filter(actor="user:operator1")
-    assert (row.action, row.outcome, row.reason, row.target_ids) == (
-        "outbound_route.set_live",
-        "applied",
-        "ready for traffic",
-        [str(route)],
+    # one person's word is not enough: resuming live needs the route's gate open
+    page = post_action(client, "outboundroute", "resume_live", [route], reason="ready for traffic")
+    assert sql_rows("SELECT enabled, dry_run FROM iu_outbound_route WHERE id = %s", [route]) == [(True, True)]
+    assert audits("user:operator1") == [("outbound_route.set_live", "refused")]
+    confirm = client.post(changelist("outboundroute"), {"action": "request_live", ACTION_CHECKBOX_NAME: [route]})
+    assert confirm.status_code == 200 and b"Request go-live (four-eyes)" in confirm.content
+    assert post_action(client, "outboundroute", "request_live", [route], reason="ready for traffic").status_code == 302
+    [(request_id, requester)] = sql_rows(
+        "SELECT id, requested_by FROM gate_change_request WHERE config_key = %s AND status = 'pending'", [gate]
     )
+    assert requester == "user:operator1"
+    assert sql_rows("SELECT enabled, dry_run FROM iu_outbound_route WHERE id = %s", [route]) == [(True, True)]
+    # the requester cannot approve it; an approver can, and the route follows
+    client.force_login(role_users["approver"])
+    approve = reverse("admin:queuegov_gatechangerequest_changelist")
+    data = {"action": "approve", ACTION_CHECKBOX_NAME: [str(request_id)], "confirm": "yes", "reason": "looked at it"}
+    assert client.post(approve, data).status_code == 302
+    assert sql_rows("SELECT enabled, dry_run FROM iu_outbound_route WHERE id = %s", [route]) == [(True, False)]
+    assert page.status_code in (200, 302)
 
 
 def test_dead_letter_triage_and_replay_through_the_admin(client, role_users, substrate, open_gate) -> None:
@@ -133,14 +141,11 @@ def test_dead_letter_triage_and_replay_through_the_admin(client, role_users, sub
     post_action(client, "routedeadletter", "replay", [dead], reason="try now")
     open_gate("event.routes_master.enabled")
     # a dead letter is replayed only through a live route
-    with preserved_actor():
-        use_actor("user:operator1")
-        sql_exec("SELECT fn_iu_outbound_route_set(%s, true, false, 'sink fixed')", [substrate["route"]])
+    governed_set(sql_value("SELECT gate_key FROM iu_outbound_route WHERE id = %s", [substrate["route"]]), True)
     post_action(client, "routedeadletter", "replay", [dead], reason="try again")
     assert audits("user:operator1") == [
         ("route_dead_letter.triage_manual_replay", "applied"),
         ("route_dead_letter.replay", "refused"),
-        ("outbound_route.set_live", "applied"),  # the SQL function audits itself, called from psql too
         ("route_dead_letter.replay", "applied"),
     ]
     assert sql_rows("SELECT triage_status, replayed_by FROM iu_route_dead_letter WHERE id = %s", [dead]) == [
@@ -159,9 +164,10 @@ def test_adding_a_subscription_is_audited(client, role_users) -> None:
     client.force_login(role_users["operator"])
     assert client.get(url).status_code == 200
     assert client.post(url, form).status_code == 302
-    assert sql_rows("SELECT event_type, recipient_kind, recipient_ref, created_by FROM event_subscription") == [
-        ("governance.*", "role", "auditor", "user:operator1")
-    ]
+    assert sql_rows(
+        "SELECT event_type, recipient_kind, recipient_ref, created_by FROM event_subscription"
+        " WHERE created_by = 'user:operator1'"
+    ) == [("governance.*", "role", "auditor", "user:operator1")]
     [row] = AdminActionAudit.objects.filter(actor="user:operator1")
     assert (row.action, row.outcome, row.reason) == ("subscription.add", "applied", "watch")
 

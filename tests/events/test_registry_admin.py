@@ -39,7 +39,9 @@ def test_activating_a_type_without_producer_is_refused(client, role_users):
     with as_owner():
         EventType.objects.filter(pk="governance.problem.raised").update(status="draft", producer_ref=None)
     response = post(client, "activate", "governance.problem.raised")
-    assert "active_event_type_has_producer" in response.content.decode()
+    assert "event_type_not_ready: governance.problem.raised cannot be active: it names no producer" in (
+        response.content.decode()
+    )
     assert EventType.objects.get(pk="governance.problem.raised").status == "draft"
     assert AdminActionAudit.objects.get(actor="user:approver1").outcome == "refused"
 

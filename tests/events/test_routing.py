@@ -13,7 +13,7 @@ import pytest
 from django.db import transaction
 
 from tests.database import as_owner
-from tests.events.conftest import app_role, call, make_dead_letter, owner_exec, sunk
+from tests.events.conftest import app_role, call, make_dead_letter, owner_exec, register_route_target, sunk
 from tests.helpers import db_error, sql_exec, sql_rows, sql_value, use_actor
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("routing_on")]
@@ -93,12 +93,12 @@ def test_failure_retries_with_backoff_then_dead_letters_then_replays(
         " JOIN iu_route_attempt a USING (event_id, route_id) WHERE d.event_id = %s",
         [bad],
     )
-    assert 4 <= delay <= 6  # default policy: 5 s, then 10 s …
+    assert 4 <= delay <= 6  # event.retry.backoff_seconds: 5 s, then 10 s …
     assert "sink refuses event" in sql_value("SELECT last_error FROM iu_route_delivery WHERE event_id = %s", [bad])
-    # the cursor stays before the failing event; a tick before next_attempt_at tries nothing
-    assert ev.cursor()["last_event_id"] == 0
+    # the failing event is parked, the cursor is past both; a tick before next_attempt_at tries nothing
+    assert ev.cursor()["last_event_id"] == good
     answer = ev.run()
-    assert answer["cursors"][0]["blocked"] is True and attempts(route, bad) == [(1, "failed")]
+    assert answer["retried"] == 0 and attempts(route, bad) == [(1, "failed")]
 
     for attempt in (2, 3):
         owner_exec(
@@ -173,13 +173,9 @@ def test_routes_are_created_and_switched_by_an_actor_only(ev, sink) -> None:
     assert route == [(False, True, "user:ops")]
     with db_error("^reason_required", sqlstate="QG008"):
         use_actor("user:ops")
-        call("SELECT fn_iu_outbound_route_set(%s, true, false, '')", created["route_id"])
-    missing = as_actor(
-        "user:ops", "SELECT fn_iu_outbound_route_create('test-y', 'job.replayed', 'call_function', 'fn_nope')"
-    )
-    with db_error("^unknown_function", sqlstate="QG005"):
-        use_actor("user:ops")
-        call("SELECT fn_iu_outbound_route_set(%s, true, false, 'go live')", missing["route_id"])
+        call("SELECT fn_iu_outbound_route_set(%s, true, true, '')", created["route_id"])
+    with db_error("^unregistered_route_target: fn_nope is not registered as a route target", sqlstate="QG002"):
+        as_actor("user:ops", "SELECT fn_iu_outbound_route_create('test-y', 'job.replayed', 'call_function', 'fn_nope')")
 
 
 @pytest.mark.django_db  # nothing to route: the rolled-back test transaction is enough
@@ -194,10 +190,11 @@ def test_an_enqueue_job_route_needs_a_registered_active_kind(ev) -> None:
     as_actor("user:ops", "SELECT fn_consumer_register('test.route.kind', 'pg_worker', 'default')")
     route = ev.route("test-k", "job.replayed", "enqueue_job", "test.route.kind")
     owner_exec("UPDATE consumer_registry SET status = 'retired' WHERE job_kind = 'test.route.kind'")
-    # an enabled route of a retired kind cannot be changed but to disable it
-    with db_error("^unknown_job_kind: test.route.kind", sqlstate="QG005"):
-        as_actor("user:ops", "SELECT fn_iu_outbound_route_set(%s, true, true, 'dry-run it')", route)
+    # a route of a retired kind may be paused or disabled, never made to do more
+    as_actor("user:ops", "SELECT fn_iu_outbound_route_set(%s, true, true, 'dry-run it')", route)
     as_actor("user:ops", "SELECT fn_iu_outbound_route_set(%s, false, true, 'kind retired')", route)
+    with db_error("^unknown_job_kind: test.route.kind", sqlstate="QG005"):
+        as_actor("user:ops", "SELECT fn_iu_outbound_route_set(%s, true, true, 'enable it')", route)
     with db_error("^unknown_job_kind: test.route.kind", sqlstate="QG005"):
         as_actor("user:ops", "SELECT fn_iu_outbound_route_set(%s, true, false, 'back live')", route)
     assert sql_rows("SELECT enabled, dry_run FROM iu_outbound_route WHERE id = %s", [route]) == [(False, True)]
@@ -215,23 +212,42 @@ def test_replay_through_a_disabled_route_acts_on_nothing(ev, sink) -> None:
 
 
 @pytest.mark.django_db
-def test_a_route_reaches_only_functions_the_app_may_call(ev, sink) -> None:
-    # routes run as the owner: a call_function target the app role may not EXECUTE is refused
+def test_a_route_calls_only_registered_targets_the_app_may_call(ev, sink) -> None:
+    # routes run as the owner: a target the app role may not EXECUTE is refused at registration
     with as_owner():
         sql_exec(
             "CREATE FUNCTION fn_test_route_private(e jsonb) RETURNS jsonb LANGUAGE sql"
             " AS $$ SELECT fn_test_route_sink(e) $$"
         )
+    with db_error(
+        r"^route_target_refused: fn_test_route_private\(jsonb\) is not one the app role may call", sqlstate="QG002"
+    ):
+        register_route_target("fn_test_route_private")
+    with db_error("^unregistered_route_target: fn_test_route_private is not registered", sqlstate="QG002"):
+        as_actor(
+            "user:ops",
+            "SELECT fn_iu_outbound_route_create('test-private', %s, 'call_function', 'fn_test_route_private')",
+            TYPE,
+        )
+    owner_exec(f'GRANT EXECUTE ON FUNCTION fn_test_route_private(jsonb) TO "{app_role()}"')
+    register_route_target("fn_test_route_private")
     event_id = ev.emit(TYPE, "job_dead_letter", "private")["event_id"]
     route = ev.route("test-private", TYPE, "call_function", "fn_test_route_private")
     dead = make_dead_letter(event_id, route, "manual_replay")
+    # the privilege is checked again at each call
+    owner_exec(f'REVOKE EXECUTE ON FUNCTION fn_test_route_private(jsonb) FROM "{app_role()}"')
     refused = as_actor("user:ops", "SELECT fn_iu_route_dead_letter_replay(%s, 'try it')", dead)
     assert refused["status"] == "failed"
     assert refused["error"].startswith(
-        "route_target_refused: route test-private calls fn_test_route_private(jsonb), which the app role may not call"
+        "route_target_refused: fn_test_route_private(jsonb) is not one the app role may call"
     )
-    assert sunk() == []
-    # granted to the app role, the same function is a valid target
     owner_exec(f'GRANT EXECUTE ON FUNCTION fn_test_route_private(jsonb) TO "{app_role()}"')
+    # a retired target is refused to the routes that call it
+    retired = as_actor("user:admin", "SELECT fn_iu_route_target_retire('fn_test_route_private', 'misbehaves')")
+    assert retired == {"status": "retired", "function": "fn_test_route_private", "routes": ["test-private"]}
+    refused = as_actor("user:ops", "SELECT fn_iu_route_dead_letter_replay(%s, 'try again')", dead)
+    assert refused["error"].startswith("unregistered_route_target: fn_test_route_private is retired as a route target")
+    assert sunk() == []
+    register_route_target("fn_test_route_private")
     assert as_actor("user:ops", "SELECT fn_iu_route_dead_letter_replay(%s, 'granted')", dead)["status"] == "replayed"
     assert sunk() == [(event_id, "private")]

@@ -14,6 +14,7 @@ from tests.helpers import (
     SPEC_SETTINGS,
     as_json,
     db_error,
+    is_subject_gate,
     sql_exec,
     sql_rows,
     sql_value,
@@ -35,9 +36,8 @@ def config_rows() -> dict[str, tuple]:
 
 def test_spec_gates_and_settings_are_exactly_the_config_keys() -> None:
     rows = config_rows()
-    # Besides the gates of docs/operations.md, "Gates", each trigger-IN route has its four-eyes switch.
-    route_switches = set(sql_rows("SELECT gate_key FROM iu_sql_event_route"))
-    assert {k for k, (_, kind, _) in rows.items() if kind == "gate" and (k,) not in route_switches} == set(SPEC_GATES)
+    # Besides the gates of docs/operations.md, "Gates", each route and gated event type has its four-eyes switch.
+    assert {k for k, (_, kind, _) in rows.items() if kind == "gate" and not is_subject_gate(k)} == set(SPEC_GATES)
     assert {k for k, (_, kind, _) in rows.items() if kind == "setting"} == set(SPEC_SETTINGS) | set(OPS_SETTINGS) | set(
         API_SETTINGS
     )
@@ -124,9 +124,8 @@ def test_direct_insert_refused() -> None:
 def test_direct_delete_refused() -> None:
     with db_error(match=PROTECT_MESSAGE):
         owner_exec("DELETE FROM dot_config WHERE key = 'queue.worker.enabled'")
-    assert sql_value("SELECT count(*) FROM dot_config WHERE key NOT LIKE %s", ["event.sql_route.%"]) == len(
-        SPEC_GATES
-    ) + len(SPEC_SETTINGS) + len(OPS_SETTINGS) + len(API_SETTINGS)
+    keys = [key for (key,) in sql_rows("SELECT key FROM dot_config") if not is_subject_gate(key)]
+    assert len(keys) == len(SPEC_GATES) + len(SPEC_SETTINGS) + len(OPS_SETTINGS) + len(API_SETTINGS)
 
 
 def guard_trigger() -> str:
