@@ -140,6 +140,7 @@ FUNCTIONS: dict[str, str] = {
     "fn_event_type_activation_problems": READER,
     "fn_event_producer_problem": READER,
     "fn_iu_route_subject_key": READER,
+    "fn_event_horizon": READER,
     # pure checks and lookups the readers, views and column DOMAINs call
     "fn_audit_row_hash": READER,
     "fn_cron_field": READER,

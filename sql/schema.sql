@@ -1334,6 +1334,38 @@ $$;
 ALTER FUNCTION public.fn_event_emit(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_severity text, p_correlation_id text, p_causation_id text, p_occurred_at timestamp with time zone, p_classification text, p_fact_key text, p_actor text) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_event_horizon(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_horizon() RETURNS xid8
+    LANGUAGE sql STABLE
+    AS $$
+    -- pg_current_snapshot() is the statement's snapshot, taken before pg_locks
+    -- is read: an xid assigned while this runs is at or above the snapshot's xmax.
+    -- pg_locks holds each transaction's ExclusiveLock on its own xid (32 bits);
+    -- it becomes an xid8 in the epoch of the snapshot's xmax (or the one before).
+    WITH ref AS (
+        SELECT pg_snapshot_xmax(pg_current_snapshot()) AS xmax,
+               (pg_snapshot_xmax(pg_current_snapshot())::text)::numeric AS n
+    ), running AS (
+        SELECT l.transactionid AS xid
+          FROM pg_locks l
+          JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
+           AND a.datname = current_database()
+        UNION ALL
+        SELECT p.transaction FROM pg_prepared_xacts p WHERE p.database = current_database()
+    ), widened AS (
+        SELECT CASE WHEN c > ref.n THEN c - 4294967296 ELSE c END AS n
+          FROM running, ref,
+               LATERAL (SELECT floor(ref.n / 4294967296) * 4294967296 + (running.xid::text)::numeric AS c) x
+    )
+    SELECT least(ref.xmax, (SELECT min(widened.n) FROM widened)::text::xid8) FROM ref;
+$$;
+
+ALTER FUNCTION public.fn_event_horizon() OWNER TO queuegov_owner;
+
+--
 -- Name: fn_event_mark_read(bigint[]); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -4624,8 +4656,8 @@ ALTER FUNCTION public.fn_iu_route_worker_cursor_add(p_worker_name text, p_event_
 CREATE FUNCTION public.fn_iu_route_worker_cursor_add_unaudited(p_worker_name text, p_event_domain text, p_from_start boolean, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql
     AS $$
--- A new cursor starts after the domain's newest event older than every running
--- transaction (so an event still being committed is not skipped), or with
+-- A new cursor starts after the domain's newest event below fn_event_horizon()
+-- (so an event still being committed is not skipped), or with
 -- p_from_start before its oldest, so every kept event of the domain is routed.
 -- One enabled cursor per domain (iu_route_worker_cursor_one_per_domain): two
 -- would deliver each event twice.
@@ -4646,7 +4678,7 @@ BEGIN
     END IF;
     IF NOT coalesce(p_from_start, false) THEN
         SELECT tx_id, id INTO v_tx, v_id FROM event_outbox
-         WHERE event_domain = p_event_domain AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+         WHERE event_domain = p_event_domain AND tx_id < fn_event_horizon()
          ORDER BY tx_id DESC, id DESC LIMIT 1;
     END IF;
     BEGIN
@@ -4673,10 +4705,11 @@ CREATE FUNCTION public.fn_iu_route_worker_run(p_worker_name text, p_batch_size i
     SET search_path TO 'public', 'pg_temp'
     AS $$
 -- One tick of a route worker: each of its enabled cursors not held by another
--- tick is drained by fn_iu_route_cursor_run; then the worker's heartbeat.
+-- tick is drained by fn_iu_route_cursor_run below fn_event_horizon(); then the
+-- worker's heartbeat.
 DECLARE
     c iu_route_worker_cursor%ROWTYPE;
-    v_horizon xid8 := pg_snapshot_xmin(pg_current_snapshot());
+    v_horizon xid8 := fn_event_horizon();
     v_any_cursor boolean := false;
     v_run jsonb;
     v_processed integer := 0;
@@ -13540,6 +13573,14 @@ GRANT ALL ON FUNCTION public.fn_event_deliver(p_batch_size integer) TO queuegov_
 REVOKE ALL ON FUNCTION public.fn_event_emit(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_severity text, p_correlation_id text, p_causation_id text, p_occurred_at timestamp with time zone, p_classification text, p_fact_key text, p_actor text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.fn_event_emit(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_severity text, p_correlation_id text, p_causation_id text, p_occurred_at timestamp with time zone, p_classification text, p_fact_key text, p_actor text) TO queuegov_app;
 GRANT ALL ON FUNCTION public.fn_event_emit(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_severity text, p_correlation_id text, p_causation_id text, p_occurred_at timestamp with time zone, p_classification text, p_fact_key text, p_actor text) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_event_horizon(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_horizon() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_event_horizon() TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_event_horizon() TO queuegov_auditor;
 
 --
 -- Name: FUNCTION fn_event_mark_read(p_event_read_ids bigint[]); Type: ACL; Schema: public; Owner: queuegov_owner

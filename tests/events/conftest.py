@@ -3,10 +3,10 @@
 ``ev`` calls the event SQL API through Django's connection (the test
 transaction, or autocommit in ``transaction=True`` tests). The route worker
 drains only events whose emitting transaction is older than every running
-transaction (``tx_id < pg_snapshot_xmin``), so routing tests commit
-(``transaction=True``) and tick until the expected state appears: on a shared
-server any transaction of the cluster — other databases included — holds the
-horizon back for as long as it runs.
+transaction (``tx_id < fn_event_horizon()``), so routing tests commit
+(``transaction=True``) and tick until the expected state appears: any
+transaction of the test database holds the horizon back for as long as it runs
+(other databases' do not).
 """
 
 from __future__ import annotations
@@ -195,14 +195,15 @@ class EventApi:
 
 
 def horizon_holders() -> str:
-    """The cluster's running transactions that hold the route worker's horizon back (any database).
+    """The test database's running transactions that hold the route worker's horizon back.
 
     Seen as the tester login: other logins' sessions show no xid, so they are only counted.
     """
     with as_login():
         rows = sql_rows(
             "SELECT datname, backend_xid::text, round(extract(epoch FROM now() - xact_start))::int"
-            " FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() ORDER BY xact_start"
+            " FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+            " AND datname = current_database() ORDER BY xact_start"
         )
         hidden = sql_value(
             "SELECT count(*) FROM pg_stat_activity WHERE query = '<insufficient privilege>' AND usename IS NOT NULL"
@@ -214,9 +215,7 @@ def horizon_holders() -> str:
 def wait_horizon_past(timeout: float = 60) -> None:
     """Wait until every committed event is below the snapshot horizon (routable by a new tick)."""
     deadline = time.monotonic() + timeout
-    while not sql_value(
-        "SELECT coalesce(max(tx_id) < pg_snapshot_xmin(pg_current_snapshot()), true) FROM event_outbox"
-    ):
+    while not sql_value("SELECT coalesce(max(tx_id) < fn_event_horizon(), true) FROM event_outbox"):
         assert time.monotonic() < deadline, horizon_holders()
         time.sleep(0.05)
 
