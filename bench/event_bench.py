@@ -22,7 +22,13 @@ database, with ``synchronous_commit`` on:
     of the same 100,000 rows into a table like event_outbox;
 (3) fn_iu_route_worker_run on those 100,000 events through one live enqueue_job
     route (attempt row, delivery row, idempotent job per event, cursor), batches of
-    1,000 per transaction, vs a plain keyset SELECT of the same rows in batches of 1,000.
+    1,000 per transaction, vs a plain keyset SELECT of the same rows in batches of 1,000;
+(4) end to end: one INSERT … SELECT of 100,000 rows into the watched table, every
+    capture processed, every event routed to its job: events/s over the three
+    stages' time (target 10,000/s);
+(5) backlog independence: the first 10,000 captures processed and the first
+    10,000 events routed with 10,000 and with 1,000,000 waiting; the cost per event
+    must not grow with the backlog (at most 1.25x).
 
 ``queue.notify.enabled`` stays closed (no per-event pg_notify). Numbers are from
 one run; the ratios compare sides measured minutes apart on the same server.
@@ -250,11 +256,7 @@ def bench_pending(url: str, events: int, batch: int) -> dict[str, float]:
 def bench_routing(url: str, events: int, batch: int) -> dict[str, float]:
     with connect(url) as conn, connect(app_url(url)) as app:
         app.execute("SELECT set_config('queuegov.actor', 'bench:router', false)")
-        # every event must be below the snapshot horizon before the clock starts
-        while not conn.execute(
-            "SELECT max(tx_id) < pg_snapshot_xmin(pg_current_snapshot()) FROM event_outbox"
-        ).fetchone()[0]:
-            time.sleep(0.05)
+        wait_routable(conn)  # every event below the horizon before the clock starts
 
         def route() -> None:
             processed = 0
@@ -291,6 +293,111 @@ def bench_routing(url: str, events: int, batch: int) -> dict[str, float]:
     return {"governed": events / governed, "plain": events / baseline}
 
 
+# ---------------------------------------------------------------------------
+# (4) end to end, (5) backlog independence
+# ---------------------------------------------------------------------------
+E2E_TARGET = 10_000  # events/s, issue 17
+BACKLOG_TOLERANCE = 1.25  # per-event cost with the big backlog over the small one
+
+
+def wait_routable(conn: psycopg.Connection) -> None:
+    """Every committed event below the route workers' horizon before a clock starts."""
+    while not conn.execute("SELECT coalesce(max(tx_id) < fn_event_horizon(), true) FROM event_outbox").fetchone()[0]:
+        time.sleep(0.05)
+
+
+def process_all(app: psycopg.Connection, batch: int, calls: int | None = None) -> int:
+    emitted, n = 0, 0
+    while calls is None or n < calls:
+        (answer,) = app.execute("SELECT fn_event_pending_process(%s)", [batch]).fetchone()
+        n += 1
+        if answer["status"] == "nothing_to_do":
+            break
+        if answer.get("failed"):
+            sys.exit(f"pending process failed rows: {answer}")
+        emitted += answer["emitted"]
+    return emitted
+
+
+def route_all(app: psycopg.Connection, batch: int, calls: int | None = None) -> int:
+    processed, n = 0, 0
+    while calls is None or n < calls:
+        (answer,) = app.execute("SELECT fn_iu_route_worker_run('system_default', %s)", [batch]).fetchone()
+        n += 1
+        if answer["status"] != "routed":
+            break
+        if answer["failed"]:
+            sys.exit(f"routing failed: {answer}")
+        processed += answer["processed"]
+    return processed
+
+
+def reset_pipeline(conn: psycopg.Connection) -> None:
+    """Empty the pipeline between runs (the owner's bench setup, not the API): captures, events' jobs."""
+    conn.execute("TRUNCATE bench_source, event_pending, job_queue, iu_route_attempt, iu_route_delivery")
+
+
+def bench_end_to_end(url: str, events: int, batch: int) -> dict[str, float]:
+    """One INSERT…SELECT of ``events`` rows into the watched table, then every capture processed,
+    every event routed to its job; seconds per stage."""
+    with connect(url) as conn, connect(app_url(url)) as app:
+        app.execute("SELECT set_config('queuegov.actor', 'bench:pipeline', false)")
+        reset_pipeline(conn)
+        capture = timed(
+            lambda: conn.execute(
+                "INSERT INTO bench_source (status, doc_ref, n) SELECT 'ready', 'doc-' || (g %% 100), g"
+                " FROM generate_series(1, %s) g",
+                [events],
+            )
+        )
+        process = timed(lambda: process_all(app, batch))
+        wait_routable(conn)
+        route = timed(lambda: route_all(app, batch))
+        (jobs,) = conn.execute("SELECT count(*) FROM job_queue WHERE job_kind = 'bench.routed'").fetchone()
+        if jobs != events:
+            sys.exit(f"end to end: {jobs} jobs for {events} rows")
+    total = capture + process + route
+    return {"capture": events / capture, "process": events / process, "route": events / route, "e2e": events / total}
+
+
+def bench_backlog(url: str, sample: int, backlog: int, batch: int) -> dict[int, dict[str, float]]:
+    """Seconds per event to process the first ``sample`` captures, and to route the first ``sample``
+    events, with ``sample`` and with ``backlog`` of them waiting."""
+    out: dict[int, dict[str, float]] = {}
+    calls = -(-sample // batch)
+    with connect(url) as conn, connect(app_url(url)) as app:
+        app.execute("SELECT set_config('queuegov.actor', 'bench:backlog', false)")
+        for size in (sample, backlog):
+            reset_pipeline(conn)
+            conn.execute(
+                "INSERT INTO bench_source (status, doc_ref, n) SELECT 'ready', 'doc-' || (g %% 100), g"
+                " FROM generate_series(1, %s) g",
+                [size],
+            )
+            conn.execute("VACUUM ANALYZE event_pending")
+            process = timed(lambda: process_all(app, batch, calls))
+            conn.execute("TRUNCATE event_pending")
+            # the routing backlog: events already in the outbox (written by the owner, as a bulk load)
+            conn.execute(
+                "INSERT INTO event_outbox (id, event_domain, event_stream, event_type, delivery_lane, severity,"
+                " event_subject_table, event_subject_ref)"
+                " SELECT nextval('event_outbox_id_seq'), 'system', 'update', %s, 'immediate', 'info', 'bench_source',"
+                " g::text FROM generate_series(1, %s) g",
+                [TYPE, size - sample],
+            )
+            conn.execute("VACUUM ANALYZE event_outbox")
+            wait_routable(conn)
+            route = timed(lambda: route_all(app, batch, calls))
+            # the rest of the backlog is skipped, not routed: the cursor moves to the newest event
+            conn.execute(
+                "UPDATE iu_route_worker_cursor c SET last_tx_id = e.tx_id, last_event_id = e.id"
+                " FROM (SELECT tx_id, id FROM event_outbox WHERE event_domain = 'system'"
+                "       ORDER BY tx_id DESC, id DESC LIMIT 1) e WHERE c.worker_name = 'system_default'"
+            )
+            out[size] = {"process": process / sample, "route": route / sample}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default=os.environ.get("BENCH_DB", "queuegov_event_bench"), help="database name")
@@ -299,6 +406,8 @@ def main() -> None:
     parser.add_argument("--bulk-rows", type=int, default=50_000, help="rows per bulk INSERT in (1)")
     parser.add_argument("--single-rows", type=int, default=2_000, help="single-row INSERTs per round in (1)")
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per side in (1)")
+    parser.add_argument("--sample", type=int, default=10_000, help="events timed in (5) (default 10000)")
+    parser.add_argument("--backlog", type=int, default=1_000_000, help="the big backlog of (5) (default 1000000)")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -316,6 +425,10 @@ def main() -> None:
     pend = bench_pending(url, args.events, args.batch)
     print(f"(3) fn_iu_route_worker_run on {args.events:,} events …", flush=True)
     rout = bench_routing(url, args.events, args.batch)
+    print(f"(4) end to end, {args.events:,} rows …", flush=True)
+    e2e = bench_end_to_end(url, args.events, args.batch)
+    print(f"(5) the first {args.sample:,} events with {args.sample:,} and with {args.backlog:,} waiting …", flush=True)
+    backlog = bench_backlog(url, args.sample, args.backlog, args.batch)
 
     n, b = f"{args.events:,}", f"{args.batch:,}"
     rows = [
@@ -334,6 +447,21 @@ def main() -> None:
     print(f"{'measure':<{width}}  {'governed':>15}  {'baseline':<{base_width}}  ratio")
     for label, governed, baseline, ratio in rows:
         print(f"{label:<{width}}  {governed:>10,.0f} /s    {baseline:<{base_width}}  {ratio:.2f}x")
+    verdict = "PASS" if e2e["e2e"] >= E2E_TARGET else "FAIL"
+    print(
+        f"\n(4) end to end, {n} rows: capture (trigger-IN) {e2e['capture']:,.0f}/s → pending processing"
+        f" {e2e['process']:,.0f}/s → routing to jobs {e2e['route']:,.0f}/s = {e2e['e2e']:,.0f} events/s"
+        f" (target {E2E_TARGET:,}: {verdict})"
+    )
+    small, big = backlog[args.sample], backlog[args.backlog]
+    for stage in ("process", "route"):
+        ratio = big[stage] / small[stage]
+        verdict = "PASS" if ratio <= BACKLOG_TOLERANCE else "FAIL"
+        print(
+            f"(5) {stage}: {small[stage] * 1e6:,.1f} µs/event with {args.sample:,} waiting,"
+            f" {big[stage] * 1e6:,.1f} µs/event with {args.backlog:,}: {ratio:.2f}x"
+            f" (target ≤ {BACKLOG_TOLERANCE}x: {verdict})"
+        )
     print(f"\ntotal runtime {time.perf_counter() - started:.0f} s")
 
 

@@ -141,6 +141,8 @@ FUNCTIONS: dict[str, str] = {
     "fn_event_producer_problem": READER,
     "fn_iu_route_subject_key": READER,
     "fn_event_horizon": READER,
+    "fn_iu_route_matches": READER,
+    "fn_iu_route_job_spec": READER,
     # pure checks and lookups the readers, views and column DOMAINs call
     "fn_audit_row_hash": READER,
     "fn_cron_field": READER,
@@ -257,6 +259,12 @@ FUNCTIONS: dict[str, str] = {
             "fn_sql_event_route_follow_gate",
             "fn_sql_event_route_register",
             # --- events use cases (issue 16) ---
+            "fn_event_emit_check",
+            "fn_event_actor",
+            "fn_event_pending_emit_batch",
+            "fn_iu_route_deliver_set",
+            "fn_event_capture_attach",
+            "fn_event_refs_pass",
             "fn_gate_create",
             "fn_gate_open_locked",
             "fn_iu_outbound_route_escalates",

@@ -1162,6 +1162,19 @@ $$;
 ALTER FUNCTION public.fn_estimated_rows(p_table regclass) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_event_actor(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_actor(p_actor text) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    -- Who an event names: the actor a trusted caller passes on (a capture's), else who acts now.
+    SELECT CASE WHEN fn_caller_names_actor() THEN coalesce(p_actor, fn_actor()) ELSE fn_actor() END;
+$$;
+
+ALTER FUNCTION public.fn_event_actor(p_actor text) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_event_capture(text, text, text, jsonb, text, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -1178,6 +1191,31 @@ $$;
 ALTER FUNCTION public.fn_event_capture(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_correlation_id text, p_source_document_ref text, p_import_batch_ref text, p_causation_id text) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_event_capture_attach(text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_capture_attach(p_source_table text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+-- The capture's three statement triggers on a watched table (transition tables
+-- name the statement's rows qg_rows).
+BEGIN
+    EXECUTE format('DROP TRIGGER IF EXISTS iu_event_capture ON %I', p_source_table);
+    EXECUTE format('DROP TRIGGER IF EXISTS iu_event_capture_insert ON %I', p_source_table);
+    EXECUTE format('DROP TRIGGER IF EXISTS iu_event_capture_update ON %I', p_source_table);
+    EXECUTE format('DROP TRIGGER IF EXISTS iu_event_capture_delete ON %I', p_source_table);
+    EXECUTE format('CREATE TRIGGER iu_event_capture_insert AFTER INSERT ON %I REFERENCING NEW TABLE AS qg_rows '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION fn_event_capture_trigger()', p_source_table);
+    EXECUTE format('CREATE TRIGGER iu_event_capture_update AFTER UPDATE ON %I REFERENCING NEW TABLE AS qg_rows '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION fn_event_capture_trigger()', p_source_table);
+    EXECUTE format('CREATE TRIGGER iu_event_capture_delete AFTER DELETE ON %I REFERENCING OLD TABLE AS qg_rows '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION fn_event_capture_trigger()', p_source_table);
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_capture_attach(p_source_table text) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_event_capture_trigger(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -1185,36 +1223,50 @@ CREATE FUNCTION public.fn_event_capture_trigger() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
--- The one generic trigger-IN function: AFTER INSERT/UPDATE/DELETE FOR EACH ROW.
--- A capture fires on whatever table it watches, written by whoever may write it;
--- the capture itself is the owner's (0005's body; captures go through
--- fn_event_pending_insert, without a second definer hop per row).
+-- The one generic trigger-IN function: AFTER INSERT/UPDATE/DELETE FOR EACH
+-- STATEMENT, the statement's rows in the transition table qg_rows (NEW rows;
+-- OLD rows for DELETE). A capture fires on whatever table it watches, written
+-- by whoever may write it; the capture itself is the owner's.
 DECLARE
+    v_rows jsonb[];
+    v_actor text;
     r iu_sql_event_route%ROWTYPE;
-    v_row jsonb;
-    v_payload jsonb;
-    v_subject text;
-    v_col text;
 BEGIN
     FOR r IN
         SELECT * FROM iu_sql_event_route
-        WHERE source_table = TG_TABLE_NAME AND operation = TG_OP AND (enabled OR dry_run)
+         WHERE source_table = TG_TABLE_NAME AND operation = TG_OP AND (enabled OR dry_run)
+         ORDER BY id
     LOOP
-        v_row := CASE WHEN TG_OP = 'DELETE' THEN to_jsonb(OLD) ELSE to_jsonb(NEW) END;
-        CONTINUE WHEN NOT (v_row @> r.condition);
-        v_subject := v_row ->> r.subject_column;
-        v_payload := jsonb_build_object('operation', TG_OP, 'source_table', TG_TABLE_NAME, 'route', r.route_name);
-        FOREACH v_col IN ARRAY r.payload_columns LOOP
-            v_payload := v_payload || jsonb_build_object(v_col, v_row -> v_col);
-        END LOOP;
+        IF v_rows IS NULL THEN  -- the statement's rows, read once (and only when a route watches them)
+            v_rows := ARRAY(SELECT to_jsonb(t) FROM qg_rows t);
+            v_actor := fn_actor();
+        END IF;
+        EXIT WHEN cardinality(v_rows) = 0;
         IF r.enabled AND NOT r.dry_run THEN
-            PERFORM fn_event_pending_insert(r.target_event_type, TG_TABLE_NAME, v_subject, v_payload,
-                                            CASE WHEN r.correlation_column IS NOT NULL THEN v_row ->> r.correlation_column END,
-                                            NULL, NULL, NULL);
+            INSERT INTO event_pending (event_type, event_subject_table, event_subject_ref, correlation_id,
+                                       capture_payload, actor)
+            SELECT r.target_event_type, TG_TABLE_NAME, j ->> r.subject_column,
+                   CASE WHEN r.correlation_column IS NOT NULL THEN j ->> r.correlation_column END,
+                   jsonb_build_object('operation', TG_OP, 'source_table', TG_TABLE_NAME, 'route', r.route_name)
+                       || coalesce((SELECT jsonb_object_agg(col, j -> col) FROM unnest(r.payload_columns) AS col), '{}'),
+                   v_actor
+              FROM unnest(v_rows) WITH ORDINALITY AS x(j, n)
+             WHERE j @> r.condition
+               -- a long reference is asked of its named rule (which refuses it, and nothing is written)
+               AND (coalesce(length(j ->> r.subject_column), 0) <= 200
+                    AND (r.correlation_column IS NULL OR coalesce(length(j ->> r.correlation_column), 0) <= 200)
+                    OR fn_event_refs_pass(j ->> r.subject_column,
+                                          CASE WHEN r.correlation_column IS NOT NULL THEN j ->> r.correlation_column END))
+             ORDER BY n;
         ELSE
             INSERT INTO iu_sql_event_route_dry_run_log (route_id, source_table, operation, subject_ref, would_capture)
-            VALUES (r.id, TG_TABLE_NAME, TG_OP, v_subject,
-                    jsonb_build_object('event_type', r.target_event_type, 'payload', v_payload));
+            SELECT r.id, TG_TABLE_NAME, TG_OP, j ->> r.subject_column,
+                   jsonb_build_object('event_type', r.target_event_type, 'payload',
+                       jsonb_build_object('operation', TG_OP, 'source_table', TG_TABLE_NAME, 'route', r.route_name)
+                       || coalesce((SELECT jsonb_object_agg(col, j -> col) FROM unnest(r.payload_columns) AS col), '{}'))
+              FROM unnest(v_rows) WITH ORDINALITY AS x(j, n)
+             WHERE j @> r.condition
+             ORDER BY n;
         END IF;
     END LOOP;
     RETURN NULL;
@@ -1280,31 +1332,14 @@ DECLARE
     t  event_type_registry%ROWTYPE;
     v_id bigint;
     v_existing bigint;
-    v_actor text := CASE WHEN fn_caller_names_actor() THEN coalesce(p_actor, fn_actor()) ELSE fn_actor() END;
+    v_actor text := fn_event_actor(p_actor);
 BEGIN
     IF NOT fn_gate_open('event.emit_enabled') THEN
         RETURN fn_gate_closed_result('event.emit_enabled');
     END IF;
     SELECT * INTO t FROM event_type_registry WHERE event_type = p_event_type;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'unknown_event_type: % is not in event_type_registry', p_event_type USING ERRCODE = 'QG005';
-    END IF;
-    IF t.status <> 'active' THEN
-        RAISE EXCEPTION 'event_type_not_active: % is %; only active types are emitted', p_event_type, t.status
-            USING ERRCODE = 'QG003';
-    END IF;
-    IF (p_subject_table IS NULL) <> (p_subject_ref IS NULL) THEN
-        RAISE EXCEPTION 'invalid_subject: subject table and subject ref go together (got %, %)', p_subject_table, p_subject_ref
-            USING ERRCODE = 'QG004';
-    END IF;
-    IF length(p_subject_ref) > 200 OR length(p_correlation_id) > 200 OR length(p_causation_id) > 200 THEN
-        PERFORM fn_event_refs_checked(p_subject_ref, p_correlation_id, p_causation_id);
-    END IF;
-    IF length(p_fact_key) > 200 THEN
-        RAISE EXCEPTION 'event_ref_too_long: the fact key is % characters; at most 200', length(p_fact_key)
-            USING ERRCODE = 'QG004';
-    END IF;
-    PERFORM fn_payload_assert_size(p_payload, 'payload');
+    PERFORM fn_event_emit_check(t, p_event_type, p_subject_table, p_subject_ref, p_correlation_id, p_causation_id,
+                                p_fact_key, p_payload);
     v_id := nextval('event_outbox_id_seq');
     IF p_subject_ref IS NOT NULL THEN
         INSERT INTO event_subject_key (event_domain, event_type, event_subject_table, event_subject_ref, fact_key, event_id)
@@ -1332,6 +1367,122 @@ END;
 $$;
 
 ALTER FUNCTION public.fn_event_emit(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_severity text, p_correlation_id text, p_causation_id text, p_occurred_at timestamp with time zone, p_classification text, p_fact_key text, p_actor text) OWNER TO queuegov_owner;
+
+--
+-- Name: event_type_registry; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.event_type_registry (
+    event_type text NOT NULL,
+    event_domain text NOT NULL,
+    event_stream public.qg_event_stream NOT NULL,
+    delivery_lane public.qg_delivery_lane NOT NULL,
+    default_severity public.qg_severity,
+    description text NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    producer_ref text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    rubric jsonb DEFAULT '{}'::jsonb NOT NULL,
+    gate_key text,
+    registered_by text DEFAULT 'system:migration'::text NOT NULL,
+    CONSTRAINT active_event_type_has_producer CHECK (((status <> 'active'::text) OR (producer_ref IS NOT NULL))),
+    CONSTRAINT event_type_format CHECK ((event_type ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$'::text)),
+    CONSTRAINT event_type_gate_key_own CHECK (((gate_key IS NULL) OR (gate_key = (('event.type.'::text || event_type) || '.active'::text)))),
+    CONSTRAINT event_type_in_its_domain CHECK ((split_part(event_type, '.'::text, 1) = event_domain)),
+    CONSTRAINT event_type_rubric_is_object CHECK ((jsonb_typeof(rubric) = 'object'::text)),
+    CONSTRAINT event_type_status_allowed CHECK ((status = ANY (ARRAY['draft'::text, 'active'::text, 'retired'::text])))
+);
+
+ALTER TABLE public.event_type_registry OWNER TO queuegov_owner;
+
+--
+-- Name: COLUMN event_type_registry.producer_ref; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.event_type_registry.producer_ref IS 'The SQL function (fn_…) or Python module that emits this type.';
+
+--
+-- Name: COLUMN event_type_registry.rubric; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.event_type_registry.rubric IS 'Answers to the inclusion rubric (fn_event_type_rubric: decision, consumer, loss); required to activate.';
+
+--
+-- Name: COLUMN event_type_registry.gate_key; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.event_type_registry.gate_key IS 'A type registered at run time (or seeded as a draft) becomes active only while this four-eyes gate is open.';
+
+--
+-- Name: CONSTRAINT active_event_type_has_producer ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT active_event_type_has_producer ON public.event_type_registry IS 'an active event type names the function or module that emits it: set producer_ref before making the type active';
+
+--
+-- Name: CONSTRAINT event_type_format ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_type_format ON public.event_type_registry IS 'an event type is a dotted lowercase name of two or more parts (letters, digits, _), like staging.record_created: rename the type to fit';
+
+--
+-- Name: CONSTRAINT event_type_gate_key_own ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_type_gate_key_own ON public.event_type_registry IS 'a type''s gate is event.type.<the type>.active: let fn_event_type_register name it';
+
+--
+-- Name: CONSTRAINT event_type_in_its_domain ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_type_in_its_domain ON public.event_type_registry IS 'an event type''s first part is its domain (staging.record_created belongs to staging): rename the type or give the matching domain';
+
+--
+-- Name: CONSTRAINT event_type_rubric_is_object ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_type_rubric_is_object ON public.event_type_registry IS 'a type''s rubric is a JSON object of answers keyed decision, consumer and loss: give an object';
+
+--
+-- Name: CONSTRAINT event_type_status_allowed ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT event_type_status_allowed ON public.event_type_registry IS 'an event type is draft, active or retired: change it with fn_event_type_set_status';
+
+--
+-- Name: fn_event_emit_check(public.event_type_registry, text, text, text, text, text, text, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_emit_check(t public.event_type_registry, p_event_type text, p_subject_table text, p_subject_ref text, p_correlation_id text, p_causation_id text, p_fact_key text, p_payload jsonb) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- The rules an event obeys before it is emitted, written once (fn_event_emit,
+-- and each capture of a set-based batch): true, or the rule's error.
+BEGIN
+    IF t.event_type IS NULL THEN
+        RAISE EXCEPTION 'unknown_event_type: % is not in event_type_registry', p_event_type USING ERRCODE = 'QG005';
+    END IF;
+    IF t.status <> 'active' THEN
+        RAISE EXCEPTION 'event_type_not_active: % is %; only active types are emitted', p_event_type, t.status
+            USING ERRCODE = 'QG003';
+    END IF;
+    IF (p_subject_table IS NULL) <> (p_subject_ref IS NULL) THEN
+        RAISE EXCEPTION 'invalid_subject: subject table and subject ref go together (got %, %)', p_subject_table, p_subject_ref
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF length(p_subject_ref) > 200 OR length(p_correlation_id) > 200 OR length(p_causation_id) > 200 THEN
+        PERFORM fn_event_refs_checked(p_subject_ref, p_correlation_id, p_causation_id);
+    END IF;
+    IF length(p_fact_key) > 200 THEN
+        RAISE EXCEPTION 'event_ref_too_long: the fact key is % characters; at most 200', length(p_fact_key)
+            USING ERRCODE = 'QG004';
+    END IF;
+    PERFORM fn_payload_assert_size(p_payload, 'payload');
+    RETURN true;
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_emit_check(t public.event_type_registry, p_event_type text, p_subject_table text, p_subject_ref text, p_correlation_id text, p_causation_id text, p_fact_key text, p_payload jsonb) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_event_horizon(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -1476,6 +1627,82 @@ $$;
 ALTER FUNCTION public.fn_event_outbox_ensure_partitions(p_months_ahead integer, p_from timestamp with time zone) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_event_pending_emit_batch(integer, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_pending_emit_batch(p_batch_size integer, p_now timestamp with time zone, OUT emitted integer, OUT duplicates integer) RETURNS record
+    LANGUAGE plpgsql
+    AS $$
+-- One set-based batch of the immediate lane: captures never failed before,
+-- oldest first, locked (SKIP LOCKED), each checked by fn_event_emit_check (a
+-- broken rule raises and undoes the whole batch: the caller then goes row by
+-- row). Answers how many became events and how many were already emitted.
+DECLARE
+    v_domains text[];
+    -- the immediate lane's types, so the batch is read in id order from the unprocessed
+    -- captures' index and costs the same whatever the backlog behind it
+    v_types text[] := ARRAY(SELECT event_type FROM event_type_registry WHERE delivery_lane = 'immediate');
+BEGIN
+    WITH batch AS (
+        SELECT p.id, p.event_type, p.event_subject_table, p.event_subject_ref, p.capture_payload, p.correlation_id,
+               p.causation_id, p.captured_at, p.actor
+          FROM event_pending p
+         WHERE p.processed_at IS NULL AND p.event_type = ANY (v_types) AND p.error_count = 0
+         ORDER BY p.id
+         LIMIT p_batch_size
+           FOR UPDATE OF p SKIP LOCKED
+    ), checked AS (
+        SELECT b.*, t AS type_row, t.event_domain, nextval('event_outbox_id_seq') AS event_id
+          FROM batch b
+          JOIN event_type_registry t USING (event_type)
+         WHERE fn_event_emit_check(t, b.event_type, b.event_subject_table, b.event_subject_ref,
+                                   b.correlation_id, b.causation_id, 'pending:' || b.id, b.capture_payload)
+    ), keys AS (
+        INSERT INTO event_subject_key (event_domain, event_type, event_subject_table, event_subject_ref, fact_key, event_id)
+        SELECT c.event_domain, c.event_type, c.event_subject_table, c.event_subject_ref, 'pending:' || c.id, c.event_id
+          FROM checked c WHERE c.event_subject_ref IS NOT NULL
+        ON CONFLICT DO NOTHING
+        RETURNING event_id
+    ), earlier AS (  -- a capture emitted before (its key committed earlier): that event; probed only
+                     -- for keys this batch did not insert, so the cost never grows with the key table
+        SELECT c.id AS pending_id, k.event_id
+          FROM checked c
+          CROSS JOIN LATERAL (
+                SELECT k.event_id FROM event_subject_key k
+                 WHERE (k.event_domain, k.event_type, k.event_subject_table, k.event_subject_ref, k.fact_key)
+                     = (c.event_domain, c.event_type, c.event_subject_table, c.event_subject_ref, 'pending:' || c.id)
+                 LIMIT 1) k
+         WHERE c.event_subject_ref IS NOT NULL AND NOT EXISTS (SELECT 1 FROM keys WHERE keys.event_id = c.event_id)
+    ), outbox AS (
+        INSERT INTO event_outbox (id, event_domain, event_stream, event_type, delivery_lane, severity, payload,
+                                  payload_classification, event_subject_table, event_subject_ref, correlation_id,
+                                  causation_id, actor, occurred_at)
+        SELECT c.event_id, c.event_domain, (c.type_row).event_stream, c.event_type, (c.type_row).delivery_lane,
+               (c.type_row).default_severity, coalesce(c.capture_payload, '{}'), 'safe_metadata',
+               c.event_subject_table, c.event_subject_ref, c.correlation_id, c.causation_id, fn_event_actor(c.actor),
+               c.captured_at
+          FROM checked c
+         WHERE NOT EXISTS (SELECT 1 FROM earlier e WHERE e.pending_id = c.id)
+        RETURNING event_domain
+    ), marked AS (
+        UPDATE event_pending p
+           SET processed_at = p_now, emitted_event_id = coalesce(e.event_id, c.event_id)
+          FROM checked c LEFT JOIN earlier e ON e.pending_id = c.id
+         WHERE p.id = c.id
+        RETURNING e.event_id IS NOT NULL AS duplicate
+    )
+    SELECT (SELECT count(*) FILTER (WHERE NOT duplicate) FROM marked), (SELECT count(*) FILTER (WHERE duplicate) FROM marked),
+           (SELECT array_agg(DISTINCT event_domain) FROM outbox)
+      INTO emitted, duplicates, v_domains;
+    IF v_domains IS NOT NULL AND fn_gate_open('queue.notify.enabled') THEN
+        PERFORM pg_notify('queue_wake_' || d, 'batch') FROM unnest(v_domains) AS d;
+    END IF;
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_pending_emit_batch(p_batch_size integer, p_now timestamp with time zone, OUT emitted integer, OUT duplicates integer) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_event_pending_insert(text, text, text, jsonb, text, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -1514,7 +1741,9 @@ CREATE FUNCTION public.fn_event_pending_process(p_batch_size integer DEFAULT 100
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
--- Immediate lane: each capture becomes an event at once. Delayed lane: the
+-- Immediate lane: captures become events, a batch per statement
+-- (fn_event_pending_emit_batch); a batch with a capture that breaks a rule,
+-- and captures that failed before, go one at a time. Delayed lane: the
 -- captures of one (stable_key, event_type) group become one event once the
 -- group has been quiet for event.debounce_seconds. A failing row or group
 -- records error_count/last_error and never blocks the others.
@@ -1529,6 +1758,8 @@ DECLARE
     v_groups integer := 0;
     v_failed integer := 0;
     v_max_errors integer;
+    v_batch record;
+    v_set_based boolean := true;
 BEGIN
     IF NOT fn_gate_open('event.emit_enabled') THEN
         RETURN fn_gate_closed_result('event.emit_enabled');
@@ -1540,11 +1771,19 @@ BEGIN
     -- rows that failed event.retry.max_attempts times are parked (visible in the admin's pending backlog)
     v_max_errors := fn_setting_int('event.retry.max_attempts');
 
-    -- immediate lane
+    -- immediate lane: one set-based batch; on a broken rule, row by row
+    BEGIN
+        v_batch := fn_event_pending_emit_batch(p_batch_size, v_now);
+        v_emitted := v_batch.emitted;
+        v_duplicates := v_batch.duplicates;
+    EXCEPTION WHEN OTHERS THEN
+        v_set_based := false;
+    END;
     FOR r IN
         SELECT p.* FROM event_pending p JOIN event_type_registry t USING (event_type)
         WHERE p.processed_at IS NULL AND t.delivery_lane = 'immediate' AND p.error_count < v_max_errors
-        ORDER BY p.id LIMIT p_batch_size
+          AND (NOT v_set_based OR p.error_count > 0)
+        ORDER BY p.id LIMIT greatest(p_batch_size - v_emitted - v_duplicates, 0)
     LOOP
         BEGIN
             v_answer := fn_event_emit(r.event_type, r.event_subject_table, r.event_subject_ref, r.capture_payload,
@@ -1697,6 +1936,22 @@ END;
 $$;
 
 ALTER FUNCTION public.fn_event_refs_checked(p_subject_ref text, p_correlation_id text, p_causation_id text, p_source_document_ref text, p_import_batch_ref text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_refs_pass(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_refs_pass(p_subject_ref text, p_correlation_id text) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+-- true, or fn_event_refs_checked's refusal: a condition a set-based capture can ask per row.
+BEGIN
+    PERFORM fn_event_refs_checked(p_subject_ref, p_correlation_id, NULL);
+    RETURN true;
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_refs_pass(p_subject_ref text, p_correlation_id text) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_event_subscribe(text, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -4044,17 +4299,20 @@ COMMENT ON CONSTRAINT route_worker_name_format ON public.iu_route_worker_cursor 
 CREATE FUNCTION public.fn_iu_route_cursor_run(c public.iu_route_worker_cursor, p_batch_size integer, p_horizon xid8) RETURNS jsonb
     LANGUAGE plpgsql
     AS $$
--- Drain one cursor's domain. First the domain's parked deliveries that are
--- due (oldest event first), then every matching enabled route of each event
--- committed before p_horizon, in commit-safe order (tx_id, id). The cursor
--- moves past every event it read: what failed is parked, never in the way.
+-- Drain one cursor's domain. First the domain's parked deliveries of live
+-- routes that are due (oldest event first, one at a time), then one batch of
+-- events committed before p_horizon, in commit-safe order (tx_id, id): each
+-- matching enabled route takes the batch's events in one go
+-- (fn_iu_route_deliver_set) or, if that fails or the route calls a function
+-- or holds subjects, one at a time (fn_iu_route_deliver). The cursor moves
+-- past every event it read: what failed is parked, never in the way.
 -- Answers {processed, dispatched, failed, dead_lettered, parked, retried, last_event_id}.
 DECLARE
     ev event_outbox%ROWTYPE;
     rt iu_outbound_route%ROWTYPE;
     d iu_route_delivery%ROWTYPE;
+    v_batch event_outbox[];
     v_outcome text;
-    v_processed integer := 0;
     v_routed integer := 0;
     v_failed integer := 0;
     v_dead integer := 0;
@@ -4062,6 +4320,7 @@ DECLARE
     v_retried integer := 0;
     v_error text;
     v_dl bigint;
+    v_n integer;
 BEGIN
     -- Only live routes' parked deliveries: a disabled or dry-run route's wait for
     -- it to be live again (filtered before the LIMIT, so they never crowd out others).
@@ -4105,37 +4364,51 @@ BEGIN
         END CASE;
     END LOOP;
 
-    FOR ev IN
-        SELECT * FROM event_outbox
-        WHERE event_domain = c.event_domain AND (tx_id, id) > (c.last_tx_id, c.last_event_id) AND tx_id < p_horizon
-        ORDER BY tx_id, id LIMIT p_batch_size
-    LOOP
+    SELECT array_agg(e ORDER BY e.tx_id, e.id) INTO v_batch
+      FROM (SELECT * FROM event_outbox
+             WHERE event_domain = c.event_domain AND (tx_id, id) > (c.last_tx_id, c.last_event_id) AND tx_id < p_horizon
+             ORDER BY tx_id, id LIMIT p_batch_size) e;
+
+    IF v_batch IS NOT NULL THEN
         FOR rt IN
             SELECT * FROM iu_outbound_route r
-            WHERE r.enabled AND (r.event_type = ev.event_type
-                  OR (right(r.event_type, 1) = '*' AND starts_with(ev.event_type, left(r.event_type, -1))))
-            ORDER BY r.id
+             WHERE r.enabled
+               AND EXISTS (SELECT 1 FROM unnest(v_batch) AS e WHERE fn_iu_route_matches(r.event_type, e.event_type))
+             ORDER BY r.id
         LOOP
-            v_outcome := fn_iu_route_deliver(ev, rt, c.worker_name);
-            CASE v_outcome
-                WHEN 'succeeded' THEN v_routed := v_routed + 1;
-                WHEN 'retrying' THEN v_failed := v_failed + 1; v_parked := v_parked + 1;
-                WHEN 'held' THEN v_parked := v_parked + 1;
-                WHEN 'dead_lettered' THEN v_failed := v_failed + 1; v_dead := v_dead + 1;
-                ELSE NULL;  -- done, dry_run, waiting
-            END CASE;
+            IF rt.action_kind <> 'call_function'
+               AND NOT (rt.ordered_per_subject
+                        AND EXISTS (SELECT 1 FROM iu_route_delivery p WHERE p.route_id = rt.id AND p.status = 'pending')) THEN
+                BEGIN
+                    v_n := fn_iu_route_deliver_set(v_batch, rt, c.worker_name);
+                    v_routed := v_routed + CASE WHEN rt.dry_run THEN 0 ELSE v_n END;
+                    CONTINUE;
+                EXCEPTION WHEN OTHERS THEN
+                    NULL;  -- undone: this route's events go one at a time below
+                END;
+            END IF;
+            FOREACH ev IN ARRAY v_batch LOOP
+                CONTINUE WHEN NOT fn_iu_route_matches(rt.event_type, ev.event_type);
+                v_outcome := fn_iu_route_deliver(ev, rt, c.worker_name);
+                CASE v_outcome
+                    WHEN 'succeeded' THEN v_routed := v_routed + 1;
+                    WHEN 'retrying' THEN v_failed := v_failed + 1; v_parked := v_parked + 1;
+                    WHEN 'held' THEN v_parked := v_parked + 1;
+                    WHEN 'dead_lettered' THEN v_failed := v_failed + 1; v_dead := v_dead + 1;
+                    ELSE NULL;  -- done, dry_run, waiting
+                END CASE;
+            END LOOP;
         END LOOP;
-        c.last_tx_id := ev.tx_id;
-        c.last_event_id := ev.id;
-        c.processed_count := c.processed_count + 1;
-        v_processed := v_processed + 1;
-    END LOOP;
+        c.last_tx_id := v_batch[cardinality(v_batch)].tx_id;
+        c.last_event_id := v_batch[cardinality(v_batch)].id;
+        c.processed_count := c.processed_count + cardinality(v_batch);
+    END IF;
     UPDATE iu_route_worker_cursor
        SET last_tx_id = c.last_tx_id, last_event_id = c.last_event_id, processed_count = c.processed_count,
            dead_lettered_count = dead_lettered_count + v_dead, last_run_at = now()
      WHERE worker_name = c.worker_name AND event_domain = c.event_domain;
-    RETURN jsonb_build_object('processed', v_processed, 'dispatched', v_routed, 'failed', v_failed,
-                              'dead_lettered', v_dead, 'parked', v_parked, 'retried', v_retried,
+    RETURN jsonb_build_object('processed', coalesce(cardinality(v_batch), 0), 'dispatched', v_routed,
+                              'failed', v_failed, 'dead_lettered', v_dead, 'parked', v_parked, 'retried', v_retried,
                               'last_event_id', c.last_event_id);
 END;
 $$;
@@ -4393,6 +4666,82 @@ $$;
 ALTER FUNCTION public.fn_iu_route_deliver(p_event public.event_outbox, p_route public.iu_outbound_route, p_worker_name text) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_iu_route_deliver_set(public.event_outbox[], public.iu_outbound_route, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_deliver_set(p_events public.event_outbox[], p_route public.iu_outbound_route, p_worker_name text) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+-- One route takes the events of a batch it matches in one go; answers how
+-- many it delivered (dry-run records included). Raises when any part fails:
+-- the caller then delivers them one at a time.
+DECLARE
+    v_started timestamptz := clock_timestamp();
+    v_events event_outbox[];
+    v_answer jsonb;
+    v_new bigint[];
+    v_n integer;
+BEGIN
+    -- New events have no delivery yet (the cursor is past every routed one); one
+    -- that had would fail the delivery insert's key and send the route one at a time.
+    SELECT array_agg(e ORDER BY e.tx_id, e.id) INTO v_events
+      FROM unnest(p_events) AS e
+     WHERE fn_iu_route_matches(p_route.event_type, e.event_type);
+    v_n := coalesce(cardinality(v_events), 0);
+    IF v_n = 0 THEN
+        RETURN 0;
+    END IF;
+    IF p_route.dry_run THEN
+        INSERT INTO iu_route_attempt (event_id, route_id, worker_name, attempt_no, status, error, result, started_at, finished_at)
+        SELECT e.id, p_route.id, p_worker_name, 1, 'dry_run', NULL,
+               jsonb_build_object('would', p_route.action_kind, 'target', p_route.target), v_started, clock_timestamp()
+          FROM unnest(v_events) AS e;
+    ELSIF p_route.action_kind = 'enqueue_job' THEN
+        v_answer := fn_job_enqueue_many((SELECT jsonb_agg(fn_iu_route_job_spec(e, p_route) ORDER BY e.tx_id, e.id)
+                                           FROM unnest(v_events) AS e));
+        IF v_answer ->> 'status' <> 'enqueued' THEN
+            RAISE EXCEPTION '%: % is closed; jobs not enqueued', v_answer ->> 'status', v_answer ->> 'gate' USING ERRCODE = 'QG003';
+        END IF;
+        v_new := ARRAY(SELECT jsonb_array_elements_text(v_answer -> 'job_ids')::bigint);
+        IF cardinality(v_new) = v_n THEN
+            -- every job is new: inserted in event order, their ids ascend with it
+            INSERT INTO iu_route_attempt (event_id, route_id, worker_name, attempt_no, status, error, result, started_at,
+                                          finished_at)
+            SELECT e.id, p_route.id, p_worker_name, 1, 'succeeded', NULL,
+                   jsonb_build_object('status', 'enqueued', 'job_id', v_new[e.ordinality]), v_started, clock_timestamp()
+              FROM unnest(v_events) WITH ORDINALITY AS e;
+        ELSE
+            INSERT INTO iu_route_attempt (event_id, route_id, worker_name, attempt_no, status, error, result, started_at,
+                                          finished_at)
+            SELECT e.id, p_route.id, p_worker_name, 1, 'succeeded', NULL,
+                   jsonb_build_object('status', CASE WHEN j.id = ANY (v_new) THEN 'enqueued' ELSE 'duplicate' END,
+                                      'job_id', j.id),
+                   v_started, clock_timestamp()
+              FROM unnest(v_events) AS e
+              LEFT JOIN job_queue j ON j.idempotency_key = format('route:%s:event:%s', p_route.id, e.id);
+        END IF;
+    ELSIF p_route.action_kind = 'notify' THEN
+        PERFORM pg_notify(p_route.target, jsonb_build_object('event_id', e.id, 'event_type', e.event_type)::text)
+           FROM unnest(v_events) AS e;
+        INSERT INTO iu_route_attempt (event_id, route_id, worker_name, attempt_no, status, error, result, started_at, finished_at)
+        SELECT e.id, p_route.id, p_worker_name, 1, 'succeeded', NULL,
+               jsonb_build_object('status', 'notified', 'channel', p_route.target), v_started, clock_timestamp()
+          FROM unnest(v_events) AS e;
+    ELSE
+        RAISE EXCEPTION 'not_set_based: % routes deliver one event at a time', p_route.action_kind USING ERRCODE = 'QG004';
+    END IF;
+    INSERT INTO iu_route_delivery (event_id, route_id, status, attempts, event_created_at, event_domain, event_type,
+                                   subject_key)
+    SELECT e.id, p_route.id, CASE WHEN p_route.dry_run THEN 'dry_run' ELSE 'succeeded' END, 1, e.created_at,
+           e.event_domain, e.event_type, fn_iu_route_subject_key(e.event_subject_table, e.event_subject_ref)
+      FROM unnest(v_events) AS e;
+    RETURN v_n;
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_route_deliver_set(p_events public.event_outbox[], p_route public.iu_outbound_route, p_worker_name text) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_iu_route_delivery_set(public.event_outbox, bigint, text, integer, timestamp with time zone, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -4421,21 +4770,20 @@ CREATE FUNCTION public.fn_iu_route_dispatch(p_event public.event_outbox, p_route
 DECLARE
     v_result jsonb;
     v_target regprocedure;
+    v_job jsonb;
 BEGIN
     IF p_route.action_kind = 'call_function' THEN
         v_target := fn_iu_route_target_callable(p_route.target);
         EXECUTE format('SELECT to_jsonb(%s($1))', v_target::oid::regproc) INTO v_result USING to_jsonb(p_event);
         RETURN coalesce(v_result, 'null'::jsonb);
     ELSIF p_route.action_kind = 'enqueue_job' THEN
+        v_job := fn_iu_route_job_spec(p_event, p_route);
         v_result := fn_job_enqueue(
-            p_job_kind => p_route.target,
-            p_payload => jsonb_strip_nulls(jsonb_build_object(
-                'event_id', p_event.id, 'event_type', p_event.event_type, 'event_domain', p_event.event_domain,
-                'subject_table', p_event.event_subject_table, 'subject_ref', p_event.event_subject_ref,
-                'route', p_route.route_name)),
-            p_queue_name => p_route.target_queue,
-            p_idempotency_key => format('route:%s:event:%s', p_route.id, p_event.id),
-            p_correlation_id => coalesce(p_event.correlation_id, 'event:' || p_event.id));
+            p_job_kind => v_job ->> 'job_kind',
+            p_payload => v_job -> 'payload',
+            p_queue_name => v_job ->> 'queue_name',
+            p_idempotency_key => v_job ->> 'idempotency_key',
+            p_correlation_id => v_job ->> 'correlation_id');
         IF v_result ->> 'status' = 'gate_closed' THEN
             RAISE EXCEPTION 'gate_closed: % is closed; job not enqueued', v_result ->> 'gate' USING ERRCODE = 'QG003';
         END IF;
@@ -4448,6 +4796,41 @@ END;
 $_$;
 
 ALTER FUNCTION public.fn_iu_route_dispatch(p_event public.event_outbox, p_route public.iu_outbound_route) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_job_spec(public.event_outbox, public.iu_outbound_route); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_job_spec(p_event public.event_outbox, p_route public.iu_outbound_route) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    -- The job an enqueue_job route makes of an event: references only, one per event and route.
+    SELECT jsonb_strip_nulls(jsonb_build_object(
+        'job_kind', p_route.target,
+        'payload', jsonb_strip_nulls(jsonb_build_object(
+            'event_id', p_event.id, 'event_type', p_event.event_type, 'event_domain', p_event.event_domain,
+            'subject_table', p_event.event_subject_table, 'subject_ref', p_event.event_subject_ref,
+            'route', p_route.route_name)),
+        'queue_name', p_route.target_queue,
+        'idempotency_key', format('route:%s:event:%s', p_route.id, p_event.id),
+        'correlation_id', coalesce(p_event.correlation_id, 'event:' || p_event.id)));
+$$;
+
+ALTER FUNCTION public.fn_iu_route_job_spec(p_event public.event_outbox, p_route public.iu_outbound_route) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_matches(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_matches(p_route_event_type text, p_event_type text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    -- A route's event type is an exact type, or a prefix ending in * (staging.*).
+    SELECT p_route_event_type = p_event_type
+        OR (right(p_route_event_type, 1) = '*' AND starts_with(p_event_type, left(p_route_event_type, -1)));
+$$;
+
+ALTER FUNCTION public.fn_iu_route_matches(p_route_event_type text, p_event_type text) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_iu_route_record_attempt(bigint, bigint, text, integer, text, text, jsonb, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -7977,7 +8360,7 @@ ALTER FUNCTION public.fn_sql_event_route_follow_gate() OWNER TO queuegov_owner;
 CREATE FUNCTION public.fn_sql_event_route_register(p_route_name text, p_source_table text, p_operation text, p_target_event_type text, p_condition jsonb DEFAULT '{}'::jsonb, p_subject_column text DEFAULT 'id'::text, p_payload_columns text[] DEFAULT '{}'::text[], p_correlation_column text DEFAULT NULL::text, p_description text DEFAULT ''::text) RETURNS jsonb
     LANGUAGE plpgsql
     AS $$
--- Register a trigger-IN route (born dry-run) and attach the capture trigger
+-- Register a trigger-IN route (born dry-run) and attach the capture triggers
 -- to its source table. Run by migrations (it creates a dot_config gate row).
 DECLARE
     v_gate text := 'event.sql_route.' || p_route_name || '.live';
@@ -8008,9 +8391,7 @@ BEGIN
     VALUES (p_route_name, p_source_table, p_operation, coalesce(p_condition, '{}'), p_target_event_type, p_subject_column,
             p_payload_columns, p_correlation_column, v_gate, coalesce(p_description, ''))
     RETURNING id INTO v_id;
-    EXECUTE format('DROP TRIGGER IF EXISTS iu_event_capture ON %I', p_source_table);
-    EXECUTE format('CREATE TRIGGER iu_event_capture AFTER INSERT OR UPDATE OR DELETE ON %I '
-                   'FOR EACH ROW EXECUTE FUNCTION fn_event_capture_trigger()', p_source_table);
+    PERFORM fn_event_capture_attach(p_source_table);
     RETURN jsonb_build_object('status', 'registered', 'route_id', v_id, 'gate', v_gate);
 END;
 $$;
@@ -9359,87 +9740,6 @@ ALTER TABLE public.event_subscription ALTER COLUMN id ADD GENERATED ALWAYS AS ID
     NO MAXVALUE
     CACHE 1
 );
-
---
--- Name: event_type_registry; Type: TABLE; Schema: public; Owner: queuegov_owner
---
-
-CREATE TABLE public.event_type_registry (
-    event_type text NOT NULL,
-    event_domain text NOT NULL,
-    event_stream public.qg_event_stream NOT NULL,
-    delivery_lane public.qg_delivery_lane NOT NULL,
-    default_severity public.qg_severity,
-    description text NOT NULL,
-    status text DEFAULT 'active'::text NOT NULL,
-    producer_ref text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    rubric jsonb DEFAULT '{}'::jsonb NOT NULL,
-    gate_key text,
-    registered_by text DEFAULT 'system:migration'::text NOT NULL,
-    CONSTRAINT active_event_type_has_producer CHECK (((status <> 'active'::text) OR (producer_ref IS NOT NULL))),
-    CONSTRAINT event_type_format CHECK ((event_type ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$'::text)),
-    CONSTRAINT event_type_gate_key_own CHECK (((gate_key IS NULL) OR (gate_key = (('event.type.'::text || event_type) || '.active'::text)))),
-    CONSTRAINT event_type_in_its_domain CHECK ((split_part(event_type, '.'::text, 1) = event_domain)),
-    CONSTRAINT event_type_rubric_is_object CHECK ((jsonb_typeof(rubric) = 'object'::text)),
-    CONSTRAINT event_type_status_allowed CHECK ((status = ANY (ARRAY['draft'::text, 'active'::text, 'retired'::text])))
-);
-
-ALTER TABLE public.event_type_registry OWNER TO queuegov_owner;
-
---
--- Name: COLUMN event_type_registry.producer_ref; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON COLUMN public.event_type_registry.producer_ref IS 'The SQL function (fn_…) or Python module that emits this type.';
-
---
--- Name: COLUMN event_type_registry.rubric; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON COLUMN public.event_type_registry.rubric IS 'Answers to the inclusion rubric (fn_event_type_rubric: decision, consumer, loss); required to activate.';
-
---
--- Name: COLUMN event_type_registry.gate_key; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON COLUMN public.event_type_registry.gate_key IS 'A type registered at run time (or seeded as a draft) becomes active only while this four-eyes gate is open.';
-
---
--- Name: CONSTRAINT active_event_type_has_producer ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT active_event_type_has_producer ON public.event_type_registry IS 'an active event type names the function or module that emits it: set producer_ref before making the type active';
-
---
--- Name: CONSTRAINT event_type_format ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT event_type_format ON public.event_type_registry IS 'an event type is a dotted lowercase name of two or more parts (letters, digits, _), like staging.record_created: rename the type to fit';
-
---
--- Name: CONSTRAINT event_type_gate_key_own ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT event_type_gate_key_own ON public.event_type_registry IS 'a type''s gate is event.type.<the type>.active: let fn_event_type_register name it';
-
---
--- Name: CONSTRAINT event_type_in_its_domain ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT event_type_in_its_domain ON public.event_type_registry IS 'an event type''s first part is its domain (staging.record_created belongs to staging): rename the type or give the matching domain';
-
---
--- Name: CONSTRAINT event_type_rubric_is_object ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT event_type_rubric_is_object ON public.event_type_registry IS 'a type''s rubric is a JSON object of answers keyed decision, consumer and loss: give an object';
-
---
--- Name: CONSTRAINT event_type_status_allowed ON event_type_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT event_type_status_allowed ON public.event_type_registry IS 'an event type is draft, active or retired: change it with fn_event_type_set_status';
 
 --
 -- Name: executor_class_registry; Type: TABLE; Schema: public; Owner: queuegov_owner
@@ -12494,10 +12794,22 @@ CREATE TRIGGER dot_config_sql_route_follow AFTER UPDATE OF value ON public.dot_c
 CREATE CONSTRAINT TRIGGER information_unit_vector_sync AFTER INSERT OR UPDATE OF superseded_at ON public.information_unit DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.fn_iu_vector_sync_capture();
 
 --
--- Name: job_dead_letter iu_event_capture; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+-- Name: job_dead_letter iu_event_capture_delete; Type: TRIGGER; Schema: public; Owner: queuegov_owner
 --
 
-CREATE TRIGGER iu_event_capture AFTER INSERT OR DELETE OR UPDATE ON public.job_dead_letter FOR EACH ROW EXECUTE FUNCTION public.fn_event_capture_trigger();
+CREATE TRIGGER iu_event_capture_delete AFTER DELETE ON public.job_dead_letter REFERENCING OLD TABLE AS qg_rows FOR EACH STATEMENT EXECUTE FUNCTION public.fn_event_capture_trigger();
+
+--
+-- Name: job_dead_letter iu_event_capture_insert; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER iu_event_capture_insert AFTER INSERT ON public.job_dead_letter REFERENCING NEW TABLE AS qg_rows FOR EACH STATEMENT EXECUTE FUNCTION public.fn_event_capture_trigger();
+
+--
+-- Name: job_dead_letter iu_event_capture_update; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER iu_event_capture_update AFTER UPDATE ON public.job_dead_letter REFERENCING NEW TABLE AS qg_rows FOR EACH STATEMENT EXECUTE FUNCTION public.fn_event_capture_trigger();
 
 --
 -- Name: iu_outbound_route iu_outbound_route_kind_check; Type: TRIGGER; Schema: public; Owner: queuegov_owner
@@ -13546,12 +13858,24 @@ GRANT ALL ON FUNCTION public.fn_estimated_rows(p_table regclass) TO queuegov_app
 GRANT ALL ON FUNCTION public.fn_estimated_rows(p_table regclass) TO queuegov_auditor;
 
 --
+-- Name: FUNCTION fn_event_actor(p_actor text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_actor(p_actor text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION fn_event_capture(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_correlation_id text, p_source_document_ref text, p_import_batch_ref text, p_causation_id text); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
 REVOKE ALL ON FUNCTION public.fn_event_capture(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_correlation_id text, p_source_document_ref text, p_import_batch_ref text, p_causation_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.fn_event_capture(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_correlation_id text, p_source_document_ref text, p_import_batch_ref text, p_causation_id text) TO queuegov_app;
 GRANT ALL ON FUNCTION public.fn_event_capture(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_correlation_id text, p_source_document_ref text, p_import_batch_ref text, p_causation_id text) TO queuegov_executor;
+
+--
+-- Name: FUNCTION fn_event_capture_attach(p_source_table text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_capture_attach(p_source_table text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_event_capture_trigger(); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -13573,6 +13897,19 @@ GRANT ALL ON FUNCTION public.fn_event_deliver(p_batch_size integer) TO queuegov_
 REVOKE ALL ON FUNCTION public.fn_event_emit(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_severity text, p_correlation_id text, p_causation_id text, p_occurred_at timestamp with time zone, p_classification text, p_fact_key text, p_actor text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.fn_event_emit(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_severity text, p_correlation_id text, p_causation_id text, p_occurred_at timestamp with time zone, p_classification text, p_fact_key text, p_actor text) TO queuegov_app;
 GRANT ALL ON FUNCTION public.fn_event_emit(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_severity text, p_correlation_id text, p_causation_id text, p_occurred_at timestamp with time zone, p_classification text, p_fact_key text, p_actor text) TO queuegov_executor;
+
+--
+-- Name: TABLE event_type_registry; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.event_type_registry TO queuegov_app;
+GRANT SELECT ON TABLE public.event_type_registry TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_event_emit_check(t public.event_type_registry, p_event_type text, p_subject_table text, p_subject_ref text, p_correlation_id text, p_causation_id text, p_fact_key text, p_payload jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_emit_check(t public.event_type_registry, p_event_type text, p_subject_table text, p_subject_ref text, p_correlation_id text, p_causation_id text, p_fact_key text, p_payload jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_event_horizon(); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -13601,6 +13938,12 @@ REVOKE ALL ON FUNCTION public.fn_event_mark_read_unaudited(p_event_read_ids bigi
 
 REVOKE ALL ON FUNCTION public.fn_event_outbox_ensure_partitions(p_months_ahead integer, p_from timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.fn_event_outbox_ensure_partitions(p_months_ahead integer, p_from timestamp with time zone) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_event_pending_emit_batch(p_batch_size integer, p_now timestamp with time zone, OUT emitted integer, OUT duplicates integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_pending_emit_batch(p_batch_size integer, p_now timestamp with time zone, OUT emitted integer, OUT duplicates integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_event_pending_insert(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_correlation_id text, p_source_document_ref text, p_import_batch_ref text, p_causation_id text); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -13643,6 +13986,12 @@ REVOKE ALL ON FUNCTION public.fn_event_producer_register_unaudited(p_producer_re
 REVOKE ALL ON FUNCTION public.fn_event_refs_checked(p_subject_ref text, p_correlation_id text, p_causation_id text, p_source_document_ref text, p_import_batch_ref text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.fn_event_refs_checked(p_subject_ref text, p_correlation_id text, p_causation_id text, p_source_document_ref text, p_import_batch_ref text) TO queuegov_app;
 GRANT ALL ON FUNCTION public.fn_event_refs_checked(p_subject_ref text, p_correlation_id text, p_causation_id text, p_source_document_ref text, p_import_batch_ref text) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_event_refs_pass(p_subject_ref text, p_correlation_id text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_refs_pass(p_subject_ref text, p_correlation_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_event_subscribe(p_event_type text, p_event_domain text, p_event_stream text, p_recipient_kind text, p_recipient_ref text, p_note text); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -14179,6 +14528,12 @@ GRANT SELECT ON TABLE public.event_outbox TO queuegov_auditor;
 REVOKE ALL ON FUNCTION public.fn_iu_route_deliver(p_event public.event_outbox, p_route public.iu_outbound_route, p_worker_name text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION fn_iu_route_deliver_set(p_events public.event_outbox[], p_route public.iu_outbound_route, p_worker_name text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_deliver_set(p_events public.event_outbox[], p_route public.iu_outbound_route, p_worker_name text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION fn_iu_route_delivery_set(p_event public.event_outbox, p_route_id bigint, p_status text, p_attempts integer, p_next_attempt_at timestamp with time zone, p_error text); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -14189,6 +14544,22 @@ REVOKE ALL ON FUNCTION public.fn_iu_route_delivery_set(p_event public.event_outb
 --
 
 REVOKE ALL ON FUNCTION public.fn_iu_route_dispatch(p_event public.event_outbox, p_route public.iu_outbound_route) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_iu_route_job_spec(p_event public.event_outbox, p_route public.iu_outbound_route); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_job_spec(p_event public.event_outbox, p_route public.iu_outbound_route) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_route_job_spec(p_event public.event_outbox, p_route public.iu_outbound_route) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_iu_route_job_spec(p_event public.event_outbox, p_route public.iu_outbound_route) TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_route_matches(p_route_event_type text, p_event_type text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_matches(p_route_event_type text, p_event_type text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_route_matches(p_route_event_type text, p_event_type text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_iu_route_matches(p_route_event_type text, p_event_type text) TO queuegov_auditor;
 
 --
 -- Name: FUNCTION fn_iu_route_record_attempt(p_event_id bigint, p_route_id bigint, p_worker text, p_attempt integer, p_status text, p_error text, p_result jsonb, p_started timestamp with time zone); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -15359,13 +15730,6 @@ GRANT SELECT ON TABLE public.event_read TO queuegov_auditor;
 
 GRANT SELECT ON TABLE public.event_subject_key TO queuegov_app;
 GRANT SELECT ON TABLE public.event_subject_key TO queuegov_auditor;
-
---
--- Name: TABLE event_type_registry; Type: ACL; Schema: public; Owner: queuegov_owner
---
-
-GRANT SELECT ON TABLE public.event_type_registry TO queuegov_app;
-GRANT SELECT ON TABLE public.event_type_registry TO queuegov_auditor;
 
 --
 -- Name: TABLE executor_class_registry; Type: ACL; Schema: public; Owner: queuegov_owner

@@ -53,6 +53,14 @@ def test_each_action_kind_routes_each_event_once_and_dry_run_acts_on_nothing(ev,
     assert ev.deliveries(dry_route) == {first: ("dry_run", 1), second: ("dry_run", 1)}
     assert attempts(dry_route, first) == [(1, "dry_run")]
     assert sunk() == [(first, "a"), (second, "b")]
+    # each attempt names the job it made (a batch's jobs are matched to their events)
+    named = sql_rows(
+        "SELECT (a.result ->> 'job_id')::bigint = j.id, a.result ->> 'status' FROM iu_route_attempt a"
+        " JOIN job_queue j ON j.idempotency_key = format('route:%%s:event:%%s', a.route_id, a.event_id)"
+        " WHERE a.route_id = %s",
+        [job_route],
+    )
+    assert named == [(True, "enqueued"), (True, "enqueued")]
     jobs = sql_rows("SELECT job_kind, idempotency_key, correlation_id, payload->>'event_id' FROM job_queue ORDER BY id")
     assert jobs == [
         ("test.route_bridge", f"route:{job_route}:event:{first}", f"event:{first}", str(first)),

@@ -73,13 +73,12 @@ def test_the_shipped_job_dead_letter_route_ships_off_and_goes_live_by_four_eyes(
         assert sql_rows(route) == [("job_dead_letter", "INSERT", "job.dead_lettered", False, True)]
     open_gate("event.sql_route.job_dead_lettered.live")  # a request and another person's approval
     assert sql_rows(route) == [("job_dead_letter", "INSERT", "job.dead_lettered", True, False)]
-    assert (
-        sql_value(
-            "SELECT count(*) FROM pg_trigger"
-            " WHERE tgrelid = 'job_dead_letter'::regclass AND tgname = 'iu_event_capture'"
-        )
-        == 1
-    )
+    # one statement trigger per operation, each with the statement's rows as a transition table
+    assert sql_rows(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = 'job_dead_letter'::regclass AND tgname LIKE 'iu_event_capture%%'"
+        " AND tgnewtable IS NOT DISTINCT FROM CASE WHEN tgname LIKE '%%delete' THEN NULL ELSE 'qg_rows' END"
+        " ORDER BY tgname"
+    ) == [("iu_event_capture_delete",), ("iu_event_capture_insert",), ("iu_event_capture_update",)]
 
 
 def test_a_new_route_starts_dry_run_then_goes_live_through_four_eyes(source, db_error) -> None:
@@ -157,3 +156,26 @@ def test_the_app_role_may_not_register_a_route(source, db_error) -> None:
     with db_error("^permission denied for function fn_sql_event_route_register$", sqlstate="42501"):
         call(REGISTER, "test_ti_app", TARGET, "{}", [])
     assert sql_value("SELECT count(*) FROM iu_sql_event_route WHERE route_name = 'test_ti_app'") == 0
+
+
+def test_one_statement_of_many_rows_is_captured_row_for_row_and_a_long_reference_refuses_it(
+    source, db_error, open_gate
+) -> None:
+    """The capture runs once per statement (transition tables) and yields what row-by-row did."""
+    registered = register("test_ti_bulk", TARGET, '{"status": "ready"}', ["status"])
+    open_gate(registered["gate"])
+    sql_exec(
+        "INSERT INTO test_ti_source (status, doc_ref) SELECT CASE WHEN n % 2 = 0 THEN 'ready' ELSE 'draft' END,"
+        " 'doc-' || n FROM generate_series(1, 10) AS n"
+    )
+    captured = pending()
+    assert [(ref, corr) for _, _, ref, corr, _ in captured] == [
+        (str(i), f"doc-{n}") for i, n in zip(range(2, 11, 2), range(2, 11, 2), strict=True)
+    ]
+    assert {payload for *_, payload in captured} >= {
+        '{"route": "test_ti_bulk", "status": "ready", "operation": "INSERT", "source_table": "test_ti_source"}'
+    }
+    before = len(captured)
+    with db_error("^correlation_id_length"):
+        sql_exec("INSERT INTO test_ti_source (status, doc_ref) VALUES ('ready', repeat('x', 201)), ('ready', 'ok')")
+    assert len(pending()) == before  # nothing of the refused statement was captured
