@@ -26,9 +26,11 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from psycopg import sql as pgsql
+
+from queuegov import replica
 
 if TYPE_CHECKING:
     from queuegov.actor import Actor
@@ -54,7 +56,7 @@ def _cursor(conn: Conn = None, prepare: bool = True) -> Iterator[Any]:
         with conn.cursor() as cursor:
             yield cursor
         return
-    django_conn = conn if conn is not None else connections[DEFAULT_DB_ALIAS]
+    django_conn = conn if conn is not None else connections[replica.read_alias()]
     if not prepare:
         with django_conn.cursor() as cursor:  # Django's client-side binding: SQL the ORM compiled
             yield cursor
@@ -81,7 +83,7 @@ def call(sql: Statement, params: Sequence[Any] = (), *, actor: Actor | None = No
     if actor is not None:
         if isinstance(conn, psycopg.Connection):
             raise TypeError("call(actor=...) runs on Django's connection")
-        django_conn = conn if conn is not None else connections[DEFAULT_DB_ALIAS]
+        django_conn = conn if conn is not None else connections[replica.read_alias()]
         if not django_conn.in_atomic_block and isinstance(sql, str) and _is_single_call(sql):
             # Only the settings with a value: every reader takes '' as absent (nullif), and
             # each set_config costs the claim path ~20 µs (a worker's actor has two of eight).

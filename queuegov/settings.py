@@ -156,6 +156,22 @@ _network.setdefault("keepalives_interval", env.int("DB_KEEPALIVES_INTERVAL", def
 _network.setdefault("keepalives_count", env.int("DB_KEEPALIVES_COUNT", default=3))
 _network.setdefault("tcp_user_timeout", env.int("DB_TCP_USER_TIMEOUT_MS", default=20000))
 
+# A read replica for the dashboard and /metrics (docs/operations.md, "Scaling out"):
+# the same role and connection options as default, read-only by its session default
+# (a write there fails instead of reaching the primary); queuegov.replica routes.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    _replica = env.db("DATABASE_REPLICA_URL")
+    _replica["ENGINE"] = "django.db.backends.postgresql"
+    _replica["OPTIONS"] = {**DATABASES["default"]["OPTIONS"], **_replica.get("OPTIONS", {})}
+    _replica["OPTIONS"]["options"] = (
+        f"{_replica['OPTIONS'].get('options', '')} -c default_transaction_read_only=on".strip()
+    )
+    _replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    _replica["CONN_HEALTH_CHECKS"] = True
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["queuegov.replica.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -19,6 +19,7 @@ from prometheus_client.core import CollectorRegistry, GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
 
 from queuegov.ops.health import queue_health
+from queuegov.replica import from_replica
 
 
 class HealthCollector:
@@ -90,5 +91,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
             content_type="text/plain",
         )
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(HealthCollector(queue_health()))
+    with from_replica():  # the replica's figures, when there is one (docs/operations.md, "Scaling out")
+        report = queue_health()
+    registry.register(HealthCollector(report))
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
