@@ -19,7 +19,10 @@ on that one database, with ``synchronous_commit`` on:
     ``--once --no-listen`` semantics) vs a raw SKIP LOCKED queue drained one job per transaction
     and 50 jobs per claim with one batched ack, with the same numbers of processes;
 (d) p50/p95 pickup latency, enqueue commit to handler start, with ``queue.notify.enabled`` on
-    and a LISTENing worker vs a raw LISTEN/NOTIFY round trip.
+    and a LISTENing worker vs a raw LISTEN/NOTIFY round trip;
+(e) ``django.tasks`` enqueue: ``task.enqueue()`` through the project's backend vs the SQL API's
+    single enqueue (``fn_job_enqueue`` on a prepared psycopg connection), interleaved rounds in
+    one Django process, one job per autocommit transaction on both sides.
 
 Every governance feature stays on: leases fenced by worker and attempt, attempts counted,
 payload checks, executor heartbeats, gates, the NOTIFY trigger. Worker processes are started
@@ -60,7 +63,8 @@ GATES = (
 NOOP = "queuegov.noop"
 RAW_CHANNEL = "bench_raw_wake"
 TARGETS = {
-    "single": 0.80,  # governed / raw throughput, at least
+    "single_added_us": 150,  # wall µs fn_job_enqueue adds over a raw INSERT, at most (issue 17)
+    "tasks": 0.90,  # django.tasks enqueue / SQL API single enqueue, at least
     "bulk": 0.50,
     "drain2": 0.40,
     "latency": 1.5,  # governed / raw p50 latency, at most
@@ -422,6 +426,50 @@ def children(kind: str, url: str, n: int, *extra: str) -> Iterator[list[Child]]:
             c.proc.wait(timeout=30)
 
 
+def tasks_enqueue(total: int) -> None:
+    """(e), in a child with Django set up: interleaved rounds of ``task.enqueue()`` and of the SQL
+    API's single enqueue on a prepared psycopg connection; prints jobs/s and client CPU per side."""
+    from bench_tasks import noop  # bench/ is this script's directory: sys.path[0]
+    from django.conf import settings
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    sql_api = psycopg.connect(**{k: v for k, v in params.items() if k not in ("cursor_factory", "context")},
+                              autocommit=True)  # fmt: skip
+    sql_api.execute("SELECT set_config('queuegov.actor', 'bench:sql-api', false)")
+    counter = iter(range(10**9))
+    per_round = 250
+    client = {"tasks": 0.0, "sql": 0.0}
+
+    def tasks_round(_: int) -> int:
+        py0 = time.process_time()
+        for _ in range(per_round):
+            i = next(counter)
+            noop.enqueue(i, f"bench/{i}")
+        client["tasks"] += time.process_time() - py0
+        return per_round
+
+    def sql_round(_: int) -> int:
+        py0 = time.process_time()
+        for _ in range(per_round):
+            answer = sql_api.execute(GOV_ENQUEUE, [NOOP, payload(next(counter)), None, 0, None, None, None, None])
+            if answer.fetchone()[0]["status"] != "enqueued":
+                raise RuntimeError("enqueue refused")
+        client["sql"] += time.process_time() - py0
+        return per_round
+
+    assert settings.TASKS["default"]["BACKEND"] == "jobs.tasks_backend.JobQueueBackend"
+    tasks_round(0), sql_round(0)  # warm-up: plans, prepared statements, the task kind registered
+    client.update(tasks=0.0, sql=0.0)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    rounds = max(2, total // per_round)
+    rates = interleaved(rounds, {"tasks": tasks_round, "sql": sql_round})
+    jobs = rounds * per_round
+    print(json.dumps({"rates": rates, "client_us": {k: v / jobs * 1e6 for k, v in client.items()}}), flush=True)
+    sql_api.close()
+
+
 def child_main(kind: str, args: argparse.Namespace) -> None:
     """One worker process: set up, say ready, wait for go, work, report JSON."""
     if kind.startswith("gov"):
@@ -462,6 +510,8 @@ def child_main(kind: str, args: argparse.Namespace) -> None:
         worker = Worker(once=False, listen=True, poll_interval=5.0)
         print("ready", flush=True)
         worker.run()
+    elif kind == "gov-tasks":
+        tasks_enqueue(args.single)
     elif kind == "raw-drain":
         raw_drain(args.mode, args.batch)
     elif kind == "raw-listen":
@@ -666,7 +716,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50, help="jobs per claim (worker and raw batched)")
     parser.add_argument("--latency-samples", type=int, default=300, help="pickup probes per side (default 300)")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each batched/governed drain; best kept (2)")
-    parser.add_argument("--only", default="a,b,c,d", help="sections to run (default a,b,c,d; '' = set up only)")
+    parser.add_argument("--only", default="a,b,c,d,e", help="sections to run (default a,b,c,d,e; '' = set up only)")
     args = parser.parse_args()
     if args.child:
         child_main(args.child, args)
@@ -699,6 +749,7 @@ def main() -> None:
             "direct": "(a)   ref: INSERT into job_queue, no function",
             "governed": "(a) fn_job_enqueue (autocommit)",
         }
+        added_us = 1e6 / single["governed"]["rate"] - 1e6 / raw_rate
         for name in SINGLE_SIDES:
             rate = single[name]["rate"]
             governed = name == "governed"
@@ -707,8 +758,8 @@ def main() -> None:
                     labels[name],
                     f"{rate:,.0f} jobs/s",
                     "" if name == "raw" else f"{rate / raw_rate:.2f}x raw",
-                    f">= {TARGETS['single']:.2f}x" if governed else "",
-                    verdict(ratio, TARGETS["single"]) if governed else "",
+                    f"adds {added_us:.0f} us, <= {TARGETS['single_added_us']} us" if governed else "",
+                    verdict(added_us, TARGETS["single_added_us"], higher_is_better=False) if governed else "",
                 )
             )
         details.append(
@@ -830,6 +881,29 @@ def main() -> None:
             " committed, the raw worker wakes on LISTEN, claims with SKIP LOCKED (committed), starts the"
             f" handler. Bare notification delivery p50 {rn['p50']:.2f} ms"
             " (it can arrive before the producer's commit reply)."
+        )
+
+    if "e" in sections:
+        print("(e) django.tasks enqueue …", flush=True)
+        reset(url)
+        with children("gov-tasks", url, 1, "--single", str(args.single)) as (child,):
+            child.send("go")
+            tasks = json.loads(child.readline(timeout=600))
+        rates = tasks["rates"]
+        ratio = rates["tasks"] / rates["sql"]
+        rows.append(("(e) SQL API single enqueue (prepared psycopg)", f"{rates['sql']:,.0f} jobs/s", "", "", ""))
+        rows.append(
+            (
+                "(e) django.tasks task.enqueue()",
+                f"{rates['tasks']:,.0f} jobs/s",
+                f"{ratio:.2f}x SQL API",
+                f">= {TARGETS['tasks']:.2f}x",
+                verdict(ratio, TARGETS["tasks"]),
+            )
+        )
+        details.append(
+            f"  (e) client CPU per enqueue: task.enqueue() {tasks['client_us']['tasks']:.0f} us, SQL API"
+            f" {tasks['client_us']['sql']:.0f} us; both one autocommit round trip per job, in one process."
         )
 
     print()

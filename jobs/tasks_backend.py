@@ -24,6 +24,7 @@ from traceback import format_exception
 from typing import Any
 
 from django.core.exceptions import SuspiciousOperation
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.dispatch import Signal
 from django.tasks.backends.base import BaseTaskBackend
 from django.tasks.base import Task, TaskContext, TaskError, TaskResult, TaskResultStatus
@@ -52,6 +53,15 @@ JOB_STATUS = {
     "cancelled": TaskResultStatus.FAILED,
     "dead": TaskResultStatus.FAILED,
 }
+
+# Task kinds this process has seen registered (enqueue skips registering them outside a transaction).
+_SEEN_KINDS: set[str] = set()
+
+
+def forget_seen_kinds() -> None:
+    """Register every kind again at its next enqueue (the registry was emptied, as tests do)."""
+    _SEEN_KINDS.clear()
+
 
 # job_queue ids are bigint: anything else is no result of this backend.
 _RESULT_ID = re.compile(r"[1-9][0-9]{0,18}")
@@ -127,18 +137,24 @@ class JobQueueBackend(BaseTaskBackend):
             "queue_name": task.queue_name,
             "deferred": task.run_after is not None,
         }
+        kind = TASK_KIND_PREFIX + task.module_path
+        # In the same statement a task's kind registers itself (docs/executors.md). Once this
+        # process has seen it registered, an enqueue outside a transaction skips that step and,
+        # if the kind was retired or removed since, is refused and retried with it: a failed
+        # autocommit statement leaves nothing behind. Inside the caller's transaction a refusal
+        # would abort it, so there the step always runs.
+        in_transaction = connections[DEFAULT_DB_ALIAS].in_atomic_block
+        register = in_transaction or kind not in _SEEN_KINDS
         try:
-            with domain_errors():
-                answer, enqueued_at = db.enqueue_stamped(
-                    TASK_KIND_PREFIX + task.module_path,
-                    payload,
-                    queue_name=queue,
-                    priority=task.priority,
-                    run_at=task.run_after,
-                    max_attempts=self.max_attempts,
-                    # In the same statement: a task's kind registers itself (docs/executors.md).
-                    register_task_kind=True,
-                )
+            try:
+                with domain_errors():
+                    answer, enqueued_at = self._enqueue(kind, payload, queue, task, register)
+            except UnknownObject as exc:
+                if register or not str(exc).startswith("unknown_job_kind"):
+                    raise
+                _SEEN_KINDS.discard(kind)
+                with domain_errors():
+                    answer, enqueued_at = self._enqueue(kind, payload, queue, task, True)
         except UnknownObject as exc:
             if not str(exc).startswith("unknown_queue"):
                 raise
@@ -148,6 +164,7 @@ class JobQueueBackend(BaseTaskBackend):
             ) from exc
         if answer.get("status") == "gate_closed":
             raise GateClosedError(f"gate_closed: {answer.get('gate')} is closed; task {task.module_path} not enqueued")
+        _SEEN_KINDS.add(kind)
         # The job as just stored (one round trip: no read-back): ``task`` carries its using() options.
         result = TaskResult(
             task=task,
@@ -165,6 +182,17 @@ class JobQueueBackend(BaseTaskBackend):
         )
         task_enqueued.send(type(self), task_result=result)
         return result
+
+    def _enqueue(self, kind: str, payload: dict[str, Any], queue: str, task: Task, register: bool) -> Any:
+        return db.enqueue_stamped(
+            kind,
+            payload,
+            queue_name=queue,
+            priority=task.priority,
+            run_at=task.run_after,
+            max_attempts=self.max_attempts,
+            register_task_kind=register,
+        )
 
     def get_result(self, result_id: str) -> TaskResult:
         """The task's result as stored; ImportError if its module is gone, SuspiciousOperation if it is no Task."""

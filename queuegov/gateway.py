@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import psycopg
+from django.conf import settings
 from django.db import connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from psycopg import sql as pgsql
@@ -170,6 +171,18 @@ def plain_connection(autocommit: bool = True) -> psycopg.Connection:
     return psycopg.connect(**params, autocommit=autocommit)
 
 
+def listen_connection() -> psycopg.Connection:
+    """The connection a LISTEN holds: ``DATABASE_LISTEN_URL`` when set (a session-pooled
+    endpoint when Django's goes through transaction pooling, which cannot keep a LISTEN:
+    docs/operations.md, "Scaling out"), with Django's timeouts; else Django's database."""
+    url = settings.QUEUEGOV_LISTEN_DATABASE_URL
+    if not url:
+        return plain_connection()
+    params = connection.get_connection_params()
+    timeouts = {k: v for k, v in params.items() if k.startswith(("connect_timeout", "keepalives", "tcp_user"))}
+    return psycopg.connect(url, autocommit=True, **timeouts)
+
+
 def wake_channel(name: str) -> str:
     """The NOTIFY channel of a queue or event domain (fn_job_wake: ``queue_wake_<name>``)."""
     return f"queue_wake_{name}"
@@ -189,7 +202,7 @@ class Listener:
 
     def connect(self) -> None:
         self.close()
-        conn = plain_connection()
+        conn = listen_connection()
         try:
             for channel in self.channels:
                 conn.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(channel)))

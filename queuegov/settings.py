@@ -171,6 +171,9 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES["replica"] = _replica
 DATABASE_ROUTERS = ["queuegov.replica.ReplicaRouter"]
+# Where a worker's LISTEN connection goes (docs/operations.md, "Scaling out"): behind a
+# transaction-pooling PgBouncer, a session-pooled endpoint (a LISTEN needs its session).
+QUEUEGOV_LISTEN_DATABASE_URL = env.str("DATABASE_LISTEN_URL", default="")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

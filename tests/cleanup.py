@@ -13,6 +13,7 @@ from typing import Any
 
 from django.apps import apps
 
+from jobs import tasks_backend
 from tests import database, helpers
 
 # Tables the cleanup never truncates, and why.
@@ -107,6 +108,8 @@ def clean(snapshot: dict[str, Any]) -> None:
             for table, rows in snapshot["seeds"].items():
                 _reseed(cursor, table, rows)
         admin.commit()
+    # The registry was emptied: django.tasks registers its kinds again at their next enqueue.
+    tasks_backend.forget_seen_kinds()
     # One pending request per key: a leftover would block the next test's request.
     for request_id, requester in helpers.sql_rows(
         "SELECT id, requested_by FROM gate_change_request WHERE status = 'pending'"

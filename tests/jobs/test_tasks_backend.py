@@ -333,3 +333,21 @@ def test_a_task_registers_its_kind_in_the_statement_of_its_first_enqueue(gates):
     assert sql_rows(registrations, [start, kind]) == [("system:django.tasks", "applied")]
     sample_tasks.shout.enqueue("again")
     assert len(sql_rows(registrations, [start, kind])) == 1  # registered once
+
+
+def test_a_registered_kind_is_not_registered_again_and_a_retired_one_is_outside_a_transaction(gates):
+    """Outside a transaction the backend skips the registration step for a kind it saw
+    registered (one statement, no fn_job_task_kind_ensure); if the kind was retired since,
+    the refused enqueue is retried with it, as a first enqueue would have done."""
+    kind = "task:" + sample_tasks.shout.module_path
+    sample_tasks.shout.enqueue("first")  # registers it
+    with CaptureQueriesContext(connection) as queries:
+        sample_tasks.shout.enqueue("second")
+    assert [q["sql"] for q in queries.captured_queries] == [queries.captured_queries[0]["sql"]]
+    assert "fn_job_task_kind_ensure" not in queries.captured_queries[0]["sql"]
+    owner_exec("UPDATE consumer_registry SET status = 'retired' WHERE job_kind = %s", [kind])
+    with CaptureQueriesContext(connection) as queries:
+        result = sample_tasks.shout.enqueue("third")
+    assert len(queries) == 2 and "fn_job_task_kind_ensure" in queries.captured_queries[1]["sql"]
+    assert Job.objects.get(pk=int(result.id)).status == "queued"
+    assert sql_rows("SELECT status FROM consumer_registry WHERE job_kind = %s", [kind]) == [("active",)]
