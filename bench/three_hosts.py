@@ -22,8 +22,9 @@ What it does, and undoes whatever happens (a failure included):
    host's late reports are fenced off), none dead-lettered, and the cut host's
    in-flight jobs were taken over.
 
-Exit status 0 when every check passes. ``--keep`` leaves nothing running but
-prints where the data directory was (removed otherwise).
+Exit status 0 when every check passes. Leftovers of an earlier run that was
+killed (the bridge, links, namespaces, a server on the port) are removed first;
+``--deadline`` bounds the whole run (SIGTERM also unwinds it).
 """
 
 from __future__ import annotations
@@ -86,6 +87,18 @@ class Teardown:
         self.steps.clear()
 
 
+def clear_leftovers() -> None:
+    """What an earlier run killed before its teardown left: namespaces, links, the bridge."""
+    for i in HOSTS:
+        sh("ip", "netns", "del", f"qg-h{i}", check=False)
+        sh("ip", "link", "del", f"qgv{i}", check=False)
+    sh("ip", "link", "del", BRIDGE, check=False)
+    for pidfile in glob.glob(f"{tempfile.gettempdir()}/qg-hosts-*/data/postmaster.pid"):
+        sh("runuser", "-u", "postgres", "--", pg_bin("pg_ctl"), "-D", str(Path(pidfile).parent), "-m", "immediate",
+           "stop", check=False)  # fmt: skip
+        shutil.rmtree(Path(pidfile).parent.parent, ignore_errors=True)
+
+
 def network(td: Teardown) -> None:
     sh("ip", "link", "add", BRIDGE, "type", "bridge")
     td.add(f"bridge {BRIDGE}", lambda: sh("ip", "link", "del", BRIDGE, check=False))
@@ -113,10 +126,10 @@ def database(td: Teardown, workdir: Path) -> str:
     with (data / "pg_hba.conf").open("a") as hba:
         hba.write(f"host all all {NET}.0/24 trust\n")
     options = f"-c listen_addresses={DB_ADDR} -c port={PORT} -c unix_socket_directories={workdir}"
-    sh("runuser", "-u", "postgres", "--", pg_bin("pg_ctl"), "-D", str(data), "-o", options, "-l",
-       str(workdir / "postgres.log"), "-w", "start")  # fmt: skip
     td.add("private PostgreSQL", lambda: sh("runuser", "-u", "postgres", "--", pg_bin("pg_ctl"), "-D", str(data),
                                             "-m", "immediate", "stop", check=False))  # fmt: skip
+    sh("runuser", "-u", "postgres", "--", pg_bin("pg_ctl"), "-D", str(data), "-o", options, "-l",
+       str(workdir / "postgres.log"), "-w", "start")  # fmt: skip
     admin = f"postgres://postgres@{DB_ADDR}:{PORT}/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {DB}")
@@ -158,13 +171,13 @@ def enqueue(app: str, jobs: int, seconds: float) -> None:
         sys.exit(f"enqueue: {answer}")
 
 
-def workers(td: Teardown, app: str) -> dict[int, subprocess.Popen[str]]:
+def workers(td: Teardown, app: str, workdir: Path) -> dict[int, subprocess.Popen[str]]:
     started = {}
     for i in HOSTS:
         env = {**os.environ, "DATABASE_URL": app, "QG_HOST": f"h{i}", "PYTHONUNBUFFERED": "1",
                "DB_CONNECT_TIMEOUT": "3", "DB_TCP_USER_TIMEOUT_MS": "4000"}  # fmt: skip
         env.pop("TEST_DATABASE_NAME", None)
-        log = (Path(tempfile.gettempdir()) / f"qg-h{i}.log").open("w")
+        log = (workdir / f"worker-h{i}.log").open("w")
         proc = subprocess.Popen(
             ["ip", "netns", "exec", f"qg-h{i}", PYTHON, "manage.py", "queue_worker", "--no-listen",
              "--interval", "0.2", "--batch-size", "5", "--lease-seconds", str(LEASE_SECONDS),
@@ -202,6 +215,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=600, help="jobs to drain (default 600)")
     parser.add_argument("--seconds", type=float, default=0.05, help="each job's sleep (default 0.05)")
+    parser.add_argument("--deadline", type=float, default=300, help="the whole run, seconds (default 300)")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: it creates network namespaces and runs a private server as postgres")
@@ -209,20 +223,31 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="qg-hosts-"))
     td.add("work directory", lambda: shutil.rmtree(workdir, ignore_errors=True))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
+    signal.signal(signal.SIGALRM, lambda *_: sys.exit(f"over the deadline of {args.deadline:.0f} s"))
+    signal.alarm(int(args.deadline))
     started = time.monotonic()
+    clear_leftovers()
     try:
         network(td)
         app = database(td, workdir)
         enqueue(app, args.jobs, args.seconds)
-        procs = workers(td, app)
+        procs = workers(td, app, workdir)
         total = args.jobs
-        # cut host 2 off once every host is working and a fifth is done
+
+        def cut_host_holds_jobs() -> bool:
+            with psycopg.connect(app) as conn:
+                return bool(conn.execute(
+                    "SELECT count(*) FROM job_queue WHERE status = 'running' AND lease_owner LIKE %s", [f"h{CUT}:%"]
+                ).fetchone()[0])  # fmt: skip
+
+        # cut host 2 off once a fifth is done and it holds jobs
         wait_for("a fifth of the jobs", lambda: counts(app).get("succeeded", 0) >= total // 5, 120)
-        with psycopg.connect(app) as conn:
+        wait_for(f"h{CUT} holding jobs", cut_host_holds_jobs, 60)
+        sh("ip", "link", "set", f"qgv{CUT}", "down")
+        with psycopg.connect(app) as conn:  # once cut, what the server says it holds is final
             (held,) = conn.execute(
                 "SELECT array_agg(id) FROM job_queue WHERE status = 'running' AND lease_owner LIKE %s", [f"h{CUT}:%"]
             ).fetchone()
-        sh("ip", "link", "set", f"qgv{CUT}", "down")
         print(f"host h{CUT} cut off holding {len(held or [])} running jobs", flush=True)
         # the others drain; the reaper returns the cut host's expired leases
         wait_for("every job", lambda: counts(app).get("succeeded", 0) == total, 300, tick=lambda: reap(app))

@@ -143,7 +143,8 @@ class JobQueueBackend(BaseTaskBackend):
         # if the kind was retired or removed since, is refused and retried with it: a failed
         # autocommit statement leaves nothing behind. Inside the caller's transaction a refusal
         # would abort it, so there the step always runs.
-        in_transaction = connections[DEFAULT_DB_ALIAS].in_atomic_block
+        conn = connections[DEFAULT_DB_ALIAS]
+        in_transaction = conn.in_atomic_block or not conn.get_autocommit()
         register = in_transaction or kind not in _SEEN_KINDS
         try:
             try:

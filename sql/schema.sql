@@ -1198,8 +1198,21 @@ CREATE FUNCTION public.fn_event_capture_attach(p_source_table text) RETURNS void
     LANGUAGE plpgsql
     AS $$
 -- The capture's three statement triggers on a watched table (transition tables
--- name the statement's rows qg_rows).
+-- name the statement's rows qg_rows). A statement trigger sees only the table
+-- a statement names: partitioned tables, their partitions and foreign tables
+-- (no transition tables) are refused.
+DECLARE
+    c pg_class%ROWTYPE;
 BEGIN
+    SELECT * INTO c FROM pg_class WHERE oid = to_regclass(p_source_table);
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_table: % does not exist', p_source_table USING ERRCODE = 'QG005';
+    END IF;
+    IF c.relkind <> 'r' OR c.relispartition
+       OR EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = c.oid OR inhparent = c.oid) THEN
+        RAISE EXCEPTION 'unsupported_table: % is partitioned, a partition, inherited or foreign; a trigger-IN route watches a plain table',
+                p_source_table USING ERRCODE = 'QG004';
+    END IF;
     EXECUTE format('DROP TRIGGER IF EXISTS iu_event_capture ON %I', p_source_table);
     EXECUTE format('DROP TRIGGER IF EXISTS iu_event_capture_insert ON %I', p_source_table);
     EXECUTE format('DROP TRIGGER IF EXISTS iu_event_capture_update ON %I', p_source_table);
@@ -1225,10 +1238,10 @@ CREATE FUNCTION public.fn_event_capture_trigger() RETURNS trigger
     AS $$
 -- The one generic trigger-IN function: AFTER INSERT/UPDATE/DELETE FOR EACH
 -- STATEMENT, the statement's rows in the transition table qg_rows (NEW rows;
--- OLD rows for DELETE). A capture fires on whatever table it watches, written
--- by whoever may write it; the capture itself is the owner's.
+-- OLD rows for DELETE), read once per matching route. A capture fires on
+-- whatever table it watches, written by whoever may write it; the capture
+-- itself is the owner's.
 DECLARE
-    v_rows jsonb[];
     v_actor text;
     r iu_sql_event_route%ROWTYPE;
 BEGIN
@@ -1237,36 +1250,30 @@ BEGIN
          WHERE source_table = TG_TABLE_NAME AND operation = TG_OP AND (enabled OR dry_run)
          ORDER BY id
     LOOP
-        IF v_rows IS NULL THEN  -- the statement's rows, read once (and only when a route watches them)
-            v_rows := ARRAY(SELECT to_jsonb(t) FROM qg_rows t);
-            v_actor := fn_actor();
-        END IF;
-        EXIT WHEN cardinality(v_rows) = 0;
+        v_actor := coalesce(v_actor, fn_actor());
         IF r.enabled AND NOT r.dry_run THEN
             INSERT INTO event_pending (event_type, event_subject_table, event_subject_ref, correlation_id,
                                        capture_payload, actor)
-            SELECT r.target_event_type, TG_TABLE_NAME, j ->> r.subject_column,
-                   CASE WHEN r.correlation_column IS NOT NULL THEN j ->> r.correlation_column END,
+            SELECT r.target_event_type, TG_TABLE_NAME, x.j ->> r.subject_column,
+                   CASE WHEN r.correlation_column IS NOT NULL THEN x.j ->> r.correlation_column END,
                    jsonb_build_object('operation', TG_OP, 'source_table', TG_TABLE_NAME, 'route', r.route_name)
-                       || coalesce((SELECT jsonb_object_agg(col, j -> col) FROM unnest(r.payload_columns) AS col), '{}'),
+                       || coalesce((SELECT jsonb_object_agg(col, x.j -> col) FROM unnest(r.payload_columns) AS col), '{}'),
                    v_actor
-              FROM unnest(v_rows) WITH ORDINALITY AS x(j, n)
-             WHERE j @> r.condition
+              FROM qg_rows t CROSS JOIN LATERAL (SELECT to_jsonb(t) AS j) x
+             WHERE x.j @> r.condition
                -- a long reference is asked of its named rule (which refuses it, and nothing is written)
-               AND (coalesce(length(j ->> r.subject_column), 0) <= 200
-                    AND (r.correlation_column IS NULL OR coalesce(length(j ->> r.correlation_column), 0) <= 200)
-                    OR fn_event_refs_pass(j ->> r.subject_column,
-                                          CASE WHEN r.correlation_column IS NOT NULL THEN j ->> r.correlation_column END))
-             ORDER BY n;
+               AND (coalesce(length(x.j ->> r.subject_column), 0) <= 200
+                    AND (r.correlation_column IS NULL OR coalesce(length(x.j ->> r.correlation_column), 0) <= 200)
+                    OR fn_event_refs_pass(x.j ->> r.subject_column,
+                                          CASE WHEN r.correlation_column IS NOT NULL THEN x.j ->> r.correlation_column END));
         ELSE
             INSERT INTO iu_sql_event_route_dry_run_log (route_id, source_table, operation, subject_ref, would_capture)
-            SELECT r.id, TG_TABLE_NAME, TG_OP, j ->> r.subject_column,
+            SELECT r.id, TG_TABLE_NAME, TG_OP, x.j ->> r.subject_column,
                    jsonb_build_object('event_type', r.target_event_type, 'payload',
                        jsonb_build_object('operation', TG_OP, 'source_table', TG_TABLE_NAME, 'route', r.route_name)
-                       || coalesce((SELECT jsonb_object_agg(col, j -> col) FROM unnest(r.payload_columns) AS col), '{}'))
-              FROM unnest(v_rows) WITH ORDINALITY AS x(j, n)
-             WHERE j @> r.condition
-             ORDER BY n;
+                       || coalesce((SELECT jsonb_object_agg(col, x.j -> col) FROM unnest(r.payload_columns) AS col), '{}'))
+              FROM qg_rows t CROSS JOIN LATERAL (SELECT to_jsonb(t) AS j) x
+             WHERE x.j @> r.condition;
         END IF;
     END LOOP;
     RETURN NULL;
@@ -1643,20 +1650,23 @@ DECLARE
     -- captures' index and costs the same whatever the backlog behind it
     v_types text[] := ARRAY(SELECT event_type FROM event_type_registry WHERE delivery_lane = 'immediate');
 BEGIN
-    WITH batch AS (
+    WITH batch AS (  -- the oldest ready captures of the immediate types, read from event_pending_ready
         SELECT p.id, p.event_type, p.event_subject_table, p.event_subject_ref, p.capture_payload, p.correlation_id,
                p.causation_id, p.captured_at, p.actor
           FROM event_pending p
-         WHERE p.processed_at IS NULL AND p.event_type = ANY (v_types) AND p.error_count = 0
+         WHERE p.processed_at IS NULL AND p.error_count = 0 AND p.event_type = ANY (v_types)
          ORDER BY p.id
          LIMIT p_batch_size
-           FOR UPDATE OF p SKIP LOCKED
-    ), checked AS (
-        SELECT b.*, t AS type_row, t.event_domain, nextval('event_outbox_id_seq') AS event_id
+           FOR UPDATE SKIP LOCKED
+    ), ordered AS MATERIALIZED (  -- sorted before the ids are drawn: events get ids in capture order
+        SELECT b.*, t AS type_row, t.event_domain
           FROM batch b
           JOIN event_type_registry t USING (event_type)
          WHERE fn_event_emit_check(t, b.event_type, b.event_subject_table, b.event_subject_ref,
                                    b.correlation_id, b.causation_id, 'pending:' || b.id, b.capture_payload)
+         ORDER BY b.id
+    ), checked AS MATERIALIZED (
+        SELECT o.*, nextval('event_outbox_id_seq') AS event_id FROM ordered o
     ), keys AS (
         INSERT INTO event_subject_key (event_domain, event_type, event_subject_table, event_subject_ref, fact_key, event_id)
         SELECT c.event_domain, c.event_type, c.event_subject_table, c.event_subject_ref, 'pending:' || c.id, c.event_id
@@ -1762,6 +1772,7 @@ DECLARE
     v_set_based boolean := true;
     v_type text;
     v_failed_groups integer := 0;
+    v_rows refcursor;
 BEGIN
     IF NOT fn_gate_open('event.emit_enabled') THEN
         RETURN fn_gate_closed_result('event.emit_enabled');
@@ -1781,13 +1792,24 @@ BEGIN
     EXCEPTION WHEN OTHERS THEN
         v_set_based := false;
     END;
-    FOR r IN
-        SELECT p.* FROM event_pending p
-        WHERE p.processed_at IS NULL AND p.error_count < v_max_errors
-          AND p.event_type = ANY (ARRAY(SELECT event_type FROM event_type_registry WHERE delivery_lane = 'immediate'))
-          AND (NOT v_set_based OR p.error_count > 0)
-        ORDER BY p.id LIMIT greatest(p_batch_size - v_emitted - v_duplicates, 0)
+    -- one at a time: captures that failed before (event_pending_retrying), or the whole
+    -- batch when the set-based statement refused it
+    IF v_set_based THEN
+        OPEN v_rows FOR
+            SELECT p.* FROM event_pending p
+             WHERE p.processed_at IS NULL AND p.error_count > 0 AND p.error_count < v_max_errors
+               AND p.event_type = ANY (ARRAY(SELECT event_type FROM event_type_registry WHERE delivery_lane = 'immediate'))
+             ORDER BY p.id LIMIT greatest(p_batch_size - v_emitted - v_duplicates, 0);
+    ELSE
+        OPEN v_rows FOR
+            SELECT p.* FROM event_pending p
+             WHERE p.processed_at IS NULL AND p.error_count < v_max_errors
+               AND p.event_type = ANY (ARRAY(SELECT event_type FROM event_type_registry WHERE delivery_lane = 'immediate'))
+             ORDER BY p.id LIMIT p_batch_size;
+    END IF;
     LOOP
+        FETCH v_rows INTO r;
+        EXIT WHEN NOT FOUND;
         BEGIN
             v_answer := fn_event_emit(r.event_type, r.event_subject_table, r.event_subject_ref, r.capture_payload,
                                       NULL, r.correlation_id, r.causation_id, r.captured_at, 'safe_metadata',
@@ -1803,12 +1825,14 @@ BEGIN
             v_failed := v_failed + 1;
         END;
     END LOOP;
+    CLOSE v_rows;
 
     -- delayed lane: quiet groups, one delayed type at a time. EXECUTE plans each
     -- with its type's value, so the planner sees how few of the waiting captures
     -- it has and reads them from event_pending_unprocessed (keyed by type)
     -- instead of scanning every waiting capture.
-    FOR v_type IN SELECT event_type FROM event_type_registry WHERE delivery_lane = 'delayed' ORDER BY event_type LOOP
+    -- in a random order each call: a type with many quiet groups never starves the others
+    FOR v_type IN SELECT event_type FROM event_type_registry WHERE delivery_lane = 'delayed' ORDER BY random() LOOP
         EXIT WHEN v_groups + v_failed_groups >= p_batch_size;
         FOR g IN EXECUTE
             'SELECT p.event_type, coalesce(p.stable_key, ''pending:'' || p.id) AS group_key,
@@ -1846,7 +1870,7 @@ BEGIN
 
     RETURN jsonb_build_object('status', CASE WHEN v_emitted + v_duplicates + v_failed = 0 THEN 'nothing_to_do' ELSE 'processed' END,
                               'emitted', v_emitted, 'duplicates', v_duplicates, 'delayed_groups', v_groups,
-                              'failed', v_failed);
+                              'failed', v_failed, 'one_at_a_time', NOT v_set_based);
 END;
 $_$;
 
@@ -4730,6 +4754,12 @@ BEGIN
                    v_started, clock_timestamp()
               FROM unnest(v_events) AS e
               LEFT JOIN job_queue j ON j.idempotency_key = format('route:%s:event:%s', p_route.id, e.id);
+            IF EXISTS (SELECT 1 FROM unnest(v_events) AS e
+                        WHERE NOT EXISTS (SELECT 1 FROM job_queue j
+                                           WHERE j.idempotency_key = format('route:%s:event:%s', p_route.id, e.id))) THEN
+                RAISE EXCEPTION 'job_missing: a job of route % was neither enqueued nor there before', p_route.route_name
+                    USING ERRCODE = 'QG003';  -- the route's events then go one at a time
+            END IF;
         END IF;
     ELSIF p_route.action_kind = 'notify' THEN
         PERFORM pg_notify(p_route.target, jsonb_build_object('event_id', e.id, 'event_type', e.event_type)::text)
@@ -12427,6 +12457,18 @@ CREATE INDEX event_outbox_default_id_idx1 ON public.event_outbox_default USING b
 --
 
 CREATE INDEX event_pending_processed ON public.event_pending USING btree (processed_at) WHERE (processed_at IS NOT NULL);
+
+--
+-- Name: event_pending_ready; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_pending_ready ON public.event_pending USING btree (id) WHERE ((processed_at IS NULL) AND (error_count = 0));
+
+--
+-- Name: event_pending_retrying; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX event_pending_retrying ON public.event_pending USING btree (id) WHERE ((processed_at IS NULL) AND (error_count > 0));
 
 --
 -- Name: event_pending_unprocessed; Type: INDEX; Schema: public; Owner: queuegov_owner

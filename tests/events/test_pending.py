@@ -163,3 +163,24 @@ def test_the_event_keeps_the_actor_of_its_capture(ev, emit_on, actor) -> None:
     actor("command:event_pending_process")
     ev.process()
     assert sql_value("SELECT actor FROM event_outbox WHERE event_subject_ref = 'who'") == "user:capturer"
+
+
+def test_a_batch_of_several_types_gets_event_ids_in_capture_order(ev, emit_on, delayed_type) -> None:
+    """Routing and a route's order per subject follow event ids: a set-based batch hands them
+    out in capture order whatever the types, and parked or debouncing captures are not in its way."""
+    owner_exec(
+        "INSERT INTO event_type_registry (event_type, event_domain, event_stream, delivery_lane, status, producer_ref,"
+        " description) VALUES ('job.test_other', 'job', 'update', 'immediate', 'active', 'tests', 'x')"
+    )
+    parked = ev.capture(IMMEDIATE, "job_dead_letter", "parked")
+    owner_exec("UPDATE event_pending SET error_count = 99 WHERE id = %s", [parked])  # parked long ago
+    ev.capture(delayed_type, "staging_record", "waiting", source_document_ref="doc-W")  # still debouncing
+    ids = [
+        ev.capture(IMMEDIATE if i % 2 else "job.test_other", "job_dead_letter", f"s{i}", payload={"i": i})
+        for i in range(8)
+    ]
+    answer = ev.process(now_offset=0)
+    assert (answer["emitted"], answer["one_at_a_time"]) == (8, False)
+    emitted = sql_rows("SELECT p.id, p.emitted_event_id FROM event_pending p WHERE p.id = ANY(%s) ORDER BY p.id", [ids])
+    event_ids = [e for _, e in emitted]
+    assert event_ids == sorted(event_ids)  # capture order is event order

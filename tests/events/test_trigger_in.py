@@ -179,3 +179,13 @@ def test_one_statement_of_many_rows_is_captured_row_for_row_and_a_long_reference
     with db_error("^correlation_id_length"):
         sql_exec("INSERT INTO test_ti_source (status, doc_ref) VALUES ('ready', repeat('x', 201)), ('ready', 'ok')")
     assert len(pending()) == before  # nothing of the refused statement was captured
+
+
+def test_a_route_watches_only_a_plain_table(source, db_error) -> None:
+    with as_owner():
+        sql_exec("CREATE TABLE test_ti_parted (id bigint, status text) PARTITION BY RANGE (id)")
+        sql_exec("CREATE TABLE test_ti_part PARTITION OF test_ti_parted FOR VALUES FROM (0) TO (100)")
+    for table in ("test_ti_parted", "test_ti_part"):
+        with db_error(f"^unsupported_table: {table} is partitioned, a partition", sqlstate="QG004"):
+            with as_owner():
+                call("SELECT fn_sql_event_route_register(%s, %s, 'INSERT', %s)", f"test_ti_{table[-4:]}", table, TARGET)

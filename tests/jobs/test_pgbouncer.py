@@ -88,24 +88,36 @@ pidfile = {workdir}/pgbouncer.pid
         for f in workdir.iterdir():
             shutil.chown(f, "postgres")
         command[1:1] = ["-u", "postgres"]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while True:
+    errors = (workdir / "stderr.txt").open("w")
+    proc = subprocess.Popen(command, stdout=errors, stderr=subprocess.STDOUT)
+
+    def said() -> str:
+        return "\n".join(f.read_text() for f in (workdir / "stderr.txt", workdir / "pgbouncer.log") if f.exists())
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                psycopg.connect(host="127.0.0.1", port=listen, dbname=db, user=app, connect_timeout=2).close()
+                break
+            except psycopg.OperationalError:
+                assert proc.poll() is None, said()
+                assert time.monotonic() < deadline, said()
+                time.sleep(0.1)
+        yield {
+            "DATABASE_URL": f"postgres://{app}@127.0.0.1:{listen}/{db}",
+            "DATABASE_LISTEN_URL": f"postgres://{app}@127.0.0.1:{listen}/{db}_session",
+            "DB_PREPARE_THRESHOLD": "",
+        }
+    finally:
+        proc.send_signal(signal.SIGTERM)
         try:
-            psycopg.connect(host="127.0.0.1", port=listen, dbname=db, user=app, connect_timeout=2).close()
-            break
-        except psycopg.OperationalError:
-            assert proc.poll() is None, (workdir / "pgbouncer.log").read_text()
-            assert time.monotonic() < deadline, (workdir / "pgbouncer.log").read_text()
-            time.sleep(0.1)
-    yield {
-        "DATABASE_URL": f"postgres://{app}@127.0.0.1:{listen}/{db}",
-        "DATABASE_LISTEN_URL": f"postgres://{app}@127.0.0.1:{listen}/{db}_session",
-        "DB_PREPARE_THRESHOLD": "",
-    }
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=30)
-    shutil.rmtree(workdir, ignore_errors=True)
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        errors.close()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def environment(pooled: dict[str, str]) -> dict[str, str]:
