@@ -195,14 +195,17 @@ LOAD_STEPS: list[tuple[str, str]] = [
     (
         "routes, 100,000 deliveries, 200,000 attempts, 2,000 routing dead letters",
         """
+        CREATE OR REPLACE FUNCTION fn_bench_sink(e jsonb) RETURNS jsonb LANGUAGE sql AS 'SELECT e';
+        DO $$ BEGIN EXECUTE format('GRANT EXECUTE ON FUNCTION fn_bench_sink(jsonb) TO %I', fn_db_role('app')); END $$;
+        INSERT INTO iu_route_target (function_name, description, registered_by, updated_by)
+        VALUES ('fn_bench_sink', 'bench: a sink route target', 'bench:loader', 'bench:loader')
+        ON CONFLICT DO NOTHING;
         INSERT INTO iu_outbound_route (route_name, event_type, action_kind, target, enabled, dry_run, description,
-                                       created_by, updated_by)
-        VALUES ('bench-notify', 'job.*', 'notify', 'bench_channel', true, true, 'bench', 'bench:loader',
-                'bench:loader'),
-               ('bench-call', 'system.*', 'call_function', 'fn_bench_sink', true, true, 'bench', 'bench:loader',
-                'bench:loader'),
-               ('bench-enqueue', 'governance.*', 'enqueue_job', 'bench.import', true, true, 'bench', 'bench:loader',
-                'bench:loader')
+                                       created_by, updated_by, gate_key)
+        SELECT n, t, k, g, true, true, 'bench', 'bench:loader', 'bench:loader', fn_iu_outbound_route_gate_key(n)
+          FROM (VALUES ('bench-notify', 'job.*', 'notify', 'bench_channel'),
+                       ('bench-call', 'system.*', 'call_function', 'fn_bench_sink'),
+                       ('bench-enqueue', 'governance.*', 'enqueue_job', 'bench.import')) AS r(n, t, k, g)
         ON CONFLICT (route_name) DO NOTHING;
         WITH r AS (SELECT array_agg(id ORDER BY id) AS ids FROM iu_outbound_route WHERE route_name LIKE 'bench-%'),
              m AS (SELECT max(id) AS top FROM event_outbox)
