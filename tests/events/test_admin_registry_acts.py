@@ -95,3 +95,20 @@ def test_route_targets_routes_and_cursors_are_added_through_forms(client, role_u
     ]
     client.force_login(role_users["approver"])
     assert client.post(cursor, {"worker_name": "x", "event_domain": "kg", "reason": "nope"}).status_code == 403
+
+
+def test_bad_names_are_refused_by_the_database_s_rules_and_nothing_is_written(client, role_users) -> None:
+    """The forms do not restate the name rules: the database's refusal is what the operator reads."""
+    client.force_login(role_users["operator"])
+    target = reverse("admin:events_routetarget_register")
+    page = client.post(target, {"function_name": "DROP TABLE", "description": "sneaky"}, follow=True)
+    assert "invalid_route_target" in page.content.decode()
+    cursor = reverse("admin:events_routeworkercursor_add_cursor")
+    page = client.post(cursor, {"worker_name": "Bad Name", "event_domain": "kg", "reason": "route KG"}, follow=True)
+    assert "route_worker_name_format" in page.content.decode()
+    assert sql_value("SELECT count(*) FROM iu_route_target WHERE function_name = 'DROP TABLE'") == 0
+    assert sql_value("SELECT count(*) FROM iu_route_worker_cursor WHERE worker_name = 'Bad Name'") == 0
+    assert audits("user:operator1") == [
+        ("route_target.register", "refused"),
+        ("route_worker_cursor.add", "refused"),
+    ]
