@@ -117,6 +117,18 @@ RAW_CLAIM_BATCH = (
     "ORDER BY run_at, id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id, payload"
 )
 RAW_DONE_BATCH = "UPDATE bench_raw_queue SET status = 'done', locked_until = NULL WHERE id = ANY(%s)"
+# The raw statements' shape on job_queue itself (its columns, indexes and DOMAIN rules), as the
+# bench's own login: no function, no gate, no fencing. What the table alone costs a drain.
+TABLE_CLAIM_BATCH = (
+    "UPDATE job_queue q SET status = 'running', attempts = q.attempts + 1, lease_owner = 'bench-raw', "
+    "lease_until = now() + interval '60 seconds', started_at = now() "
+    "WHERE id = ANY (ARRAY(SELECT id FROM job_queue WHERE executor_class = 'pg_worker' AND status = 'queued' "
+    "AND run_at <= now() ORDER BY priority DESC, run_at, id LIMIT %s FOR UPDATE SKIP LOCKED)) RETURNING id, payload"
+)
+TABLE_DONE_BATCH = (
+    "UPDATE job_queue SET status = 'succeeded', finished_at = now(), last_worker_id = lease_owner, "
+    "lease_owner = NULL, lease_until = NULL WHERE id = ANY(%s)"
+)
 GOV_ENQUEUE = (
     "SELECT fn_job_enqueue(p_job_kind => %s, p_payload => %s::jsonb, p_queue_name => %s, p_priority => %s, "
     "p_run_at => %s, p_idempotency_key => %s, p_max_attempts => %s, p_correlation_id => %s)"
@@ -528,7 +540,7 @@ def noop_handler(row_payload: Any) -> None:
 def raw_drain(mode: str, batch: int) -> None:
     """The raw baseline worker: one job per transaction, or ``batch`` per claim and one batched ack."""
     url = os.environ["DATABASE_URL"]
-    conn = connect(url, autocommit=mode == "batched")
+    conn = connect(url, autocommit=mode != "single")
     be_pid = conn.info.backend_pid
     print("ready", flush=True)
     sys.stdin.readline()
@@ -543,6 +555,15 @@ def raw_drain(mode: str, batch: int) -> None:
                 noop_handler(row[1])
                 conn.execute(RAW_DONE_ONE, [row[0]])
             done += 1
+    elif mode == "table":
+        while True:
+            rows = conn.execute(TABLE_CLAIM_BATCH, [batch]).fetchall()
+            if not rows:
+                break
+            for _, row_payload in rows:
+                noop_handler(row_payload)
+            conn.execute(TABLE_DONE_BATCH, [[r[0] for r in rows]])
+            done += len(rows)
     else:
         while True:
             rows = conn.execute(RAW_CLAIM_BATCH, ["default", batch]).fetchall()
@@ -610,7 +631,7 @@ def run_drain(url: str, kind: str, procs: int, jobs: int, *extra: str) -> dict[s
         reports = [json.loads(c.readline(timeout=600)) for c in started]
         seconds = time.perf_counter() - t0
     with connect(url) as conn:
-        if kind == "gov-drain":
+        if kind == "gov-drain" or "table" in extra:
             status = dict(conn.execute("SELECT status, count(*) FROM job_queue GROUP BY status").fetchall())
             attempts = conn.execute("SELECT max(attempts), sum(attempts) FROM job_queue").fetchone()
             ok = status == {"succeeded": jobs} and attempts == (1, jobs)
@@ -808,6 +829,7 @@ def main() -> None:
                 for key, kind, extra in (
                     (f"raw_batched{procs}", "raw-drain", ("--mode", "batched", "--batch", batch)),
                     (f"gov{procs}", "gov-drain", ("--batch", batch)),
+                    (f"raw_table{procs}", "raw-drain", ("--mode", "table", "--batch", batch)),
                 ):
                     run = run_drain(url, kind, procs, jobs, *extra)
                     runs = [*drains.get(key, {}).get("all_jobs_per_s", []), run["jobs_per_s"]]
@@ -838,6 +860,16 @@ def main() -> None:
                     verdict(ratio_b, TARGETS["drain2"]) if target else "",
                 )
             )
+            rt = drains[f"raw_table{procs}"]
+            rows.append(
+                (
+                    f"(c) raw statements on job_queue itself, {procs} proc",
+                    f"{rt['jobs_per_s']:,.0f} jobs/s",
+                    f"{rt['jobs_per_s'] / rb['jobs_per_s']:.2f}x raw batched (the table's own cost)",
+                    "",
+                    "",
+                )
+            )
         rb2, gv2 = drains["raw_batched2"], drains["gov2"]
         if rb2["backend_ms_per_1000"] and gv2["backend_ms_per_1000"] is not None:
             cpu_ratio = gv2["backend_ms_per_1000"] / rb2["backend_ms_per_1000"]
@@ -850,6 +882,18 @@ def main() -> None:
                     verdict(cpu_ratio, TARGETS["backend_cpu"], higher_is_better=False),
                 )
             )
+        rt2 = drains["raw_table2"]
+        if rb2["backend_ms_per_1000"] and rt2["backend_ms_per_1000"] is not None:
+            table_ratio = rt2["backend_ms_per_1000"] / rb2["backend_ms_per_1000"]
+            rows.append(
+                (
+                    "(c) backend CPU per job, raw on job_queue, 2 proc",
+                    f"{rt2['backend_ms_per_1000']:.0f} us",
+                    f"{table_ratio:.2f}x raw batched (the table's own cost)",
+                    "",
+                    "",
+                )
+            )
         for key, label in (
             ("raw_single1", "raw 1/txn, 1 proc"),
             ("raw_batched1", "raw batched, 1 proc"),
@@ -857,6 +901,8 @@ def main() -> None:
             ("raw_single2", "raw 1/txn, 2 proc"),
             ("raw_batched2", "raw batched, 2 proc"),
             ("gov2", "queue_worker, 2 proc"),
+            ("raw_table1", "raw on job_queue, 1 proc"),
+            ("raw_table2", "raw on job_queue, 2 proc"),
         ):
             d = drains[key]
             be = "n/a" if d["backend_ms_per_1000"] is None else f"{d['backend_ms_per_1000']:.0f}"

@@ -6062,7 +6062,7 @@ BEGIN
             UPDATE job_queue j
                SET status = 'succeeded', finished_at = now(), last_worker_id = j.lease_owner, lease_owner = NULL,
                    lease_until = NULL, last_error = NULL
-             WHERE j.id = ANY (p_job_ids) AND j.status = 'running' AND j.lease_owner = p_worker_id
+             WHERE j.id = ANY (p_job_ids) AND (j.status = 'running') IS TRUE AND j.lease_owner = p_worker_id
                AND j.attempts = p_attempts[array_position(p_job_ids, j.id)]
             RETURNING j.id
         )
@@ -6075,7 +6075,7 @@ BEGIN
             UPDATE job_queue j
                SET status = 'succeeded', result = p_results[array_position(p_job_ids, j.id)], finished_at = now(),
                    last_worker_id = j.lease_owner, lease_owner = NULL, lease_until = NULL, last_error = NULL
-             WHERE j.id = ANY (p_job_ids) AND j.status = 'running' AND j.lease_owner = p_worker_id
+             WHERE j.id = ANY (p_job_ids) AND (j.status = 'running') IS TRUE AND j.lease_owner = p_worker_id
                AND j.attempts = p_attempts[array_position(p_job_ids, j.id)]
             RETURNING j.id
         )
@@ -6108,7 +6108,7 @@ BEGIN
     UPDATE job_queue
        SET status = 'succeeded', result = p_result, finished_at = now(), last_worker_id = lease_owner,
            lease_owner = NULL, lease_until = NULL, last_error = NULL
-     WHERE id = p_job_id AND status = 'running' AND lease_owner = p_worker_id AND attempts = p_attempt
+     WHERE id = p_job_id AND (status = 'running') IS TRUE AND lease_owner = p_worker_id AND attempts = p_attempt
     RETURNING id INTO v_id;
     IF v_id IS NULL THEN
         RETURN fn_job_fence_refusal(p_job_id, p_worker_id, p_attempt);
@@ -6308,7 +6308,7 @@ BEGIN
         UPDATE job_queue j
            SET status = 'running', attempts = j.attempts + 1, lease_owner = p_worker_id,
                lease_until = now() + p_lease, started_at = now()
-          FROM picked WHERE j.id = picked.id
+         WHERE j.id = ANY (ARRAY(SELECT id FROM picked))
         RETURNING j.id, j.job_kind, j.queue_name, j.payload, j.attempts, j.max_attempts, j.lease_until,
                   j.correlation_id, j.priority, j.run_at
     )
@@ -6885,7 +6885,7 @@ DECLARE
 BEGIN
     PERFORM fn_job_attempt_required(p_attempt, 'fn_job_fail_or_retry');
     SELECT * INTO j FROM job_queue
-     WHERE id = p_job_id AND status = 'running' AND lease_owner = p_worker_id AND attempts = p_attempt
+     WHERE id = p_job_id AND (status = 'running') IS TRUE AND lease_owner = p_worker_id AND attempts = p_attempt
     FOR UPDATE;
     IF NOT FOUND THEN
         RETURN fn_job_fence_refusal(p_job_id, p_worker_id, p_attempt);
@@ -7002,7 +7002,7 @@ BEGIN
     p_attempts := p_attempts[:];
     WITH ext AS (
         UPDATE job_queue j SET lease_until = now() + make_interval(secs => p_lease_seconds)
-         WHERE j.id = ANY (p_job_ids) AND j.status = 'running' AND j.lease_owner = p_worker_id
+         WHERE j.id = ANY (p_job_ids) AND (j.status = 'running') IS TRUE AND j.lease_owner = p_worker_id
            AND j.attempts = p_attempts[array_position(p_job_ids, j.id)]
         RETURNING j.id
     )
@@ -7027,7 +7027,7 @@ BEGIN
     PERFORM fn_job_attempt_required(p_attempt, 'fn_job_heartbeat');
     PERFORM fn_job_lease_valid(p_lease_seconds);
     UPDATE job_queue SET lease_until = now() + make_interval(secs => p_lease_seconds)
-     WHERE id = p_job_id AND status = 'running' AND lease_owner = p_worker_id AND attempts = p_attempt
+     WHERE id = p_job_id AND (status = 'running') IS TRUE AND lease_owner = p_worker_id AND attempts = p_attempt
     RETURNING lease_until INTO v_until;
     IF v_until IS NULL THEN
         RETURN fn_job_fence_refusal(p_job_id, p_worker_id, p_attempt);
@@ -7226,7 +7226,7 @@ BEGIN
         UPDATE job_queue j
            SET status = 'queued', released_attempts = j.released_attempts + 1, lease_owner = NULL,
                lease_until = NULL, run_at = now()
-         WHERE j.id = ANY (p_job_ids) AND j.status = 'running' AND j.lease_owner = p_worker_id
+         WHERE j.id = ANY (p_job_ids) AND (j.status = 'running') IS TRUE AND j.lease_owner = p_worker_id
            AND j.attempts = p_attempts[array_position(p_job_ids, j.id)]
         RETURNING j.id, j.attempts
     ), kept AS (
