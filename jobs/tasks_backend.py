@@ -123,10 +123,20 @@ class JobQueueBackend(BaseTaskBackend):
         # django.tasks has no retries: by default a failed task is FAILED at once.
         self.max_attempts = int(self.options.get("MAX_ATTEMPTS", 1))
 
-    def enqueue(self, task: Task, args: Any, kwargs: Any) -> TaskResult:
+    def job_spec(self, task: Task, args: Any, kwargs: Any) -> dict[str, Any]:
+        """The job a task call is stored as: an fn_job_enqueue_many element (a workflow's
+        step uses it too, docs/workflows.md). Its kind registers itself at enqueue."""
         self.validate_task(task)
-        queue = sql_queue_name(task.queue_name)
-        payload = {
+        return {
+            "job_kind": TASK_KIND_PREFIX + task.module_path,
+            "queue_name": sql_queue_name(task.queue_name),
+            "priority": task.priority,
+            "max_attempts": self.max_attempts,
+            "payload": self._payload(task, args, kwargs),
+        }
+
+    def _payload(self, task: Task, args: Any, kwargs: Any) -> dict[str, Any]:
+        return {
             "task": task.module_path,
             "args": normalize_json(list(args)),
             "kwargs": normalize_json(dict(kwargs)),
@@ -137,6 +147,11 @@ class JobQueueBackend(BaseTaskBackend):
             "queue_name": task.queue_name,
             "deferred": task.run_after is not None,
         }
+
+    def enqueue(self, task: Task, args: Any, kwargs: Any) -> TaskResult:
+        self.validate_task(task)
+        queue = sql_queue_name(task.queue_name)
+        payload = self._payload(task, args, kwargs)
         kind = TASK_KIND_PREFIX + task.module_path
         # In the same statement a task's kind registers itself (docs/executors.md). Once this
         # process has seen it registered, an enqueue outside a transaction skips that step and,

@@ -57,6 +57,10 @@ FUNCTIONS: dict[str, str] = {
     # --- staging use cases (issue 16) ---
     "fn_iu_vector_sync_ack": EXECUTOR_API,  # the vector store's worker acknowledges its job
     "fn_iu_dot_command_run": EXECUTOR_API,  # a DOT executor runs its claimed dot.command job
+    # --- workflows (issue 18) ---
+    "fn_workflow_create": EXECUTOR_API,  # a workflow is created as its jobs are enqueued
+    "fn_workflow_step_inputs": EXECUTOR_API,  # a step's job reads its dependencies' results
+    "fn_workflow_cancel": APP_API,
     "fn_actor": RESOLVER,
     "fn_actor_required": RESOLVER,
     "fn_caller_names_actor": RESOLVER,
@@ -285,6 +289,15 @@ FUNCTIONS: dict[str, str] = {
             "fn_iu_vector_sync_enqueue",
             "fn_iu_dot_command_enqueue_unaudited",
             "fn_iu_dot_command_on_queue",
+            # --- workflows (issue 18) ---
+            "fn_workflow_spec_check",
+            "fn_workflow_spec_cycle",
+            "fn_workflow_job_kind_check",
+            "fn_workflow_insert",
+            "fn_workflow_steps_start",
+            "fn_workflow_step_finish",
+            "fn_workflow_job_finished",
+            "fn_workflow_cancel_unaudited",
         ),
         INTERNAL,
     ),
@@ -364,6 +377,10 @@ ENGINE_RELATIONS = (
     "iu_vector_sync_point",
     "v_iu_vector_sync_behind",
     "iu_staging_notice",
+    # --- workflows (issue 18) ---
+    "workflow",
+    "workflow_step",
+    "workflow_step_dependency",
 )
 HIDDEN_RELATIONS = ("actor_seal",)
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "events",
     "jobs",
     "staging",
+    "workflows",
     "queuegov.ops",
 ]
 

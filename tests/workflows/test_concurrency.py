@@ -1,0 +1,141 @@
+"""Workflows under concurrency: the last two parents of a step finishing at once in
+different processes, and whole DAGs drained by four worker processes that are
+SIGKILLed mid-run. A step starts exactly once and finishes exactly once; a
+killed worker's jobs run again elsewhere (execution is at least once, as for
+any job), and no step starts before its dependencies have succeeded."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import as_json, sql_rows, sql_value, subprocess_database_url
+from tests.jobs.conftest import BASE_DIR
+from tests.workflows.conftest import step
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("jobs_on")]
+
+HANDLERS = "tests.jobs.handlers."
+
+
+def create(spec: dict[str, Any]) -> int:
+    answer = as_json(sql_value("SELECT fn_workflow_create(%s::jsonb)", [json.dumps(spec)]))
+    assert answer["status"] == "created", answer
+    return answer["workflow_id"]
+
+
+def acker(go: Path, pairs: list[str]) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(BASE_DIR)}
+    command = [sys.executable, "-m", "tests.workflows.acker", subprocess_database_url(), str(go), "w1", *pairs]
+    return subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def test_the_last_two_parents_finishing_at_once_start_their_child_exactly_once(tmp_path: Path) -> None:
+    rounds = 150
+    workflows = [create({"name": f"race-{i}", "steps": [step("p1"), step("p2"), step("child", "p1", "p2")]})
+                 for i in range(rounds)]  # fmt: skip
+    claimed = as_json(sql_value("SELECT fn_job_claim('w1', NULL, 1000, 300, 'pg_worker')"))["jobs"]
+    assert len(claimed) == 2 * rounds
+    by_step: dict[str, list[str]] = {"p1": [], "p2": []}
+    for j in sorted(claimed, key=lambda j: j["id"]):
+        by_step[j["payload"]["step"]].append(f"{j['id']}:{j['attempt']}")
+    go = tmp_path / "go"
+    procs = [acker(go, by_step[name]) for name in ("p1", "p2")]
+    for p in procs:
+        assert p.stdout.readline().strip() == "ready"
+    go.touch()
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0 and out.strip() == "done", err[-2000:]
+    children = sql_rows(
+        "SELECT s.workflow_id, s.status, s.deps_pending, count(j.id) FROM workflow_step s"
+        " LEFT JOIN job_queue j ON j.workflow_step_id = s.id WHERE s.name = 'child'"
+        " GROUP BY s.id ORDER BY s.workflow_id"
+    )
+    assert [(w, status, pending, jobs) for w, status, pending, jobs in children] == [
+        (w, "active", 0, 1) for w in workflows
+    ]
+
+
+def run_workers_with_kills(spawn_worker, workflows: list[int], kills: int, timeout: float = 240) -> int:
+    """Four workers drain the workflows; one is SIGKILLed and replaced ``kills`` times while the test
+    reaps expired leases. Answers how many were killed."""
+    args = ("--no-listen", "--batch-size", "10", "--lease-seconds", "2", "--interval", "0.05")
+    workers = [spawn_worker(*args, "--worker-id", f"wf-{n}") for n in range(4)]
+    killed = 0
+    done = "SELECT count(*) FROM workflow WHERE id = ANY (%s) AND status <> 'running'"
+    deadline = time.monotonic() + timeout
+    next_kill = time.monotonic() + 0.5
+    while sql_value(done, [workflows]) < len(workflows):
+        if time.monotonic() > deadline:
+            pytest.fail(f"workflows not finished: {sql_rows('SELECT id, status, steps_open FROM workflow')}")
+        if killed < kills and time.monotonic() >= next_kill:
+            victim = random.randrange(len(workers))
+            os.kill(workers[victim].pid, signal.SIGKILL)
+            workers[victim].wait(10)
+            workers[victim] = spawn_worker(*args, "--worker-id", f"wf-{len(workers) + killed}")
+            killed += 1
+            next_kill = time.monotonic() + 0.7
+        sql_value("SELECT fn_job_lease_reaper()")
+        time.sleep(0.1)
+    return killed
+
+
+def assert_each_step_once_in_order(workflows: list[int], runs_table: str) -> None:
+    assert sql_value("SELECT count(*) FROM workflow WHERE id = ANY (%s) AND status <> 'succeeded'", [workflows]) == 0
+    # every step of these workflows succeeded, with one job, acked once
+    assert sql_rows(
+        "SELECT count(*), count(DISTINCT s.job_id), count(*) FILTER (WHERE s.status = 'succeeded'),"
+        "       count(*) FILTER (WHERE j.status = 'succeeded' AND j.workflow_step_id = s.id)"
+        "  FROM workflow_step s JOIN job_queue j ON j.id = s.job_id WHERE s.workflow_id = ANY (%s)",
+        [workflows],
+    ) == [(n := sql_value("SELECT sum(steps_total) FROM workflow WHERE id = ANY (%s)", [workflows]),) * 4]
+    assert sql_value("SELECT count(*) FROM job_queue WHERE workflow_step_id IS NOT NULL") == n
+    # no step's job ran before every dependency's job had succeeded
+    early = sql_rows(
+        f"SELECT s.name, p.name FROM workflow_step s"
+        f" JOIN workflow_step_dependency d ON d.step_id = s.id JOIN workflow_step p ON p.id = d.depends_on_id"
+        f" JOIN job_queue pj ON pj.id = p.job_id"
+        f" WHERE s.workflow_id = ANY (%s)"
+        f"   AND (SELECT min(r.at) FROM {runs_table} r WHERE r.job_id = s.job_id) < pj.finished_at",
+        [workflows],
+    )
+    assert early == []
+
+
+def test_diamonds_and_a_1000_wide_fan_out_fan_in_under_killed_workers(
+    spawn_worker, consumer, retry_policy, runs_table, open_gate
+) -> None:
+    open_gate("queue.lease_reaper.enabled")
+    quick = retry_policy("test_wf_quick", 25, "fixed", 0.01, 0.01)
+    consumer("test.wf", retry_policy=quick, handler_ref=HANDLERS + "record_run")
+
+    def s(name: str, *deps: str) -> dict[str, Any]:
+        return step(name, *deps, kind="test.wf")
+
+    wide = [s(f"m{i}", "root") for i in range(1000)]
+    workflows = [create({"name": "fan", "steps": [s("root"), *wide, s("sink", *[m["name"] for m in wide])]})]
+    workflows += [create({"name": f"diamond-{i}", "steps": [s("a"), s("b", "a"), s("c", "a"), s("d", "b", "c")]})
+                  for i in range(20)]  # fmt: skip
+    killed = run_workers_with_kills(spawn_worker, workflows, kills=4)
+    assert killed == 4
+    assert_each_step_once_in_order(workflows, runs_table)
+    assert json.loads(json.dumps(sql_value("SELECT result FROM workflow WHERE id = %s", [workflows[0]])))
