@@ -61,6 +61,7 @@ FUNCTIONS: dict[str, str] = {
     "fn_workflow_create": EXECUTOR_API,  # a workflow is created as its jobs are enqueued
     "fn_workflow_step_inputs": EXECUTOR_API,  # a step's job reads its dependencies' results
     "fn_workflow_cancel": APP_API,
+    "fn_workflow_step_retry": APP_API,
     "fn_actor": RESOLVER,
     "fn_actor_required": RESOLVER,
     "fn_caller_names_actor": RESOLVER,
@@ -298,6 +299,7 @@ FUNCTIONS: dict[str, str] = {
             "fn_workflow_step_finish",
             "fn_workflow_job_finished",
             "fn_workflow_cancel_unaudited",
+            "fn_workflow_step_retry_unaudited",
         ),
         INTERNAL,
     ),

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-PROJECT_APPS = ("queuegov", "events", "jobs", "staging", "ops")
+PROJECT_APPS = ("queuegov", "events", "jobs", "staging", "ops", "workflows")
 
 _READ_GOVERNANCE = [
     "queuegov.view_dotconfig",
@@ -112,6 +112,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "staging.cut_stagingrecord",
         "staging.verifycut_stagingrecord",
         "staging.cleanup_stagingrecord",
+        "workflows.view_workflow",
+        "workflows.view_workflowstep",
+        "workflows.cancel_workflow",
+        "workflows.retry_workflowstep",
     ],
     # auditor: every view_ permission of the project's apps (role_permissions),
     # plus reading (and marking read) their own inbox

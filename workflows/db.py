@@ -19,6 +19,11 @@ def cancel(workflow_id: int, reason: str, *, actor: Actor | None = None) -> dict
     return call("SELECT fn_workflow_cancel(%s, %s)", [workflow_id, reason], actor=actor)
 
 
+def step_retry(step_id: int, reason: str) -> dict[str, Any]:
+    """fn_workflow_step_retry (audited): ``{"status": "retried", …}``."""
+    return call("SELECT fn_workflow_step_retry(%s, %s)", [step_id, reason])
+
+
 def step_inputs(job_id: int) -> dict[str, Any]:
     """fn_workflow_step_inputs: what a step's job reads of its dependencies."""
     return call("SELECT fn_workflow_step_inputs(%s)", [job_id])

@@ -37,6 +37,7 @@ class Workflow(models.Model):
         managed = False
         db_table = "workflow"
         ordering = ("-id",)
+        permissions = [("cancel_workflow", "Can cancel running workflows")]
 
     def __str__(self) -> str:
         return f"{self.name} #{self.id}"
@@ -73,6 +74,7 @@ class WorkflowStep(models.Model):
         managed = False
         db_table = "workflow_step"
         ordering = ("id",)
+        permissions = [("retry_workflowstep", "Can retry failed workflow steps")]
 
     def __str__(self) -> str:
         return self.name

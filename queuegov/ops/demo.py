@@ -24,6 +24,7 @@ from queuegov.models import GateChangeRequest
 from queuegov.ops.health import sample_metrics
 from queuegov.roles import ROLES
 from staging import demo as staging_demo
+from workflows import demo as workflows_demo
 
 CREDENTIALS_FILE = Path(settings.BASE_DIR) / ".demo-credentials.json"
 # A second operator shows four-eyes: one requests, another person approves.
@@ -111,5 +112,6 @@ def ensure_demo_data() -> list[str]:
     created.append("70 demo jobs (5 of them fail into the dead-letter queue)")
     created += events_demo.seed_use_cases(op, op2, approver)
     created += staging_demo.seed_use_cases(op)
+    created += workflows_demo.seed_use_cases(op)
     sample_metrics()  # the dashboard's charts have a first point before the scheduler's first minute
     return created

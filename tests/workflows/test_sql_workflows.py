@@ -201,3 +201,49 @@ def test_the_app_role_cannot_write_workflow_tables(flow: Flow) -> None:
     wf = flow.start("w", step("a"))
     with db_error(r"permission denied", sqlstate="42501"):
         sql_value("UPDATE workflow SET status = 'succeeded' WHERE id = %s RETURNING id", [wf])
+
+
+# ---------------------------------------------------------------------------
+# Retrying a failed step
+# ---------------------------------------------------------------------------
+def test_a_retried_step_and_what_its_failure_cancelled_run_again(flow: Flow) -> None:
+    once = {"max_attempts": 1}
+    wf = flow.start(
+        "retry",
+        step("a"),
+        {"name": "b", "job": {**job(step="b"), **once}, "depends_on": ["a"]},
+        step("c", "b"),
+        step("d", "c"),
+        step("e", "a"),
+    )
+    assert flow.run_all(fail={"b"}) == ["a", "b", "e"]
+    assert flow.steps(wf) == {"a": "succeeded", "b": "failed", "c": "cancelled", "d": "cancelled", "e": "succeeded"}
+    assert flow.status(wf) == "failed"
+    old_job = flow.step_job(wf, "b")
+    b = sql_value("SELECT id FROM workflow_step WHERE workflow_id = %s AND name = 'b'", [wf])
+    answer = json_value("SELECT fn_workflow_step_retry(%s, 'the index is back')", [b])
+    assert answer["status"] == "retried" and answer["steps_waiting_again"] == 3
+    assert answer["job_id"] != old_job and flow.step_job(wf, "b") == answer["job_id"]
+    assert flow.status(wf) == "running"
+    assert flow.steps(wf) == {"a": "succeeded", "b": "active", "c": "waiting", "d": "waiting", "e": "succeeded"}
+    assert flow.run_all() == ["b", "c", "d"]
+    assert flow.status(wf) == "succeeded"
+    assert (
+        sql_value(
+            "SELECT count(*) FROM admin_action_audit WHERE action = 'workflow.step_retry' AND target_ids = %s",
+            [[str(b)]],
+        )
+        == 1
+    )
+
+
+def test_only_a_failed_job_step_of_a_workflow_not_cancelled_is_retried(flow: Flow) -> None:
+    wf = flow.start("w", step("a"), step("b", "a"))
+    a = sql_value("SELECT id FROM workflow_step WHERE workflow_id = %s AND name = 'a'", [wf])
+    with db_error(r"step_not_retryable: step a of workflow \d+ is a job step that active", sqlstate="QG003"):
+        sql_value("SELECT fn_workflow_step_retry(%s, 'why not')", [a])
+    json_value("SELECT fn_workflow_cancel(%s, 'stop it')", [wf])
+    with db_error(r"step_not_retryable", sqlstate="QG003"):
+        sql_value("SELECT fn_workflow_step_retry(%s, 'why not')", [a])
+    with db_error(r"unknown_workflow_step: no workflow step 0", sqlstate="QG005"):
+        sql_value("SELECT fn_workflow_step_retry(0, 'why not')")
