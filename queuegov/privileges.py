@@ -62,6 +62,10 @@ FUNCTIONS: dict[str, str] = {
     "fn_workflow_step_inputs": EXECUTOR_API,  # a step's job reads its dependencies' results
     "fn_workflow_cancel": APP_API,
     "fn_workflow_step_retry": APP_API,
+    "fn_task_create": APP_API,
+    "fn_task_act": APP_API,
+    "fn_task_overdue_tick": APP_API,
+    "fn_message_post": APP_API,
     "fn_actor": RESOLVER,
     "fn_actor_required": RESOLVER,
     "fn_caller_names_actor": RESOLVER,
@@ -300,6 +304,13 @@ FUNCTIONS: dict[str, str] = {
             "fn_workflow_job_finished",
             "fn_workflow_cancel_unaudited",
             "fn_workflow_step_retry_unaudited",
+            "fn_task_spec_check",
+            "fn_event_addressed",
+            "fn_task_insert",
+            "fn_task_is_assignee",
+            "fn_task_locked",
+            "fn_task_finished",
+            "fn_message_recipients_checked",
         ),
         INTERNAL,
     ),
@@ -383,6 +394,10 @@ ENGINE_RELATIONS = (
     "workflow",
     "workflow_step",
     "workflow_step_dependency",
+    "human_task",
+    "human_task_decision",
+    "message_subject_registry",
+    "subject_message",
 )
 HIDDEN_RELATIONS = ("actor_seal",)
 

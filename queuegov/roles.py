@@ -74,8 +74,20 @@ _READ_STAGING = [
     )
 ]
 
+# Every staff role works its own tasks and approvals (the act checks who is the assignee)
+# and sees the workflows they are steps of.
+_TASKS = [
+    "workflows.view_humantask",
+    "workflows.act_humantask",
+    "workflows.view_workflow",
+    "workflows.view_workflowstep",
+    "workflows.view_message",
+    "workflows.view_messagesubject",
+    "workflows.post_message",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    "reviewer": [*_READ_GOVERNANCE, *_READ_EVENTS, *_READ_STAGING, "staging.verify_stagingrecord"],
+    "reviewer": [*_READ_GOVERNANCE, *_READ_EVENTS, *_READ_STAGING, "staging.verify_stagingrecord", *_TASKS],
     "approver": [
         *_READ_GOVERNANCE,
         *_READ_EVENTS,
@@ -86,6 +98,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "staging.approve_stagingrecord",
         "staging.reject_stagingrecord",
         "events.manage_eventtype",
+        *_TASKS,
     ],
     "operator": [
         *_READ_GOVERNANCE,
@@ -112,10 +125,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "staging.cut_stagingrecord",
         "staging.verifycut_stagingrecord",
         "staging.cleanup_stagingrecord",
-        "workflows.view_workflow",
-        "workflows.view_workflowstep",
         "workflows.cancel_workflow",
         "workflows.retry_workflowstep",
+        *_TASKS,
     ],
     # auditor: every view_ permission of the project's apps (role_permissions),
     # plus reading (and marking read) their own inbox

@@ -1175,6 +1175,33 @@ $$;
 ALTER FUNCTION public.fn_event_actor(p_actor text) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_event_addressed(jsonb, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_addressed(p_emitted jsonb, p_recipients jsonb) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+-- An event raised for named people ([{"kind": "user" | "group" | "role", "ref"}]):
+-- in their inboxes at once (via 'addressed') and marked delivered, so
+-- fn_event_deliver does not also broadcast it to its domain's audience. Routes
+-- see it like every event. Nothing when the emit did not emit (a closed gate,
+-- a duplicate).
+BEGIN
+    IF p_emitted ->> 'status' IS DISTINCT FROM 'emitted' THEN
+        RETURN;
+    END IF;
+    INSERT INTO event_read (event_id, event_created_at, recipient_kind, recipient_ref, via)
+    SELECT e.id, e.created_at, r ->> 'kind', r ->> 'ref', 'addressed'
+      FROM event_outbox e, jsonb_array_elements(p_recipients) r
+     WHERE e.id = (p_emitted ->> 'event_id')::bigint
+    ON CONFLICT DO NOTHING;
+    UPDATE event_outbox SET delivered_at = now() WHERE id = (p_emitted ->> 'event_id')::bigint;
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_addressed(p_emitted jsonb, p_recipients jsonb) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_event_capture(text, text, text, jsonb, text, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -7523,6 +7550,120 @@ $$;
 ALTER FUNCTION public.fn_job_wake(p_queue_name text, p_notify_gate jsonb) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_message_post(text, text, text, jsonb, bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_message_post(p_subject_table text, p_subject_ref text, p_body text, p_recipients jsonb, p_reply_to bigint DEFAULT NULL::bigint) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+-- Posts a message on a registered subject's row, or a reply on a message's
+-- thread (same subject; to the thread's author and recipients as well as those
+-- named). Raises governance.message.posted into every recipient's inbox
+-- (fn_event_addressed).
+-- {"status": "posted", "message_id", "thread_id", "recipients"}.
+DECLARE
+    v_actor text := fn_actor_required();
+    v_subject message_subject_registry%ROWTYPE;
+    v_parent subject_message%ROWTYPE;
+    v_recipients jsonb := fn_message_recipients_checked(p_recipients);
+    v_exists boolean;
+    v_id bigint;
+    v_thread bigint;
+    v_event jsonb;
+BEGIN
+    IF p_body IS NULL OR length(btrim(p_body)) = 0 OR length(p_body) > 4000 THEN
+        RAISE EXCEPTION 'invalid_message: a message has 1 to 4000 characters' USING ERRCODE = 'QG004';
+    END IF;
+    IF p_reply_to IS NOT NULL THEN
+        SELECT * INTO v_parent FROM subject_message WHERE id = p_reply_to;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'unknown_message: no message %', p_reply_to USING ERRCODE = 'QG005';
+        END IF;
+        IF (p_subject_table, p_subject_ref) IS DISTINCT FROM (v_parent.subject_table, v_parent.subject_ref)
+           AND (p_subject_table IS NOT NULL OR p_subject_ref IS NOT NULL) THEN
+            RAISE EXCEPTION 'reply_off_subject: message % is on %:%, and its replies are too', p_reply_to,
+                    v_parent.subject_table, v_parent.subject_ref
+                USING ERRCODE = 'QG004';
+        END IF;
+        p_subject_table := v_parent.subject_table;
+        p_subject_ref := v_parent.subject_ref;
+        v_thread := v_parent.thread_id;
+        -- the thread's people hear the reply: its earlier authors and recipients
+        v_recipients := (SELECT coalesce(jsonb_agg(DISTINCT r), '[]') FROM (
+            SELECT jsonb_array_elements(v_recipients) AS r
+            UNION SELECT jsonb_array_elements(m.recipients) FROM subject_message m WHERE m.thread_id = v_thread
+            UNION SELECT jsonb_build_object('kind', 'user', 'ref', substr(m.author, 6)) FROM subject_message m
+             WHERE m.thread_id = v_thread AND m.author LIKE 'user:%'
+        ) x WHERE NOT (r ->> 'kind' = 'user' AND 'user:' || (r ->> 'ref') = v_actor));
+    END IF;
+    SELECT * INTO v_subject FROM message_subject_registry WHERE subject_table = p_subject_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_subject: % is not a table messages are posted on (%)', coalesce(p_subject_table, 'null'),
+                (SELECT string_agg(subject_table, ', ' ORDER BY subject_table) FROM message_subject_registry)
+            USING ERRCODE = 'QG005';
+    END IF;
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE %I::text = $1)', v_subject.subject_table, v_subject.key_column)
+       INTO v_exists USING p_subject_ref;
+    IF NOT v_exists THEN
+        RAISE EXCEPTION 'unknown_subject: no % %', v_subject.description, coalesce(p_subject_ref, 'null')
+            USING ERRCODE = 'QG005';
+    END IF;
+    IF jsonb_array_length(v_recipients) = 0 THEN
+        RAISE EXCEPTION 'invalid_recipients: a message is posted to at least one user, group or role' USING ERRCODE = 'QG004';
+    END IF;
+    v_id := nextval('subject_message_id_seq');
+    INSERT INTO subject_message (id, subject_table, subject_ref, reply_to_id, thread_id, author, body, recipients)
+    VALUES (v_id, p_subject_table, p_subject_ref, p_reply_to, coalesce(v_thread, v_id), v_actor, btrim(p_body),
+            v_recipients);
+    v_event := fn_event_emit('governance.message.posted', 'subject_message', v_id::text,
+                             jsonb_build_object('message_id', v_id, 'thread_id', coalesce(v_thread, v_id),
+                                                'subject_table', p_subject_table, 'subject_ref', p_subject_ref,
+                                                'author', v_actor, 'excerpt', left(btrim(p_body), 140)));
+    IF v_event ->> 'status' = 'emitted' THEN
+        UPDATE subject_message SET event_id = (v_event ->> 'event_id')::bigint WHERE id = v_id;
+    END IF;
+    PERFORM fn_event_addressed(v_event, v_recipients);
+    RETURN fn_act_audit(jsonb_build_object('status', 'posted', 'message_id', v_id, 'thread_id', coalesce(v_thread, v_id),
+                                           'recipients', v_recipients),
+                        'message.post', 'subject_message', ARRAY[v_id::text], NULL, NULL,
+                        format('on %s:%s', p_subject_table, p_subject_ref));
+END;
+$_$;
+
+ALTER FUNCTION public.fn_message_post(p_subject_table text, p_subject_ref text, p_body text, p_recipients jsonb, p_reply_to bigint) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_message_recipients_checked(jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_message_recipients_checked(p_recipients jsonb) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+-- [{"kind", "ref"}] with kinds user, group or role and names of 1..150
+-- characters, without repeats; NULL is no recipient.
+BEGIN
+    IF p_recipients IS NULL THEN
+        RETURN '[]';
+    END IF;
+    IF jsonb_typeof(p_recipients) <> 'array' OR jsonb_array_length(p_recipients) > 50
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements(p_recipients) r
+                   WHERE jsonb_typeof(r) <> 'object' OR r - ARRAY['kind', 'ref'] <> '{}'::jsonb
+                      OR coalesce(r ->> 'kind', '') NOT IN ('user', 'group', 'role')
+                      OR jsonb_typeof(r -> 'ref') IS DISTINCT FROM 'string'
+                      OR length(btrim(r ->> 'ref')) NOT BETWEEN 1 AND 150) THEN
+        RAISE EXCEPTION 'invalid_recipients: recipients are at most 50 objects {"kind": "user" | "group" | "role", "ref": name}, not %',
+                left(p_recipients::text, 300)
+            USING ERRCODE = 'QG004';
+    END IF;
+    RETURN (SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('kind', r ->> 'kind', 'ref', btrim(r ->> 'ref'))), '[]')
+              FROM jsonb_array_elements(p_recipients) r);
+END;
+$$;
+
+ALTER FUNCTION public.fn_message_recipients_checked(p_recipients jsonb) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_payload_assert_size(jsonb, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -8447,6 +8588,420 @@ $$;
 ALTER FUNCTION public.fn_sql_event_route_register(p_route_name text, p_source_table text, p_operation text, p_target_event_type text, p_condition jsonb, p_subject_column text, p_payload_columns text[], p_correlation_column text, p_description text) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_task_act(bigint, text, text, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_task_act(p_task_id bigint, p_act text, p_reason text, p_result jsonb DEFAULT NULL::jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- One act of a person on a task: claim, release, start, complete, reject (a
+-- task); approve, reject (an approval). Refused with the rule it breaks:
+-- not_assignee (QG002: only the assignee, its group or role claims, and only
+-- the claimer starts, completes, rejects or releases), task_not_open (QG003:
+-- the act does not apply in the task's state), four_eyes (QG002: an approver
+-- who started the workflow, did the work being approved or already decided).
+-- Audited as task.<act> with its reason; {"status": <the task's status>,
+-- "task_id", "approvals"?}.
+DECLARE
+    v_actor  text := fn_actor_required();
+    v_reason text := fn_reason_checked(p_reason);
+    t        human_task;
+    v_doers  text[];
+    v_approvals integer;
+BEGIN
+    IF p_act NOT IN ('claim', 'release', 'start', 'complete', 'reject', 'approve') THEN
+        RAISE EXCEPTION 'invalid_task_act: % is not an act on a task (claim, release, start, complete, reject, approve)', p_act
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF p_act IN ('complete', 'reject', 'approve', 'release') AND (v_reason IS NULL OR length(btrim(v_reason)) < 3) THEN
+        RAISE EXCEPTION 'reason_required: to % a task needs a reason', p_act USING ERRCODE = 'QG008';
+    END IF;
+    t := fn_task_locked(p_task_id);
+    IF t.status IN ('completed', 'rejected', 'cancelled') THEN
+        RAISE EXCEPTION 'task_not_open: task % is %', t.id, t.status USING ERRCODE = 'QG003';
+    END IF;
+    IF t.task_kind = 'approval' THEN
+        IF p_act NOT IN ('approve', 'reject') THEN
+            RAISE EXCEPTION 'task_not_open: task % is an approval: it is approved or rejected, not %ed', t.id, p_act
+                USING ERRCODE = 'QG003';
+        END IF;
+        IF NOT fn_task_is_assignee(t) THEN
+            RAISE EXCEPTION 'not_assignee: approval % is for % %, not %', t.id, t.assignee_kind, t.assignee, v_actor
+                USING ERRCODE = 'QG002';
+        END IF;
+        -- Four-eyes, generalised: not the workflow's starter, not who did the work being
+        -- approved (the people who finished the steps it depends on), not twice.
+        SELECT array_agg(DISTINCT a) INTO v_doers FROM (
+            SELECT w.started_by AS a FROM workflow_step s JOIN workflow w ON w.id = s.workflow_id
+             WHERE s.id = t.workflow_step_id
+            UNION ALL
+            SELECT ht.finished_by FROM workflow_step_dependency d JOIN human_task ht ON ht.workflow_step_id = d.depends_on_id
+             WHERE d.step_id = t.workflow_step_id
+            UNION ALL
+            SELECT t.created_by WHERE t.workflow_step_id IS NULL
+        ) x WHERE a IS NOT NULL;
+        IF v_actor = ANY (v_doers) THEN
+            RAISE EXCEPTION 'four_eyes: % started the workflow or did the work approval % is about; another approver decides',
+                    v_actor, t.id
+                USING ERRCODE = 'QG002';
+        END IF;
+        IF EXISTS (SELECT 1 FROM human_task_decision WHERE task_id = t.id AND actor = v_actor) THEN
+            RAISE EXCEPTION 'four_eyes: % already decided approval %; another approver decides', v_actor, t.id
+                USING ERRCODE = 'QG002';
+        END IF;
+        INSERT INTO human_task_decision (task_id, actor, decision, reason)
+        VALUES (t.id, v_actor, CASE p_act WHEN 'approve' THEN 'approved' ELSE 'rejected' END, btrim(v_reason));
+        SELECT count(*) INTO v_approvals FROM human_task_decision WHERE task_id = t.id AND decision = 'approved';
+        IF p_act = 'reject' OR v_approvals >= t.approvals_required THEN
+            UPDATE human_task
+               SET status = CASE p_act WHEN 'reject' THEN 'rejected' ELSE 'completed' END, finished_at = now(),
+                   finished_by = v_actor, reason = btrim(v_reason),
+                   result = (SELECT jsonb_build_object('approved_by', coalesce(jsonb_agg(actor ORDER BY decided_at)
+                                                                              FILTER (WHERE decision = 'approved'), '[]'))
+                               FROM human_task_decision WHERE task_id = t.id)
+             WHERE id = t.id RETURNING * INTO t;
+            PERFORM fn_task_finished(t);
+        END IF;
+        RETURN fn_act_audit(jsonb_build_object('status', t.status, 'task_id', t.id, 'approvals', v_approvals,
+                                               'required', t.approvals_required),
+                            'task.' || p_act, 'human_task', ARRAY[t.id::text], v_reason);
+    END IF;
+    IF p_act = 'approve' THEN
+        RAISE EXCEPTION 'task_not_open: task % is a task, not an approval: it is completed or rejected', t.id
+            USING ERRCODE = 'QG003';
+    END IF;
+    IF p_act = 'claim' THEN
+        IF t.status <> 'open' THEN
+            RAISE EXCEPTION 'task_not_open: task % is already % by %', t.id, t.status, t.claimed_by USING ERRCODE = 'QG003';
+        END IF;
+        IF NOT fn_task_is_assignee(t) THEN
+            RAISE EXCEPTION 'not_assignee: task % is for % %, not %', t.id, t.assignee_kind, t.assignee, v_actor
+                USING ERRCODE = 'QG002';
+        END IF;
+        UPDATE human_task SET status = 'claimed', claimed_by = v_actor, claimed_at = now() WHERE id = t.id RETURNING * INTO t;
+    ELSE
+        IF t.status = 'open' THEN
+            RAISE EXCEPTION 'task_not_open: task % is not claimed yet: claim it first', t.id USING ERRCODE = 'QG003';
+        END IF;
+        IF t.claimed_by <> v_actor THEN
+            RAISE EXCEPTION 'not_assignee: task % is claimed by %, not %', t.id, t.claimed_by, v_actor USING ERRCODE = 'QG002';
+        END IF;
+        IF p_act = 'start' AND t.status <> 'claimed' THEN
+            RAISE EXCEPTION 'task_not_open: task % is already started', t.id USING ERRCODE = 'QG003';
+        END IF;
+        IF p_act = 'complete' THEN
+            PERFORM fn_payload_assert_size(p_result, 'result');
+        END IF;
+        UPDATE human_task
+           SET status = CASE p_act WHEN 'release' THEN 'open' WHEN 'start' THEN 'started' WHEN 'complete' THEN 'completed'
+                                   ELSE 'rejected' END,
+               claimed_by = CASE WHEN p_act = 'release' THEN NULL ELSE claimed_by END,
+               claimed_at = CASE WHEN p_act = 'release' THEN NULL ELSE claimed_at END,
+               started_at = CASE WHEN p_act = 'start' THEN now() WHEN p_act = 'release' THEN NULL ELSE started_at END,
+               finished_at = CASE WHEN p_act IN ('complete', 'reject') THEN now() END,
+               finished_by = CASE WHEN p_act IN ('complete', 'reject') THEN v_actor END,
+               reason = CASE WHEN p_act IN ('complete', 'reject') THEN btrim(v_reason) END,
+               result = CASE WHEN p_act = 'complete' THEN coalesce(p_result, '{}') END
+         WHERE id = t.id RETURNING * INTO t;
+        IF p_act IN ('complete', 'reject') THEN
+            PERFORM fn_task_finished(t);
+        END IF;
+    END IF;
+    RETURN fn_act_audit(jsonb_build_object('status', t.status, 'task_id', t.id),
+                        'task.' || p_act, 'human_task', ARRAY[t.id::text], v_reason);
+END;
+$$;
+
+ALTER FUNCTION public.fn_task_act(p_task_id bigint, p_act text, p_reason text, p_result jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_task_create(jsonb, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_task_create(p_spec jsonb, p_subject_table text DEFAULT NULL::text, p_subject_ref text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- A task (or an approval: "required" in the spec) on a person's task list,
+-- optionally about a subject (a table and a row). {"status": "created", "task_id"}.
+DECLARE
+    v_kind text := CASE WHEN p_spec ? 'required' THEN 'approval' ELSE 'task' END;
+    v_id bigint;
+BEGIN
+    PERFORM fn_actor_required();
+    PERFORM fn_task_spec_check(p_spec, v_kind, '');
+    IF (p_subject_table IS NULL) <> (p_subject_ref IS NULL) THEN
+        RAISE EXCEPTION 'invalid_task: a subject is a table and a row reference together' USING ERRCODE = 'QG004';
+    END IF;
+    v_id := fn_task_insert(v_kind, p_spec, NULL, p_subject_table, p_subject_ref);
+    RETURN fn_act_audit(jsonb_build_object('status', 'created', 'task_id', v_id, 'task_kind', v_kind),
+                        'task.create', 'human_task', ARRAY[v_id::text], p_spec ->> 'title');
+END;
+$$;
+
+ALTER FUNCTION public.fn_task_create(p_spec jsonb, p_subject_table text, p_subject_ref text) OWNER TO queuegov_owner;
+
+--
+-- Name: human_task; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.human_task (
+    id bigint NOT NULL,
+    task_kind text NOT NULL,
+    title text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    assignee_kind text NOT NULL,
+    assignee text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    approvals_required integer,
+    claimed_by text,
+    claimed_at timestamp with time zone,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    finished_by text,
+    reason text,
+    result public.qg_safe_payload,
+    due_at timestamp with time zone,
+    overdue_raised_at timestamp with time zone,
+    subject_table text,
+    subject_ref text,
+    workflow_step_id bigint,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT human_task_approvals_for_approvals CHECK ((((task_kind = 'approval'::text) = (approvals_required IS NOT NULL)) AND (COALESCE(approvals_required, 1) >= 1) AND (COALESCE(approvals_required, 1) <= 10))),
+    CONSTRAINT human_task_assignee_kind_allowed CHECK ((assignee_kind = ANY (ARRAY['user'::text, 'group'::text, 'role'::text]))),
+    CONSTRAINT human_task_claimed_when_taken CHECK (((status <> ALL (ARRAY['claimed'::text, 'started'::text])) OR (claimed_by IS NOT NULL))),
+    CONSTRAINT human_task_finished_when_final CHECK (((status = ANY (ARRAY['completed'::text, 'rejected'::text, 'cancelled'::text])) = (finished_at IS NOT NULL))),
+    CONSTRAINT human_task_kind_allowed CHECK ((task_kind = ANY (ARRAY['task'::text, 'approval'::text]))),
+    CONSTRAINT human_task_status_allowed CHECK ((status = ANY (ARRAY['open'::text, 'claimed'::text, 'started'::text, 'completed'::text, 'rejected'::text, 'cancelled'::text]))),
+    CONSTRAINT human_task_title_length CHECK (((length(btrim(title)) >= 1) AND (length(btrim(title)) <= 200)))
+);
+
+ALTER TABLE public.human_task OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.human_task IS 'A task or approval for people (docs/workflows.md); written only by fn_task_create and fn_task_act.';
+
+--
+-- Name: CONSTRAINT human_task_approvals_for_approvals ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_approvals_for_approvals ON public.human_task IS 'an approval needs 1 to 10 approvers; a task has no approvers count';
+
+--
+-- Name: CONSTRAINT human_task_assignee_kind_allowed ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_assignee_kind_allowed ON public.human_task IS 'a task is assigned to a user, a group or a role';
+
+--
+-- Name: CONSTRAINT human_task_claimed_when_taken ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_claimed_when_taken ON public.human_task IS 'a claimed or started task names who claimed it';
+
+--
+-- Name: CONSTRAINT human_task_finished_when_final ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_finished_when_final ON public.human_task IS 'a task has a finish time exactly when it was completed, rejected or cancelled';
+
+--
+-- Name: CONSTRAINT human_task_kind_allowed ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_kind_allowed ON public.human_task IS 'a human task is a task or an approval';
+
+--
+-- Name: CONSTRAINT human_task_status_allowed ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_status_allowed ON public.human_task IS 'a task is open, claimed, started, completed, rejected or cancelled: change it only through fn_task_act';
+
+--
+-- Name: CONSTRAINT human_task_title_length ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_title_length ON public.human_task IS 'a task has a title of 1 to 200 characters';
+
+--
+-- Name: fn_task_finished(public.human_task); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_task_finished(t public.human_task) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+-- A task's outcome finishes its workflow step: completed → succeeded (with its
+-- result), rejected → failed (with who and why), cancelled → cancelled.
+BEGIN
+    IF t.workflow_step_id IS NOT NULL THEN
+        PERFORM fn_workflow_step_finish(
+            t.workflow_step_id,
+            CASE t.status WHEN 'completed' THEN 'succeeded' WHEN 'rejected' THEN 'failed' ELSE 'cancelled' END,
+            t.result,
+            CASE WHEN t.status <> 'completed' THEN format('%s %s by %s: %s', t.task_kind, t.status, t.finished_by, t.reason) END);
+    END IF;
+END;
+$$;
+
+ALTER FUNCTION public.fn_task_finished(t public.human_task) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_task_insert(text, jsonb, bigint, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_task_insert(p_kind text, p_spec jsonb, p_step_id bigint, p_subject_table text, p_subject_ref text) RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+-- Writes a checked task spec and tells its assignee: task.assigned, delivered to
+-- the assignee's inbox at once (fn_event_addressed; with event.emit_enabled closed the task
+-- is only in the task list).
+DECLARE
+    v_id bigint;
+    v_kind text := (SELECT k FROM jsonb_object_keys(p_spec -> 'assignee') k);
+    v_who text := btrim(p_spec -> 'assignee' ->> (SELECT k FROM jsonb_object_keys(p_spec -> 'assignee') k));
+    v_event jsonb;
+BEGIN
+    INSERT INTO human_task (task_kind, title, description, assignee_kind, assignee, approvals_required, due_at,
+                            subject_table, subject_ref, workflow_step_id, created_by)
+    VALUES (p_kind, btrim(p_spec ->> 'title'), coalesce(p_spec ->> 'description', ''), v_kind, v_who,
+            CASE WHEN p_kind = 'approval' THEN coalesce((p_spec ->> 'required')::integer, 1) END,
+            now() + make_interval(secs => (p_spec ->> 'due_in_seconds')::double precision),
+            p_subject_table, p_subject_ref, p_step_id,
+            coalesce(fn_actor(), (SELECT w.started_by FROM workflow_step s JOIN workflow w ON w.id = s.workflow_id
+                                   WHERE s.id = p_step_id)))
+    RETURNING id INTO v_id;
+    v_event := fn_event_emit('governance.task.assigned', 'human_task', v_id::text,
+                             jsonb_build_object('task_id', v_id, 'task_kind', p_kind, 'title', btrim(p_spec ->> 'title'),
+                                                'assignee_kind', v_kind, 'assignee', v_who, 'workflow_step_id', p_step_id));
+    PERFORM fn_event_addressed(v_event, jsonb_build_array(jsonb_build_object('kind', v_kind, 'ref', v_who)));
+    RETURN v_id;
+END;
+$$;
+
+ALTER FUNCTION public.fn_task_insert(p_kind text, p_spec jsonb, p_step_id bigint, p_subject_table text, p_subject_ref text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_task_is_assignee(public.human_task); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_task_is_assignee(t public.human_task) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    -- The acting person is the assignee, or in its group or role (the app names
+    -- the actor's groups: queuegov.actor_roles).
+    SELECT CASE t.assignee_kind
+               WHEN 'user' THEN fn_actor_governed() = 'user:' || t.assignee
+               ELSE fn_caller_names_actor()
+                    AND t.assignee = ANY (string_to_array(nullif(current_setting('queuegov.actor_roles', true), ''), ','))
+           END
+$$;
+
+ALTER FUNCTION public.fn_task_is_assignee(t public.human_task) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_task_locked(bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_task_locked(p_task_id bigint) RETURNS public.human_task
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    t human_task;
+BEGIN
+    SELECT * INTO t FROM human_task WHERE id = p_task_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_task: no task %', p_task_id USING ERRCODE = 'QG005';
+    END IF;
+    RETURN t;
+END;
+$$;
+
+ALTER FUNCTION public.fn_task_locked(p_task_id bigint) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_task_overdue_tick(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_task_overdue_tick() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- Raises governance.task.overdue once for each unfinished task past its due time (the
+-- event's subject is the task, so a second raise is a duplicate) and delivers
+-- it to the assignee's inbox. {"status": "raised" | "nothing_to_do", "tasks": N}
+-- or gate_closed (event.emit_enabled): nothing is marked, the next tick raises.
+DECLARE
+    t human_task;
+    v_event jsonb;
+    v_n integer := 0;
+BEGIN
+    IF NOT fn_gate_open('event.emit_enabled') THEN
+        RETURN fn_gate_closed_result('event.emit_enabled');
+    END IF;
+    FOR t IN SELECT * FROM human_task
+              WHERE status IN ('open', 'claimed', 'started') AND due_at IS NOT NULL AND overdue_raised_at IS NULL
+                AND due_at < now()
+              ORDER BY due_at LIMIT 1000 FOR UPDATE SKIP LOCKED LOOP
+        v_event := fn_event_emit('governance.task.overdue', 'human_task', t.id::text,
+                                 jsonb_build_object('task_id', t.id, 'title', t.title, 'assignee_kind', t.assignee_kind,
+                                                    'assignee', t.assignee, 'due_at', t.due_at,
+                                                    'claimed_by', t.claimed_by));
+        PERFORM fn_event_addressed(v_event, jsonb_build_array(jsonb_build_object('kind', t.assignee_kind,
+                                                                                 'ref', t.assignee)));
+        UPDATE human_task SET overdue_raised_at = now() WHERE id = t.id;
+        v_n := v_n + 1;
+    END LOOP;
+    RETURN jsonb_build_object('status', CASE WHEN v_n = 0 THEN 'nothing_to_do' ELSE 'raised' END, 'tasks', v_n);
+END;
+$$;
+
+ALTER FUNCTION public.fn_task_overdue_tick() OWNER TO queuegov_owner;
+
+--
+-- Name: fn_task_spec_check(jsonb, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_task_spec_check(p_spec jsonb, p_kind text, p_what text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+-- A task's or approval's spec: {"title", "description"?, "assignee": {"user" |
+-- "group" | "role": name}, "due_in_seconds"?, "required"? (approvals, 1..10)}.
+-- p_what names it in the message ("step review: ", "").
+DECLARE
+    v_keys text[] := CASE p_kind WHEN 'approval' THEN ARRAY['title', 'description', 'assignee', 'due_in_seconds', 'required']
+                                 ELSE ARRAY['title', 'description', 'assignee', 'due_in_seconds'] END;
+BEGIN
+    IF jsonb_typeof(p_spec) IS DISTINCT FROM 'object' OR p_spec - v_keys <> '{}'::jsonb
+       OR jsonb_typeof(p_spec -> 'title') IS DISTINCT FROM 'string' OR length(btrim(p_spec ->> 'title')) NOT BETWEEN 1 AND 200
+       OR (p_spec ? 'description' AND (jsonb_typeof(p_spec -> 'description') <> 'string'
+                                       OR length(p_spec ->> 'description') > 2000))
+       OR jsonb_typeof(p_spec -> 'assignee') IS DISTINCT FROM 'object'
+       OR (SELECT count(*) FROM jsonb_object_keys(p_spec -> 'assignee')) <> 1
+       OR (SELECT k FROM jsonb_object_keys(p_spec -> 'assignee') k) NOT IN ('user', 'group', 'role')
+       OR jsonb_typeof((SELECT v FROM jsonb_each(p_spec -> 'assignee') AS e(k, v))) <> 'string'
+       OR length(btrim((SELECT v FROM jsonb_each_text(p_spec -> 'assignee') AS e(k, v)))) NOT BETWEEN 1 AND 150
+       OR (p_spec ? 'due_in_seconds' AND (jsonb_typeof(p_spec -> 'due_in_seconds') <> 'number'
+                                          OR (p_spec ->> 'due_in_seconds')::numeric NOT BETWEEN 1 AND 31536000
+                                          OR (p_spec ->> 'due_in_seconds')::numeric <> trunc((p_spec ->> 'due_in_seconds')::numeric)))
+       OR (p_spec ? 'required' AND (jsonb_typeof(p_spec -> 'required') <> 'number'
+                                    OR (p_spec ->> 'required') NOT IN ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10')))
+    THEN
+        RAISE EXCEPTION 'invalid_task: %a % has a title (1..200 characters), an optional description (at most 2000), an assignee {"user" | "group" | "role": name}, an optional due_in_seconds (1..31536000)%, not %',
+                p_what, p_kind, CASE WHEN p_kind = 'approval' THEN ' and required approvers (1..10)' ELSE '' END,
+                left(coalesce(p_spec::text, 'null'), 300)
+            USING ERRCODE = 'QG004';
+    END IF;
+END;
+$$;
+
+ALTER FUNCTION public.fn_task_spec_check(p_spec jsonb, p_kind text, p_what text) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_vocabulary(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -8548,6 +9103,7 @@ DECLARE
     v_child bigint;
     v_jobs bigint[];
     v_waiting integer;
+    v_task human_task;
 BEGIN
     UPDATE workflow SET cancel_reason = p_reason WHERE id = p_workflow_id AND status = 'running' AND cancel_reason IS NULL;
     IF NOT FOUND THEN
@@ -8568,6 +9124,16 @@ BEGIN
     IF v_waiting > 0 THEN
         UPDATE workflow SET steps_open = steps_open - v_waiting WHERE id = p_workflow_id;
     END IF;
+    -- open tasks and approvals of its active steps are cancelled, and their steps with them
+    FOR v_task IN UPDATE human_task t
+                     SET status = 'cancelled', finished_at = now(), finished_by = fn_actor(), reason = p_reason
+                    FROM workflow_step s
+                   WHERE s.workflow_id = p_workflow_id AND s.status = 'active' AND t.workflow_step_id = s.id
+                     AND t.status IN ('open', 'claimed', 'started')
+                  RETURNING t.* LOOP
+        PERFORM fn_task_finished(v_task);
+        v_n := v_n + 1;
+    END LOOP;
     v_jobs := ARRAY(SELECT job_id FROM workflow_step
                      WHERE workflow_id = p_workflow_id AND status = 'active' AND step_kind = 'job' ORDER BY job_id);
     IF cardinality(v_jobs) > 0 THEN
@@ -8641,8 +9207,10 @@ BEGIN
             v_n, v_n)
     RETURNING id INTO v_id;
     INSERT INTO workflow_step (workflow_id, name, step_kind, spec, on_dependency_failure, deps_total, deps_pending)
-    SELECT v_id, s ->> 'name', CASE WHEN s ? 'job' THEN 'job' ELSE 'workflow' END,
-           coalesce(s -> 'job', s -> 'workflow'), coalesce(s ->> 'on_dependency_failure', 'cancel'),
+    SELECT v_id, s ->> 'name',
+           CASE WHEN s ? 'job' THEN 'job' WHEN s ? 'workflow' THEN 'workflow' WHEN s ? 'task' THEN 'task' ELSE 'approval' END,
+           coalesce(s -> 'job', s -> 'workflow', s -> 'task', s -> 'approval'),
+           coalesce(s ->> 'on_dependency_failure', 'cancel'),
            coalesce(jsonb_array_length(s -> 'depends_on'), 0), coalesce(jsonb_array_length(s -> 'depends_on'), 0)
       FROM jsonb_array_elements(p_spec -> 'steps') WITH ORDINALITY AS t(s, ord)
      ORDER BY ord;
@@ -8708,6 +9276,7 @@ ALTER FUNCTION public.fn_workflow_job_kind_check(p_job_kind text) OWNER TO queue
 CREATE FUNCTION public.fn_workflow_spec_check(p_spec jsonb, p_path text, p_depth integer) RETURNS integer
     LANGUAGE plpgsql
     AS $_$
+-- (Replaces sql/workflows/0001's: task and approval steps.)
 -- Raises naming the first thing wrong with a workflow spec (and its
 -- sub-workflows, to 10 levels), or answers how many steps it holds in all.
 -- p_path names the workflow in messages ("" at the top, "step b > " inside).
@@ -8758,13 +9327,13 @@ BEGIN
         RAISE EXCEPTION 'duplicate_step: %two steps are named %', p_path, v_dup USING ERRCODE = 'QG004';
     END IF;
     SELECT s ->> 'name' AS name, s INTO v_bad FROM jsonb_array_elements(v_steps) s
-     WHERE (s ? 'job') = (s ? 'workflow')
-        OR s - ARRAY['name', 'job', 'workflow', 'depends_on', 'on_dependency_failure'] <> '{}'::jsonb
+     WHERE (s ? 'job')::integer + (s ? 'workflow')::integer + (s ? 'task')::integer + (s ? 'approval')::integer <> 1
+        OR s - ARRAY['name', 'job', 'workflow', 'task', 'approval', 'depends_on', 'on_dependency_failure'] <> '{}'::jsonb
         OR (s ? 'depends_on' AND jsonb_typeof(s -> 'depends_on') <> 'array')
         OR (s ? 'on_dependency_failure' AND coalesce(s ->> 'on_dependency_failure', '') NOT IN ('cancel', 'run'))
      LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'invalid_step: %step % has exactly one of job or workflow, depends_on as an array of step names and on_dependency_failure cancel or run (keys: name, job, workflow, depends_on, on_dependency_failure), not %',
+        RAISE EXCEPTION 'invalid_step: %step % has exactly one of job, workflow, task or approval, depends_on as an array of step names and on_dependency_failure cancel or run (keys: name, job, workflow, task, approval, depends_on, on_dependency_failure), not %',
                 p_path, v_bad.name, left(v_bad.s::text, 300)
             USING ERRCODE = 'QG004';
     END IF;
@@ -8826,6 +9395,11 @@ BEGIN
             RAISE;
         END;
     END IF;
+    FOR v_bad IN SELECT s ->> 'name' AS name, CASE WHEN s ? 'task' THEN 'task' ELSE 'approval' END AS kind,
+                        coalesce(s -> 'task', s -> 'approval') AS spec
+                   FROM jsonb_array_elements(v_steps) s WHERE s ? 'task' OR s ? 'approval' LOOP
+        PERFORM fn_task_spec_check(v_bad.spec, v_bad.kind, p_path || 'step ' || v_bad.name || ': ');
+    END LOOP;
     v_total := jsonb_array_length(v_steps);
     FOR v_sub IN SELECT s ->> 'name' AS name, s -> 'workflow' AS spec FROM jsonb_array_elements(v_steps) s
                   WHERE s ? 'workflow' LOOP
@@ -9134,6 +9708,12 @@ BEGIN
             END LOOP;
         END;
     END IF;
+    -- a task or approval step assigns its task (sql/workflows/0003)
+    FOR s IN UPDATE workflow_step SET status = 'active', started_at = now()
+              WHERE id = ANY (p_step_ids) AND status = 'waiting' AND step_kind IN ('task', 'approval')
+             RETURNING id, spec, step_kind LOOP
+        PERFORM fn_task_insert(s.step_kind, s.spec, s.id, 'workflow_step', s.id::text);
+    END LOOP;
     FOR s IN UPDATE workflow_step SET status = 'active', started_at = now()
               WHERE id = ANY (p_step_ids) AND status = 'waiting' AND step_kind = 'workflow'
              RETURNING id, spec LOOP
@@ -10535,6 +11115,52 @@ ALTER TABLE public.gate_change_request ALTER COLUMN id ADD GENERATED ALWAYS AS I
 );
 
 --
+-- Name: human_task_decision; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.human_task_decision (
+    task_id bigint NOT NULL,
+    actor text NOT NULL,
+    decision text NOT NULL,
+    reason text NOT NULL,
+    decided_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT human_task_decision_allowed CHECK ((decision = ANY (ARRAY['approved'::text, 'rejected'::text])))
+);
+
+ALTER TABLE public.human_task_decision OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE human_task_decision; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.human_task_decision IS 'Each approver''s decision on an approval: one per person (docs/workflows.md).';
+
+--
+-- Name: CONSTRAINT human_task_decision_allowed ON human_task_decision; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_decision_allowed ON public.human_task_decision IS 'an approver approves or rejects';
+
+--
+-- Name: human_task_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE SEQUENCE public.human_task_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER TABLE public.human_task_id_seq OWNER TO queuegov_owner;
+
+--
+-- Name: human_task_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: queuegov_owner
+--
+
+ALTER SEQUENCE public.human_task_id_seq OWNED BY public.human_task.id;
+
+--
 -- Name: idempotency_key; Type: TABLE; Schema: public; Owner: queuegov_owner
 --
 
@@ -11477,6 +12103,24 @@ COMMENT ON CONSTRAINT schedule_job_kind_format ON public.job_schedule IS 'a sche
 COMMENT ON CONSTRAINT schedule_name_format ON public.job_schedule IS 'a schedule name is 1 to 100 lowercase letters, digits or _ . -, starting with a letter: rename the schedule to fit';
 
 --
+-- Name: message_subject_registry; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.message_subject_registry (
+    subject_table text NOT NULL,
+    key_column text NOT NULL,
+    description text NOT NULL
+);
+
+ALTER TABLE public.message_subject_registry OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE message_subject_registry; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.message_subject_registry IS 'The tables whose rows messages may be posted on, and the column naming a row.';
+
+--
 -- Name: queue_heartbeat; Type: TABLE; Schema: public; Owner: queuegov_owner
 --
 
@@ -11620,6 +12264,57 @@ COMMENT ON CONSTRAINT retry_policy_max_delay_at_least_base ON public.retry_polic
 --
 
 COMMENT ON CONSTRAINT retry_policy_status_allowed ON public.retry_policy_registry IS 'a retry policy is active or retired: use one of those two';
+
+--
+-- Name: subject_message; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.subject_message (
+    id bigint NOT NULL,
+    subject_table text NOT NULL,
+    subject_ref text NOT NULL,
+    reply_to_id bigint,
+    thread_id bigint NOT NULL,
+    author text NOT NULL,
+    body text NOT NULL,
+    recipients jsonb NOT NULL,
+    event_id bigint,
+    posted_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT subject_message_body_length CHECK (((length(btrim(body)) >= 1) AND (length(body) <= 4000)))
+);
+
+ALTER TABLE public.subject_message OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE subject_message; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.subject_message IS 'Messages on subjects, threaded (docs/workflows.md); written only by fn_message_post.';
+
+--
+-- Name: CONSTRAINT subject_message_body_length ON subject_message; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT subject_message_body_length ON public.subject_message IS 'a message has 1 to 4000 characters';
+
+--
+-- Name: subject_message_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE SEQUENCE public.subject_message_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER TABLE public.subject_message_id_seq OWNER TO queuegov_owner;
+
+--
+-- Name: subject_message_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: queuegov_owner
+--
+
+ALTER SEQUENCE public.subject_message_id_seq OWNED BY public.subject_message.id;
 
 --
 -- Name: v_dot_iu_command_run_health; Type: VIEW; Schema: public; Owner: queuegov_owner
@@ -12143,7 +12838,7 @@ CREATE TABLE public.workflow_step (
     finished_at timestamp with time zone,
     CONSTRAINT workflow_step_deps_in_range CHECK (((deps_pending >= 0) AND (deps_pending <= deps_total) AND (deps_failed >= 0) AND (deps_failed <= (deps_total - deps_pending)))),
     CONSTRAINT workflow_step_finished_when_final CHECK (((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text])) = (finished_at IS NOT NULL))),
-    CONSTRAINT workflow_step_kind_allowed CHECK ((step_kind = ANY (ARRAY['job'::text, 'workflow'::text]))),
+    CONSTRAINT workflow_step_kind_allowed CHECK ((step_kind = ANY (ARRAY['job'::text, 'workflow'::text, 'task'::text, 'approval'::text]))),
     CONSTRAINT workflow_step_name_format CHECK (((name ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]*$'::text) AND (length(name) <= 200))),
     CONSTRAINT workflow_step_on_dependency_failure_allowed CHECK ((on_dependency_failure = ANY (ARRAY['cancel'::text, 'run'::text]))),
     CONSTRAINT workflow_step_status_allowed CHECK ((status = ANY (ARRAY['waiting'::text, 'active'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text])))
@@ -12173,7 +12868,7 @@ COMMENT ON CONSTRAINT workflow_step_finished_when_final ON public.workflow_step 
 -- Name: CONSTRAINT workflow_step_kind_allowed ON workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
 --
 
-COMMENT ON CONSTRAINT workflow_step_kind_allowed ON public.workflow_step IS 'a step is a job or a workflow';
+COMMENT ON CONSTRAINT workflow_step_kind_allowed ON public.workflow_step IS 'a step is a job, a workflow, a task or an approval';
 
 --
 -- Name: CONSTRAINT workflow_step_name_format ON workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
@@ -12247,6 +12942,18 @@ ALTER TABLE ONLY public.event_outbox ATTACH PARTITION public.event_outbox_defaul
 --
 
 ALTER TABLE ONLY public.event_outbox ALTER COLUMN id SET DEFAULT nextval('public.event_outbox_id_seq'::regclass);
+
+--
+-- Name: human_task id; Type: DEFAULT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.human_task ALTER COLUMN id SET DEFAULT nextval('public.human_task_id_seq'::regclass);
+
+--
+-- Name: subject_message id; Type: DEFAULT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.subject_message ALTER COLUMN id SET DEFAULT nextval('public.subject_message_id_seq'::regclass);
 
 --
 -- Name: workflow id; Type: DEFAULT; Schema: public; Owner: queuegov_owner
@@ -12594,6 +13301,33 @@ ALTER TABLE ONLY public.gate_change_request
     ADD CONSTRAINT gate_change_request_pkey PRIMARY KEY (id);
 
 --
+-- Name: human_task_decision human_task_decision_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.human_task_decision
+    ADD CONSTRAINT human_task_decision_pkey PRIMARY KEY (task_id, actor);
+
+--
+-- Name: human_task human_task_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.human_task
+    ADD CONSTRAINT human_task_pkey PRIMARY KEY (id);
+
+--
+-- Name: human_task human_task_workflow_step_id_key; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.human_task
+    ADD CONSTRAINT human_task_workflow_step_id_key UNIQUE (workflow_step_id);
+
+--
+-- Name: CONSTRAINT human_task_workflow_step_id_key ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_workflow_step_id_key ON public.human_task IS 'a workflow step has at most one task';
+
+--
 -- Name: idempotency_key idempotency_key_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
@@ -12882,6 +13616,13 @@ ALTER DOMAIN public.qg_job_max_attempts
 COMMENT ON CONSTRAINT max_attempts_in_range ON DOMAIN public.qg_job_max_attempts IS 'a job or retry policy allows from 1 to 1000 attempts: give max_attempts in that range';
 
 --
+-- Name: message_subject_registry message_subject_registry_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.message_subject_registry
+    ADD CONSTRAINT message_subject_registry_pkey PRIMARY KEY (subject_table);
+
+--
 -- Name: iu_outbound_route outbound_route_gate_key_once; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
@@ -12973,6 +13714,13 @@ ALTER TABLE ONLY public.iu_route_dead_letter
 --
 
 COMMENT ON CONSTRAINT route_dead_letter_once ON public.iu_route_dead_letter IS 'an event is dead-lettered once per route: triage or replay the existing dead letter instead';
+
+--
+-- Name: subject_message subject_message_pkey; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.subject_message
+    ADD CONSTRAINT subject_message_pkey PRIMARY KEY (id);
 
 --
 -- Name: event_subscription subscription_unique; Type: CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -13424,6 +14172,24 @@ CREATE UNIQUE INDEX gate_change_request_one_pending_per_key ON public.gate_chang
 CREATE INDEX gate_change_request_status ON public.gate_change_request USING btree (status, requested_at DESC);
 
 --
+-- Name: human_task_assignee; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX human_task_assignee ON public.human_task USING btree (assignee_kind, assignee, status, id DESC);
+
+--
+-- Name: human_task_open_due; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX human_task_open_due ON public.human_task USING btree (due_at) WHERE ((status = ANY (ARRAY['open'::text, 'claimed'::text, 'started'::text])) AND (due_at IS NOT NULL) AND (overdue_raised_at IS NULL));
+
+--
+-- Name: human_task_status; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX human_task_status ON public.human_task USING btree (status, id DESC);
+
+--
 -- Name: information_unit_current_section; Type: INDEX; Schema: public; Owner: queuegov_owner
 --
 
@@ -13632,6 +14398,18 @@ CREATE INDEX job_schedule_due ON public.job_schedule USING btree (next_run_at) W
 --
 
 CREATE INDEX queue_metric_sample_at ON public.queue_metric_sample USING btree (sampled_at DESC);
+
+--
+-- Name: subject_message_subject; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX subject_message_subject ON public.subject_message USING btree (subject_table, subject_ref, id);
+
+--
+-- Name: subject_message_thread; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX subject_message_thread ON public.subject_message USING btree (thread_id, id);
 
 --
 -- Name: workflow_name; Type: INDEX; Schema: public; Owner: queuegov_owner
@@ -14330,6 +15108,32 @@ ALTER TABLE ONLY public.gate_change_request
 COMMENT ON CONSTRAINT gate_change_request_config_key_fkey ON public.gate_change_request IS 'a gate change names a gate or setting that exists in dot_config: check the key''s spelling (new keys come with migrations)';
 
 --
+-- Name: human_task_decision human_task_decision_task_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.human_task_decision
+    ADD CONSTRAINT human_task_decision_task_id_fkey FOREIGN KEY (task_id) REFERENCES public.human_task(id);
+
+--
+-- Name: CONSTRAINT human_task_decision_task_id_fkey ON human_task_decision; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_decision_task_id_fkey ON public.human_task_decision IS 'a decision is on a task';
+
+--
+-- Name: human_task human_task_workflow_step_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.human_task
+    ADD CONSTRAINT human_task_workflow_step_id_fkey FOREIGN KEY (workflow_step_id) REFERENCES public.workflow_step(id);
+
+--
+-- Name: CONSTRAINT human_task_workflow_step_id_fkey ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_workflow_step_id_fkey ON public.human_task IS 'a task of a workflow names its step';
+
+--
 -- Name: information_unit information_unit_consumed_from_record_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
@@ -14601,6 +15405,32 @@ ALTER TABLE ONLY public.job_schedule
 --
 
 COMMENT ON CONSTRAINT job_schedule_queue_name_fkey ON public.job_schedule IS 'a schedule''s queue must be registered first (fn_queue_register)';
+
+--
+-- Name: subject_message subject_message_reply_to_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.subject_message
+    ADD CONSTRAINT subject_message_reply_to_id_fkey FOREIGN KEY (reply_to_id) REFERENCES public.subject_message(id);
+
+--
+-- Name: CONSTRAINT subject_message_reply_to_id_fkey ON subject_message; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT subject_message_reply_to_id_fkey ON public.subject_message IS 'a reply answers a message';
+
+--
+-- Name: subject_message subject_message_subject_table_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
+--
+
+ALTER TABLE ONLY public.subject_message
+    ADD CONSTRAINT subject_message_subject_table_fkey FOREIGN KEY (subject_table) REFERENCES public.message_subject_registry(subject_table);
+
+--
+-- Name: CONSTRAINT subject_message_subject_table_fkey ON subject_message; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT subject_message_subject_table_fkey ON public.subject_message IS 'messages are posted only on registered subjects (message_subject_registry)';
 
 --
 -- Name: workflow workflow_parent_step_fk; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
@@ -14933,6 +15763,12 @@ GRANT ALL ON FUNCTION public.fn_estimated_rows(p_table regclass) TO queuegov_aud
 --
 
 REVOKE ALL ON FUNCTION public.fn_event_actor(p_actor text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_event_addressed(p_emitted jsonb, p_recipients jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_addressed(p_emitted jsonb, p_recipients jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_event_capture(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_correlation_id text, p_source_document_ref text, p_import_batch_ref text, p_causation_id text); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -16143,6 +16979,19 @@ REVOKE ALL ON FUNCTION public.fn_job_to_dead_letter(p_job public.job_queue, p_er
 REVOKE ALL ON FUNCTION public.fn_job_wake(p_queue_name text, p_notify_gate jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION fn_message_post(p_subject_table text, p_subject_ref text, p_body text, p_recipients jsonb, p_reply_to bigint); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_message_post(p_subject_table text, p_subject_ref text, p_body text, p_recipients jsonb, p_reply_to bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_message_post(p_subject_table text, p_subject_ref text, p_body text, p_recipients jsonb, p_reply_to bigint) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_message_recipients_checked(p_recipients jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_message_recipients_checked(p_recipients jsonb) FROM PUBLIC;
+
+--
 -- Name: FUNCTION fn_payload_assert_size(p jsonb, p_column text); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -16355,6 +17204,64 @@ REVOKE ALL ON FUNCTION public.fn_sql_event_route_follow_gate() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION public.fn_sql_event_route_register(p_route_name text, p_source_table text, p_operation text, p_target_event_type text, p_condition jsonb, p_subject_column text, p_payload_columns text[], p_correlation_column text, p_description text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_task_act(p_task_id bigint, p_act text, p_reason text, p_result jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_task_act(p_task_id bigint, p_act text, p_reason text, p_result jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_task_act(p_task_id bigint, p_act text, p_reason text, p_result jsonb) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_task_create(p_spec jsonb, p_subject_table text, p_subject_ref text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_task_create(p_spec jsonb, p_subject_table text, p_subject_ref text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_task_create(p_spec jsonb, p_subject_table text, p_subject_ref text) TO queuegov_app;
+
+--
+-- Name: TABLE human_task; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.human_task TO queuegov_app;
+GRANT SELECT ON TABLE public.human_task TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_task_finished(t public.human_task); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_task_finished(t public.human_task) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_task_insert(p_kind text, p_spec jsonb, p_step_id bigint, p_subject_table text, p_subject_ref text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_task_insert(p_kind text, p_spec jsonb, p_step_id bigint, p_subject_table text, p_subject_ref text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_task_is_assignee(t public.human_task); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_task_is_assignee(t public.human_task) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_task_locked(p_task_id bigint); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_task_locked(p_task_id bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_task_overdue_tick(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_task_overdue_tick() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_task_overdue_tick() TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_task_spec_check(p_spec jsonb, p_kind text, p_what text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_task_spec_check(p_spec jsonb, p_kind text, p_what text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_vocabulary(); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -16901,6 +17808,13 @@ GRANT SELECT ON TABLE public.executor_login TO queuegov_app;
 GRANT SELECT ON TABLE public.executor_login TO queuegov_auditor;
 
 --
+-- Name: TABLE human_task_decision; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.human_task_decision TO queuegov_app;
+GRANT SELECT ON TABLE public.human_task_decision TO queuegov_auditor;
+
+--
 -- Name: TABLE idempotency_key; Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -17020,6 +17934,13 @@ GRANT SELECT ON TABLE public.job_schedule TO queuegov_app;
 GRANT SELECT ON TABLE public.job_schedule TO queuegov_auditor;
 
 --
+-- Name: TABLE message_subject_registry; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.message_subject_registry TO queuegov_app;
+GRANT SELECT ON TABLE public.message_subject_registry TO queuegov_auditor;
+
+--
 -- Name: TABLE queue_heartbeat; Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -17046,6 +17967,13 @@ GRANT SELECT ON TABLE public.queue_state TO queuegov_auditor;
 
 GRANT SELECT ON TABLE public.retry_policy_registry TO queuegov_app;
 GRANT SELECT ON TABLE public.retry_policy_registry TO queuegov_auditor;
+
+--
+-- Name: TABLE subject_message; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.subject_message TO queuegov_app;
+GRANT SELECT ON TABLE public.subject_message TO queuegov_auditor;
 
 --
 -- Name: TABLE v_dot_iu_command_run_health; Type: ACL; Schema: public; Owner: queuegov_owner

@@ -3,19 +3,24 @@ its steps; cancel a workflow, retry a failed step, both with a reason."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import partial
+from typing import Any
 
+from django import forms
 from django.contrib import admin
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from events.admin.common import ToolsMixin
 from queuegov.actor import Actor
-from queuegov.admin_base import GovernedAdmin, admin_link, values_filter
+from queuegov.admin_base import GovernedAdmin, ReasonForm, admin_link, table_link, values_filter
 from workflows import graph, services
-from workflows.models import Workflow, WorkflowStep, WorkflowStepDependency
+from workflows.models import HumanTask, Message, MessageSubject, Workflow, WorkflowStep, WorkflowStepDependency
 
 _link = partial(admin_link, "workflows")
 STEPS_LISTED = 200  # steps the workflow page lists (the graph summarises wide layers)
@@ -75,8 +80,9 @@ class WorkflowAdmin(GovernedAdmin):
 
     @admin.display(description="graph")
     def graph(self, obj: Workflow) -> str:
+        tasks = dict(HumanTask.objects.filter(workflow_step__workflow_id=obj.pk).values_list("workflow_step_id", "id"))
         nodes = [
-            graph.Node(s.pk, s.name, s.status, s.job_id, s.child_workflow_id)
+            graph.Node(s.pk, s.name, s.status, s.job_id, s.child_workflow_id, tasks.get(s.pk))
             for s in WorkflowStep.objects.filter(workflow_id=obj.pk).order_by("id")
         ]
         edges = list(
@@ -86,6 +92,7 @@ class WorkflowAdmin(GovernedAdmin):
 
     @admin.display(description="steps")
     def steps_table(self, obj: Workflow) -> str:
+        tasks = dict(HumanTask.objects.filter(workflow_step__workflow_id=obj.pk).values_list("workflow_step_id", "id"))
         steps = (
             WorkflowStep.objects.filter(workflow_id=obj.pk)
             .annotate(done=F("deps_total") - F("deps_pending"))
@@ -98,7 +105,11 @@ class WorkflowAdmin(GovernedAdmin):
                 (
                     _link("workflowstep", s.pk, s.name),
                     s.status,
-                    admin_link("jobs", "job", s.job_id) if s.job_id else _link("workflow", s.child_workflow_id),
+                    admin_link("jobs", "job", s.job_id)
+                    if s.job_id
+                    else _link("workflow", s.child_workflow_id)
+                    if s.child_workflow_id
+                    else _link("humantask", tasks.get(s.pk)),
                     s.done,
                     s.deps_total,
                     _when(s.started_at),
@@ -110,7 +121,7 @@ class WorkflowAdmin(GovernedAdmin):
         )
         more = "" if len(steps) <= STEPS_LISTED else format_html("<p>The first {} steps.</p>", STEPS_LISTED)
         return format_html(
-            '<table class="workflow-steps"><thead><tr><th>step</th><th>state</th><th>job or workflow</th>'
+            '<table class="workflow-steps"><thead><tr><th>step</th><th>state</th><th>job, workflow or task</th>'
             "<th>dependencies done</th><th>started</th><th>finished</th><th>error</th></tr></thead>"
             "<tbody>{}</tbody></table>{}",
             rows,
@@ -199,4 +210,243 @@ class WorkflowStepAdmin(GovernedAdmin):
             title="Retry failed steps",
             intro="Each step, and the steps its failure cancelled, wait again; its job is enqueued afresh.",
             act=lambda step, data: services.retry_step(actor, request.user, step.pk, data["reason"]),
+        )
+
+
+class NoteForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        required=False,
+        max_length=2000,
+        help_text="Optional. Kept in the audit trail.",
+    )
+
+
+class MineFilter(admin.SimpleListFilter):
+    """A person's task list by default: assigned to them, their groups or roles, or claimed by them."""
+
+    title = "whose"
+    parameter_name = "whose"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("all", "everyone's")]
+
+    def choices(self, changelist: Any) -> Any:
+        mine = changelist.get_query_string(remove=[self.parameter_name])
+        everyone = changelist.get_query_string({self.parameter_name: "all"})
+        yield {"selected": self.value() is None, "query_string": mine, "display": "mine"}
+        yield {"selected": self.value() == "all", "query_string": everyone, "display": "everyone's"}
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "all":
+            return queryset
+        user = request.user
+        groups = list(user.groups.values_list("name", flat=True))
+        return queryset.filter(
+            Q(assignee_kind="user", assignee=user.get_username())
+            | Q(assignee_kind__in=["group", "role"], assignee__in=groups)
+            | Q(claimed_by=f"user:{user.get_username()}")
+        )
+
+
+# act name -> (label, statuses it applies to, task kinds, form)
+TASK_ACTS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], type[forms.Form]]] = {
+    "claim": ("Claim", ("open",), ("task",), NoteForm),
+    "release": ("Release (give back)", ("claimed", "started"), ("task",), ReasonForm),
+    "start": ("Start", ("claimed",), ("task",), NoteForm),
+    "complete": ("Complete", ("claimed", "started"), ("task",), ReasonForm),
+    "reject": ("Reject", ("open", "claimed", "started"), ("task", "approval"), ReasonForm),
+    "approve": ("Approve", ("open",), ("approval",), ReasonForm),
+}
+
+
+def _task_action(act: str) -> Any:
+    label, _, _, form = TASK_ACTS[act]
+
+    def action(self: HumanTaskAdmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        actor = Actor.for_request(request)
+        return self.confirm_and_run(
+            request,
+            queryset,
+            action=act,
+            title=f"{label} tasks",
+            intro="The database checks that you may: the assignee (or their group or role) claims; the claimer "
+            "starts, completes or rejects; approvers are never the workflow's starter or who did the work.",
+            form_class=form,
+            act=lambda task, data: services.task_act(actor, request.user, task.pk, act, data["reason"] or None),
+        )
+
+    action.__name__ = act
+    return admin.action(description=f"{label} selected tasks", permissions=["task"])(action)
+
+
+@admin.register(HumanTask)
+class HumanTaskAdmin(GovernedAdmin):
+    list_display = ("id", "title", "task_kind", "status", "assigned_to", "claimed_by", "due_at", "step", "created_at")
+    list_filter = (MineFilter, "status", "task_kind")
+    search_fields = ("=assignee", "=claimed_by", "title")
+    readonly_fields = (
+        "id",
+        "title",
+        "description",
+        "task_kind",
+        "status",
+        "assigned_to",
+        "approvals",
+        "claimed_by",
+        "claimed_at",
+        "started_at",
+        "due_at",
+        "overdue_raised_at",
+        "finished_by",
+        "finished_at",
+        "reason",
+        "result",
+        "subject",
+        "step",
+        "created_by",
+        "created_at",
+    )
+    exclude = ("workflow_step", "assignee_kind", "assignee", "approvals_required", "subject_table", "subject_ref")
+    actions = [_task_action(act) for act in TASK_ACTS]
+    action_permissions = {"task": services.PERM_TASK}
+
+    @admin.display(description="assigned to")
+    def assigned_to(self, obj: HumanTask) -> str:
+        return f"{obj.assignee_kind} {obj.assignee}"
+
+    @admin.display(description="approvals")
+    def approvals(self, obj: HumanTask) -> str:
+        if obj.task_kind != "approval":
+            return "—"
+        rows = format_html_join(
+            "",
+            "<li>{} {} {}: {}</li>",
+            ((d.actor, d.decision, _when(d.decided_at), d.reason) for d in obj.decisions.all()),
+        )
+        approved = sum(1 for d in obj.decisions.all() if d.decision == "approved")
+        return format_html("{} of {} needed<ul>{}</ul>", approved, obj.approvals_required, rows)
+
+    @admin.display(description="about")
+    def subject(self, obj: HumanTask) -> str:
+        return table_link(obj.subject_table, obj.subject_ref) if obj.subject_ref else "—"
+
+    @admin.display(description="workflow step")
+    def step(self, obj: HumanTask) -> str:
+        if obj.workflow_step_id is None:
+            return "—"
+        s = WorkflowStep.objects.only("workflow_id", "name").get(pk=obj.workflow_step_id)
+        return format_html("{} of {}", _link("workflowstep", s.pk, s.name), _link("workflow", s.workflow_id))
+
+    def action_applies(self, request: HttpRequest, name: str, obj: HumanTask | None = None) -> bool:
+        if name not in TASK_ACTS:
+            return True
+        _, statuses, kinds, _ = TASK_ACTS[name]
+        status = obj.status if obj is not None else request.GET.get("status__exact")
+        kind = obj.task_kind if obj is not None else request.GET.get("task_kind__exact")
+        return (status is None or status in statuses) and (kind is None or kind in kinds)
+
+
+RECIPIENT = re.compile(r"^(user|group|role):(\S{1,150})$")
+
+
+class PostMessageForm(forms.Form):
+    subject_table = forms.ChoiceField(label="subject", choices=())
+    subject_ref = forms.CharField(label="row", max_length=200, help_text="The id of the job, workflow, task …")
+    recipients = forms.CharField(
+        max_length=2000,
+        help_text="user:NAME, group:NAME or role:NAME, separated by commas (a reply also reaches its thread).",
+        required=False,
+    )
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5, "cols": 80}), max_length=4000)
+    reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["subject_table"].choices = list(
+            MessageSubject.objects.order_by("subject_table").values_list("subject_table", "description")
+        )
+
+    def clean_recipients(self) -> list[dict[str, str]]:
+        """``user:alice, role:approver`` as the recipients the database checks; a typo is named here."""
+        out = []
+        for item in filter(None, (part.strip() for part in self.cleaned_data["recipients"].split(","))):
+            match = RECIPIENT.match(item)
+            if not match:
+                raise forms.ValidationError(f"{item!r} is not user:NAME, group:NAME or role:NAME")
+            out.append({"kind": match[1], "ref": match[2]})
+        return out
+
+
+@admin.register(Message)
+class MessageAdmin(ToolsMixin, GovernedAdmin):
+    tools = (("post/", "Post a message", services.PERM_POST),)
+    list_display = ("id", "about", "author", "excerpt", "to", "posted_at", "thread")
+    list_filter = ("subject",)
+    search_fields = ("=subject_ref", "=author")
+    readonly_fields = ("id", "about", "author", "body", "to", "posted_at", "thread_view")
+    exclude = ("subject", "subject_ref", "reply_to", "thread_id", "recipients", "event_id")
+
+    @admin.display(description="about")
+    def about(self, obj: Message) -> str:
+        return table_link(obj.subject_id, obj.subject_ref)
+
+    @admin.display(description="message")
+    def excerpt(self, obj: Message) -> str:
+        return obj.body if len(obj.body) <= 80 else obj.body[:79] + "…"
+
+    @admin.display(description="to")
+    def to(self, obj: Message) -> str:
+        return ", ".join(f"{r['kind']}:{r['ref']}" for r in obj.recipients)
+
+    @admin.display(description="thread")
+    def thread(self, obj: Message) -> str:
+        return _link("message", obj.thread_id, f"#{obj.thread_id}")
+
+    @admin.display(description="thread")
+    def thread_view(self, obj: Message) -> str:
+        """The whole thread, oldest first, each message with its reply link."""
+        post = reverse("admin:workflows_message_post")
+        rows = format_html_join(
+            "",
+            '<li><strong>{}</strong> {}{}<br>{}<br><a href="{}?reply_to={}">Reply</a></li>',
+            (
+                (m.author, _when(m.posted_at), " (this message)" if m.pk == obj.pk else "", m.body, post, m.pk)
+                for m in Message.objects.filter(thread_id=obj.thread_id).order_by("id")[:500]
+            ),
+        )
+        return format_html('<ol class="message-thread">{}</ol>', rows)
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.post_view)
+        return [path("post/", view, name="workflows_message_post"), *super().get_urls()]
+
+    def post_view(self, request: HttpRequest) -> HttpResponse:
+        """Post on a subject (``?subject_table=workflow&subject_ref=12``) or reply (``?reply_to=7``)."""
+        initial = {k: request.GET[k] for k in ("subject_table", "subject_ref", "reply_to") if k in request.GET}
+        parent = (
+            Message.objects.filter(pk=initial["reply_to"]).first() if initial.get("reply_to", "").isdigit() else None
+        )
+        if parent is not None:
+            initial.update(subject_table=parent.subject_id, subject_ref=parent.subject_ref)
+
+        class Form(PostMessageForm):
+            def __init__(self, data: Any = None) -> None:
+                super().__init__(data, initial=initial)
+
+        return self.governed_form_view(
+            request,
+            permission=services.PERM_POST,
+            title="Reply" if parent else "Post a message",
+            form_class=Form,
+            act=lambda data: services.post_message(
+                Actor.for_request(request),
+                request.user,
+                data["subject_table"],
+                data["subject_ref"],
+                data["body"],
+                data["recipients"],
+                data["reply_to"],
+            ),
+            intro=f"In reply to {parent.author}: {parent.body[:200]}" if parent else "",
         )

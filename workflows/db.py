@@ -32,3 +32,37 @@ def step_inputs(job_id: int) -> dict[str, Any]:
 def task_kind_ensure(job_kind: str, queue_name: str) -> None:
     """fn_job_task_kind_ensure: a django.tasks task's kind registers itself (docs/executors.md)."""
     call("SELECT fn_job_task_kind_ensure(%s, %s)", [job_kind, queue_name])
+
+
+def task_create(
+    spec: dict[str, Any], subject_table: str | None = None, subject_ref: str | None = None
+) -> dict[str, Any]:
+    """fn_task_create (audited): ``{"status": "created", "task_id", "task_kind"}``."""
+    return call("SELECT fn_task_create(%s::jsonb, %s, %s)", [json.dumps(spec), subject_table, subject_ref])
+
+
+def task_act(task_id: int, act: str, reason: str | None, result: Any = None) -> dict[str, Any]:
+    """fn_task_act (audited): claim, release, start, complete, reject or approve."""
+    return call(
+        "SELECT fn_task_act(%s, %s, %s, %s::jsonb)",
+        [task_id, act, reason, None if result is None else json.dumps(result)],
+    )
+
+
+def task_overdue_tick() -> dict[str, Any]:
+    """fn_task_overdue_tick: ``{"status": "raised" | "nothing_to_do", "tasks"}`` or gate_closed."""
+    return call("SELECT fn_task_overdue_tick()", [])
+
+
+def message_post(
+    subject_table: str | None,
+    subject_ref: str | None,
+    body: str,
+    recipients: list[dict[str, str]],
+    reply_to: int | None = None,
+) -> dict[str, Any]:
+    """fn_message_post (audited): ``{"status": "posted", "message_id", "thread_id", "recipients"}``."""
+    return call(
+        "SELECT fn_message_post(%s, %s, %s, %s::jsonb, %s)",
+        [subject_table, subject_ref, body, json.dumps(recipients), reply_to],
+    )

@@ -33,6 +33,7 @@ class Node:
     status: str
     job_id: int | None = None
     child_workflow_id: int | None = None
+    task_id: int | None = None
 
 
 def layers(nodes: list[Node], edges: list[tuple[int, int]]) -> list[list[Node]]:
@@ -54,6 +55,8 @@ def _link(node: Node) -> str | None:
         return reverse("admin:jobs_job_change", args=[node.job_id])
     if node.child_workflow_id is not None:
         return reverse("admin:workflows_workflow_change", args=[node.child_workflow_id])
+    if node.task_id is not None:
+        return reverse("admin:workflows_humantask_change", args=[node.task_id])
     return None
 
 

@@ -11,6 +11,8 @@ from workflows import db
 
 PERM_CANCEL = "workflows.cancel_workflow"
 PERM_RETRY_STEP = "workflows.retry_workflowstep"
+PERM_TASK = "workflows.act_humantask"
+PERM_POST = "workflows.post_message"
 
 
 def cancel_workflow(actor: Actor, user: Any, workflow_id: int, reason: str) -> ActResult:
@@ -36,4 +38,40 @@ def retry_step(actor: Actor, user: Any, step_id: int, reason: str) -> ActResult:
         reason=reason,
         user=user,
         permission=PERM_RETRY_STEP,
+    )
+
+
+def task_act(actor: Actor, user: Any, task_id: int, act: str, reason: str, result: Any = None) -> ActResult:
+    """A person's act on a task or approval; the SQL function checks they may (assignee, claimer,
+    four-eyes) and audits it."""
+    return governed_act(
+        actor,
+        f"task.{act}",
+        lambda: Effect.from_answer(db.task_act(task_id, act, reason, result)),
+        target_table="human_task",
+        target_ids=[task_id],
+        reason=reason,
+        user=user,
+        permission=PERM_TASK,
+    )
+
+
+def post_message(
+    actor: Actor,
+    user: Any,
+    subject_table: str | None,
+    subject_ref: str | None,
+    body: str,
+    recipients: list[dict[str, str]],
+    reply_to: int | None = None,
+) -> ActResult:
+    """A message on a subject, or a reply on its thread (fn_message_post checks and audits it)."""
+    return governed_act(
+        actor,
+        "message.post",
+        lambda: Effect.from_answer(db.message_post(subject_table, subject_ref, body, recipients, reply_to)),
+        target_table="subject_message",
+        reason=None,
+        user=user,
+        permission=PERM_POST,
     )

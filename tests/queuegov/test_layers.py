@@ -16,7 +16,7 @@ BASE_DIR = Path(settings.BASE_DIR)
 CORE = BASE_DIR / "queuegov"
 # The project wiring may name every app; migrations are history.
 WIRING = {"settings.py", "urls.py", "wsgi.py", "asgi.py"}
-ABOVE_THE_CORE = ("jobs", "events", "staging", "queuegov.ops")
+ABOVE_THE_CORE = ("jobs", "events", "staging", "workflows", "queuegov.ops")
 DYNAMIC_IMPORTERS = {"import_module", "import_string", "__import__"}
 
 

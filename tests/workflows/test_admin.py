@@ -9,7 +9,7 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
-from tests.helpers import sql_value
+from tests.helpers import sql_value, use_actor
 from tests.jobs.test_admin import new_audit  # noqa: F401  (fixture)
 from tests.queuegov.conftest import make_user, role_users, roles  # noqa: F401  (fixtures)
 from tests.workflows.conftest import Flow, job, step
@@ -72,3 +72,38 @@ def test_retry_a_failed_step_from_the_console(client, role_users, flow: Flow) ->
     post_action(client, "workflowstep", "retry", [a], reason="fixed the input")
     assert flow.steps(wf) == {"a": "active", "b": "waiting"}
     assert flow.run_all() == ["a", "b"] and flow.status(wf) == "succeeded"
+
+
+def test_a_person_works_their_tasks_and_approvals_in_the_console(client, role_users, flow: Flow, open_gate) -> None:
+    open_gate("event.emit_enabled")
+    operator, approver = role_users["operator"], role_users["approver"]
+    use_actor(f"user:{operator.username}")
+    wf = flow.start(
+        "publish",
+        {"name": "write", "task": {"title": "Write the page", "assignee": {"user": operator.username}}},
+        {"name": "review", "depends_on": ["write"],
+         "approval": {"title": "Approve the page", "assignee": {"role": "approver"}}},
+    )  # fmt: skip
+    write = sql_value("SELECT id FROM human_task WHERE title = 'Write the page'")
+    client.force_login(approver)
+    mine = client.get(reverse("admin:workflows_humantask_changelist")).context["cl"].result_list
+    assert write not in mine.values_list("pk", flat=True)  # not theirs
+    post_action(client, "humantask", "claim", [write], reason="")
+    assert sql_value("SELECT status FROM human_task WHERE id = %s", [write]) == "open"  # refused: not the assignee
+    client.force_login(operator)
+    mine = client.get(reverse("admin:workflows_humantask_changelist")).context["cl"].result_list
+    assert list(mine.values_list("pk", flat=True)) == [write]
+    page = client.get(reverse("admin:workflows_humantask_change", args=[write])).content.decode()
+    assert 'value="claim"' in page and 'value="approve"' not in page
+    post_action(client, "humantask", "claim", [write], reason="")
+    post_action(client, "humantask", "complete", [write], reason="written and checked")
+    review = sql_value("SELECT id FROM human_task WHERE title = 'Approve the page'")
+    client.force_login(approver)
+    assert review in client.get(reverse("admin:workflows_humantask_changelist")).context["cl"].result_list.values_list(
+        "pk", flat=True
+    )
+    response = post_action(client, "humantask", "approve", [review], reason="reads well")
+    assert response.status_code == 200
+    assert flow.steps(wf) == {"write": "succeeded", "review": "succeeded"}
+    graph = client.get(reverse("admin:workflows_workflow_change", args=[wf])).content.decode()
+    assert reverse("admin:workflows_humantask_change", args=[review]) in graph

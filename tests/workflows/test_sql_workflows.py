@@ -27,7 +27,7 @@ def no_workflow_written() -> bool:
         ([step("a", "a")], r"unknown_dependency: step a depends on \"a\""),
         ([step("a", "c"), step("b", "a"), step("c", "b")], r"dependency_cycle: .*a -> c -> b -> a"),
         ([step("a"), step("b", "a", "a")], r"duplicate_dependency: step b names a twice"),
-        ([{"name": "a"}], r"invalid_step: step a has exactly one of job or workflow"),
+        ([{"name": "a"}], r"invalid_step: step a has exactly one of job, workflow, task or approval"),
         ([{"name": "a", "job": job(), "when": "later"}], r"invalid_step: step a"),
         ([{"name": "bad name!", "job": job()}], r"invalid_step_name: step 0"),
         ([step("a", on_dependency_failure="sometimes")], r"invalid_step: step a"),

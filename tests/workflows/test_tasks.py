@@ -1,0 +1,192 @@
+"""Human tasks and approvals through the SQL API: who may claim, start, complete,
+reject or approve; four-eyes generalised for approvals; a task's outcome finishing
+its workflow step; the assignee's inbox; an overdue task raising its event once."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.database import as_owner
+from tests.helpers import db_error, json_value, sql_value, use_actor
+from tests.workflows.conftest import Flow, step
+
+pytestmark = [pytest.mark.django_db]
+
+
+@pytest.fixture
+def events_on(open_gate) -> None:
+    open_gate("event.emit_enabled")
+
+
+def act(task_id: int, what: str, reason: str | None = "because", result: Any = None, *, as_: str,
+        roles: tuple[str, ...] = ()) -> Any:  # fmt: skip
+    use_actor(f"user:{as_}", roles=roles)
+    return json_value(
+        "SELECT fn_task_act(%s, %s, %s, %s::jsonb)",
+        [task_id, what, reason, None if result is None else json.dumps(result)],
+    )
+
+
+def create(spec: dict[str, Any], *, as_: str = "boss") -> int:
+    use_actor(f"user:{as_}")
+    answer = json_value("SELECT fn_task_create(%s::jsonb)", [json.dumps(spec)])
+    assert answer["status"] == "created", answer
+    return answer["task_id"]
+
+
+def status(task_id: int) -> str:
+    return sql_value("SELECT status FROM human_task WHERE id = %s", [task_id])
+
+
+def inbox(kind: str, ref: str) -> list[str]:
+    return [
+        row[0]
+        for row in json_value(
+            "SELECT coalesce(jsonb_agg(jsonb_build_array(e.event_type) ORDER BY r.id), '[]') FROM event_read r"
+            " JOIN event_outbox e ON e.id = r.event_id WHERE r.recipient_kind = %s AND r.recipient_ref = %s",
+            [kind, ref],
+        )
+    ]
+
+
+def test_a_task_is_claimed_started_and_completed_by_its_assignee(flow: Flow, events_on) -> None:
+    task = create({"title": "Check the travel policy", "assignee": {"user": "alice"}})
+    assert inbox("user", "alice") == ["governance.task.assigned"]
+    with db_error(r"not_assignee: task \d+ is for user alice, not user:bob", sqlstate="QG002"):
+        act(task, "claim", as_="bob")
+    with db_error(r"task_not_open: task \d+ is not claimed yet", sqlstate="QG003"):
+        act(task, "complete", as_="alice")
+    assert act(task, "claim", as_="alice")["status"] == "claimed"
+    with db_error(r"not_assignee: task \d+ is claimed by user:alice, not user:bob", sqlstate="QG002"):
+        act(task, "start", as_="bob")
+    assert act(task, "start", None, as_="alice")["status"] == "started"
+    with db_error(r"reason_required", sqlstate="QG008"):
+        act(task, "complete", "", as_="alice")
+    answer = act(task, "complete", "checked, two typos fixed", {"ref": "kb/travel#v3"}, as_="alice")
+    assert answer["status"] == "completed"
+    assert json_value("SELECT result FROM human_task WHERE id = %s", [task]) == {"ref": "kb/travel#v3"}
+    with db_error(r"task_not_open: task \d+ is completed", sqlstate="QG003"):
+        act(task, "reject", as_="alice")
+    audited = sql_value(
+        "SELECT array_agg(action ORDER BY id) FROM admin_action_audit WHERE target_table = 'human_task'"
+        " AND target_ids = %s",
+        [[str(task)]],
+    )
+    assert audited == ["task.create", "task.claim", "task.start", "task.complete"]
+
+
+def test_a_task_for_a_role_is_claimed_by_a_member_and_can_be_released(flow: Flow, events_on) -> None:
+    task = create({"title": "Triage the inbox", "assignee": {"role": "reviewer"}})
+    assert inbox("role", "reviewer") == ["governance.task.assigned"]
+    with db_error(r"not_assignee: task \d+ is for role reviewer", sqlstate="QG002"):
+        act(task, "claim", as_="ops", roles=("operator",))
+    act(task, "claim", as_="rita", roles=("reviewer",))
+    assert act(task, "release", "on leave", as_="rita", roles=("reviewer",))["status"] == "open"
+    assert act(task, "claim", as_="rick", roles=("reviewer",))["status"] == "claimed"
+
+
+def test_an_approval_needs_distinct_approvers_who_neither_started_nor_did_the_work(flow: Flow, events_on) -> None:
+    use_actor("user:starter", roles=("approver",))
+    wf = flow.start(
+        "publish",
+        {"name": "write", "task": {"title": "Write the page", "assignee": {"user": "doer"}}},
+        {"name": "review", "depends_on": ["write"],
+         "approval": {"title": "Approve the page", "assignee": {"role": "approver"}, "required": 2}},
+        step("publish", "review"),
+    )  # fmt: skip
+    write = sql_value("SELECT id FROM human_task WHERE title = 'Write the page'")
+    act(write, "claim", as_="doer", roles=("approver",))
+    act(write, "complete", "written", {"ref": "kb/page"}, as_="doer", roles=("approver",))
+    assert flow.steps(wf) == {"write": "succeeded", "review": "active", "publish": "waiting"}
+    review = sql_value("SELECT id FROM human_task WHERE title = 'Approve the page'")
+    assert inbox("role", "approver") == ["governance.task.assigned"]
+    with db_error(r"four_eyes: user:starter started the workflow or did the work", sqlstate="QG002"):
+        act(review, "approve", as_="starter", roles=("approver",))
+    with db_error(r"four_eyes: user:doer started the workflow or did the work", sqlstate="QG002"):
+        act(review, "approve", as_="doer", roles=("approver",))
+    with db_error(r"not_assignee: approval \d+ is for role approver", sqlstate="QG002"):
+        act(review, "approve", as_="visitor", roles=("reviewer",))
+    with db_error(r"task_not_open: task \d+ is an approval", sqlstate="QG003"):
+        act(review, "claim", as_="ann", roles=("approver",))
+    assert act(review, "approve", "reads well", as_="ann", roles=("approver",)) == {
+        "status": "open", "task_id": review, "approvals": 1, "required": 2}  # fmt: skip
+    with db_error(r"four_eyes: user:ann already decided approval \d+", sqlstate="QG002"):
+        act(review, "approve", "still good", as_="ann", roles=("approver",))
+    assert act(review, "approve", "agreed", as_="abe", roles=("approver",))["status"] == "completed"
+    assert flow.steps(wf) == {"write": "succeeded", "review": "succeeded", "publish": "active"}
+    assert json_value("SELECT result FROM human_task WHERE id = %s", [review]) == {
+        "approved_by": ["user:ann", "user:abe"]
+    }
+
+
+def test_a_rejected_approval_fails_its_step_and_cancels_what_depends_on_it(flow: Flow, events_on) -> None:
+    wf = flow.start(
+        "publish",
+        {"name": "review", "approval": {"title": "Approve", "assignee": {"role": "approver"}}},
+        step("publish", "review"),
+    )
+    review = sql_value("SELECT id FROM human_task WHERE workflow_step_id IS NOT NULL")
+    act(review, "reject", "the numbers are wrong", as_="ann", roles=("approver",))
+    assert flow.steps(wf) == {"review": "failed", "publish": "cancelled"}
+    error = sql_value("SELECT error FROM workflow_step WHERE workflow_id = %s AND name = 'review'", [wf])
+    assert error == "approval rejected by user:ann: the numbers are wrong"
+
+
+def test_cancelling_a_workflow_cancels_its_open_tasks(flow: Flow, events_on) -> None:
+    wf = flow.start("w", {"name": "t", "task": {"title": "Do it", "assignee": {"user": "alice"}}}, step("after", "t"))
+    task = sql_value("SELECT id FROM human_task WHERE workflow_step_id IS NOT NULL")
+    act(task, "claim", as_="alice")
+    use_actor("user:boss")
+    json_value("SELECT fn_workflow_cancel(%s, 'not needed')", [wf])
+    assert status(task) == "cancelled" and flow.status(wf) == "cancelled"
+    with db_error(r"task_not_open: task \d+ is cancelled", sqlstate="QG003"):
+        act(task, "complete", "done anyway", as_="alice")
+
+
+def test_an_overdue_task_raises_its_event_once(flow: Flow, events_on) -> None:
+    task = create({"title": "Renew the certificate", "assignee": {"user": "alice"}, "due_in_seconds": 3600})
+    assert json_value("SELECT fn_task_overdue_tick()") == {"status": "nothing_to_do", "tasks": 0}
+    with as_owner():
+        sql_value("UPDATE human_task SET due_at = now() - interval '1 minute' WHERE id = %s RETURNING id", [task])
+    assert json_value("SELECT fn_task_overdue_tick()") == {"status": "raised", "tasks": 1}
+    assert json_value("SELECT fn_task_overdue_tick()") == {"status": "nothing_to_do", "tasks": 0}
+    # marked again by hand, the event is still raised only once (its subject is the task)
+    with as_owner():
+        sql_value("UPDATE human_task SET overdue_raised_at = NULL WHERE id = %s RETURNING id", [task])
+    json_value("SELECT fn_task_overdue_tick()")
+    assert (
+        sql_value(
+            "SELECT count(*) FROM event_outbox WHERE event_type = 'governance.task.overdue' AND event_subject_ref = %s",
+            [str(task)],
+        )
+        == 1
+    )
+    assert inbox("user", "alice") == ["governance.task.assigned", "governance.task.overdue"]
+
+
+def test_a_finished_task_is_never_overdue(flow: Flow, events_on) -> None:
+    task = create({"title": "Quick one", "assignee": {"user": "alice"}, "due_in_seconds": 60})
+    act(task, "claim", as_="alice")
+    act(task, "complete", "done", as_="alice")
+    with as_owner():
+        sql_value("UPDATE human_task SET due_at = now() - interval '1 minute' WHERE id = %s RETURNING id", [task])
+    assert json_value("SELECT fn_task_overdue_tick()")["status"] == "nothing_to_do"
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"title": "", "assignee": {"user": "alice"}},
+        {"title": "x", "assignee": {"team": "alice"}},
+        {"title": "x", "assignee": {"user": "alice", "role": "approver"}},
+        {"title": "x", "assignee": {"user": "alice"}, "due_in_seconds": -5},
+        {"title": "x", "assignee": {"user": "alice"}, "when": "soon"},
+    ],
+)
+def test_a_bad_task_spec_is_refused_and_names_the_step(flow: Flow, spec) -> None:
+    with db_error(r"invalid_task: step t: a task has a title", sqlstate="QG004"):
+        flow.create({"name": "w", "steps": [{"name": "t", "task": spec}]})
+    assert sql_value("SELECT count(*) FROM workflow") == 0
