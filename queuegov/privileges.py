@@ -305,6 +305,7 @@ FUNCTIONS: dict[str, str] = {
             "fn_workflow_cancel_unaudited",
             "fn_workflow_step_retry_unaudited",
             "fn_task_spec_check",
+            "fn_task_decidable",
             "fn_event_addressed",
             "fn_task_insert",
             "fn_task_is_assignee",

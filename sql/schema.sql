@@ -8731,6 +8731,7 @@ DECLARE
 BEGIN
     PERFORM fn_actor_required();
     PERFORM fn_task_spec_check(p_spec, v_kind, '');
+    PERFORM fn_task_decidable(p_spec, v_kind, fn_actor(), '');
     IF (p_subject_table IS NULL) <> (p_subject_ref IS NULL) THEN
         RAISE EXCEPTION 'invalid_task: a subject is a table and a row reference together' USING ERRCODE = 'QG004';
     END IF;
@@ -8741,6 +8742,33 @@ END;
 $$;
 
 ALTER FUNCTION public.fn_task_create(p_spec jsonb, p_subject_table text, p_subject_ref text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_task_decidable(jsonb, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_task_decidable(p_spec jsonb, p_kind text, p_starter text, p_what text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- An approval someone may decide: one user decides once (so it needs one
+-- approver), and never the person who starts the workflow or files the task.
+BEGIN
+    IF p_kind = 'approval' AND p_spec -> 'assignee' ? 'user' THEN
+        IF coalesce((p_spec ->> 'required')::integer, 1) > 1 THEN
+            RAISE EXCEPTION 'invalid_task: %an approval assigned to one user needs 1 approver, not %', p_what,
+                    p_spec ->> 'required'
+                USING ERRCODE = 'QG004';
+        END IF;
+        IF 'user:' || btrim(p_spec -> 'assignee' ->> 'user') = p_starter THEN
+            RAISE EXCEPTION 'four_eyes: % may not approve what they start (%); assign the approval to someone else',
+                    p_starter, coalesce(nullif(rtrim(p_what, ': '), ''), 'the approval')
+                USING ERRCODE = 'QG002';
+        END IF;
+    END IF;
+END;
+$$;
+
+ALTER FUNCTION public.fn_task_decidable(p_spec jsonb, p_kind text, p_starter text, p_what text) OWNER TO queuegov_owner;
 
 --
 -- Name: human_task; Type: TABLE; Schema: public; Owner: queuegov_owner
@@ -8872,8 +8900,9 @@ BEGIN
             CASE WHEN p_kind = 'approval' THEN coalesce((p_spec ->> 'required')::integer, 1) END,
             now() + make_interval(secs => (p_spec ->> 'due_in_seconds')::double precision),
             p_subject_table, p_subject_ref, p_step_id,
-            coalesce(fn_actor(), (SELECT w.started_by FROM workflow_step s JOIN workflow w ON w.id = s.workflow_id
-                                   WHERE s.id = p_step_id)))
+            CASE WHEN p_step_id IS NULL THEN fn_actor()
+                 ELSE (SELECT w.started_by FROM workflow_step s JOIN workflow w ON w.id = s.workflow_id
+                        WHERE s.id = p_step_id) END)
     RETURNING id INTO v_id;
     v_event := fn_event_emit('governance.task.assigned', 'human_task', v_id::text,
                              jsonb_build_object('task_id', v_id, 'task_kind', p_kind, 'title', btrim(p_spec ->> 'title'),
@@ -9093,6 +9122,8 @@ ALTER FUNCTION public.fn_workflow_cancel(p_workflow_id bigint, p_reason text) OW
 CREATE FUNCTION public.fn_workflow_cancel_unaudited(p_workflow_id bigint, p_reason text) RETURNS integer
     LANGUAGE plpgsql
     AS $$
+-- (Replaces sql/workflows/0003's: waiting steps first, so no sub-workflow that
+-- ends as cancelled starts a dependent.)
 -- Cancels every step of a running workflow that has not finished, its
 -- sub-workflows' steps too (to any depth): waiting steps at once, queued and
 -- running jobs through fn_job_cancel_many_unaudited (a running attempt's late
@@ -9109,11 +9140,6 @@ BEGIN
     IF NOT FOUND THEN
         RETURN 0;
     END IF;
-    FOR v_child IN SELECT child_workflow_id FROM workflow_step
-                    WHERE workflow_id = p_workflow_id AND status = 'active' AND step_kind = 'workflow'
-                    ORDER BY id LOOP
-        v_n := v_n + fn_workflow_cancel_unaudited(v_child, p_reason);
-    END LOOP;
     WITH c AS (
         UPDATE workflow_step SET status = 'cancelled', error = 'workflow_cancelled: ' || p_reason, finished_at = now()
          WHERE workflow_id = p_workflow_id AND status = 'waiting'
@@ -9124,6 +9150,11 @@ BEGIN
     IF v_waiting > 0 THEN
         UPDATE workflow SET steps_open = steps_open - v_waiting WHERE id = p_workflow_id;
     END IF;
+    FOR v_child IN SELECT child_workflow_id FROM workflow_step
+                    WHERE workflow_id = p_workflow_id AND status = 'active' AND step_kind = 'workflow'
+                    ORDER BY id LOOP
+        v_n := v_n + fn_workflow_cancel_unaudited(v_child, p_reason);
+    END LOOP;
     -- open tasks and approvals of its active steps are cancelled, and their steps with them
     FOR v_task IN UPDATE human_task t
                      SET status = 'cancelled', finished_at = now(), finished_by = fn_actor(), reason = p_reason
@@ -9142,7 +9173,10 @@ BEGIN
     -- A workflow left with no open step (every job had just finished) finishes here.
     IF (SELECT steps_open FROM workflow WHERE id = p_workflow_id) = 0 THEN
         UPDATE workflow SET status = 'cancelled', finished_at = now(),
-                            result = '{}'
+                            result = (SELECT coalesce(jsonb_object_agg(s.name, s.result), '{}') FROM workflow_step s
+                                       WHERE s.workflow_id = p_workflow_id
+                                         AND NOT EXISTS (SELECT 1 FROM workflow_step_dependency x
+                                                          WHERE x.depends_on_id = s.id))
          WHERE id = p_workflow_id AND status = 'running';
     END IF;
     RETURN v_n;
@@ -9276,7 +9310,8 @@ ALTER FUNCTION public.fn_workflow_job_kind_check(p_job_kind text) OWNER TO queue
 CREATE FUNCTION public.fn_workflow_spec_check(p_spec jsonb, p_path text, p_depth integer) RETURNS integer
     LANGUAGE plpgsql
     AS $_$
--- (Replaces sql/workflows/0001's: task and approval steps.)
+-- (Replaces sql/workflows/0003's: names usable as result keys, correlation ids,
+-- human steps by the app only, approvals someone may decide.)
 -- Raises naming the first thing wrong with a workflow spec (and its
 -- sub-workflows, to 10 levels), or answers how many steps it holds in all.
 -- p_path names the workflow in messages ("" at the top, "step b > " inside).
@@ -9320,6 +9355,26 @@ BEGIN
         RAISE EXCEPTION 'invalid_step_name: %step % (%) needs a name: a letter or digit, then letters, digits, _ . : or -, at most 200 characters',
                 p_path, v_bad.i, left(v_bad.s::text, 200)
             USING ERRCODE = 'QG004';
+    END IF;
+    -- A step name is a key of the workflow's final result: a prohibited payload key
+    -- ("embedding", "body", ...) would be refused when the workflow finishes.
+    BEGIN
+        PERFORM fn_payload_keys_safe(jsonb_object_agg(s ->> 'name', true)) FROM jsonb_array_elements(v_steps) s;
+    EXCEPTION WHEN check_violation THEN
+        RAISE EXCEPTION 'invalid_step_name: %a step name is a key of the workflow''s result and may not be a prohibited payload key: %',
+                p_path, SQLERRM
+            USING ERRCODE = 'QG004';
+    END;
+    IF p_spec ? 'correlation_id' AND (jsonb_typeof(p_spec -> 'correlation_id') <> 'string'
+                                      OR length(p_spec ->> 'correlation_id') > 200) THEN
+        RAISE EXCEPTION 'invalid_workflow: %a correlation_id is text of at most 200 characters', p_path USING ERRCODE = 'QG004';
+    END IF;
+    -- People's work is assigned by the app, which names the person who asks.
+    IF NOT fn_caller_names_actor()
+       AND EXISTS (SELECT 1 FROM jsonb_array_elements(v_steps) s WHERE s ? 'task' OR s ? 'approval') THEN
+        RAISE EXCEPTION 'human_steps_refused: %an executor login creates workflows of jobs; task and approval steps are the app''s',
+                p_path
+            USING ERRCODE = 'QG002';
     END IF;
     SELECT s ->> 'name' INTO v_dup FROM jsonb_array_elements(v_steps) s
      GROUP BY s ->> 'name' HAVING count(*) > 1 ORDER BY s ->> 'name' LIMIT 1;
@@ -9373,7 +9428,8 @@ BEGIN
                 RAISE EXCEPTION 'invalid_job: a step''s job has no idempotency_key or run_at (the step starts it once, when its dependencies finish)'
                     USING ERRCODE = 'QG004';
             END IF;
-        EXCEPTION WHEN SQLSTATE 'QG004' OR SQLSTATE 'QG005' OR SQLSTATE 'QG007' OR SQLSTATE '23514' THEN
+        EXCEPTION WHEN SQLSTATE 'QG002' OR SQLSTATE 'QG004' OR SQLSTATE 'QG005' OR SQLSTATE 'QG007'
+                       OR SQLSTATE '23514' THEN
             -- name the step instead of the element's index
             FOR v_bad IN SELECT s ->> 'name' AS name, s -> 'job' AS job
                            FROM jsonb_array_elements(v_steps) WITH ORDINALITY AS t(s, ord) WHERE s ? 'job' ORDER BY ord LOOP
@@ -9399,6 +9455,7 @@ BEGIN
                         coalesce(s -> 'task', s -> 'approval') AS spec
                    FROM jsonb_array_elements(v_steps) s WHERE s ? 'task' OR s ? 'approval' LOOP
         PERFORM fn_task_spec_check(v_bad.spec, v_bad.kind, p_path || 'step ' || v_bad.name || ': ');
+        PERFORM fn_task_decidable(v_bad.spec, v_bad.kind, fn_actor(), p_path || 'step ' || v_bad.name || ': ');
     END LOOP;
     v_total := jsonb_array_length(v_steps);
     FOR v_sub IN SELECT s ->> 'name' AS name, s -> 'workflow' AS spec FROM jsonb_array_elements(v_steps) s
@@ -9461,6 +9518,7 @@ ALTER FUNCTION public.fn_workflow_spec_cycle(p_steps jsonb) OWNER TO queuegov_ow
 CREATE FUNCTION public.fn_workflow_step_finish(p_step_id bigint, p_outcome text, p_result jsonb, p_error text) RETURNS void
     LANGUAGE plpgsql
     AS $$
+-- (Replaces sql/workflows/0001's: a workflow being cancelled starts nothing more.)
 -- A step ended (succeeded, failed or cancelled). Its dependents each take one
 -- dependency off under their row lock: those left with none start, or are
 -- cancelled when a dependency did not succeed and they do not run anyway; then
@@ -9493,9 +9551,12 @@ BEGIN
                   WHERE dep.depends_on_id = v_step.id AND s.id = dep.step_id AND s.status = 'waiting'
                  RETURNING s.id, s.deps_pending, s.deps_failed, s.on_dependency_failure LOOP
             IF d.deps_pending = 0 THEN
-                IF d.deps_failed > 0 AND d.on_dependency_failure = 'cancel' THEN
+                IF (d.deps_failed > 0 AND d.on_dependency_failure = 'cancel')
+                   OR EXISTS (SELECT 1 FROM workflow WHERE id = v_step.workflow_id AND cancel_reason IS NOT NULL) THEN
                     v_work := v_work || jsonb_build_object('step', d.id, 'outcome', 'cancelled', 'error',
-                        'dependency_failed: a step it depends on did not succeed');
+                        CASE WHEN d.deps_failed > 0 AND d.on_dependency_failure = 'cancel'
+                             THEN 'dependency_failed: a step it depends on did not succeed'
+                             ELSE 'workflow_cancelled: its workflow is being cancelled' END);
                 ELSE
                     v_start := v_start || d.id;
                 END IF;
@@ -9550,7 +9611,8 @@ BEGIN
     IF NOT FOUND OR j.workflow_step_id IS NULL THEN
         RAISE EXCEPTION 'not_a_workflow_step: job % does not run a workflow step', p_job_id USING ERRCODE = 'QG005';
     END IF;
-    IF NOT fn_caller_names_actor() AND coalesce(j.lease_owner, '') NOT LIKE session_user || '/%' THEN
+    -- the login's own prefix, compared exactly (a LIKE pattern would read "_" as any character)
+    IF NOT fn_caller_names_actor() AND left(coalesce(j.lease_owner, ''), length(session_user) + 1) <> session_user || '/' THEN
         RAISE EXCEPTION 'lease_lost: job % is not leased to %', p_job_id, session_user USING ERRCODE = 'QG002';
     END IF;
     RETURN (SELECT jsonb_build_object(
@@ -9597,6 +9659,7 @@ ALTER FUNCTION public.fn_workflow_step_retry(p_step_id bigint, p_reason text) OW
 CREATE FUNCTION public.fn_workflow_step_retry_unaudited(p_step_id bigint, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql
     AS $$
+-- (Replaces sql/workflows/0002's: steps still waiting on a reset step are recounted.)
 DECLARE
     s workflow_step%ROWTYPE;
     w workflow%ROWTYPE;
@@ -9633,6 +9696,19 @@ BEGIN
          WHERE x.status = 'cancelled' AND x.error LIKE 'dependency_failed:%'
     )
     SELECT array_agg(id ORDER BY id) INTO v_reset FROM again;
+    -- Steps still waiting on one of them count it as pending again.
+    UPDATE workflow_step x SET deps_pending = c.pending, deps_failed = c.failed
+      FROM (SELECT x2.id,
+                   count(p.id) FILTER (WHERE p.status IN ('waiting', 'active') OR p.id = ANY (v_reset))::integer AS pending,
+                   count(p.id) FILTER (WHERE p.status IN ('failed', 'cancelled') AND p.id <> ALL (v_reset))::integer AS failed
+              FROM workflow_step x2
+              JOIN workflow_step_dependency d ON d.step_id = x2.id
+              JOIN workflow_step p ON p.id = d.depends_on_id
+             WHERE x2.workflow_id = w.id AND x2.status = 'waiting' AND x2.id <> ALL (v_reset)
+               AND EXISTS (SELECT 1 FROM workflow_step_dependency d2
+                            WHERE d2.step_id = x2.id AND d2.depends_on_id = ANY (v_reset))
+             GROUP BY x2.id) c
+     WHERE x.id = c.id;
     UPDATE workflow_step x
        SET status = 'waiting', result = NULL, error = NULL, started_at = NULL, finished_at = NULL, job_id = NULL,
            deps_pending = c.pending, deps_failed = c.failed
@@ -9665,17 +9741,23 @@ ALTER FUNCTION public.fn_workflow_step_retry_unaudited(p_step_id bigint, p_reaso
 CREATE FUNCTION public.fn_workflow_steps_start(p_step_ids bigint[]) RETURNS void
     LANGUAGE plpgsql
     AS $$
--- Starts waiting steps whose dependencies have all finished: a job step's job is
--- enqueued (fn_job_enqueue_many: its gate, registry, payload and wake-up rules)
--- and linked both ways; a sub-workflow step writes its workflow. A step whose
--- job cannot be enqueued now (its kind retired since the workflow was created,
--- the gate closed) fails with the reason instead of failing the transaction
--- that finished its dependency (that is a worker's ack).
+-- (Replaces sql/workflows/0003's.) Starts waiting steps whose dependencies have
+-- all finished: job steps' jobs are enqueued (fn_job_enqueue_many: its gate,
+-- registry, payload and wake-up rules), in chunks of queue.enqueue_many.max_jobs,
+-- and linked both ways; a task or approval step assigns its task; a sub-workflow
+-- step writes its workflow. What cannot start now (a kind retired since the
+-- workflow was created, a closed gate, a kind an executor's transaction may not
+-- enqueue) fails with not_started instead of failing the transaction that
+-- finished its dependency, which is a worker's ack; a deadlock or serialization
+-- failure is raised, so the transaction is tried again.
 DECLARE
     v_ids bigint[];
+    v_chunk bigint[];
+    v_max integer := fn_setting_int('queue.enqueue_many.max_jobs');
     v_answer jsonb;
     s record;
     v_child bigint;
+    v_from integer;
 BEGIN
     IF cardinality(p_step_ids) = 0 THEN
         RETURN;
@@ -9683,42 +9765,53 @@ BEGIN
     WITH started AS (
         UPDATE workflow_step SET status = 'active', started_at = now()
          WHERE id = ANY (p_step_ids) AND status = 'waiting' AND step_kind = 'job'
-        RETURNING id, workflow_id, spec
+        RETURNING id
     )
     SELECT array_agg(id ORDER BY id) INTO v_ids FROM started;
-    IF v_ids IS NOT NULL THEN
+    v_from := 1;
+    WHILE v_ids IS NOT NULL AND v_from <= cardinality(v_ids) LOOP
+        v_chunk := v_ids[v_from:v_from + v_max - 1];
+        v_from := v_from + v_max;
         BEGIN
             v_answer := fn_job_enqueue_many(
                 (SELECT jsonb_agg(s2.spec || jsonb_build_object('correlation_id',
                                       coalesce(s2.spec ->> 'correlation_id', w.correlation_id)) ORDER BY s2.id)
-                   FROM workflow_step s2 JOIN workflow w ON w.id = s2.workflow_id WHERE s2.id = ANY (v_ids)));
+                   FROM workflow_step s2 JOIN workflow w ON w.id = s2.workflow_id WHERE s2.id = ANY (v_chunk)));
             IF v_answer ->> 'status' <> 'enqueued' THEN
                 RAISE EXCEPTION '%: % is closed', v_answer ->> 'status', v_answer ->> 'gate' USING ERRCODE = 'QG003';
             END IF;
             -- the jobs were inserted in step order: their ids ascend with it
             UPDATE workflow_step st SET job_id = j.job_id
               FROM (SELECT u.step_id, (v_answer -> 'job_ids' ->> (u.ord - 1)::integer)::bigint AS job_id
-                      FROM unnest(v_ids) WITH ORDINALITY AS u(step_id, ord)) j
+                      FROM unnest(v_chunk) WITH ORDINALITY AS u(step_id, ord)) j
              WHERE st.id = j.step_id;
             UPDATE job_queue jq SET workflow_step_id = st.id
-              FROM workflow_step st WHERE st.id = ANY (v_ids) AND jq.id = st.job_id;
-        EXCEPTION WHEN OTHERS THEN
-            FOREACH v_child IN ARRAY v_ids LOOP
-                PERFORM fn_workflow_step_finish(v_child, 'failed', NULL, 'not_started: ' || SQLERRM);
-            END LOOP;
+              FROM workflow_step st WHERE st.id = ANY (v_chunk) AND jq.id = st.job_id;
+        EXCEPTION
+            WHEN deadlock_detected OR serialization_failure OR lock_not_available THEN
+                RAISE;
+            WHEN OTHERS THEN
+                FOREACH v_child IN ARRAY v_chunk LOOP
+                    PERFORM fn_workflow_step_finish(v_child, 'failed', NULL, 'not_started: ' || SQLERRM);
+                END LOOP;
         END;
-    END IF;
-    -- a task or approval step assigns its task (sql/workflows/0003)
-    FOR s IN UPDATE workflow_step SET status = 'active', started_at = now()
-              WHERE id = ANY (p_step_ids) AND status = 'waiting' AND step_kind IN ('task', 'approval')
-             RETURNING id, spec, step_kind LOOP
-        PERFORM fn_task_insert(s.step_kind, s.spec, s.id, 'workflow_step', s.id::text);
     END LOOP;
     FOR s IN UPDATE workflow_step SET status = 'active', started_at = now()
-              WHERE id = ANY (p_step_ids) AND status = 'waiting' AND step_kind = 'workflow'
-             RETURNING id, spec LOOP
-        v_child := fn_workflow_insert(s.spec, s.id);
-        UPDATE workflow_step SET child_workflow_id = v_child WHERE id = s.id;
+              WHERE id = ANY (p_step_ids) AND status = 'waiting' AND step_kind IN ('task', 'approval', 'workflow')
+             RETURNING id, spec, step_kind LOOP
+        BEGIN
+            IF s.step_kind = 'workflow' THEN
+                v_child := fn_workflow_insert(s.spec, s.id);
+                UPDATE workflow_step SET child_workflow_id = v_child WHERE id = s.id;
+            ELSE
+                PERFORM fn_task_insert(s.step_kind, s.spec, s.id, 'workflow_step', s.id::text);
+            END IF;
+        EXCEPTION
+            WHEN deadlock_detected OR serialization_failure OR lock_not_available THEN
+                RAISE;
+            WHEN OTHERS THEN
+                PERFORM fn_workflow_step_finish(s.id, 'failed', NULL, 'not_started: ' || SQLERRM);
+        END;
     END LOOP;
 END;
 $$;
@@ -17218,6 +17311,12 @@ GRANT ALL ON FUNCTION public.fn_task_act(p_task_id bigint, p_act text, p_reason 
 
 REVOKE ALL ON FUNCTION public.fn_task_create(p_spec jsonb, p_subject_table text, p_subject_ref text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.fn_task_create(p_spec jsonb, p_subject_table text, p_subject_ref text) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_task_decidable(p_spec jsonb, p_kind text, p_starter text, p_what text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_task_decidable(p_spec jsonb, p_kind text, p_starter text, p_what text) FROM PUBLIC;
 
 --
 -- Name: TABLE human_task; Type: ACL; Schema: public; Owner: queuegov_owner

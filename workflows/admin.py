@@ -344,6 +344,8 @@ class HumanTaskAdmin(GovernedAdmin):
         _, statuses, kinds, _ = TASK_ACTS[name]
         status = obj.status if obj is not None else request.GET.get("status__exact")
         kind = obj.task_kind if obj is not None else request.GET.get("task_kind__exact")
+        if name == "reject" and kind == "task" and status == "open":
+            return False  # a task is claimed before it is rejected; an approval is rejected while open
         return (status is None or status in statuses) and (kind is None or kind in kinds)
 
 
