@@ -66,6 +66,7 @@ FUNCTIONS: dict[str, str] = {
     "fn_task_act": APP_API,
     "fn_task_overdue_tick": APP_API,
     "fn_message_post": APP_API,
+    "fn_iu_staging_review_start": APP_API,  # the staging review as a workflow (docs/workflows.md)
     "fn_actor": RESOLVER,
     "fn_actor_required": RESOLVER,
     "fn_caller_names_actor": RESOLVER,
@@ -306,6 +307,7 @@ FUNCTIONS: dict[str, str] = {
             "fn_workflow_step_retry_unaudited",
             "fn_task_spec_check",
             "fn_task_decidable",
+            "fn_task_approval_apply",
             "fn_event_addressed",
             "fn_task_insert",
             "fn_task_is_assignee",

@@ -5539,6 +5539,69 @@ $$;
 ALTER FUNCTION public.fn_iu_staging_record_touch() OWNER TO queuegov_owner;
 
 --
+-- Name: fn_iu_staging_review_start(bigint, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_staging_review_start(p_record_id bigint, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- A pending manifest's review as a workflow: verify_mark (job) -> approve
+-- (approval by the approver role; approving it approves the manifest) -> cut
+-- (job) -> verify_cut (job). Audited as staging.review_workflow.
+-- {"status": "started", "workflow_id", "record_id"} or gate_closed.
+DECLARE
+    r iu_staging_record%ROWTYPE;
+    v_spec jsonb;
+    v_id bigint;
+    v_job jsonb;
+BEGIN
+    PERFORM fn_actor_required();
+    SELECT * INTO r FROM iu_staging_record WHERE id = p_record_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown_record: staging record % does not exist', p_record_id USING ERRCODE = 'QG005';
+    END IF;
+    IF r.lifecycle_status <> 'pending_review' THEN
+        RAISE EXCEPTION 'not_pending_review: staging record % is %; a review workflow starts on a pending manifest',
+                p_record_id, r.lifecycle_status
+            USING ERRCODE = 'QG003';
+    END IF;
+    IF EXISTS (SELECT 1 FROM workflow WHERE correlation_id = 'staging:' || p_record_id AND status = 'running') THEN
+        RAISE EXCEPTION 'review_running: staging record % already has a running review workflow', p_record_id
+            USING ERRCODE = 'QG003';
+    END IF;
+    IF NOT fn_gate_open('queue.job_substrate.enabled') THEN
+        RETURN fn_act_audit(fn_gate_closed_result('queue.job_substrate.enabled'), 'staging.review_workflow',
+                            'iu_staging_record', ARRAY[p_record_id::text], p_reason);
+    END IF;
+    v_job := jsonb_build_object('payload', jsonb_build_object('record_id', p_record_id));
+    v_spec := jsonb_build_object(
+        'name', left(format('staging review %s record %s',
+                            regexp_replace(coalesce(r.doc_code, 'manifest'), '[^A-Za-z0-9_.:/ -]', '-', 'g'), p_record_id),
+                     200),
+        'correlation_id', 'staging:' || p_record_id,
+        'steps', jsonb_build_array(
+            jsonb_build_object('name', 'verify_mark', 'job', v_job || '{"job_kind": "queuegov.staging_verify_mark"}'),
+            jsonb_build_object('name', 'approve', 'depends_on', '["verify_mark"]'::jsonb,
+                'approval', jsonb_build_object(
+                    'title', left(format('Approve manifest #%s (%s)', p_record_id, coalesce(r.doc_code, r.source_ref)), 200),
+                    'description', 'Approving this task approves the staged manifest (verify-mark apply).',
+                    'assignee', '{"role": "approver"}'::jsonb,
+                    'approves', jsonb_build_object('table', 'iu_staging_record', 'ref', p_record_id::text))),
+            jsonb_build_object('name', 'cut', 'depends_on', '["approve"]'::jsonb,
+                               'job', v_job || '{"job_kind": "queuegov.staging_cut"}'),
+            jsonb_build_object('name', 'verify_cut', 'depends_on', '["cut"]'::jsonb,
+                               'job', v_job || '{"job_kind": "queuegov.staging_verify_cut"}')));
+    PERFORM fn_workflow_spec_check(v_spec, '', 1);
+    v_id := fn_workflow_insert(v_spec, NULL);
+    RETURN fn_act_audit(jsonb_build_object('status', 'started', 'workflow_id', v_id, 'record_id', p_record_id),
+                        'staging.review_workflow', 'iu_staging_record', ARRAY[p_record_id::text], p_reason);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_staging_review_start(p_record_id bigint, p_reason text) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_iu_vector_columns(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -8595,6 +8658,7 @@ CREATE FUNCTION public.fn_task_act(p_task_id bigint, p_act text, p_reason text, 
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
+-- (Replaces sql/workflows/0003's: an approval that approves a subject applies it.)
 -- One act of a person on a task: claim, release, start, complete, reject (a
 -- task); approve, reject (an approval). Refused with the rule it breaks:
 -- not_assignee (QG002: only the assignee, its group or role claims, and only
@@ -8661,6 +8725,9 @@ BEGIN
                                                                               FILTER (WHERE decision = 'approved'), '[]'))
                                FROM human_task_decision WHERE task_id = t.id)
              WHERE id = t.id RETURNING * INTO t;
+            IF t.status = 'completed' AND t.approves THEN
+                PERFORM fn_task_approval_apply(t, btrim(v_reason));
+            END IF;
             PERFORM fn_task_finished(t);
         END IF;
         RETURN fn_act_audit(jsonb_build_object('status', t.status, 'task_id', t.id, 'approvals', v_approvals,
@@ -8714,6 +8781,126 @@ END;
 $$;
 
 ALTER FUNCTION public.fn_task_act(p_task_id bigint, p_act text, p_reason text, p_result jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: human_task; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.human_task (
+    id bigint NOT NULL,
+    task_kind text NOT NULL,
+    title text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    assignee_kind text NOT NULL,
+    assignee text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    approvals_required integer,
+    claimed_by text,
+    claimed_at timestamp with time zone,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    finished_by text,
+    reason text,
+    result public.qg_safe_payload,
+    due_at timestamp with time zone,
+    overdue_raised_at timestamp with time zone,
+    subject_table text,
+    subject_ref text,
+    workflow_step_id bigint,
+    created_by text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    approves boolean DEFAULT false NOT NULL,
+    CONSTRAINT human_task_approvals_for_approvals CHECK ((((task_kind = 'approval'::text) = (approvals_required IS NOT NULL)) AND (COALESCE(approvals_required, 1) >= 1) AND (COALESCE(approvals_required, 1) <= 10))),
+    CONSTRAINT human_task_assignee_kind_allowed CHECK ((assignee_kind = ANY (ARRAY['user'::text, 'group'::text, 'role'::text]))),
+    CONSTRAINT human_task_claimed_when_taken CHECK (((status <> ALL (ARRAY['claimed'::text, 'started'::text])) OR (claimed_by IS NOT NULL))),
+    CONSTRAINT human_task_finished_when_final CHECK (((status = ANY (ARRAY['completed'::text, 'rejected'::text, 'cancelled'::text])) = (finished_at IS NOT NULL))),
+    CONSTRAINT human_task_kind_allowed CHECK ((task_kind = ANY (ARRAY['task'::text, 'approval'::text]))),
+    CONSTRAINT human_task_status_allowed CHECK ((status = ANY (ARRAY['open'::text, 'claimed'::text, 'started'::text, 'completed'::text, 'rejected'::text, 'cancelled'::text]))),
+    CONSTRAINT human_task_title_length CHECK (((length(btrim(title)) >= 1) AND (length(btrim(title)) <= 200)))
+);
+
+ALTER TABLE public.human_task OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.human_task IS 'A task or approval for people (docs/workflows.md); written only by fn_task_create and fn_task_act.';
+
+--
+-- Name: COLUMN human_task.approves; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.human_task.approves IS 'Completing this approval approves its subject (a staged manifest: fn_task_approval_apply).';
+
+--
+-- Name: CONSTRAINT human_task_approvals_for_approvals ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_approvals_for_approvals ON public.human_task IS 'an approval needs 1 to 10 approvers; a task has no approvers count';
+
+--
+-- Name: CONSTRAINT human_task_assignee_kind_allowed ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_assignee_kind_allowed ON public.human_task IS 'a task is assigned to a user, a group or a role';
+
+--
+-- Name: CONSTRAINT human_task_claimed_when_taken ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_claimed_when_taken ON public.human_task IS 'a claimed or started task names who claimed it';
+
+--
+-- Name: CONSTRAINT human_task_finished_when_final ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_finished_when_final ON public.human_task IS 'a task has a finish time exactly when it was completed, rejected or cancelled';
+
+--
+-- Name: CONSTRAINT human_task_kind_allowed ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_kind_allowed ON public.human_task IS 'a human task is a task or an approval';
+
+--
+-- Name: CONSTRAINT human_task_status_allowed ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_status_allowed ON public.human_task IS 'a task is open, claimed, started, completed, rejected or cancelled: change it only through fn_task_act';
+
+--
+-- Name: CONSTRAINT human_task_title_length ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT human_task_title_length ON public.human_task IS 'a task has a title of 1 to 200 characters';
+
+--
+-- Name: fn_task_approval_apply(public.human_task, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_task_approval_apply(t public.human_task, p_reason text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+-- What approving a subject means, per subject table; refused subjects roll the
+-- approval back with the subject's own rule.
+DECLARE
+    v jsonb;
+BEGIN
+    IF t.subject_table = 'iu_staging_record' THEN
+        v := fn_iu_verify_mark(t.subject_ref::bigint, true, 'approval task ' || t.id, p_reason);
+        IF v ->> 'status' IS DISTINCT FROM 'approved' THEN
+            RAISE EXCEPTION 'approval_refused: staging record % was not approved (%): %', t.subject_ref, v ->> 'status',
+                    left((v -> 'verdict')::text, 500)
+                USING ERRCODE = 'QG003';
+        END IF;
+    ELSE
+        RAISE EXCEPTION 'approval_refused: approving % rows is not defined', t.subject_table USING ERRCODE = 'QG003';
+    END IF;
+END;
+$$;
+
+ALTER FUNCTION public.fn_task_approval_apply(t public.human_task, p_reason text) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_task_create(jsonb, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -8771,92 +8958,6 @@ $$;
 ALTER FUNCTION public.fn_task_decidable(p_spec jsonb, p_kind text, p_starter text, p_what text) OWNER TO queuegov_owner;
 
 --
--- Name: human_task; Type: TABLE; Schema: public; Owner: queuegov_owner
---
-
-CREATE TABLE public.human_task (
-    id bigint NOT NULL,
-    task_kind text NOT NULL,
-    title text NOT NULL,
-    description text DEFAULT ''::text NOT NULL,
-    assignee_kind text NOT NULL,
-    assignee text NOT NULL,
-    status text DEFAULT 'open'::text NOT NULL,
-    approvals_required integer,
-    claimed_by text,
-    claimed_at timestamp with time zone,
-    started_at timestamp with time zone,
-    finished_at timestamp with time zone,
-    finished_by text,
-    reason text,
-    result public.qg_safe_payload,
-    due_at timestamp with time zone,
-    overdue_raised_at timestamp with time zone,
-    subject_table text,
-    subject_ref text,
-    workflow_step_id bigint,
-    created_by text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT human_task_approvals_for_approvals CHECK ((((task_kind = 'approval'::text) = (approvals_required IS NOT NULL)) AND (COALESCE(approvals_required, 1) >= 1) AND (COALESCE(approvals_required, 1) <= 10))),
-    CONSTRAINT human_task_assignee_kind_allowed CHECK ((assignee_kind = ANY (ARRAY['user'::text, 'group'::text, 'role'::text]))),
-    CONSTRAINT human_task_claimed_when_taken CHECK (((status <> ALL (ARRAY['claimed'::text, 'started'::text])) OR (claimed_by IS NOT NULL))),
-    CONSTRAINT human_task_finished_when_final CHECK (((status = ANY (ARRAY['completed'::text, 'rejected'::text, 'cancelled'::text])) = (finished_at IS NOT NULL))),
-    CONSTRAINT human_task_kind_allowed CHECK ((task_kind = ANY (ARRAY['task'::text, 'approval'::text]))),
-    CONSTRAINT human_task_status_allowed CHECK ((status = ANY (ARRAY['open'::text, 'claimed'::text, 'started'::text, 'completed'::text, 'rejected'::text, 'cancelled'::text]))),
-    CONSTRAINT human_task_title_length CHECK (((length(btrim(title)) >= 1) AND (length(btrim(title)) <= 200)))
-);
-
-ALTER TABLE public.human_task OWNER TO queuegov_owner;
-
---
--- Name: TABLE human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON TABLE public.human_task IS 'A task or approval for people (docs/workflows.md); written only by fn_task_create and fn_task_act.';
-
---
--- Name: CONSTRAINT human_task_approvals_for_approvals ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT human_task_approvals_for_approvals ON public.human_task IS 'an approval needs 1 to 10 approvers; a task has no approvers count';
-
---
--- Name: CONSTRAINT human_task_assignee_kind_allowed ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT human_task_assignee_kind_allowed ON public.human_task IS 'a task is assigned to a user, a group or a role';
-
---
--- Name: CONSTRAINT human_task_claimed_when_taken ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT human_task_claimed_when_taken ON public.human_task IS 'a claimed or started task names who claimed it';
-
---
--- Name: CONSTRAINT human_task_finished_when_final ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT human_task_finished_when_final ON public.human_task IS 'a task has a finish time exactly when it was completed, rejected or cancelled';
-
---
--- Name: CONSTRAINT human_task_kind_allowed ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT human_task_kind_allowed ON public.human_task IS 'a human task is a task or an approval';
-
---
--- Name: CONSTRAINT human_task_status_allowed ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT human_task_status_allowed ON public.human_task IS 'a task is open, claimed, started, completed, rejected or cancelled: change it only through fn_task_act';
-
---
--- Name: CONSTRAINT human_task_title_length ON human_task; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT human_task_title_length ON public.human_task IS 'a task has a title of 1 to 200 characters';
-
---
 -- Name: fn_task_finished(public.human_task); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -8885,6 +8986,7 @@ ALTER FUNCTION public.fn_task_finished(t public.human_task) OWNER TO queuegov_ow
 CREATE FUNCTION public.fn_task_insert(p_kind text, p_spec jsonb, p_step_id bigint, p_subject_table text, p_subject_ref text) RETURNS bigint
     LANGUAGE plpgsql
     AS $$
+-- (Replaces sql/workflows/0005's: an approval's subject from "approves".)
 -- Writes a checked task spec and tells its assignee: task.assigned, delivered to
 -- the assignee's inbox at once (fn_event_addressed; with event.emit_enabled closed the task
 -- is only in the task list).
@@ -8895,14 +8997,16 @@ DECLARE
     v_event jsonb;
 BEGIN
     INSERT INTO human_task (task_kind, title, description, assignee_kind, assignee, approvals_required, due_at,
-                            subject_table, subject_ref, workflow_step_id, created_by)
+                            subject_table, subject_ref, workflow_step_id, created_by, approves)
     VALUES (p_kind, btrim(p_spec ->> 'title'), coalesce(p_spec ->> 'description', ''), v_kind, v_who,
             CASE WHEN p_kind = 'approval' THEN coalesce((p_spec ->> 'required')::integer, 1) END,
             now() + make_interval(secs => (p_spec ->> 'due_in_seconds')::double precision),
-            p_subject_table, p_subject_ref, p_step_id,
+            coalesce(p_spec -> 'approves' ->> 'table', p_subject_table), coalesce(p_spec -> 'approves' ->> 'ref', p_subject_ref),
+            p_step_id,
             CASE WHEN p_step_id IS NULL THEN fn_actor()
                  ELSE (SELECT w.started_by FROM workflow_step s JOIN workflow w ON w.id = s.workflow_id
-                        WHERE s.id = p_step_id) END)
+                        WHERE s.id = p_step_id) END,
+            p_spec ? 'approves')
     RETURNING id INTO v_id;
     v_event := fn_event_emit('governance.task.assigned', 'human_task', v_id::text,
                              jsonb_build_object('task_id', v_id, 'task_kind', p_kind, 'title', btrim(p_spec ->> 'title'),
@@ -8997,12 +9101,14 @@ ALTER FUNCTION public.fn_task_overdue_tick() OWNER TO queuegov_owner;
 
 CREATE FUNCTION public.fn_task_spec_check(p_spec jsonb, p_kind text, p_what text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
-    AS $$
+    AS $_$
+-- (Replaces sql/workflows/0003's: an approval may approve a subject.)
 -- A task's or approval's spec: {"title", "description"?, "assignee": {"user" |
 -- "group" | "role": name}, "due_in_seconds"?, "required"? (approvals, 1..10)}.
 -- p_what names it in the message ("step review: ", "").
 DECLARE
-    v_keys text[] := CASE p_kind WHEN 'approval' THEN ARRAY['title', 'description', 'assignee', 'due_in_seconds', 'required']
+    v_keys text[] := CASE p_kind WHEN 'approval' THEN ARRAY['title', 'description', 'assignee', 'due_in_seconds', 'required',
+                                                            'approves']
                                  ELSE ARRAY['title', 'description', 'assignee', 'due_in_seconds'] END;
 BEGIN
     IF jsonb_typeof(p_spec) IS DISTINCT FROM 'object' OR p_spec - v_keys <> '{}'::jsonb
@@ -9025,8 +9131,17 @@ BEGIN
                 left(coalesce(p_spec::text, 'null'), 300)
             USING ERRCODE = 'QG004';
     END IF;
+    -- "approves": approving the task approves that subject (a staged manifest)
+    IF p_spec ? 'approves' AND (jsonb_typeof(p_spec -> 'approves') <> 'object'
+                                OR (p_spec -> 'approves') - ARRAY['table', 'ref'] <> '{}'::jsonb
+                                OR p_spec -> 'approves' ->> 'table' IS DISTINCT FROM 'iu_staging_record'
+                                OR coalesce(p_spec -> 'approves' ->> 'ref', '') !~ '^[0-9]{1,18}$') THEN
+        RAISE EXCEPTION 'invalid_task: %an approval approves {"table": "iu_staging_record", "ref": a staged manifest''s id}, not %',
+                p_what, left((p_spec -> 'approves')::text, 200)
+            USING ERRCODE = 'QG004';
+    END IF;
 END;
-$$;
+$_$;
 
 ALTER FUNCTION public.fn_task_spec_check(p_spec jsonb, p_kind text, p_what text) OWNER TO queuegov_owner;
 
@@ -16694,6 +16809,13 @@ REVOKE ALL ON FUNCTION public.fn_iu_staging_payload_delete_guard() FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.fn_iu_staging_record_touch() FROM PUBLIC;
 
 --
+-- Name: FUNCTION fn_iu_staging_review_start(p_record_id bigint, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_staging_review_start(p_record_id bigint, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_iu_staging_review_start(p_record_id bigint, p_reason text) TO queuegov_app;
+
+--
 -- Name: FUNCTION fn_iu_vector_columns(); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -17306,6 +17428,19 @@ REVOKE ALL ON FUNCTION public.fn_task_act(p_task_id bigint, p_act text, p_reason
 GRANT ALL ON FUNCTION public.fn_task_act(p_task_id bigint, p_act text, p_reason text, p_result jsonb) TO queuegov_app;
 
 --
+-- Name: TABLE human_task; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.human_task TO queuegov_app;
+GRANT SELECT ON TABLE public.human_task TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_task_approval_apply(t public.human_task, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_task_approval_apply(t public.human_task, p_reason text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION fn_task_create(p_spec jsonb, p_subject_table text, p_subject_ref text); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -17317,13 +17452,6 @@ GRANT ALL ON FUNCTION public.fn_task_create(p_spec jsonb, p_subject_table text, 
 --
 
 REVOKE ALL ON FUNCTION public.fn_task_decidable(p_spec jsonb, p_kind text, p_starter text, p_what text) FROM PUBLIC;
-
---
--- Name: TABLE human_task; Type: ACL; Schema: public; Owner: queuegov_owner
---
-
-GRANT SELECT ON TABLE public.human_task TO queuegov_app;
-GRANT SELECT ON TABLE public.human_task TO queuegov_auditor;
 
 --
 -- Name: FUNCTION fn_task_finished(t public.human_task); Type: ACL; Schema: public; Owner: queuegov_owner

@@ -45,6 +45,11 @@ def reject(record_id: int, reason: str) -> dict[str, Any]:
     return call("SELECT fn_iu_op_reject(%s, %s)", [record_id, reason])
 
 
+def review_workflow_start(record_id: int, reason: str) -> dict[str, Any]:
+    """fn_iu_staging_review_start: the manifest's review as a workflow (docs/workflows.md)."""
+    return call("SELECT fn_iu_staging_review_start(%s, %s)", [record_id, reason])
+
+
 def cut(record_id: int, current_source_hash: str | None) -> dict[str, Any]:
     """CUT (fn_iu_op_cut): guards G1-G7, then the information units."""
     return call("SELECT fn_iu_op_cut(%s, %s)", [record_id, current_source_hash])

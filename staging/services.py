@@ -144,6 +144,28 @@ def verify_mark(actor: Actor, user: Any, record_id: int, *, reason: str | None =
     )
 
 
+def start_review(actor: Actor, user: Any, record_id: int, reason: str) -> ActResult:
+    """The manifest's review as a workflow: verify-mark dry run, approval by the approvers,
+    cut and verify-cut (docs/workflows.md, "The staging review as a workflow")."""
+
+    def effect() -> Effect:
+        answer = db.review_workflow_start(record_id, reason)
+        if answer.get("status") != "started":
+            return Effect.from_answer(answer)
+        return Effect(detail=f"review workflow #{answer['workflow_id']} of staging record #{record_id}", value=answer)
+
+    return governed_act(
+        actor,
+        "staging.review_workflow",
+        effect,
+        target_table=RECORD_TABLE,
+        target_ids=[record_id],
+        reason=reason,
+        user=user,
+        permission=PERM_MARK,
+    )
+
+
 def approve(actor: Actor, user: Any, record_id: int, approval_doc_id: str, reason: str) -> ActResult:
     """Verify-mark apply: approve a passing manifest (four-eyes, approval doc id, reason)."""
 

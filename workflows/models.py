@@ -128,6 +128,7 @@ class HumanTask(models.Model):
     )
     created_by = models.TextField(null=True)
     created_at = models.DateTimeField()
+    approves = models.BooleanField()
 
     class Meta:
         managed = False

@@ -158,7 +158,7 @@ class StagingRecordAdmin(GovernedAdmin):
         "lifecycle_table",
         "events_table",
     )
-    actions = ["verify_mark_dry_run", "approve", "reject", "cut", "verify_cut"]
+    actions = ["start_review", "verify_mark_dry_run", "approve", "reject", "cut", "verify_cut"]
     change_form_template = "admin/staging/stagingrecord/change_form.html"
     change_list_template = "admin/staging/stagingrecord/change_list.html"
 
@@ -229,6 +229,7 @@ class StagingRecordAdmin(GovernedAdmin):
         """(action, label) offered on the manifest page: permitted and fitting its lifecycle."""
         allowed = self.get_actions(request)
         fitting = {
+            "start_review": obj.lifecycle_status == "pending_review",
             "verify_mark_dry_run": obj.lifecycle_status not in ("cleaned", "archived"),
             "approve": obj.lifecycle_status == "pending_review",
             "reject": obj.lifecycle_status in ("pending_review", "approved"),
@@ -236,6 +237,7 @@ class StagingRecordAdmin(GovernedAdmin):
             "verify_cut": obj.consumed_by_run_id is not None,
         }
         labels = {
+            "start_review": "Start the review workflow…",
             "verify_mark_dry_run": "Verify-mark (dry run)",
             "approve": "Approve…",
             "reject": "Reject…",
@@ -260,6 +262,7 @@ class StagingRecordAdmin(GovernedAdmin):
 
     # -- actions ---------------------------------------------------------------
     action_permissions = {
+        "mark": services.PERM_MARK,
         "verify": services.PERM_VERIFY,
         "approve": services.PERM_APPROVE,
         "reject": services.PERM_REJECT,
@@ -284,6 +287,25 @@ class StagingRecordAdmin(GovernedAdmin):
             "opts": self.opts,
         }
         return TemplateResponse(request, "admin/staging/verdicts.html", context)
+
+    @admin.action(
+        description="Start the review workflow (verify-mark, approval, cut, verify-cut)", permissions=["mark"]
+    )
+    def start_review(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        actor = Actor.for_request(request)
+        response = self.confirm_and_run(
+            request,
+            queryset,
+            action="start_review",
+            title="Start review workflows",
+            intro=(
+                "Each pending manifest gets a workflow: a verify-mark dry run, an approval for the approvers (approving"
+                " it approves the manifest; never by whoever marked it or started the workflow), then the cut and"
+                " the verify-cut by the worker."
+            ),
+            act=lambda obj, data: services.start_review(actor, request.user, obj.pk, data["reason"]),
+        )
+        return self._back_to_object(queryset, response)
 
     @admin.action(description="Verify-mark (dry run): the verdict per axis", permissions=["verify"])
     def verify_mark_dry_run(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
