@@ -56,3 +56,11 @@ async def count_task_jobs() -> int:
 def leaky() -> dict[str, str]:
     """Returns what a job result may not hold (a prohibited key)."""
     return {"password": "hunter2"}
+
+
+@task(takes_context=True)
+def sum_inputs(context) -> int:  # type: ignore[no-untyped-def]
+    """A workflow step: the sum of what its dependencies (``add`` steps) returned."""
+    from workflows.spec import inputs
+
+    return sum(dep["result"]["return_value"] for dep in inputs(context.task_result.id)["inputs"].values())
