@@ -37,13 +37,25 @@ class Node:
 
 
 def layers(nodes: list[Node], edges: list[tuple[int, int]]) -> list[list[Node]]:
-    """Nodes by depth (the longest chain of dependencies before them), in id order."""
+    """Nodes by depth (the longest chain of dependencies before them), in id order.
+
+    A spec may list a step before the steps it depends on, so ids say nothing of
+    the order: depths are taken parents first (the graph has no cycle: the spec
+    check refused it)."""
     parents: dict[int, list[int]] = defaultdict(list)
     for child, parent in edges:
         parents[child].append(parent)
     depth: dict[int, int] = {}
-    for node in sorted(nodes, key=lambda n: n.id):  # a dependency is always created first: ids ascend
-        depth[node.id] = 1 + max((depth.get(p, 0) for p in parents[node.id]), default=-1)
+    for node in nodes:
+        stack = [node.id]
+        while stack:  # iterative, so a chain of 1,000 steps needs no recursion
+            current = stack[-1]
+            todo = [p for p in parents[current] if p not in depth]
+            if todo:
+                stack.extend(todo)
+                continue
+            stack.pop()
+            depth[current] = 1 + max((depth[p] for p in parents[current]), default=-1)
     out: list[list[Node]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
     for node in sorted(nodes, key=lambda n: n.id):
         out[depth[node.id]].append(node)

@@ -72,7 +72,7 @@ def test_a_task_is_claimed_started_and_completed_by_its_assignee(flow: Flow, eve
         act(task, "reject", as_="alice")
     audited = sql_value(
         "SELECT array_agg(action ORDER BY id) FROM admin_action_audit WHERE target_table = 'human_task'"
-        " AND target_ids = %s",
+        " AND target_ids = %s AND occurred_at >= now()",  # this test's rows (the trail keeps committed ones)
         [[str(task)]],
     )
     assert audited == ["task.create", "task.claim", "task.start", "task.complete"]
