@@ -173,7 +173,8 @@ def test_cancel_reaches_every_level_and_is_audited(flow: Flow) -> None:
     assert flow.ack(running)["status"] == "partial"
     assert (
         sql_value(
-            "SELECT count(*) FROM admin_action_audit WHERE action = 'workflow.cancel' AND target_ids = %s AND occurred_at >= now()",
+            "SELECT count(*) FROM admin_action_audit WHERE action = 'workflow.cancel'"
+            " AND target_ids = %s AND occurred_at >= now()",
             [[str(wf)]],
         )
         == 1
@@ -230,7 +231,8 @@ def test_a_retried_step_and_what_its_failure_cancelled_run_again(flow: Flow) -> 
     assert flow.status(wf) == "succeeded"
     assert (
         sql_value(
-            "SELECT count(*) FROM admin_action_audit WHERE action = 'workflow.step_retry' AND target_ids = %s AND occurred_at >= now()",
+            "SELECT count(*) FROM admin_action_audit WHERE action = 'workflow.step_retry'"
+            " AND target_ids = %s AND occurred_at >= now()",
             [[str(b)]],
         )
         == 1
