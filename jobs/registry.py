@@ -7,7 +7,9 @@ metadata, never content).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +38,28 @@ class JobContext:
     def actor(self) -> Actor:
         """Enter ``actor_context(job.actor)`` for governed acts done by a handler."""
         return Actor.for_worker(self.worker_id)
+
+
+_RUNNING: ContextVar[JobContext | None] = ContextVar("queuegov_running_job", default=None)
+
+
+def running_job() -> JobContext:
+    """The job whose handler (or django.tasks task) is calling: what a call fenced by the
+    job's lease, such as ``workflows.spec.add``, needs without the handler passing it."""
+    job = _RUNNING.get()
+    if job is None:
+        raise LookupError("no job is running here: running_job() answers inside a handler the worker runs")
+    return job
+
+
+@contextmanager
+def running(job: JobContext) -> Iterator[None]:
+    """Marks ``job`` as the one running in this thread (the worker, around each handler call)."""
+    token = _RUNNING.set(job)
+    try:
+        yield
+    finally:
+        _RUNNING.reset(token)
 
 
 class UnknownJobKind(LookupError):

@@ -32,7 +32,7 @@ from django.db import DatabaseError, close_old_connections, connection, connecti
 
 from jobs import db
 from jobs.models import Consumer, QueueState
-from jobs.registry import JobContext, UnknownJobKind, resolve
+from jobs.registry import JobContext, UnknownJobKind, resolve, running
 from jobs.tasks_backend import TASK_KIND_PREFIX, run_task_job
 from queuegov.actor import Actor
 from queuegov.gateway import Listener, plain_connection, wake_channel
@@ -775,10 +775,11 @@ class Worker:
             worker_id=self.worker_id,
         )
         try:
-            if kind.startswith(TASK_KIND_PREFIX):
-                result = run_task_job(job, ctx)
-            else:
-                result = resolve(kind, self._refs() if refs is None else refs)(job["payload"], ctx)
+            with running(ctx):
+                if kind.startswith(TASK_KIND_PREFIX):
+                    result = run_task_job(job, ctx)
+                else:
+                    result = resolve(kind, self._refs() if refs is None else refs)(job["payload"], ctx)
             if result is not None:
                 json.dumps(result, allow_nan=False)  # PostgreSQL jsonb has no NaN/Infinity
         except BaseException as exc:  # a job's failure fails the attempt, never the worker

@@ -60,6 +60,7 @@ FUNCTIONS: dict[str, str] = {
     # --- workflows (issue 18) ---
     "fn_workflow_create": EXECUTOR_API,  # a workflow is created as its jobs are enqueued
     "fn_workflow_step_inputs": EXECUTOR_API,  # a step's job reads its dependencies' results
+    "fn_workflow_add": EXECUTOR_API,  # a running step's job adds a workflow its dependents wait for
     "fn_workflow_cancel": APP_API,
     "fn_workflow_step_retry": APP_API,
     "fn_task_create": APP_API,
@@ -305,6 +306,8 @@ FUNCTIONS: dict[str, str] = {
             "fn_workflow_job_finished",
             "fn_workflow_cancel_unaudited",
             "fn_workflow_step_retry_unaudited",
+            "fn_workflow_step_added_outcome",
+            "fn_workflow_step_added_settle",
             "fn_task_spec_check",
             "fn_task_decidable",
             "fn_task_approval_apply",

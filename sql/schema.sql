@@ -9184,6 +9184,77 @@ $$;
 ALTER FUNCTION public.fn_worker_ref(p_worker_id text) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_workflow_add(bigint, text, integer, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_workflow_add(p_job_id bigint, p_worker_id text, p_attempt integer, p_spec jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+-- A running job adds a workflow under its step (the spec as fn_workflow_create
+-- takes it). Fenced like an ack: the job must be running under this worker's
+-- lease at this attempt. {"status": "added", "workflow_id", "steps"},
+-- {"status": "already_added", "workflow_id"} when this job added one of that
+-- name before (a re-run attempt), or gate_closed.
+DECLARE
+    j job_queue%ROWTYPE;
+    s workflow_step%ROWTYPE;
+    v_depth integer;
+    v_total integer;
+    v_id bigint;
+BEGIN
+    IF NOT fn_gate_open('queue.job_substrate.enabled') THEN
+        RETURN fn_gate_closed_result('queue.job_substrate.enabled');
+    END IF;
+    PERFORM fn_job_attempt_required(p_attempt, 'fn_workflow_add');
+    -- the job's row before its step's, in the order its ack takes them
+    SELECT * INTO j FROM job_queue WHERE id = p_job_id FOR SHARE;
+    IF NOT FOUND OR (j.status = 'running') IS NOT TRUE OR j.lease_owner IS DISTINCT FROM fn_worker_ref(p_worker_id)
+       OR j.attempts <> p_attempt THEN
+        RAISE EXCEPTION '%', fn_job_fence_refusal(p_job_id, fn_worker_ref(p_worker_id), p_attempt) ->> 'reason'
+            USING ERRCODE = 'QG002';
+    END IF;
+    IF j.workflow_step_id IS NULL THEN
+        RAISE EXCEPTION 'not_a_workflow_step: job % does not run a workflow step', p_job_id USING ERRCODE = 'QG005';
+    END IF;
+    SELECT * INTO s FROM workflow_step WHERE id = j.workflow_step_id FOR UPDATE;
+    IF EXISTS (SELECT 1 FROM workflow WHERE id = s.workflow_id AND cancel_reason IS NOT NULL) THEN
+        RAISE EXCEPTION 'workflow_cancelled: workflow % is being cancelled; its steps add nothing', s.workflow_id
+            USING ERRCODE = 'QG003';
+    END IF;
+    WITH RECURSIVE up AS (
+        SELECT w.parent_step_id, 1 AS depth FROM workflow w WHERE w.id = s.workflow_id
+        UNION ALL
+        SELECT w.parent_step_id, up.depth + 1
+          FROM up JOIN workflow_step ps ON ps.id = up.parent_step_id JOIN workflow w ON w.id = ps.workflow_id
+    )
+    SELECT max(depth) INTO v_depth FROM up;
+    v_total := fn_workflow_spec_check(p_spec, format('workflow added by job %s > ', p_job_id), v_depth + 1);
+    IF v_total > 100000 THEN
+        RAISE EXCEPTION 'too_many_steps: % steps in one workflow (sub-workflows included); at most 100000', v_total
+            USING ERRCODE = 'QG004';
+    END IF;
+    -- its name is a key of the step's result
+    BEGIN
+        PERFORM fn_payload_keys_safe(jsonb_build_object(p_spec ->> 'name', true));
+    EXCEPTION WHEN check_violation THEN
+        RAISE EXCEPTION 'invalid_workflow_name: an added workflow''s name is a key of its step''s result and may not be a prohibited payload key: %',
+                SQLERRM
+            USING ERRCODE = 'QG004';
+    END;
+    SELECT id INTO v_id FROM workflow WHERE added_by_job_id = p_job_id AND name = p_spec ->> 'name';
+    IF FOUND THEN
+        RETURN jsonb_build_object('status', 'already_added', 'workflow_id', v_id);
+    END IF;
+    UPDATE workflow_step SET added_open = added_open + 1 WHERE id = s.id;
+    v_id := fn_workflow_insert(p_spec, s.id, p_job_id);
+    RETURN jsonb_build_object('status', 'added', 'workflow_id', v_id, 'steps', v_total);
+END;
+$$;
+
+ALTER FUNCTION public.fn_workflow_add(p_job_id bigint, p_worker_id text, p_attempt integer, p_spec jsonb) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_workflow_cancel(bigint, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -9237,8 +9308,8 @@ ALTER FUNCTION public.fn_workflow_cancel(p_workflow_id bigint, p_reason text) OW
 CREATE FUNCTION public.fn_workflow_cancel_unaudited(p_workflow_id bigint, p_reason text) RETURNS integer
     LANGUAGE plpgsql
     AS $$
--- (Replaces sql/workflows/0003's: waiting steps first, so no sub-workflow that
--- ends as cancelled starts a dependent.)
+-- (Replaces sql/workflows/0005's: workflows a running job step added are
+-- cancelled too.)
 -- Cancels every step of a running workflow that has not finished, its
 -- sub-workflows' steps too (to any depth): waiting steps at once, queued and
 -- running jobs through fn_job_cancel_many_unaudited (a running attempt's late
@@ -9265,9 +9336,10 @@ BEGIN
     IF v_waiting > 0 THEN
         UPDATE workflow SET steps_open = steps_open - v_waiting WHERE id = p_workflow_id;
     END IF;
-    FOR v_child IN SELECT child_workflow_id FROM workflow_step
-                    WHERE workflow_id = p_workflow_id AND status = 'active' AND step_kind = 'workflow'
-                    ORDER BY id LOOP
+    -- sub-workflows of its active steps: declared ones and those a step's job added
+    FOR v_child IN SELECT c.id FROM workflow_step s JOIN workflow c ON c.parent_step_id = s.id
+                    WHERE s.workflow_id = p_workflow_id AND s.status = 'active' AND c.status = 'running'
+                    ORDER BY c.id LOOP
         v_n := v_n + fn_workflow_cancel_unaudited(v_child, p_reason);
     END LOOP;
     -- open tasks and approvals of its active steps are cancelled, and their steps with them
@@ -9337,16 +9409,31 @@ ALTER FUNCTION public.fn_workflow_create(p_spec jsonb) OWNER TO queuegov_owner;
 --
 
 CREATE FUNCTION public.fn_workflow_insert(p_spec jsonb, p_parent_step_id bigint) RETURNS bigint
+    LANGUAGE sql
+    AS $$
+    -- (Replaces sql/workflows/0003's.) A declared workflow: no job added it.
+    SELECT fn_workflow_insert(p_spec, p_parent_step_id, NULL)
+$$;
+
+ALTER FUNCTION public.fn_workflow_insert(p_spec jsonb, p_parent_step_id bigint) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_workflow_insert(jsonb, bigint, bigint); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_workflow_insert(p_spec jsonb, p_parent_step_id bigint, p_added_by_job_id bigint) RETURNS bigint
     LANGUAGE plpgsql
     AS $$
 -- Writes a checked spec (and its sub-workflow specs, when their steps start) and
--- starts the steps that depend on nothing; answers the workflow's id.
+-- starts the steps that depend on nothing; answers the workflow's id. A workflow
+-- a running job added names that job (p_added_by_job_id) before any of its
+-- steps starts, so one that fails at once is counted by the job's step.
 DECLARE
     v_id bigint;
     v_n integer := jsonb_array_length(p_spec -> 'steps');
 BEGIN
-    INSERT INTO workflow (name, parent_step_id, started_by, correlation_id, steps_total, steps_open)
-    VALUES (p_spec ->> 'name', p_parent_step_id,
+    INSERT INTO workflow (name, parent_step_id, added_by_job_id, started_by, correlation_id, steps_total, steps_open)
+    VALUES (p_spec ->> 'name', p_parent_step_id, p_added_by_job_id,
             CASE WHEN p_parent_step_id IS NULL THEN fn_actor()
                  ELSE (SELECT w.started_by FROM workflow_step s JOIN workflow w ON w.id = s.workflow_id
                         WHERE s.id = p_parent_step_id) END,
@@ -9375,7 +9462,7 @@ BEGIN
 END;
 $$;
 
-ALTER FUNCTION public.fn_workflow_insert(p_spec jsonb, p_parent_step_id bigint) OWNER TO queuegov_owner;
+ALTER FUNCTION public.fn_workflow_insert(p_spec jsonb, p_parent_step_id bigint, p_added_by_job_id bigint) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_workflow_job_finished(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -9627,13 +9714,173 @@ $$;
 ALTER FUNCTION public.fn_workflow_spec_cycle(p_steps jsonb) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_workflow_step_added_outcome(bigint, bigint, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_workflow_step_added_outcome(p_step_id bigint, p_job_id bigint, p_job_result jsonb) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+    -- How a job step ends whose job succeeded and whose added workflows have all
+    -- finished: succeeded when they all did, else failed (or cancelled when none
+    -- failed), with the job's result and theirs.
+    SELECT jsonb_build_object(
+               'step', p_step_id, 'settled', true,
+               'outcome', CASE WHEN bool_or(w.status = 'failed') THEN 'failed'
+                               WHEN bool_or(w.status = 'cancelled') THEN 'cancelled'
+                               ELSE 'succeeded' END,
+               'result', jsonb_build_object('job', p_job_result, 'workflows',
+                   jsonb_object_agg(w.name, jsonb_build_object('workflow_id', w.id, 'status', w.status, 'result', w.result))),
+               'error', 'added_workflow_not_succeeded: '
+                        || string_agg(format('%s (#%s) %s', w.name, w.id, w.status), ', ' ORDER BY w.id)
+                               FILTER (WHERE w.status <> 'succeeded'))
+      FROM workflow w
+     WHERE w.added_by_job_id = p_job_id
+$$;
+
+ALTER FUNCTION public.fn_workflow_step_added_outcome(p_step_id bigint, p_job_id bigint, p_job_result jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: workflow_step; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.workflow_step (
+    id bigint NOT NULL,
+    workflow_id bigint NOT NULL,
+    name text NOT NULL,
+    step_kind text NOT NULL,
+    spec jsonb NOT NULL,
+    on_dependency_failure text DEFAULT 'cancel'::text NOT NULL,
+    status text DEFAULT 'waiting'::text NOT NULL,
+    deps_total integer NOT NULL,
+    deps_pending integer NOT NULL,
+    deps_failed integer DEFAULT 0 NOT NULL,
+    job_id bigint,
+    child_workflow_id bigint,
+    result public.qg_safe_payload,
+    error text,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    added_open integer DEFAULT 0 NOT NULL,
+    job_succeeded boolean DEFAULT false NOT NULL,
+    CONSTRAINT workflow_step_added_open_counted CHECK ((added_open >= 0)),
+    CONSTRAINT workflow_step_deps_in_range CHECK (((deps_pending >= 0) AND (deps_pending <= deps_total) AND (deps_failed >= 0) AND (deps_failed <= (deps_total - deps_pending)))),
+    CONSTRAINT workflow_step_finished_when_final CHECK (((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text])) = (finished_at IS NOT NULL))),
+    CONSTRAINT workflow_step_kind_allowed CHECK ((step_kind = ANY (ARRAY['job'::text, 'workflow'::text, 'task'::text, 'approval'::text]))),
+    CONSTRAINT workflow_step_name_format CHECK (((name ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]*$'::text) AND (length(name) <= 200))),
+    CONSTRAINT workflow_step_on_dependency_failure_allowed CHECK ((on_dependency_failure = ANY (ARRAY['cancel'::text, 'run'::text]))),
+    CONSTRAINT workflow_step_status_allowed CHECK ((status = ANY (ARRAY['waiting'::text, 'active'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text])))
+);
+
+ALTER TABLE public.workflow_step OWNER TO queuegov_owner;
+
+--
+-- Name: TABLE workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON TABLE public.workflow_step IS 'A step of a workflow: a job or a sub-workflow (docs/workflows.md).';
+
+--
+-- Name: COLUMN workflow_step.added_open; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.workflow_step.added_open IS 'Workflows its current job added that have not finished yet; the step waits for them.';
+
+--
+-- Name: COLUMN workflow_step.job_succeeded; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.workflow_step.job_succeeded IS 'Its job succeeded while workflows it added were still open: result holds the job''s answer until they finish.';
+
+--
+-- Name: CONSTRAINT workflow_step_added_open_counted ON workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT workflow_step_added_open_counted ON public.workflow_step IS 'A count of open workflows is never negative.';
+
+--
+-- Name: CONSTRAINT workflow_step_deps_in_range ON workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT workflow_step_deps_in_range ON public.workflow_step IS 'a step''s pending and failed dependencies are counts within its dependencies: change them only through the workflow functions';
+
+--
+-- Name: CONSTRAINT workflow_step_finished_when_final ON workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT workflow_step_finished_when_final ON public.workflow_step IS 'a step has a finish time exactly when it succeeded, failed or was cancelled';
+
+--
+-- Name: CONSTRAINT workflow_step_kind_allowed ON workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT workflow_step_kind_allowed ON public.workflow_step IS 'a step is a job, a workflow, a task or an approval';
+
+--
+-- Name: CONSTRAINT workflow_step_name_format ON workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT workflow_step_name_format ON public.workflow_step IS 'a step name starts with a letter or digit, then letters, digits, _ . : or -, at most 200 characters';
+
+--
+-- Name: CONSTRAINT workflow_step_on_dependency_failure_allowed ON workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT workflow_step_on_dependency_failure_allowed ON public.workflow_step IS 'on_dependency_failure is cancel (the default) or run';
+
+--
+-- Name: CONSTRAINT workflow_step_status_allowed ON workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT workflow_step_status_allowed ON public.workflow_step IS 'a step is waiting, active, succeeded, failed or cancelled: change it only through the workflow functions';
+
+--
+-- Name: fn_workflow_step_added_settle(public.workflow_step, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_workflow_step_added_settle(s public.workflow_step, p_item jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- An active job step's worklist item (fn_workflow_step_finish): its job finished,
+-- or a workflow its job added did. Answers the item that finishes the step, or
+-- NULL while it waits for the other. A workflow added by an earlier job of a
+-- retried step is not counted.
+BEGIN
+    IF p_item ? 'workflow' THEN
+        PERFORM 1 FROM workflow WHERE id = (p_item ->> 'workflow')::bigint AND added_by_job_id = s.job_id;
+        IF NOT FOUND THEN
+            RETURN NULL;
+        END IF;
+        UPDATE workflow_step SET added_open = added_open - 1 WHERE id = s.id RETURNING * INTO s;
+        IF s.added_open > 0 OR NOT s.job_succeeded THEN
+            RETURN NULL;
+        END IF;
+        RETURN fn_workflow_step_added_outcome(s.id, s.job_id, s.result);
+    END IF;
+    IF s.job_id IS NULL OR NOT EXISTS (SELECT 1 FROM workflow WHERE added_by_job_id = s.job_id) THEN
+        RETURN p_item;  -- its job added nothing: the job's outcome is the step's
+    END IF;
+    IF p_item ->> 'outcome' <> 'succeeded' THEN
+        RETURN p_item;  -- it ends as its job did; what the job added is cancelled after
+    END IF;
+    IF s.added_open > 0 THEN
+        UPDATE workflow_step SET job_succeeded = true, result = p_item -> 'result' WHERE id = s.id;
+        RETURN NULL;
+    END IF;
+    RETURN fn_workflow_step_added_outcome(s.id, s.job_id, p_item -> 'result');
+END;
+$$;
+
+ALTER FUNCTION public.fn_workflow_step_added_settle(s public.workflow_step, p_item jsonb) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_workflow_step_finish(bigint, text, jsonb, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
 CREATE FUNCTION public.fn_workflow_step_finish(p_step_id bigint, p_outcome text, p_result jsonb, p_error text) RETURNS void
     LANGUAGE plpgsql
     AS $$
--- (Replaces sql/workflows/0001's: a workflow being cancelled starts nothing more.)
+-- (Replaces sql/workflows/0005's: a job step that added workflows finishes when
+-- its job and they all have: fn_workflow_step_added_settle.)
 -- A step ended (succeeded, failed or cancelled). Its dependents each take one
 -- dependency off under their row lock: those left with none start, or are
 -- cancelled when a dependency did not succeed and they do not run anyway; then
@@ -9648,16 +9895,35 @@ DECLARE
     v_wf     workflow%ROWTYPE;
     v_start  bigint[];
     d        record;
+    v_open   workflow_step%ROWTYPE;
+    v_child  bigint;
 BEGIN
     WHILE jsonb_array_length(v_work) > 0 LOOP
         v_item := v_work -> 0;
         v_work := v_work - 0;
+        IF NOT v_item ? 'settled' THEN
+            SELECT * INTO v_open FROM workflow_step
+             WHERE id = (v_item ->> 'step')::bigint AND status = 'active' AND step_kind = 'job';
+            IF FOUND THEN
+                v_item := fn_workflow_step_added_settle(v_open, v_item);
+                CONTINUE WHEN v_item IS NULL;  -- it waits for its job or for a workflow its job added
+            END IF;
+        END IF;
         UPDATE workflow_step
            SET status = v_item ->> 'outcome', result = v_item -> 'result', error = v_item ->> 'error',
                finished_at = now()
          WHERE id = (v_item ->> 'step')::bigint AND status IN ('waiting', 'active')
         RETURNING * INTO v_step;
         CONTINUE WHEN NOT FOUND;  -- already final (a cancelled step whose job finished late)
+        -- A job step that did not succeed takes the workflows its job added with it.
+        IF v_step.added_open > 0 AND v_step.status <> 'succeeded' THEN
+            FOR v_child IN SELECT id FROM workflow WHERE added_by_job_id = v_step.job_id AND status = 'running'
+                            ORDER BY id LOOP
+                PERFORM fn_workflow_cancel_unaudited(v_child,
+                    format('step_ended: step %s of workflow %s %s', v_step.name, v_step.workflow_id, v_step.status));
+            END LOOP;
+            UPDATE workflow_step SET added_open = 0 WHERE id = v_step.id;
+        END IF;
         v_start := '{}';
         FOR d IN UPDATE workflow_step s
                     SET deps_pending = s.deps_pending - 1,
@@ -9694,7 +9960,7 @@ BEGIN
              WHERE id = v_wf.id
             RETURNING * INTO v_wf;
             IF v_wf.parent_step_id IS NOT NULL THEN
-                v_work := v_work || jsonb_build_object('step', v_wf.parent_step_id,
+                v_work := v_work || jsonb_build_object('step', v_wf.parent_step_id, 'workflow', v_wf.id,
                     'outcome', CASE v_wf.status WHEN 'succeeded' THEN 'succeeded' WHEN 'cancelled' THEN 'cancelled'
                                                 ELSE 'failed' END,
                     'result', v_wf.result,
@@ -9774,7 +10040,7 @@ ALTER FUNCTION public.fn_workflow_step_retry(p_step_id bigint, p_reason text) OW
 CREATE FUNCTION public.fn_workflow_step_retry_unaudited(p_step_id bigint, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql
     AS $$
--- (Replaces sql/workflows/0002's: steps still waiting on a reset step are recounted.)
+-- (Replaces sql/workflows/0005's: a reset job step counts no added workflow.)
 DECLARE
     s workflow_step%ROWTYPE;
     w workflow%ROWTYPE;
@@ -9826,6 +10092,7 @@ BEGIN
      WHERE x.id = c.id;
     UPDATE workflow_step x
        SET status = 'waiting', result = NULL, error = NULL, started_at = NULL, finished_at = NULL, job_id = NULL,
+           added_open = 0, job_succeeded = false,
            deps_pending = c.pending, deps_failed = c.failed
       FROM (SELECT x2.id,
                    count(p.id) FILTER (WHERE p.status IN ('waiting', 'active') OR p.id = ANY (v_reset))::integer AS pending,
@@ -12959,6 +13226,8 @@ CREATE TABLE public.workflow (
     cancel_reason text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     finished_at timestamp with time zone,
+    added_by_job_id bigint,
+    CONSTRAINT workflow_added_under_its_step CHECK (((added_by_job_id IS NULL) OR (parent_step_id IS NOT NULL))),
     CONSTRAINT workflow_correlation_id_length CHECK ((length(correlation_id) <= 200)),
     CONSTRAINT workflow_finished_when_final CHECK (((status = 'running'::text) = (finished_at IS NULL))),
     CONSTRAINT workflow_name_format CHECK (((name ~ '^[A-Za-z0-9][A-Za-z0-9_.:/ -]*$'::text) AND (length(name) <= 200))),
@@ -12973,6 +13242,18 @@ ALTER TABLE public.workflow OWNER TO queuegov_owner;
 --
 
 COMMENT ON TABLE public.workflow IS 'A DAG of steps (docs/workflows.md); written only by the workflow functions.';
+
+--
+-- Name: COLUMN workflow.added_by_job_id; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.workflow.added_by_job_id IS 'The job that added this workflow while running its step (parent_step_id); NULL for declared sub-workflows and top-level workflows.';
+
+--
+-- Name: CONSTRAINT workflow_added_under_its_step ON workflow; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT workflow_added_under_its_step ON public.workflow IS 'A workflow a job added hangs under the step that job runs.';
 
 --
 -- Name: CONSTRAINT workflow_correlation_id_length ON workflow; Type: COMMENT; Schema: public; Owner: queuegov_owner
@@ -13022,79 +13303,6 @@ ALTER TABLE public.workflow_id_seq OWNER TO queuegov_owner;
 --
 
 ALTER SEQUENCE public.workflow_id_seq OWNED BY public.workflow.id;
-
---
--- Name: workflow_step; Type: TABLE; Schema: public; Owner: queuegov_owner
---
-
-CREATE TABLE public.workflow_step (
-    id bigint NOT NULL,
-    workflow_id bigint NOT NULL,
-    name text NOT NULL,
-    step_kind text NOT NULL,
-    spec jsonb NOT NULL,
-    on_dependency_failure text DEFAULT 'cancel'::text NOT NULL,
-    status text DEFAULT 'waiting'::text NOT NULL,
-    deps_total integer NOT NULL,
-    deps_pending integer NOT NULL,
-    deps_failed integer DEFAULT 0 NOT NULL,
-    job_id bigint,
-    child_workflow_id bigint,
-    result public.qg_safe_payload,
-    error text,
-    started_at timestamp with time zone,
-    finished_at timestamp with time zone,
-    CONSTRAINT workflow_step_deps_in_range CHECK (((deps_pending >= 0) AND (deps_pending <= deps_total) AND (deps_failed >= 0) AND (deps_failed <= (deps_total - deps_pending)))),
-    CONSTRAINT workflow_step_finished_when_final CHECK (((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text])) = (finished_at IS NOT NULL))),
-    CONSTRAINT workflow_step_kind_allowed CHECK ((step_kind = ANY (ARRAY['job'::text, 'workflow'::text, 'task'::text, 'approval'::text]))),
-    CONSTRAINT workflow_step_name_format CHECK (((name ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]*$'::text) AND (length(name) <= 200))),
-    CONSTRAINT workflow_step_on_dependency_failure_allowed CHECK ((on_dependency_failure = ANY (ARRAY['cancel'::text, 'run'::text]))),
-    CONSTRAINT workflow_step_status_allowed CHECK ((status = ANY (ARRAY['waiting'::text, 'active'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text])))
-);
-
-ALTER TABLE public.workflow_step OWNER TO queuegov_owner;
-
---
--- Name: TABLE workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON TABLE public.workflow_step IS 'A step of a workflow: a job or a sub-workflow (docs/workflows.md).';
-
---
--- Name: CONSTRAINT workflow_step_deps_in_range ON workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT workflow_step_deps_in_range ON public.workflow_step IS 'a step''s pending and failed dependencies are counts within its dependencies: change them only through the workflow functions';
-
---
--- Name: CONSTRAINT workflow_step_finished_when_final ON workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT workflow_step_finished_when_final ON public.workflow_step IS 'a step has a finish time exactly when it succeeded, failed or was cancelled';
-
---
--- Name: CONSTRAINT workflow_step_kind_allowed ON workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT workflow_step_kind_allowed ON public.workflow_step IS 'a step is a job, a workflow, a task or an approval';
-
---
--- Name: CONSTRAINT workflow_step_name_format ON workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT workflow_step_name_format ON public.workflow_step IS 'a step name starts with a letter or digit, then letters, digits, _ . : or -, at most 200 characters';
-
---
--- Name: CONSTRAINT workflow_step_on_dependency_failure_allowed ON workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT workflow_step_on_dependency_failure_allowed ON public.workflow_step IS 'on_dependency_failure is cancel (the default) or run';
-
---
--- Name: CONSTRAINT workflow_step_status_allowed ON workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT workflow_step_status_allowed ON public.workflow_step IS 'a step is waiting, active, succeeded, failed or cancelled: change it only through the workflow functions';
 
 --
 -- Name: workflow_step_dependency; Type: TABLE; Schema: public; Owner: queuegov_owner
@@ -14618,6 +14826,18 @@ CREATE INDEX subject_message_subject ON public.subject_message USING btree (subj
 --
 
 CREATE INDEX subject_message_thread ON public.subject_message USING btree (thread_id, id);
+
+--
+-- Name: workflow_added_name; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE UNIQUE INDEX workflow_added_name ON public.workflow USING btree (added_by_job_id, name) WHERE (added_by_job_id IS NOT NULL);
+
+--
+-- Name: INDEX workflow_added_name; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON INDEX public.workflow_added_name IS 'One workflow per name per job: a re-run attempt adding the same name finds the one already added.';
 
 --
 -- Name: workflow_name; Type: INDEX; Schema: public; Owner: queuegov_owner
@@ -17505,6 +17725,14 @@ GRANT ALL ON FUNCTION public.fn_vocabulary() TO queuegov_auditor;
 REVOKE ALL ON FUNCTION public.fn_worker_ref(p_worker_id text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION fn_workflow_add(p_job_id bigint, p_worker_id text, p_attempt integer, p_spec jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_workflow_add(p_job_id bigint, p_worker_id text, p_attempt integer, p_spec jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_workflow_add(p_job_id bigint, p_worker_id text, p_attempt integer, p_spec jsonb) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_workflow_add(p_job_id bigint, p_worker_id text, p_attempt integer, p_spec jsonb) TO queuegov_executor;
+
+--
 -- Name: FUNCTION fn_workflow_cancel(p_workflow_id bigint, p_reason text); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -17532,6 +17760,12 @@ GRANT ALL ON FUNCTION public.fn_workflow_create(p_spec jsonb) TO queuegov_execut
 REVOKE ALL ON FUNCTION public.fn_workflow_insert(p_spec jsonb, p_parent_step_id bigint) FROM PUBLIC;
 
 --
+-- Name: FUNCTION fn_workflow_insert(p_spec jsonb, p_parent_step_id bigint, p_added_by_job_id bigint); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_workflow_insert(p_spec jsonb, p_parent_step_id bigint, p_added_by_job_id bigint) FROM PUBLIC;
+
+--
 -- Name: FUNCTION fn_workflow_job_finished(); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -17554,6 +17788,25 @@ REVOKE ALL ON FUNCTION public.fn_workflow_spec_check(p_spec jsonb, p_path text, 
 --
 
 REVOKE ALL ON FUNCTION public.fn_workflow_spec_cycle(p_steps jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_workflow_step_added_outcome(p_step_id bigint, p_job_id bigint, p_job_result jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_workflow_step_added_outcome(p_step_id bigint, p_job_id bigint, p_job_result jsonb) FROM PUBLIC;
+
+--
+-- Name: TABLE workflow_step; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.workflow_step TO queuegov_app;
+GRANT SELECT ON TABLE public.workflow_step TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_workflow_step_added_settle(s public.workflow_step, p_item jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_workflow_step_added_settle(s public.workflow_step, p_item jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_workflow_step_finish(p_step_id bigint, p_outcome text, p_result jsonb, p_error text); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -18271,13 +18524,6 @@ GRANT SELECT ON TABLE public.v_queue_health TO queuegov_auditor;
 
 GRANT SELECT ON TABLE public.workflow TO queuegov_app;
 GRANT SELECT ON TABLE public.workflow TO queuegov_auditor;
-
---
--- Name: TABLE workflow_step; Type: ACL; Schema: public; Owner: queuegov_owner
---
-
-GRANT SELECT ON TABLE public.workflow_step TO queuegov_app;
-GRANT SELECT ON TABLE public.workflow_step TO queuegov_auditor;
 
 --
 -- Name: TABLE workflow_step_dependency; Type: ACL; Schema: public; Owner: queuegov_owner

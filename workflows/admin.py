@@ -75,7 +75,10 @@ class WorkflowAdmin(GovernedAdmin):
         if obj.parent_step_id is None:
             return "—"
         step = WorkflowStep.objects.only("workflow_id", "name").get(pk=obj.parent_step_id)
-        return _link("workflow", step.workflow_id, f"workflow #{step.workflow_id}, step {step.name}")
+        link = _link("workflow", step.workflow_id, f"workflow #{step.workflow_id}, step {step.name}")
+        if obj.added_by_job_id is None:
+            return link
+        return format_html("{}, added by its job {}", link, admin_link("jobs", "job", obj.added_by_job_id))
 
     @admin.display(description="graph")
     def graph(self, obj: Workflow) -> str:
@@ -162,13 +165,23 @@ class WorkflowStepAdmin(GovernedAdmin):
         "dependencies",
         "job",
         "sub_workflow",
+        "added_workflows",
         "spec",
         "result",
         "error",
         "started_at",
         "finished_at",
     )
-    exclude = ("workflow", "child_workflow", "job_id", "deps_total", "deps_pending", "deps_failed")
+    exclude = (
+        "workflow",
+        "child_workflow",
+        "job_id",
+        "deps_total",
+        "deps_pending",
+        "deps_failed",
+        "added_open",
+        "job_succeeded",
+    )
     actions = ["retry"]
     action_permissions = {"retry": services.PERM_RETRY_STEP}
 
@@ -183,6 +196,15 @@ class WorkflowStepAdmin(GovernedAdmin):
     @admin.display(description="sub-workflow")
     def sub_workflow(self, obj: WorkflowStep) -> str:
         return _link("workflow", obj.child_workflow_id)
+
+    @admin.display(description="workflows its jobs added")
+    def added_workflows(self, obj: WorkflowStep) -> str:
+        added = Workflow.objects.filter(parent_step_id=obj.pk, added_by_job_id__isnull=False).order_by("id")
+        waiting = f" (its job succeeded; waiting for {obj.added_open})" if obj.job_succeeded else ""
+        links = format_html_join(
+            ", ", "{} ({}, job {})", ((_link("workflow", w.pk, str(w)), w.status, w.added_by_job_id) for w in added)
+        )
+        return format_html("{}{}", links, waiting) if added else "—"
 
     @admin.display(description="depends on")
     def dependencies(self, obj: WorkflowStep) -> str:

@@ -14,6 +14,13 @@ def create(spec: dict[str, Any]) -> dict[str, Any]:
     return call("SELECT fn_workflow_create(%s::jsonb)", [json.dumps(spec, default=str)])
 
 
+def add(job_id: int, worker_id: str, attempt: int, spec: dict[str, Any]) -> dict[str, Any]:
+    """fn_workflow_add: ``{"status": "added" | "already_added", "workflow_id", …}`` or ``gate_closed``."""
+    return call(
+        "SELECT fn_workflow_add(%s, %s, %s, %s::jsonb)", [job_id, worker_id, attempt, json.dumps(spec, default=str)]
+    )
+
+
 def cancel(workflow_id: int, reason: str, *, actor: Actor | None = None) -> dict[str, Any]:
     """fn_workflow_cancel (audited): ``{"status": "cancelled" | "nothing_to_do", …}``."""
     return call("SELECT fn_workflow_cancel(%s, %s)", [workflow_id, reason], actor=actor)

@@ -26,6 +26,7 @@ class Workflow(models.Model):
     )
     started_by = models.TextField(null=True)
     correlation_id = models.TextField(null=True)
+    added_by_job_id = models.BigIntegerField(null=True)
     steps_total = models.IntegerField()
     steps_open = models.IntegerField()
     result = ReadableJSONField(null=True)
@@ -65,6 +66,8 @@ class WorkflowStep(models.Model):
     child_workflow = models.ForeignKey(
         Workflow, models.DO_NOTHING, null=True, related_name="+", db_column="child_workflow_id"
     )
+    added_open = models.IntegerField(default=0)
+    job_succeeded = models.BooleanField(default=False)
     result = ReadableJSONField(null=True)
     error = models.TextField(null=True)
     started_at = models.DateTimeField(null=True)

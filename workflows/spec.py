@@ -8,6 +8,7 @@
         Step("report", workflow=("report", [Step("render", job_kind="kb.render")]), depends_on=["parse"]),
     ])
 
+A running step's job may add a workflow its dependents wait for: ``add(name, steps)``.
 The database checks the whole spec (docs/workflows.md); this module only shapes it.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.tasks.base import Task
 
+from jobs.registry import JobContext, running_job
 from jobs.tasks_backend import GateClosedError
 from queuegov.errors import domain_errors
 from workflows import db
@@ -104,6 +106,21 @@ def start(name: str, steps: Sequence[Step], correlation_id: str | None = None) -
         answer = db.create(workflow_spec(name, steps, correlation_id))
     if answer["status"] == "gate_closed":
         raise GateClosedError(f"gate_closed: {answer['gate']} is closed; workflow {name} not created")
+    return int(answer["workflow_id"])
+
+
+def add(name: str, steps: Sequence[Step], *, job: JobContext | None = None) -> int:
+    """Adds a workflow under the step the running job runs (the calling handler's, or
+    ``job``); the step finishes once its job and every workflow it added have, so its
+    dependents wait for them. A re-run attempt adding the same name gets the workflow
+    the earlier attempt added. Its id."""
+    job = job or running_job()
+    with transaction.atomic(), domain_errors():
+        for kind, queue in sorted(_task_kinds(steps)):
+            db.task_kind_ensure(kind, queue)
+        answer = db.add(job.id, job.worker_id, job.attempt, workflow_spec(name, steps))
+    if answer["status"] == "gate_closed":
+        raise GateClosedError(f"gate_closed: {answer['gate']} is closed; workflow {name} not added")
     return int(answer["workflow_id"])
 
 

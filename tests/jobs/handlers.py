@@ -65,3 +65,16 @@ def record_to_file(payload: dict[str, Any], job: JobContext) -> None:
         os.close(fd)
     if payload.get("sleep"):
         time.sleep(float(payload["sleep"]))
+
+
+def add_parts(payload: dict[str, Any], job: JobContext) -> dict[str, Any]:
+    """Adds a workflow of ``payload["parts"]`` steps of kind ``payload["kind"]`` under its step
+    (workflows.spec.add); its first attempt then blocks for a minute, to be killed."""
+    from workflows.spec import Step, add
+
+    _record(job)
+    kind = payload["kind"]
+    added = add("parts", [Step(f"p{i}", job_kind=kind) for i in range(payload["parts"])])
+    if job.attempt == 1:
+        time.sleep(60)
+    return {"added": added}

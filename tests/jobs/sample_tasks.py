@@ -64,3 +64,15 @@ def sum_inputs(context) -> int:  # type: ignore[no-untyped-def]
     from workflows.spec import inputs
 
     return sum(dep["result"]["return_value"] for dep in inputs(context.task_result.id)["inputs"].values())
+
+
+@task()
+def split_in(parts: int) -> dict[str, int]:
+    """A workflow step that adds a workflow of ``parts`` additions and a sum of them."""
+    from workflows.spec import Step
+    from workflows.spec import add as add_workflow
+
+    steps = [Step.task(f"p{i}", add, i, i) for i in range(parts)]
+    steps.append(Step.task("total", sum_inputs, depends_on=[f"p{i}" for i in range(parts)]))
+    add_workflow("parts", steps)
+    return {"parts": parts}

@@ -107,3 +107,23 @@ def test_a_person_works_their_tasks_and_approvals_in_the_console(client, role_us
     assert flow.steps(wf) == {"write": "succeeded", "review": "succeeded"}
     graph = client.get(reverse("admin:workflows_workflow_change", args=[wf])).content.decode()
     assert reverse("admin:workflows_humantask_change", args=[review]) in graph
+
+
+def test_a_step_s_page_lists_what_its_job_added_and_the_added_workflow_names_its_job(
+    client, role_users, flow: Flow
+) -> None:
+    wf = flow.start("outer", step("split"))
+    (split,) = flow.claim()
+    parts = '{"name": "parts", "steps": [{"name": "p1", "job": {"job_kind": "test.job"}}]}'
+    added = sql_value(
+        "SELECT fn_workflow_add(%s, 'w1', %s, %s::jsonb) ->> 'workflow_id'", [split["id"], split["attempt"], parts]
+    )
+    flow.ack([split])
+    s = sql_value("SELECT id FROM workflow_step WHERE workflow_id = %s AND name = 'split'", [wf])
+    client.force_login(role_users["auditor"])
+    page = client.get(reverse("admin:workflows_workflowstep_change", args=[s])).content.decode()
+    assert f'href="{reverse("admin:workflows_workflow_change", args=[added])}"' in page
+    assert "its job succeeded; waiting for 1" in page
+    child = client.get(reverse("admin:workflows_workflow_change", args=[added])).content.decode()
+    assert "added by its job" in child
+    assert f'href="{reverse("admin:jobs_job_change", args=[split["id"]])}"' in child

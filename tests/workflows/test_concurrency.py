@@ -144,3 +144,41 @@ def test_diamonds_and_a_1000_wide_fan_out_fan_in_under_killed_workers(
     sink_job = sql_value("SELECT job_id FROM workflow_step WHERE workflow_id = %s AND name = 'sink'", [workflows[0]])
     assert result == {"sink": {"job_id": sink_job, "attempt": sql_value("SELECT attempts FROM job_queue WHERE id = %s",
                                                                          [sink_job])}}  # fmt: skip
+
+
+def test_a_workflow_added_by_a_killed_worker_s_job_is_not_added_twice(
+    spawn_worker, consumer, retry_policy, runs_table, open_gate
+) -> None:
+    open_gate("queue.lease_reaper.enabled")
+    quick = retry_policy("test_wf_quick", 25, "fixed", 0.01, 0.01)
+    consumer("test.wf", retry_policy=quick, handler_ref=HANDLERS + "record_run")
+    consumer("test.wf.split", retry_policy=quick, handler_ref=HANDLERS + "add_parts")
+    wf = create({"name": "split", "steps": [
+        {"name": "split", "job": {"job_kind": "test.wf.split", "payload": {"parts": 30, "kind": "test.wf"}}},
+        step("after", "split", kind="test.wf"),
+    ]})  # fmt: skip
+    args = ("--no-listen", "--batch-size", "10", "--lease-seconds", "2", "--interval", "0.05")
+    first = spawn_worker(*args, "--worker-id", "wf-first")
+    added = "SELECT count(*) FROM workflow WHERE added_by_job_id IS NOT NULL"
+    wait_until(lambda: sql_value(added) == 1, 60, "the first attempt to add its workflow")
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(10)
+    spawn_worker(*args, "--worker-id", "wf-second")
+    deadline = time.monotonic() + 120
+    while sql_value("SELECT status FROM workflow WHERE id = %s", [wf]) == "running":
+        assert time.monotonic() < deadline, sql_rows("SELECT id, name, status, steps_open FROM workflow")
+        sql_value("SELECT fn_job_lease_reaper()")
+        time.sleep(0.1)
+    assert sql_value("SELECT status FROM workflow WHERE id = %s", [wf]) == "succeeded"
+    assert sql_value(added) == 1  # the second attempt was answered the workflow the first added
+    split = sql_value("SELECT job_id FROM workflow_step WHERE workflow_id = %s AND name = 'split'", [wf])
+    assert sql_rows(f"SELECT attempt FROM {runs_table} WHERE job_id = %s ORDER BY attempt", [split]) == [(1,), (2,)]
+    child = sql_value("SELECT id FROM workflow WHERE added_by_job_id = %s", [split])
+    assert_each_step_once_in_order([wf, child], runs_table)
+    # "after" ran once every added step had succeeded
+    last_part = sql_value(
+        "SELECT max(j.finished_at) FROM workflow_step s JOIN job_queue j ON j.id = s.job_id WHERE s.workflow_id = %s",
+        [child],
+    )
+    after = sql_value("SELECT job_id FROM workflow_step WHERE workflow_id = %s AND name = 'after'", [wf])
+    assert sql_value(f"SELECT min(at) FROM {runs_table} WHERE job_id = %s", [after]) > last_part

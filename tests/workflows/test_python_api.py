@@ -35,3 +35,34 @@ def test_tasks_as_steps_pass_their_results_along() -> None:
         "task:tests.jobs.sample_tasks.sum_inputs",
         "queuegov.noop",
     }
+
+
+def test_a_task_adds_a_workflow_its_dependents_wait_for() -> None:
+    wf = start(
+        "split",
+        [
+            Step.task("split", sample_tasks.split_in, 3),
+            Step("after", job_kind="queuegov.noop", depends_on=["split"]),
+        ],
+    )
+    Worker(once=True, listen=False).run()
+    assert sql_value("SELECT status FROM workflow_step WHERE workflow_id = %s AND name = 'split'", [wf]) == "active"
+    # a worker reads the kinds it claims every 30 s; the added steps' task kinds are new
+    Worker(once=True, listen=False).run()
+    assert sql_value("SELECT status FROM workflow WHERE id = %s", [wf]) == "succeeded"
+    split = json_value("SELECT result FROM workflow_step WHERE workflow_id = %s AND name = 'split'", [wf])
+    assert split["job"] == {"return_value": {"parts": 3}}
+    assert split["workflows"]["parts"]["result"] == {"total": {"return_value": 0 + 2 + 4}}
+    # "after" ran last: after the job that added the workflow, and after everything in it
+    finished = json_value(
+        "SELECT jsonb_object_agg(job_kind, to_jsonb(finished_at)) FROM ("
+        " SELECT job_kind::text, max(finished_at) AS finished_at FROM job_queue GROUP BY job_kind) k"
+    )
+    assert finished["queuegov.noop"] >= max(v for k, v in finished.items() if k.startswith("task:"))
+
+
+def test_adding_outside_a_running_job_is_named() -> None:
+    from workflows.spec import add
+
+    with pytest.raises(LookupError, match=r"no job is running here"):
+        add("parts", [Step("p", job_kind="queuegov.noop")])
