@@ -73,7 +73,8 @@ class Actor:
         values = {
             "queuegov.actor": self.name,
             "queuegov.actor_user_id": "" if self.user_id is None else str(self.user_id),
-            "queuegov.actor_roles": ",".join(self.roles),
+            # comma-separated: a group whose name holds a comma is no role (it would read as two)
+            "queuegov.actor_roles": ",".join(r for r in self.roles if "," not in r),
             "queuegov.source": self.source,
             "queuegov.request_id": self.request_id or "",
             "queuegov.request_ip": self.request_ip or "",

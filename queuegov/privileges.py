@@ -65,6 +65,7 @@ FUNCTIONS: dict[str, str] = {
     "fn_workflow_step_retry": APP_API,
     "fn_task_create": APP_API,
     "fn_task_act": APP_API,
+    "fn_task_act_statuses": READER,  # which acts apply in which state (the console reads it)
     "fn_task_overdue_tick": APP_API,
     "fn_message_post": APP_API,
     "fn_iu_staging_review_start": APP_API,  # the staging review as a workflow (docs/workflows.md)
@@ -317,6 +318,10 @@ FUNCTIONS: dict[str, str] = {
             "fn_task_locked",
             "fn_task_finished",
             "fn_message_recipients_checked",
+            "fn_task_doers",
+            "fn_subject_exists",
+            "fn_assignee_unknown",
+            "fn_task_subject_decided",
         ),
         INTERNAL,
     ),

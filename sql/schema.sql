@@ -466,6 +466,25 @@ $$;
 ALTER FUNCTION public.fn_actor_unseal() OWNER TO queuegov_owner;
 
 --
+-- Name: fn_assignee_unknown(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_assignee_unknown(p_kind text, p_name text) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    -- Why a user, group or role cannot be assigned work or sent a message, or NULL
+    -- when it can: users are the active accounts, groups and roles the app's groups.
+    SELECT CASE
+               WHEN p_kind = 'user' AND NOT EXISTS (SELECT 1 FROM auth_user WHERE username = p_name AND is_active)
+                   THEN format('no active user %s', p_name)
+               WHEN p_kind IN ('group', 'role') AND NOT EXISTS (SELECT 1 FROM auth_group WHERE name = p_name)
+                   THEN format('no %s %s (roles and groups are the app''s groups)', p_kind, p_name)
+           END
+$$;
+
+ALTER FUNCTION public.fn_assignee_unknown(p_kind text, p_name text) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_audit_chain_link(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -2815,6 +2834,7 @@ CREATE FUNCTION public.fn_gate_change_request_unaudited(p_key text, p_new_value 
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
+-- (Replaces sql/queuegov/0010's: the request assigns its approval to the approver role.)
 DECLARE
     v_actor text := fn_actor_required();
     v_old   jsonb;
@@ -2835,6 +2855,14 @@ BEGIN
     INSERT INTO gate_change_request (config_key, old_value, new_value, reason, requested_by)
     VALUES (p_key, v_old, p_new_value, btrim(p_reason), v_actor)
     RETURNING id INTO v_id;
+    -- One approval mechanism (docs/workflows.md): the approver role's task list and
+    -- inbox carry the request; deciding the approval decides it (fn_task_approval_apply).
+    PERFORM fn_task_insert('approval', jsonb_build_object(
+                'title', left(format('Approve gate change #%s: %s to %s', v_id, p_key, p_new_value::text), 200),
+                'description', left(btrim(p_reason), 2000),
+                'assignee', jsonb_build_object('role', 'approver'),
+                'approves', jsonb_build_object('table', 'gate_change_request', 'ref', v_id::text)),
+            NULL, NULL, NULL);
     -- L1 capture (the event substrate turns it into governance.gate_change_requested)
     PERFORM fn_event_capture('governance.gate_change_requested', 'gate_change_request', v_id::text,
                              jsonb_build_object('key', p_key, 'old_value', v_old, 'new_value', p_new_value,
@@ -5546,6 +5574,8 @@ CREATE FUNCTION public.fn_iu_staging_review_start(p_record_id bigint, p_reason t
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
+-- (Replaces sql/workflows/0006's: under the manifest's row lock, and keyed by the
+-- workflow's subject, which no caller's spec sets, rather than its correlation id.)
 -- A pending manifest's review as a workflow: verify_mark (job) -> approve
 -- (approval by the approver role; approving it approves the manifest) -> cut
 -- (job) -> verify_cut (job). Audited as staging.review_workflow.
@@ -5557,7 +5587,8 @@ DECLARE
     v_job jsonb;
 BEGIN
     PERFORM fn_actor_required();
-    SELECT * INTO r FROM iu_staging_record WHERE id = p_record_id;
+    -- the manifest's row lock: two starts for one manifest take turns
+    SELECT * INTO r FROM iu_staging_record WHERE id = p_record_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown_record: staging record % does not exist', p_record_id USING ERRCODE = 'QG005';
     END IF;
@@ -5566,7 +5597,8 @@ BEGIN
                 p_record_id, r.lifecycle_status
             USING ERRCODE = 'QG003';
     END IF;
-    IF EXISTS (SELECT 1 FROM workflow WHERE correlation_id = 'staging:' || p_record_id AND status = 'running') THEN
+    IF EXISTS (SELECT 1 FROM workflow WHERE subject_table = 'iu_staging_record' AND subject_ref = p_record_id::text
+                                        AND status = 'running') THEN
         RAISE EXCEPTION 'review_running: staging record % already has a running review workflow', p_record_id
             USING ERRCODE = 'QG003';
     END IF;
@@ -5594,6 +5626,7 @@ BEGIN
                                'job', v_job || '{"job_kind": "queuegov.staging_verify_cut"}')));
     PERFORM fn_workflow_spec_check(v_spec, '', 1);
     v_id := fn_workflow_insert(v_spec, NULL);
+    UPDATE workflow SET subject_table = 'iu_staging_record', subject_ref = p_record_id::text WHERE id = v_id;
     RETURN fn_act_audit(jsonb_build_object('status', 'started', 'workflow_id', v_id, 'record_id', p_record_id),
                         'staging.review_workflow', 'iu_staging_record', ARRAY[p_record_id::text], p_reason);
 END;
@@ -7619,7 +7652,8 @@ ALTER FUNCTION public.fn_job_wake(p_queue_name text, p_notify_gate jsonb) OWNER 
 CREATE FUNCTION public.fn_message_post(p_subject_table text, p_subject_ref text, p_body text, p_recipients jsonb, p_reply_to bigint DEFAULT NULL::bigint) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
-    AS $_$
+    AS $$
+-- (Replaces sql/workflows/0005's: the subject's row is looked up by its key's own type.)
 -- Posts a message on a registered subject's row, or a reply on a message's
 -- thread (same subject; to the thread's author and recipients as well as those
 -- named). Raises governance.message.posted into every recipient's inbox
@@ -7630,7 +7664,6 @@ DECLARE
     v_subject message_subject_registry%ROWTYPE;
     v_parent subject_message%ROWTYPE;
     v_recipients jsonb := fn_message_recipients_checked(p_recipients);
-    v_exists boolean;
     v_id bigint;
     v_thread bigint;
     v_event jsonb;
@@ -7666,9 +7699,7 @@ BEGIN
                 (SELECT string_agg(subject_table, ', ' ORDER BY subject_table) FROM message_subject_registry)
             USING ERRCODE = 'QG005';
     END IF;
-    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE %I::text = $1)', v_subject.subject_table, v_subject.key_column)
-       INTO v_exists USING p_subject_ref;
-    IF NOT v_exists THEN
+    IF NOT fn_subject_exists(v_subject.subject_table, p_subject_ref) THEN
         RAISE EXCEPTION 'unknown_subject: no % %', v_subject.description, coalesce(p_subject_ref, 'null')
             USING ERRCODE = 'QG005';
     END IF;
@@ -7692,7 +7723,7 @@ BEGIN
                         'message.post', 'subject_message', ARRAY[v_id::text], NULL, NULL,
                         format('on %s:%s', p_subject_table, p_subject_ref));
 END;
-$_$;
+$$;
 
 ALTER FUNCTION public.fn_message_post(p_subject_table text, p_subject_ref text, p_body text, p_recipients jsonb, p_reply_to bigint) OWNER TO queuegov_owner;
 
@@ -7701,23 +7732,40 @@ ALTER FUNCTION public.fn_message_post(p_subject_table text, p_subject_ref text, 
 --
 
 CREATE FUNCTION public.fn_message_recipients_checked(p_recipients jsonb) RETURNS jsonb
-    LANGUAGE plpgsql IMMUTABLE
+    LANGUAGE plpgsql STABLE
     AS $$
--- [{"kind", "ref"}] with kinds user, group or role and names of 1..150
--- characters, without repeats; NULL is no recipient.
+-- (Replaces sql/workflows/0004's: the bad recipient is named, and each must exist.)
+-- [{"kind", "ref"}] with kinds user, group or role naming an active user or one
+-- of the app's groups, without repeats; NULL is no recipient.
+DECLARE
+    v_bad record;
+    v_why text;
 BEGIN
     IF p_recipients IS NULL THEN
         RETURN '[]';
     END IF;
-    IF jsonb_typeof(p_recipients) <> 'array' OR jsonb_array_length(p_recipients) > 50
-       OR EXISTS (SELECT 1 FROM jsonb_array_elements(p_recipients) r
-                   WHERE jsonb_typeof(r) <> 'object' OR r - ARRAY['kind', 'ref'] <> '{}'::jsonb
-                      OR coalesce(r ->> 'kind', '') NOT IN ('user', 'group', 'role')
-                      OR jsonb_typeof(r -> 'ref') IS DISTINCT FROM 'string'
-                      OR length(btrim(r ->> 'ref')) NOT BETWEEN 1 AND 150) THEN
-        RAISE EXCEPTION 'invalid_recipients: recipients are at most 50 objects {"kind": "user" | "group" | "role", "ref": name}, not %',
-                left(p_recipients::text, 300)
+    IF jsonb_typeof(p_recipients) <> 'array' OR jsonb_array_length(p_recipients) > 50 THEN
+        RAISE EXCEPTION 'invalid_recipients: recipients are an array of at most 50 {"kind": "user" | "group" | "role", "ref": name}, not %',
+                left(p_recipients::text, 200)
             USING ERRCODE = 'QG004';
+    END IF;
+    SELECT ord, r INTO v_bad FROM jsonb_array_elements(p_recipients) WITH ORDINALITY AS x(r, ord)
+     WHERE jsonb_typeof(r) <> 'object' OR r - ARRAY['kind', 'ref'] <> '{}'::jsonb
+        OR coalesce(r ->> 'kind', '') NOT IN ('user', 'group', 'role')
+        OR jsonb_typeof(r -> 'ref') IS DISTINCT FROM 'string'
+        OR length(btrim(r ->> 'ref')) NOT BETWEEN 1 AND 150
+     ORDER BY ord LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'invalid_recipients: recipient % (%) is not {"kind": "user" | "group" | "role", "ref": name}',
+                v_bad.ord, left(v_bad.r::text, 200)
+            USING ERRCODE = 'QG004';
+    END IF;
+    SELECT ord, fn_assignee_unknown(r ->> 'kind', btrim(r ->> 'ref')) AS why INTO v_bad
+      FROM jsonb_array_elements(p_recipients) WITH ORDINALITY AS x(r, ord)
+     WHERE fn_assignee_unknown(r ->> 'kind', btrim(r ->> 'ref')) IS NOT NULL
+     ORDER BY ord LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'unknown_recipient: recipient %: %', v_bad.ord, v_bad.why USING ERRCODE = 'QG005';
     END IF;
     RETURN (SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('kind', r ->> 'kind', 'ref', btrim(r ->> 'ref'))), '[]')
               FROM jsonb_array_elements(p_recipients) r);
@@ -8651,6 +8699,43 @@ $$;
 ALTER FUNCTION public.fn_sql_event_route_register(p_route_name text, p_source_table text, p_operation text, p_target_event_type text, p_condition jsonb, p_subject_column text, p_payload_columns text[], p_correlation_column text, p_description text) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_subject_exists(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_subject_exists(p_table text, p_ref text) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $_$
+-- Whether row p_ref of a registered subject table (message_subject_registry)
+-- exists, looked up through its key column's own type (an index, not a scan of
+-- every row cast to text); a reference that is not of that type names no row.
+DECLARE
+    v_subject message_subject_registry%ROWTYPE;
+    v_type text;
+    v_exists boolean;
+BEGIN
+    SELECT * INTO v_subject FROM message_subject_registry WHERE subject_table = p_table;
+    IF NOT FOUND OR p_ref IS NULL THEN
+        RETURN false;
+    END IF;
+    SELECT format_type(a.atttypid, a.atttypmod) INTO v_type FROM pg_attribute a
+     WHERE a.attrelid = to_regclass(v_subject.subject_table) AND a.attname = v_subject.key_column AND NOT a.attisdropped;
+    IF v_type IN ('bigint', 'integer') AND p_ref !~ '^[0-9]{1,18}$' THEN
+        RETURN false;
+    END IF;
+    BEGIN
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE %I = $1::%s)', v_subject.subject_table, v_subject.key_column,
+                       v_type)
+           INTO v_exists USING p_ref;
+    EXCEPTION WHEN data_exception THEN
+        RETURN false;
+    END;
+    RETURN v_exists;
+END;
+$_$;
+
+ALTER FUNCTION public.fn_subject_exists(p_table text, p_ref text) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_task_act(bigint, text, text, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -8658,54 +8743,80 @@ CREATE FUNCTION public.fn_task_act(p_task_id bigint, p_act text, p_reason text, 
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
--- (Replaces sql/workflows/0003's: an approval that approves a subject applies it.)
+-- (Replaces sql/workflows/0006's: applicability from fn_task_act_statuses, a
+-- NULL act refused, membership never NULL, four-eyes from fn_task_doers at every
+-- decision, a rejected approval's subject told, and cancel.)
 -- One act of a person on a task: claim, release, start, complete, reject (a
--- task); approve, reject (an approval). Refused with the rule it breaks:
--- not_assignee (QG002: only the assignee, its group or role claims, and only
--- the claimer starts, completes, rejects or releases), task_not_open (QG003:
--- the act does not apply in the task's state), four_eyes (QG002: an approver
--- who started the workflow, did the work being approved or already decided).
--- Audited as task.<act> with its reason; {"status": <the task's status>,
--- "task_id", "approvals"?}.
+-- task); approve, reject (an approval); cancel (either, by who filed it).
+-- Refused with the rule it breaks: not_assignee (QG002: only the assignee, its
+-- group or role claims or decides, and only the claimer starts, completes,
+-- rejects or releases), task_not_open (QG003: the act does not apply in the
+-- task's state), four_eyes (QG002: an approver who started the workflow, did
+-- the work being approved, is behind its subject or already decided),
+-- not_creator / task_in_workflow / approval_of_subject (cancel). Audited as
+-- task.<act> with its reason; {"status": <the task's status>, "task_id", "approvals"?}.
 DECLARE
     v_actor  text := fn_actor_required();
     v_reason text := fn_reason_checked(p_reason);
     t        human_task;
-    v_doers  text[];
+    v_statuses text[];
     v_approvals integer;
 BEGIN
-    IF p_act NOT IN ('claim', 'release', 'start', 'complete', 'reject', 'approve') THEN
-        RAISE EXCEPTION 'invalid_task_act: % is not an act on a task (claim, release, start, complete, reject, approve)', p_act
+    IF p_act IS NULL OR p_act NOT IN ('claim', 'release', 'start', 'complete', 'reject', 'approve', 'cancel') THEN
+        RAISE EXCEPTION 'invalid_task_act: % is not an act on a task (claim, release, start, complete, reject, approve, cancel)',
+                coalesce(p_act, 'NULL')
             USING ERRCODE = 'QG004';
     END IF;
-    IF p_act IN ('complete', 'reject', 'approve', 'release') AND (v_reason IS NULL OR length(btrim(v_reason)) < 3) THEN
+    IF p_act IN ('complete', 'reject', 'approve', 'release', 'cancel') AND (v_reason IS NULL OR length(btrim(v_reason)) < 3) THEN
         RAISE EXCEPTION 'reason_required: to % a task needs a reason', p_act USING ERRCODE = 'QG008';
     END IF;
     t := fn_task_locked(p_task_id);
+    v_statuses := fn_task_act_statuses(p_act, t.task_kind);
     IF t.status IN ('completed', 'rejected', 'cancelled') THEN
         RAISE EXCEPTION 'task_not_open: task % is %', t.id, t.status USING ERRCODE = 'QG003';
     END IF;
-    IF t.task_kind = 'approval' THEN
-        IF p_act NOT IN ('approve', 'reject') THEN
-            RAISE EXCEPTION 'task_not_open: task % is an approval: it is approved or rejected, not %ed', t.id, p_act
+    IF v_statuses IS NULL THEN
+        RAISE EXCEPTION 'task_not_open: task % is %', t.id,
+                CASE t.task_kind WHEN 'approval' THEN format('an approval: it is approved, rejected or cancelled, not %s', p_act)
+                                 ELSE 'a task, not an approval: it is completed or rejected' END
+            USING ERRCODE = 'QG003';
+    END IF;
+    IF t.status <> ALL (v_statuses) THEN
+        RAISE EXCEPTION 'task_not_open: task % is %', t.id,
+                CASE WHEN p_act = 'claim' THEN format('already %s by %s', t.status, t.claimed_by)
+                     WHEN t.status = 'open' THEN 'not claimed yet: claim it first'
+                     WHEN p_act = 'start' THEN 'already started'
+                     ELSE format('%s; %s applies when it is %s', t.status, p_act, array_to_string(v_statuses, ' or ')) END
+            USING ERRCODE = 'QG003';
+    END IF;
+    IF p_act = 'cancel' THEN
+        IF t.workflow_step_id IS NOT NULL THEN
+            RAISE EXCEPTION 'task_in_workflow: task % is step % of workflow %; cancel the workflow', t.id,
+                    (SELECT name FROM workflow_step WHERE id = t.workflow_step_id),
+                    (SELECT workflow_id FROM workflow_step WHERE id = t.workflow_step_id)
                 USING ERRCODE = 'QG003';
         END IF;
+        IF t.approves THEN
+            RAISE EXCEPTION 'approval_of_subject: approval % decides %:%; it closes when that is decided or withdrawn', t.id,
+                    t.subject_table, t.subject_ref
+                USING ERRCODE = 'QG003';
+        END IF;
+        IF t.created_by IS DISTINCT FROM v_actor THEN
+            RAISE EXCEPTION 'not_creator: task % was filed by %, not %; only they cancel it', t.id,
+                    coalesce(t.created_by, 'the system'), v_actor
+                USING ERRCODE = 'QG002';
+        END IF;
+        UPDATE human_task SET status = 'cancelled', finished_at = now(), finished_by = v_actor, reason = btrim(v_reason)
+         WHERE id = t.id RETURNING * INTO t;
+        RETURN fn_act_audit(jsonb_build_object('status', t.status, 'task_id', t.id),
+                            'task.cancel', 'human_task', ARRAY[t.id::text], v_reason);
+    END IF;
+    IF t.task_kind = 'approval' THEN
         IF NOT fn_task_is_assignee(t) THEN
             RAISE EXCEPTION 'not_assignee: approval % is for % %, not %', t.id, t.assignee_kind, t.assignee, v_actor
                 USING ERRCODE = 'QG002';
         END IF;
-        -- Four-eyes, generalised: not the workflow's starter, not who did the work being
-        -- approved (the people who finished the steps it depends on), not twice.
-        SELECT array_agg(DISTINCT a) INTO v_doers FROM (
-            SELECT w.started_by AS a FROM workflow_step s JOIN workflow w ON w.id = s.workflow_id
-             WHERE s.id = t.workflow_step_id
-            UNION ALL
-            SELECT ht.finished_by FROM workflow_step_dependency d JOIN human_task ht ON ht.workflow_step_id = d.depends_on_id
-             WHERE d.step_id = t.workflow_step_id
-            UNION ALL
-            SELECT t.created_by WHERE t.workflow_step_id IS NULL
-        ) x WHERE a IS NOT NULL;
-        IF v_actor = ANY (v_doers) THEN
+        IF v_actor = ANY (fn_task_doers(t)) THEN
             RAISE EXCEPTION 'four_eyes: % started the workflow or did the work approval % is about; another approver decides',
                     v_actor, t.id
                 USING ERRCODE = 'QG002';
@@ -8725,7 +8836,7 @@ BEGIN
                                                                               FILTER (WHERE decision = 'approved'), '[]'))
                                FROM human_task_decision WHERE task_id = t.id)
              WHERE id = t.id RETURNING * INTO t;
-            IF t.status = 'completed' AND t.approves THEN
+            IF t.approves THEN
                 PERFORM fn_task_approval_apply(t, btrim(v_reason));
             END IF;
             PERFORM fn_task_finished(t);
@@ -8734,28 +8845,15 @@ BEGIN
                                                'required', t.approvals_required),
                             'task.' || p_act, 'human_task', ARRAY[t.id::text], v_reason);
     END IF;
-    IF p_act = 'approve' THEN
-        RAISE EXCEPTION 'task_not_open: task % is a task, not an approval: it is completed or rejected', t.id
-            USING ERRCODE = 'QG003';
-    END IF;
     IF p_act = 'claim' THEN
-        IF t.status <> 'open' THEN
-            RAISE EXCEPTION 'task_not_open: task % is already % by %', t.id, t.status, t.claimed_by USING ERRCODE = 'QG003';
-        END IF;
         IF NOT fn_task_is_assignee(t) THEN
             RAISE EXCEPTION 'not_assignee: task % is for % %, not %', t.id, t.assignee_kind, t.assignee, v_actor
                 USING ERRCODE = 'QG002';
         END IF;
         UPDATE human_task SET status = 'claimed', claimed_by = v_actor, claimed_at = now() WHERE id = t.id RETURNING * INTO t;
     ELSE
-        IF t.status = 'open' THEN
-            RAISE EXCEPTION 'task_not_open: task % is not claimed yet: claim it first', t.id USING ERRCODE = 'QG003';
-        END IF;
-        IF t.claimed_by <> v_actor THEN
+        IF t.claimed_by IS DISTINCT FROM v_actor THEN
             RAISE EXCEPTION 'not_assignee: task % is claimed by %, not %', t.id, t.claimed_by, v_actor USING ERRCODE = 'QG002';
-        END IF;
-        IF p_act = 'start' AND t.status <> 'claimed' THEN
-            RAISE EXCEPTION 'task_not_open: task % is already started', t.id USING ERRCODE = 'QG003';
         END IF;
         IF p_act = 'complete' THEN
             PERFORM fn_payload_assert_size(p_result, 'result');
@@ -8781,6 +8879,32 @@ END;
 $$;
 
 ALTER FUNCTION public.fn_task_act(p_task_id bigint, p_act text, p_reason text, p_result jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_task_act_statuses(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_task_act_statuses(p_act text, p_kind text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    -- The states in which an act applies to a task or an approval; NULL where the
+    -- act is not one of that kind's. fn_task_act enforces it; the console reads it.
+    -- A task is claimed, optionally started, then completed or rejected (or
+    -- released); an approval is decided while open. Either is cancelled by who filed it.
+    SELECT CASE p_kind
+               WHEN 'approval' THEN CASE p_act WHEN 'approve' THEN ARRAY['open'] WHEN 'reject' THEN ARRAY['open']
+                                               WHEN 'cancel' THEN ARRAY['open'] END
+               WHEN 'task' THEN CASE p_act
+                   WHEN 'claim' THEN ARRAY['open']
+                   WHEN 'release' THEN ARRAY['claimed', 'started']
+                   WHEN 'start' THEN ARRAY['claimed']
+                   WHEN 'complete' THEN ARRAY['claimed', 'started']
+                   WHEN 'reject' THEN ARRAY['claimed', 'started']
+                   WHEN 'cancel' THEN ARRAY['open', 'claimed', 'started'] END
+           END
+$$;
+
+ALTER FUNCTION public.fn_task_act_statuses(p_act text, p_kind text) OWNER TO queuegov_owner;
 
 --
 -- Name: human_task; Type: TABLE; Schema: public; Owner: queuegov_owner
@@ -8882,17 +9006,29 @@ COMMENT ON CONSTRAINT human_task_title_length ON public.human_task IS 'a task ha
 CREATE FUNCTION public.fn_task_approval_apply(t public.human_task, p_reason text) RETURNS void
     LANGUAGE plpgsql
     AS $$
--- What approving a subject means, per subject table; refused subjects roll the
--- approval back with the subject's own rule.
+-- (Replaces sql/workflows/0006's: gate change requests, and rejections.)
+-- What deciding an approval that approves a subject means, per subject table;
+-- a subject that refuses rolls the decision back with its own rule. Approving a
+-- manifest applies verify-mark; rejecting one leaves it pending (staging's
+-- reject is an act of its own). Approving a gate change applies it, rejecting
+-- it rejects it (fn_gate_change_approve / _reject: their own four-eyes and audit).
 DECLARE
     v jsonb;
 BEGIN
     IF t.subject_table = 'iu_staging_record' THEN
-        v := fn_iu_verify_mark(t.subject_ref::bigint, true, 'approval task ' || t.id, p_reason);
-        IF v ->> 'status' IS DISTINCT FROM 'approved' THEN
-            RAISE EXCEPTION 'approval_refused: staging record % was not approved (%): %', t.subject_ref, v ->> 'status',
-                    left((v -> 'verdict')::text, 500)
-                USING ERRCODE = 'QG003';
+        IF t.status = 'completed' THEN
+            v := fn_iu_verify_mark(t.subject_ref::bigint, true, 'approval task ' || t.id, p_reason);
+            IF v ->> 'status' IS DISTINCT FROM 'approved' THEN
+                RAISE EXCEPTION 'approval_refused: staging record % was not approved (%): %', t.subject_ref, v ->> 'status',
+                        left((v -> 'verdict')::text, 500)
+                    USING ERRCODE = 'QG003';
+            END IF;
+        END IF;
+    ELSIF t.subject_table = 'gate_change_request' THEN
+        IF t.status = 'completed' THEN
+            PERFORM fn_gate_change_approve(t.subject_ref::bigint, p_reason);
+        ELSE
+            PERFORM fn_gate_change_reject(t.subject_ref::bigint, p_reason);
         END IF;
     ELSE
         RAISE EXCEPTION 'approval_refused: approving % rows is not defined', t.subject_table USING ERRCODE = 'QG003';
@@ -8910,6 +9046,7 @@ CREATE FUNCTION public.fn_task_create(p_spec jsonb, p_subject_table text DEFAULT
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
+-- (Replaces sql/workflows/0005's: the subject is a registered one that exists.)
 -- A task (or an approval: "required" in the spec) on a person's task list,
 -- optionally about a subject (a table and a row). {"status": "created", "task_id"}.
 DECLARE
@@ -8921,6 +9058,11 @@ BEGIN
     PERFORM fn_task_decidable(p_spec, v_kind, fn_actor(), '');
     IF (p_subject_table IS NULL) <> (p_subject_ref IS NULL) THEN
         RAISE EXCEPTION 'invalid_task: a subject is a table and a row reference together' USING ERRCODE = 'QG004';
+    END IF;
+    IF p_subject_table IS NOT NULL AND NOT fn_subject_exists(p_subject_table, p_subject_ref) THEN
+        RAISE EXCEPTION 'unknown_subject: %:% is not a row of a registered subject table (%)', p_subject_table, p_subject_ref,
+                (SELECT string_agg(subject_table, ', ' ORDER BY subject_table) FROM message_subject_registry)
+            USING ERRCODE = 'QG005';
     END IF;
     v_id := fn_task_insert(v_kind, p_spec, NULL, p_subject_table, p_subject_ref);
     RETURN fn_act_audit(jsonb_build_object('status', 'created', 'task_id', v_id, 'task_kind', v_kind),
@@ -8956,6 +9098,54 @@ END;
 $$;
 
 ALTER FUNCTION public.fn_task_decidable(p_spec jsonb, p_kind text, p_starter text, p_what text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_task_doers(public.human_task); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_task_doers(t public.human_task) RETURNS text[]
+    LANGUAGE sql STABLE
+    AS $$
+    -- Who may not decide approval t: who started its workflow (or filed it), who
+    -- claimed or finished the human work it comes after (every step upstream,
+    -- transitively; the steps inside their sub-workflows, at any depth; and the work
+    -- before each sub-workflow that holds it), and who is behind the subject it
+    -- approves (a manifest's marker, a gate change's requester).
+    WITH RECURSIVE
+    ctx(step_id) AS (
+        SELECT t.workflow_step_id WHERE t.workflow_step_id IS NOT NULL
+        UNION
+        SELECT w.parent_step_id FROM ctx JOIN workflow_step s ON s.id = ctx.step_id JOIN workflow w ON w.id = s.workflow_id
+         WHERE w.parent_step_id IS NOT NULL
+    ),
+    up(step_id) AS (
+        SELECT d.depends_on_id FROM ctx JOIN workflow_step_dependency d ON d.step_id = ctx.step_id
+        UNION
+        SELECT d.depends_on_id FROM up JOIN workflow_step_dependency d ON d.step_id = up.step_id
+    ),
+    inside(step_id) AS (
+        SELECT step_id FROM up
+        UNION
+        SELECT s.id FROM inside JOIN workflow c ON c.parent_step_id = inside.step_id
+          JOIN workflow_step s ON s.workflow_id = c.id
+    )
+    SELECT coalesce(array_agg(DISTINCT a) FILTER (WHERE a IS NOT NULL), '{}') FROM (
+        SELECT w.started_by AS a FROM workflow_step s JOIN workflow w ON w.id = s.workflow_id WHERE s.id = t.workflow_step_id
+        UNION ALL
+        SELECT t.created_by WHERE t.workflow_step_id IS NULL
+        UNION ALL
+        SELECT v.a FROM inside JOIN human_task ht ON ht.workflow_step_id = inside.step_id,
+               LATERAL (VALUES (ht.claimed_by), (ht.finished_by)) v(a)
+        UNION ALL
+        SELECT r.marked_by FROM iu_staging_record r
+         WHERE r.id = CASE WHEN t.approves AND t.subject_table = 'iu_staging_record' THEN t.subject_ref::bigint END
+        UNION ALL
+        SELECT g.requested_by FROM gate_change_request g
+         WHERE g.id = CASE WHEN t.approves AND t.subject_table = 'gate_change_request' THEN t.subject_ref::bigint END
+    ) x
+$$;
+
+ALTER FUNCTION public.fn_task_doers(t public.human_task) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_task_finished(public.human_task); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -9025,13 +9215,14 @@ ALTER FUNCTION public.fn_task_insert(p_kind text, p_spec jsonb, p_step_id bigint
 CREATE FUNCTION public.fn_task_is_assignee(t public.human_task) RETURNS boolean
     LANGUAGE sql STABLE
     AS $$
+    -- (Replaces sql/workflows/0003's: an actor with no roles is no member: false, never NULL.)
     -- The acting person is the assignee, or in its group or role (the app names
     -- the actor's groups: queuegov.actor_roles).
-    SELECT CASE t.assignee_kind
+    SELECT coalesce(CASE t.assignee_kind
                WHEN 'user' THEN fn_actor_governed() = 'user:' || t.assignee
                ELSE fn_caller_names_actor()
                     AND t.assignee = ANY (string_to_array(nullif(current_setting('queuegov.actor_roles', true), ''), ','))
-           END
+           END, false)
 $$;
 
 ALTER FUNCTION public.fn_task_is_assignee(t public.human_task) OWNER TO queuegov_owner;
@@ -9100,38 +9291,66 @@ ALTER FUNCTION public.fn_task_overdue_tick() OWNER TO queuegov_owner;
 --
 
 CREATE FUNCTION public.fn_task_spec_check(p_spec jsonb, p_kind text, p_what text) RETURNS void
-    LANGUAGE plpgsql IMMUTABLE
+    LANGUAGE plpgsql STABLE
     AS $_$
--- (Replaces sql/workflows/0003's: an approval may approve a subject.)
+-- (Replaces sql/workflows/0006's: each error names the part that is wrong, and the
+-- assignee and the approved manifest must exist.)
 -- A task's or approval's spec: {"title", "description"?, "assignee": {"user" |
--- "group" | "role": name}, "due_in_seconds"?, "required"? (approvals, 1..10)}.
--- p_what names it in the message ("step review: ", "").
+-- "group" | "role": name}, "due_in_seconds"?, "required"? and "approves"?
+-- (approvals)}. p_what names it in the message ("step review: ", "").
 DECLARE
     v_keys text[] := CASE p_kind WHEN 'approval' THEN ARRAY['title', 'description', 'assignee', 'due_in_seconds', 'required',
                                                             'approves']
                                  ELSE ARRAY['title', 'description', 'assignee', 'due_in_seconds'] END;
+    v_extra text;
+    v_who_kind text;
+    v_who text;
+    v_why text;
 BEGIN
-    IF jsonb_typeof(p_spec) IS DISTINCT FROM 'object' OR p_spec - v_keys <> '{}'::jsonb
-       OR jsonb_typeof(p_spec -> 'title') IS DISTINCT FROM 'string' OR length(btrim(p_spec ->> 'title')) NOT BETWEEN 1 AND 200
-       OR (p_spec ? 'description' AND (jsonb_typeof(p_spec -> 'description') <> 'string'
-                                       OR length(p_spec ->> 'description') > 2000))
-       OR jsonb_typeof(p_spec -> 'assignee') IS DISTINCT FROM 'object'
+    IF jsonb_typeof(p_spec) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'invalid_task: %a % is an object {"title", "assignee", ...}, not %', p_what, p_kind,
+                left(coalesce(p_spec::text, 'null'), 200)
+            USING ERRCODE = 'QG004';
+    END IF;
+    SELECT string_agg(k, ', ' ORDER BY k) INTO v_extra FROM jsonb_object_keys(p_spec - v_keys) k;
+    IF v_extra IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid_task: %unknown key % (a % has %)%', p_what, v_extra, p_kind, array_to_string(v_keys, ', '),
+                CASE WHEN p_kind = 'task' AND (p_spec ? 'approves') THEN '; an approval names its required approvers'
+                     ELSE '' END
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF jsonb_typeof(p_spec -> 'title') IS DISTINCT FROM 'string' OR length(btrim(p_spec ->> 'title')) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'invalid_task: %title is text of 1 to 200 characters, not %', p_what,
+                left(coalesce((p_spec -> 'title')::text, 'missing'), 100)
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF p_spec ? 'description' AND (jsonb_typeof(p_spec -> 'description') <> 'string'
+                                   OR length(p_spec ->> 'description') > 2000) THEN
+        RAISE EXCEPTION 'invalid_task: %description is text of at most 2000 characters', p_what USING ERRCODE = 'QG004';
+    END IF;
+    IF jsonb_typeof(p_spec -> 'assignee') IS DISTINCT FROM 'object'
        OR (SELECT count(*) FROM jsonb_object_keys(p_spec -> 'assignee')) <> 1
        OR (SELECT k FROM jsonb_object_keys(p_spec -> 'assignee') k) NOT IN ('user', 'group', 'role')
        OR jsonb_typeof((SELECT v FROM jsonb_each(p_spec -> 'assignee') AS e(k, v))) <> 'string'
-       OR length(btrim((SELECT v FROM jsonb_each_text(p_spec -> 'assignee') AS e(k, v)))) NOT BETWEEN 1 AND 150
-       OR (p_spec ? 'due_in_seconds' AND (jsonb_typeof(p_spec -> 'due_in_seconds') <> 'number'
-                                          OR (p_spec ->> 'due_in_seconds')::numeric NOT BETWEEN 1 AND 31536000
-                                          OR (p_spec ->> 'due_in_seconds')::numeric <> trunc((p_spec ->> 'due_in_seconds')::numeric)))
-       OR (p_spec ? 'required' AND (jsonb_typeof(p_spec -> 'required') <> 'number'
-                                    OR (p_spec ->> 'required') NOT IN ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10')))
-    THEN
-        RAISE EXCEPTION 'invalid_task: %a % has a title (1..200 characters), an optional description (at most 2000), an assignee {"user" | "group" | "role": name}, an optional due_in_seconds (1..31536000)%, not %',
-                p_what, p_kind, CASE WHEN p_kind = 'approval' THEN ' and required approvers (1..10)' ELSE '' END,
-                left(coalesce(p_spec::text, 'null'), 300)
+       OR length(btrim((SELECT v FROM jsonb_each_text(p_spec -> 'assignee') AS e(k, v)))) NOT BETWEEN 1 AND 150 THEN
+        RAISE EXCEPTION 'invalid_task: %assignee is one of {"user": name}, {"group": name} or {"role": name}, not %', p_what,
+                left(coalesce((p_spec -> 'assignee')::text, 'missing'), 200)
             USING ERRCODE = 'QG004';
     END IF;
-    -- "approves": approving the task approves that subject (a staged manifest)
+    IF p_spec ? 'due_in_seconds' AND (jsonb_typeof(p_spec -> 'due_in_seconds') <> 'number'
+                                      OR (p_spec ->> 'due_in_seconds')::numeric NOT BETWEEN 1 AND 31536000
+                                      OR (p_spec ->> 'due_in_seconds')::numeric <> trunc((p_spec ->> 'due_in_seconds')::numeric)) THEN
+        RAISE EXCEPTION 'invalid_task: %due_in_seconds is a whole number of seconds from 1 to 31536000, not %', p_what,
+                left((p_spec -> 'due_in_seconds')::text, 50)
+            USING ERRCODE = 'QG004';
+    END IF;
+    IF p_spec ? 'required' AND (jsonb_typeof(p_spec -> 'required') <> 'number'
+                                OR (p_spec ->> 'required') NOT IN ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10')) THEN
+        RAISE EXCEPTION 'invalid_task: %required is the number of distinct approvers, 1 to 10, not %', p_what,
+                left((p_spec -> 'required')::text, 50)
+            USING ERRCODE = 'QG004';
+    END IF;
+    -- "approves": approving the task approves that subject (a staged manifest pending review)
     IF p_spec ? 'approves' AND (jsonb_typeof(p_spec -> 'approves') <> 'object'
                                 OR (p_spec -> 'approves') - ARRAY['table', 'ref'] <> '{}'::jsonb
                                 OR p_spec -> 'approves' ->> 'table' IS DISTINCT FROM 'iu_staging_record'
@@ -9140,10 +9359,66 @@ BEGIN
                 p_what, left((p_spec -> 'approves')::text, 200)
             USING ERRCODE = 'QG004';
     END IF;
+    IF p_spec ? 'approves' AND NOT EXISTS (SELECT 1 FROM iu_staging_record
+                                            WHERE id = (p_spec -> 'approves' ->> 'ref')::bigint
+                                              AND lifecycle_status = 'pending_review') THEN
+        RAISE EXCEPTION 'unknown_subject: %staging record % does not exist or is not pending review', p_what,
+                p_spec -> 'approves' ->> 'ref'
+            USING ERRCODE = 'QG005';
+    END IF;
+    SELECT k, btrim(v) INTO v_who_kind, v_who FROM jsonb_each_text(p_spec -> 'assignee') AS e(k, v);
+    v_why := fn_assignee_unknown(v_who_kind, v_who);
+    IF v_why IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown_assignee: %', p_what || v_why USING ERRCODE = 'QG005';
+    END IF;
 END;
 $_$;
 
 ALTER FUNCTION public.fn_task_spec_check(p_spec jsonb, p_kind text, p_what text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_task_subject_decided(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_task_subject_decided() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+-- AFTER UPDATE on a subject that approvals approve (a manifest, a gate change
+-- request), when it leaves review: its open approvals close as it was decided
+-- (approved: completed; rejected: rejected; withdrawn, expired or cut: cancelled),
+-- by who decided it, and their workflow steps go on. The approval's own path has
+-- already closed its task when it decides the subject.
+DECLARE
+    v_status text;
+    v_by text;
+    v_how text;
+    t human_task;
+BEGIN
+    IF TG_TABLE_NAME = 'iu_staging_record' THEN
+        v_how := NEW.lifecycle_status;
+        v_status := CASE NEW.lifecycle_status WHEN 'approved' THEN 'completed' WHEN 'rejected' THEN 'rejected'
+                                              ELSE 'cancelled' END;
+        v_by := coalesce(CASE NEW.lifecycle_status WHEN 'approved' THEN NEW.approved_by
+                                                   WHEN 'rejected' THEN NEW.rejected_by END, fn_actor());
+    ELSE
+        v_how := NEW.status;
+        v_status := CASE NEW.status WHEN 'applied' THEN 'completed' WHEN 'rejected' THEN 'rejected' ELSE 'cancelled' END;
+        v_by := coalesce(NEW.decided_by, fn_actor());
+    END IF;
+    FOR t IN UPDATE human_task
+                SET status = v_status, finished_at = now(), finished_by = v_by,
+                    reason = format('%s %s on its own screen', TG_TABLE_NAME, v_how),
+                    result = CASE WHEN v_status = 'completed' THEN jsonb_build_object('approved_by', jsonb_build_array(v_by)) END
+              WHERE subject_table = TG_TABLE_NAME AND subject_ref = NEW.id::text AND approves
+                AND status IN ('open', 'claimed', 'started')
+             RETURNING * LOOP
+        PERFORM fn_task_finished(t);
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+
+ALTER FUNCTION public.fn_task_subject_decided() OWNER TO queuegov_owner;
 
 --
 -- Name: fn_vocabulary(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -9191,6 +9466,7 @@ CREATE FUNCTION public.fn_workflow_add(p_job_id bigint, p_worker_id text, p_atte
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
+-- (Replaces sql/workflows/0007's: the refusal names its rule, lease_lost.)
 -- A running job adds a workflow under its step (the spec as fn_workflow_create
 -- takes it). Fenced like an ack: the job must be running under this worker's
 -- lease at this attempt. {"status": "added", "workflow_id", "steps"},
@@ -9211,7 +9487,9 @@ BEGIN
     SELECT * INTO j FROM job_queue WHERE id = p_job_id FOR SHARE;
     IF NOT FOUND OR (j.status = 'running') IS NOT TRUE OR j.lease_owner IS DISTINCT FROM fn_worker_ref(p_worker_id)
        OR j.attempts <> p_attempt THEN
-        RAISE EXCEPTION '%', fn_job_fence_refusal(p_job_id, fn_worker_ref(p_worker_id), p_attempt) ->> 'reason'
+        RAISE EXCEPTION 'lease_lost: %',
+                regexp_replace(fn_job_fence_refusal(p_job_id, fn_worker_ref(p_worker_id), p_attempt) ->> 'reason',
+                               '^lease_lost: ', '')
             USING ERRCODE = 'QG002';
     END IF;
     IF j.workflow_step_id IS NULL THEN
@@ -9795,7 +10073,7 @@ COMMENT ON COLUMN public.workflow_step.job_succeeded IS 'Its job succeeded while
 -- Name: CONSTRAINT workflow_step_added_open_counted ON workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
 --
 
-COMMENT ON CONSTRAINT workflow_step_added_open_counted ON public.workflow_step IS 'A count of open workflows is never negative.';
+COMMENT ON CONSTRAINT workflow_step_added_open_counted ON public.workflow_step IS 'a step''s count of open workflows its job added is never negative';
 
 --
 -- Name: CONSTRAINT workflow_step_deps_in_range ON workflow_step; Type: COMMENT; Schema: public; Owner: queuegov_owner
@@ -13227,12 +13505,15 @@ CREATE TABLE public.workflow (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     finished_at timestamp with time zone,
     added_by_job_id bigint,
+    subject_table text,
+    subject_ref text,
     CONSTRAINT workflow_added_under_its_step CHECK (((added_by_job_id IS NULL) OR (parent_step_id IS NOT NULL))),
     CONSTRAINT workflow_correlation_id_length CHECK ((length(correlation_id) <= 200)),
     CONSTRAINT workflow_finished_when_final CHECK (((status = 'running'::text) = (finished_at IS NULL))),
     CONSTRAINT workflow_name_format CHECK (((name ~ '^[A-Za-z0-9][A-Za-z0-9_.:/ -]*$'::text) AND (length(name) <= 200))),
     CONSTRAINT workflow_status_allowed CHECK ((status = ANY (ARRAY['running'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text]))),
-    CONSTRAINT workflow_steps_open_in_range CHECK (((steps_open >= 0) AND (steps_open <= steps_total)))
+    CONSTRAINT workflow_steps_open_in_range CHECK (((steps_open >= 0) AND (steps_open <= steps_total))),
+    CONSTRAINT workflow_subject_whole CHECK (((subject_table IS NULL) = (subject_ref IS NULL)))
 );
 
 ALTER TABLE public.workflow OWNER TO queuegov_owner;
@@ -13250,10 +13531,16 @@ COMMENT ON TABLE public.workflow IS 'A DAG of steps (docs/workflows.md); written
 COMMENT ON COLUMN public.workflow.added_by_job_id IS 'The job that added this workflow while running its step (parent_step_id); NULL for declared sub-workflows and top-level workflows.';
 
 --
+-- Name: COLUMN workflow.subject_table; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON COLUMN public.workflow.subject_table IS 'What the workflow is about, set by the function that starts it (a manifest''s review), never by a spec.';
+
+--
 -- Name: CONSTRAINT workflow_added_under_its_step ON workflow; Type: COMMENT; Schema: public; Owner: queuegov_owner
 --
 
-COMMENT ON CONSTRAINT workflow_added_under_its_step ON public.workflow IS 'A workflow a job added hangs under the step that job runs.';
+COMMENT ON CONSTRAINT workflow_added_under_its_step ON public.workflow IS 'a workflow a job added hangs under the step that job runs';
 
 --
 -- Name: CONSTRAINT workflow_correlation_id_length ON workflow; Type: COMMENT; Schema: public; Owner: queuegov_owner
@@ -13284,6 +13571,12 @@ COMMENT ON CONSTRAINT workflow_status_allowed ON public.workflow IS 'a workflow 
 --
 
 COMMENT ON CONSTRAINT workflow_steps_open_in_range ON public.workflow IS 'a workflow''s open steps number from 0 to its steps: change it only through the workflow functions';
+
+--
+-- Name: CONSTRAINT workflow_subject_whole ON workflow; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT workflow_subject_whole ON public.workflow IS 'a workflow''s subject is a table and a row together';
 
 --
 -- Name: workflow_id_seq; Type: SEQUENCE; Schema: public; Owner: queuegov_owner
@@ -14600,6 +14893,18 @@ CREATE INDEX human_task_assignee ON public.human_task USING btree (assignee_kind
 CREATE INDEX human_task_open_due ON public.human_task USING btree (due_at) WHERE ((status = ANY (ARRAY['open'::text, 'claimed'::text, 'started'::text])) AND (due_at IS NOT NULL) AND (overdue_raised_at IS NULL));
 
 --
+-- Name: human_task_open_subject; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE INDEX human_task_open_subject ON public.human_task USING btree (subject_table, subject_ref) WHERE (approves AND (status = ANY (ARRAY['open'::text, 'claimed'::text, 'started'::text])));
+
+--
+-- Name: INDEX human_task_open_subject; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON INDEX public.human_task_open_subject IS 'The open approvals of a subject, closed when it is decided on its own screen.';
+
+--
 -- Name: human_task_status; Type: INDEX; Schema: public; Owner: queuegov_owner
 --
 
@@ -14846,6 +15151,18 @@ COMMENT ON INDEX public.workflow_added_name IS 'One workflow per name per job: a
 CREATE INDEX workflow_name ON public.workflow USING btree (name, id DESC);
 
 --
+-- Name: workflow_one_running_per_subject; Type: INDEX; Schema: public; Owner: queuegov_owner
+--
+
+CREATE UNIQUE INDEX workflow_one_running_per_subject ON public.workflow USING btree (subject_table, subject_ref) WHERE ((status = 'running'::text) AND (subject_table IS NOT NULL));
+
+--
+-- Name: INDEX workflow_one_running_per_subject; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON INDEX public.workflow_one_running_per_subject IS 'One running workflow per subject (a manifest has one review at a time).';
+
+--
 -- Name: workflow_parent_step; Type: INDEX; Schema: public; Owner: queuegov_owner
 --
 
@@ -14994,6 +15311,12 @@ CREATE TRIGGER dot_config_outbound_route_follow AFTER UPDATE OF value ON public.
 CREATE TRIGGER dot_config_sql_route_follow AFTER UPDATE OF value ON public.dot_config FOR EACH ROW WHEN ((new.key ~~ 'event.sql\_route.%'::text)) EXECUTE FUNCTION public.fn_sql_event_route_follow_gate();
 
 --
+-- Name: gate_change_request gate_change_request_closes_approvals; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER gate_change_request_closes_approvals AFTER UPDATE OF status ON public.gate_change_request FOR EACH ROW WHEN (((old.status = 'pending'::text) AND (new.status IS DISTINCT FROM 'pending'::text))) EXECUTE FUNCTION public.fn_task_subject_decided();
+
+--
 -- Name: information_unit information_unit_vector_sync; Type: TRIGGER; Schema: public; Owner: queuegov_owner
 --
 
@@ -15034,6 +15357,12 @@ CREATE TRIGGER iu_outbound_route_live_check BEFORE INSERT OR UPDATE ON public.iu
 --
 
 CREATE TRIGGER iu_staging_payload_delete_guard BEFORE DELETE ON public.iu_staging_payload FOR EACH ROW EXECUTE FUNCTION public.fn_iu_staging_payload_delete_guard();
+
+--
+-- Name: iu_staging_record iu_staging_record_closes_approvals; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER iu_staging_record_closes_approvals AFTER UPDATE OF lifecycle_status ON public.iu_staging_record FOR EACH ROW WHEN (((old.lifecycle_status = 'pending_review'::text) AND (new.lifecycle_status IS DISTINCT FROM 'pending_review'::text))) EXECUTE FUNCTION public.fn_task_subject_decided();
 
 --
 -- Name: iu_staging_record iu_staging_record_lifecycle_log_insert; Type: TRIGGER; Schema: public; Owner: queuegov_owner
@@ -16007,6 +16336,12 @@ GRANT ALL ON FUNCTION public.fn_actor_required() TO queuegov_auditor;
 --
 
 REVOKE ALL ON FUNCTION public.fn_actor_unseal() FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_assignee_unknown(p_kind text, p_name text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_assignee_unknown(p_kind text, p_name text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_audit_chain_link(); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -17641,11 +17976,25 @@ REVOKE ALL ON FUNCTION public.fn_sql_event_route_follow_gate() FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.fn_sql_event_route_register(p_route_name text, p_source_table text, p_operation text, p_target_event_type text, p_condition jsonb, p_subject_column text, p_payload_columns text[], p_correlation_column text, p_description text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION fn_subject_exists(p_table text, p_ref text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_subject_exists(p_table text, p_ref text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION fn_task_act(p_task_id bigint, p_act text, p_reason text, p_result jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
 REVOKE ALL ON FUNCTION public.fn_task_act(p_task_id bigint, p_act text, p_reason text, p_result jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.fn_task_act(p_task_id bigint, p_act text, p_reason text, p_result jsonb) TO queuegov_app;
+
+--
+-- Name: FUNCTION fn_task_act_statuses(p_act text, p_kind text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_task_act_statuses(p_act text, p_kind text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_task_act_statuses(p_act text, p_kind text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_task_act_statuses(p_act text, p_kind text) TO queuegov_auditor;
 
 --
 -- Name: TABLE human_task; Type: ACL; Schema: public; Owner: queuegov_owner
@@ -17672,6 +18021,12 @@ GRANT ALL ON FUNCTION public.fn_task_create(p_spec jsonb, p_subject_table text, 
 --
 
 REVOKE ALL ON FUNCTION public.fn_task_decidable(p_spec jsonb, p_kind text, p_starter text, p_what text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_task_doers(t public.human_task); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_task_doers(t public.human_task) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_task_finished(t public.human_task); Type: ACL; Schema: public; Owner: queuegov_owner
@@ -17709,6 +18064,12 @@ GRANT ALL ON FUNCTION public.fn_task_overdue_tick() TO queuegov_app;
 --
 
 REVOKE ALL ON FUNCTION public.fn_task_spec_check(p_spec jsonb, p_kind text, p_what text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_task_subject_decided(); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_task_subject_decided() FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_vocabulary(); Type: ACL; Schema: public; Owner: queuegov_owner

@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from events.admin.common import ToolsMixin
 from queuegov.actor import Actor
 from queuegov.admin_base import GovernedAdmin, ReasonForm, admin_link, table_link, values_filter
-from workflows import graph, services
+from workflows import db, graph, services
 from workflows.models import HumanTask, Message, MessageSubject, Workflow, WorkflowStep, WorkflowStepDependency
 
 _link = partial(admin_link, "workflows")
@@ -271,18 +271,22 @@ class MineFilter(admin.SimpleListFilter):
 
 
 # act name -> (label, statuses it applies to, task kinds, form)
-TASK_ACTS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], type[forms.Form]]] = {
-    "claim": ("Claim", ("open",), ("task",), NoteForm),
-    "release": ("Release (give back)", ("claimed", "started"), ("task",), ReasonForm),
-    "start": ("Start", ("claimed",), ("task",), NoteForm),
-    "complete": ("Complete", ("claimed", "started"), ("task",), ReasonForm),
-    "reject": ("Reject", ("open", "claimed", "started"), ("task", "approval"), ReasonForm),
-    "approve": ("Approve", ("open",), ("approval",), ReasonForm),
+#: The acts on a task, with their labels and forms; which apply in which state is the
+#: database's fn_task_act_statuses (read by ``HumanTaskAdmin.action_applies``).
+TASK_ACTS: dict[str, tuple[str, type[forms.Form]]] = {
+    "claim": ("Claim", NoteForm),
+    "release": ("Release (give back)", ReasonForm),
+    "start": ("Start", NoteForm),
+    "complete": ("Complete", ReasonForm),
+    "reject": ("Reject", ReasonForm),
+    "approve": ("Approve", ReasonForm),
+    "cancel": ("Cancel (filed by you)", ReasonForm),
 }
+TASK_KINDS = ("task", "approval")
 
 
 def _task_action(act: str) -> Any:
-    label, _, _, form = TASK_ACTS[act]
+    label, form = TASK_ACTS[act]
 
     def action(self: HumanTaskAdmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         actor = Actor.for_request(request)
@@ -362,12 +366,12 @@ class HumanTaskAdmin(GovernedAdmin):
     def action_applies(self, request: HttpRequest, name: str, obj: HumanTask | None = None) -> bool:
         if name not in TASK_ACTS:
             return True
-        _, statuses, kinds, _ = TASK_ACTS[name]
         status = obj.status if obj is not None else request.GET.get("status__exact")
         kind = obj.task_kind if obj is not None else request.GET.get("task_kind__exact")
-        if name == "reject" and kind == "task" and status == "open":
-            return False  # a task is claimed before it is rejected; an approval is rejected while open
-        return (status is None or status in statuses) and (kind is None or kind in kinds)
+        kinds = [kind] if kind in TASK_KINDS else TASK_KINDS
+        return any(
+            (statuses := db.task_act_statuses(name, k)) and (status is None or status in statuses) for k in kinds
+        )
 
 
 class PostMessageForm(forms.Form):

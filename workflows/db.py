@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
+
+from django.db import connection
 
 from queuegov.actor import Actor
 from queuegov.gateway import call
@@ -54,6 +57,19 @@ def task_act(task_id: int, act: str, reason: str | None, result: Any = None) -> 
         "SELECT fn_task_act(%s, %s, %s, %s::jsonb)",
         [task_id, act, reason, None if result is None else json.dumps(result)],
     )
+
+
+def task_act_statuses(act: str, kind: str) -> tuple[str, ...]:
+    """fn_task_act_statuses: the states in which ``act`` applies to a ``kind`` (task or approval);
+    empty where it is not one of that kind's acts. The function is IMMUTABLE: read once per process."""
+    return _task_act_statuses(act, kind)
+
+
+@functools.lru_cache(maxsize=64)
+def _task_act_statuses(act: str, kind: str) -> tuple[str, ...]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT fn_task_act_statuses(%s, %s)", [act, kind])
+        return tuple(cursor.fetchone()[0] or ())
 
 
 def task_overdue_tick() -> dict[str, Any]:

@@ -41,9 +41,23 @@ def retry_step(actor: Actor, user: Any, step_id: int, reason: str) -> ActResult:
     )
 
 
+#: Deciding an approval that approves a subject decides that subject: the person needs the
+#: permission its own screen asks for (the database adds four-eyes and the subject's rules).
+SUBJECT_DECISION_PERMISSIONS = {
+    "iu_staging_record": "staging.approve_stagingrecord",
+    "gate_change_request": "queuegov.approve_gatechangerequest",
+}
+
+
 def task_act(actor: Actor, user: Any, task_id: int, act: str, reason: str, result: Any = None) -> ActResult:
     """A person's act on a task or approval; the SQL function checks they may (assignee, claimer,
     four-eyes) and audits it."""
+    from workflows.models import HumanTask
+
+    approves = HumanTask.objects.filter(pk=task_id, approves=True).values_list("subject_table", flat=True).first()
+    permission = PERM_TASK
+    if approves is not None and act in ("approve", "reject"):
+        permission = SUBJECT_DECISION_PERMISSIONS.get(approves, PERM_TASK)
     return governed_act(
         actor,
         f"task.{act}",
@@ -52,7 +66,7 @@ def task_act(actor: Actor, user: Any, task_id: int, act: str, reason: str, resul
         target_ids=[task_id],
         reason=reason,
         user=user,
-        permission=PERM_TASK,
+        permission=permission,
     )
 
 

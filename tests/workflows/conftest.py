@@ -17,6 +17,7 @@ from tests.jobs.conftest import (  # noqa: F401  (fixtures)
     runs_table,
     spawn_worker,
 )
+from tests.queuegov.conftest import roles  # noqa: F401  (fixture)
 
 
 def job(kind: str = "test.job", **payload: Any) -> dict[str, Any]:
@@ -96,7 +97,20 @@ class Flow:
         return ran
 
 
+#: The people the tests assign work to and act as: tasks, approvals and messages go to
+#: active users and the app's groups only (fn_assignee_unknown).
+PEOPLE = ("alice", "ann", "abe", "bob", "doer", "starter", "rita", "rick", "ops", "visitor", "otto", "mara", "bea")
+
+
 @pytest.fixture
-def flow(jobs_on: None) -> Flow:
+def people(roles: None) -> None:
+    from django.contrib.auth.models import Group, User
+
+    User.objects.bulk_create([User(username=name) for name in PEOPLE], ignore_conflicts=True)
+    Group.objects.get_or_create(name="editors")
+
+
+@pytest.fixture
+def flow(jobs_on: None, people: None) -> Flow:
     use_actor("test:workflow-starter")
     return Flow()

@@ -115,7 +115,7 @@ def test_a_finished_job_adds_nothing(flow: Flow) -> None:
     flow.start("outer", step("split"))
     split = claim_step(flow, "split")
     flow.ack([split])
-    with db_error(r"already_succeeded: attempt 1 of job \d+ was already acked by this worker", sqlstate="QG002"):
+    with db_error(r"lease_lost: already_succeeded: attempt 1 of job \d+ was already acked", sqlstate="QG002"):
         add(split, "parts", step("p1"))
     assert sql_value("SELECT count(*) FROM workflow") == 1
 

@@ -95,6 +95,7 @@ def test_a_person_works_their_tasks_and_approvals_in_the_console(client, role_us
     assert list(mine.values_list("pk", flat=True)) == [write]
     page = client.get(reverse("admin:workflows_humantask_change", args=[write])).content.decode()
     assert 'value="claim"' in page and 'value="approve"' not in page
+    assert 'value="reject"' not in page  # a task is claimed before it is rejected (fn_task_act_statuses)
     post_action(client, "humantask", "claim", [write], reason="")
     post_action(client, "humantask", "complete", [write], reason="written and checked")
     review = sql_value("SELECT id FROM human_task WHERE title = 'Approve the page'")

@@ -65,7 +65,28 @@ def test_a_message_on_a_workflow_reaches_users_and_roles_and_replies_reach_the_t
         ("nowhere", "1", "hi", [{"kind": "user", "ref": "bob"}], r"unknown_subject: nowhere is not a table messages"),
         ("workflow", "999999", "hi", [{"kind": "user", "ref": "bob"}], r"unknown_subject: no a workflow 999999"),
         ("workflow", None, "  ", [{"kind": "user", "ref": "bob"}], r"invalid_message: a message has 1 to 4000"),
-        ("workflow", None, "hi", [{"kind": "team", "ref": "bob"}], r"invalid_recipients: recipients are at most 50"),
+        (
+            "workflow",
+            None,
+            "hi",
+            [{"kind": "user", "ref": "bob"}, {"kind": "team", "ref": "bob"}],
+            r"invalid_recipients: recipient 2 \(\{\"ref\": \"bob\", \"kind\": \"team\"\}\) is not",
+        ),
+        ("workflow", None, "hi", {"kind": "user"}, r"invalid_recipients: recipients are an array of at most 50"),
+        (
+            "workflow",
+            None,
+            "hi",
+            [{"kind": "user", "ref": "bob"}, {"kind": "user", "ref": "nobody-at-all"}],
+            r"unknown_recipient: recipient 2: no active user nobody-at-all",
+        ),
+        (
+            "workflow",
+            None,
+            "hi",
+            [{"kind": "role", "ref": "wizards"}],
+            r"unknown_recipient: recipient 1: no role wizards",
+        ),
         ("workflow", None, "hi", [], r"invalid_recipients: a message is posted to at least one"),
     ],
 )
@@ -83,14 +104,15 @@ def test_post_and_reply_from_the_console(client, role_users, flow: Flow, events_
     url = reverse("admin:workflows_message_post")
     form = client.get(url, {"subject_table": "workflow", "subject_ref": wf}).content.decode()
     assert f'value="{wf}"' in form
-    client.post(url, {"subject_table": "workflow", "subject_ref": wf, "recipients": "user:nobody, team:x",
+    client.post(url, {"subject_table": "workflow", "subject_ref": wf, "recipients": "role:approver, user:nobody",
                       "body": "hello"})  # fmt: skip
-    # the database names the bad recipient; nothing is posted
+    # the database names the bad recipient (no such user); nothing is posted
     assert sql_value("SELECT count(*) FROM subject_message") == 0
     assert (
         sql_value(
             "SELECT count(*) FROM admin_action_audit WHERE action = 'message.post' AND outcome = 'refused'"
-            " AND detail LIKE 'invalid_recipients:%%' AND actor = %s AND occurred_at >= now()",
+            " AND detail LIKE 'unknown_recipient: recipient 2: no active user nobody%%' AND actor = %s"
+            " AND occurred_at >= now()",
             [f"user:{operator.username}"],
         )
         == 1

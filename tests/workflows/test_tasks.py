@@ -177,16 +177,166 @@ def test_a_finished_task_is_never_overdue(flow: Flow, events_on) -> None:
 
 
 @pytest.mark.parametrize(
-    "spec",
+    ("spec", "error"),
     [
-        {"title": "", "assignee": {"user": "alice"}},
-        {"title": "x", "assignee": {"team": "alice"}},
-        {"title": "x", "assignee": {"user": "alice", "role": "approver"}},
-        {"title": "x", "assignee": {"user": "alice"}, "due_in_seconds": -5},
-        {"title": "x", "assignee": {"user": "alice"}, "when": "soon"},
+        ({"title": "", "assignee": {"user": "alice"}}, r"invalid_task: step t: title is text of 1 to 200 characters"),
+        ({"title": "x", "assignee": {"team": "alice"}}, r"invalid_task: step t: assignee is one of \{\"user\": name\}"),
+        ({"title": "x", "assignee": {"user": "alice", "role": "approver"}},
+         r"invalid_task: step t: assignee is one of"),
+        ({"title": "x", "assignee": {"user": "alice"}, "due_in_seconds": -5},
+         r"invalid_task: step t: due_in_seconds is a whole number of seconds from 1 to 31536000, not -5"),
+        ({"title": "x", "assignee": {"user": "alice"}, "when": "soon"},
+         r"invalid_task: step t: unknown key when \(a task has title, description, assignee, due_in_seconds\)"),
+        ({"title": "x", "assigne": {"user": "alice"}}, r"invalid_task: step t: unknown key assigne "),
+        ({"title": "x", "assignee": {"user": "nosuchuser"}}, r"unknown_assignee: step t: no active user nosuchuser"),
+        ({"title": "x", "assignee": {"group": "nosuchgroup"}}, r"unknown_assignee: step t: no group nosuchgroup"),
     ],
-)
-def test_a_bad_task_spec_is_refused_and_names_the_step(flow: Flow, spec) -> None:
-    with db_error(r"invalid_task: step t: a task has a title", sqlstate="QG004"):
+)  # fmt: skip
+def test_a_bad_task_spec_is_refused_naming_the_step_and_the_part(flow: Flow, spec, error: str) -> None:
+    with db_error(error):
         flow.create({"name": "w", "steps": [{"name": "t", "task": spec}]})
     assert sql_value("SELECT count(*) FROM workflow") == 0
+
+
+# ---------------------------------------------------------------------------
+# Review of the human work: each of these failed before sql/workflows/0008
+# ---------------------------------------------------------------------------
+def test_an_actor_with_no_roles_is_no_member_of_a_group_or_role(flow: Flow) -> None:
+    task = create({"title": "Edit", "assignee": {"group": "editors"}})
+    with db_error(r"not_assignee: task \d+ is for group editors, not user:bob", sqlstate="QG002"):
+        act(task, "claim", as_="bob")
+    approval = create({"title": "Approve", "assignee": {"role": "approver"}, "required": 1})
+    with db_error(r"not_assignee: approval \d+ is for role approver, not user:bob", sqlstate="QG002"):
+        act(approval, "approve", as_="bob")
+    assert (status(task), status(approval)) == ("open", "open")
+    assert sql_value("SELECT count(*) FROM human_task_decision") == 0
+
+
+@pytest.mark.parametrize("act_name", [None, "finish"])
+def test_an_act_that_is_not_one_is_named(flow: Flow, act_name: str | None) -> None:
+    task = create({"title": "T", "assignee": {"user": "alice"}})
+    act(task, "claim", as_="alice")
+    approval = create({"title": "A", "assignee": {"role": "approver"}, "required": 1})
+    for t in (task, approval):
+        with db_error(r"invalid_task_act: (NULL|finish) is not an act on a task", sqlstate="QG004"):
+            act(t, act_name, "x", as_="alice", roles=("approver",))
+    assert (status(task), status(approval)) == ("claimed", "open")
+    assert sql_value("SELECT count(*) FROM human_task_decision") == 0
+
+
+def _approval_after(flow: Flow, *before: dict[str, Any]) -> int:
+    """A workflow started by ``starter``: the steps ``before``, then approval ``review`` after the last."""
+    use_actor("user:starter", roles=("approver",))
+    approval = {"name": "review", "depends_on": [before[-1]["name"]],
+                "approval": {"title": "Review", "assignee": {"role": "approver"}, "required": 1}}  # fmt: skip
+    return flow.start("w", *before, approval)
+
+
+def _review() -> int:
+    return sql_value("SELECT id FROM human_task WHERE title = 'Review'")
+
+
+def _do(task_title: str, who: str) -> None:
+    t = sql_value("SELECT id FROM human_task WHERE title = %s", [task_title])
+    act(t, "claim", as_=who, roles=("approver",))
+    act(t, "complete", "written", as_=who, roles=("approver",))
+
+
+def test_four_eyes_reaches_work_two_steps_upstream(flow: Flow) -> None:
+    write = {"name": "write", "task": {"title": "Write", "assignee": {"user": "ann"}}}
+    wf = _approval_after(flow, write, step("render", "write"))
+    _do("Write", "ann")
+    flow.run_all()  # render (a job)
+    review = _review()
+    with db_error(r"four_eyes: user:ann started the workflow or did the work approval \d+ is about", sqlstate="QG002"):
+        act(review, "approve", as_="ann", roles=("approver",))
+    assert act(review, "approve", "fine", as_="abe", roles=("approver",))["status"] == "completed"
+    assert flow.status(wf) == "succeeded"
+
+
+def test_four_eyes_reaches_work_inside_a_sub_workflow(flow: Flow) -> None:
+    inner = {"name": "inner", "steps": [{"name": "write", "task": {"title": "Write", "assignee": {"user": "ann"}}}]}
+    wf = _approval_after(flow, {"name": "sub", "workflow": inner})
+    _do("Write", "ann")
+    review = _review()
+    with db_error(r"four_eyes: user:ann", sqlstate="QG002"):
+        act(review, "approve", as_="ann", roles=("approver",))
+    assert act(review, "approve", "fine", as_="abe", roles=("approver",))["status"] == "completed"
+    assert flow.status(wf) == "succeeded"
+
+
+def test_four_eyes_reaches_work_before_the_sub_workflow_holding_the_approval(flow: Flow) -> None:
+    use_actor("user:starter")
+    review = {"title": "Review", "assignee": {"role": "approver"}, "required": 1}
+    inner = {"name": "inner", "steps": [{"name": "review", "approval": review}]}
+    wf = flow.start("w", {"name": "write", "task": {"title": "Write", "assignee": {"user": "ann"}}},
+                    {"name": "sub", "workflow": inner, "depends_on": ["write"]})  # fmt: skip
+    _do("Write", "ann")
+    task = _review()
+    with db_error(r"four_eyes: user:ann", sqlstate="QG002"):
+        act(task, "approve", as_="ann", roles=("approver",))
+    assert act(task, "approve", "fine", as_="abe", roles=("approver",))["status"] == "completed"
+    assert flow.status(wf) == "succeeded"
+
+
+def test_whoever_filed_a_standalone_task_cancels_it(flow: Flow) -> None:
+    task = create({"title": "Wrong person", "assignee": {"user": "alice"}}, as_="boss")
+    with db_error(r"not_creator: task \d+ was filed by user:boss, not user:alice", sqlstate="QG002"):
+        act(task, "cancel", "not mine", as_="alice")
+    with db_error(r"reason_required", sqlstate="QG008"):
+        act(task, "cancel", None, as_="boss")
+    assert act(task, "cancel", "assigned to the wrong person", as_="boss") == {"status": "cancelled", "task_id": task}
+    assert sql_value("SELECT count(*) FROM admin_action_audit WHERE action = 'task.cancel' AND target_ids = %s"
+                     " AND occurred_at >= now()", [[str(task)]]) == 1  # fmt: skip
+    with db_error(r"task_not_open: task \d+ is cancelled", sqlstate="QG003"):
+        act(task, "claim", as_="alice")
+
+
+def test_a_workflow_s_task_is_cancelled_with_its_workflow_only(flow: Flow) -> None:
+    wf = flow.start("w", {"name": "t", "task": {"title": "T", "assignee": {"user": "alice"}}})
+    task = sql_value("SELECT id FROM human_task WHERE title = 'T'")
+    with db_error(r"task_in_workflow: task \d+ is step t of workflow \d+; cancel the workflow", sqlstate="QG003"):
+        act(task, "cancel", "not needed", as_="starter")
+    assert status(task) == "open" and flow.status(wf) == "running"
+
+
+def test_a_task_about_a_subject_names_a_row_that_exists(flow: Flow) -> None:
+    use_actor("user:boss")
+    spec = json.dumps({"title": "Look", "assignee": {"user": "alice"}})
+    with db_error(r"unknown_subject: nowhere:1 is not a row of a registered subject table", sqlstate="QG005"):
+        sql_value("SELECT fn_task_create(%s::jsonb, 'nowhere', '1')", [spec])
+    with db_error(r"unknown_subject: workflow:999999 is not a row", sqlstate="QG005"):
+        sql_value("SELECT fn_task_create(%s::jsonb, 'workflow', '999999')", [spec])
+    with db_error(r"unknown_subject: workflow:abc is not a row", sqlstate="QG005"):
+        sql_value("SELECT fn_task_create(%s::jsonb, 'workflow', 'abc')", [spec])
+    with db_error(r"unknown_subject: staging record 999999 does not exist or is not pending review", sqlstate="QG005"):
+        create({"title": "A", "assignee": {"role": "approver"}, "required": 1,
+                "approves": {"table": "iu_staging_record", "ref": "999999"}})  # fmt: skip
+    with db_error(r"invalid_task: unknown key approves .*; an approval names its required approvers"):
+        create({"title": "A", "assignee": {"role": "approver"},
+                "approves": {"table": "iu_staging_record", "ref": "1"}})  # fmt: skip
+    wf = flow.start("w", step("a"))
+    answer = json_value("SELECT fn_task_create(%s::jsonb, 'workflow', %s)", [spec, str(wf)])
+    assert answer["status"] == "created"
+    assert sql_value("SELECT count(*) FROM human_task WHERE title IN ('Look', 'A')") == 1
+
+
+def test_which_acts_apply_is_one_table_the_sql_enforces(flow: Flow) -> None:
+    statuses = {
+        (a, k): sql_value("SELECT fn_task_act_statuses(%s, %s)", [a, k])
+        for a in ("claim", "release", "start", "complete", "reject", "approve", "cancel")
+        for k in ("task", "approval")
+    }
+    assert statuses[("reject", "task")] == ["claimed", "started"]
+    assert statuses[("approve", "task")] is None and statuses[("claim", "approval")] is None
+    # an open task is not rejected: it is claimed first (the console offered it before)
+    task = create({"title": "T", "assignee": {"user": "alice"}})
+    with db_error(r"task_not_open: task \d+ is not claimed yet: claim it first", sqlstate="QG003"):
+        act(task, "reject", "nope", as_="alice")
+
+
+def test_a_group_whose_name_holds_a_comma_is_no_role(flow: Flow) -> None:
+    approval = create({"title": "Approve", "assignee": {"role": "approver"}, "required": 1})
+    with db_error(r"not_assignee: approval \d+ is for role approver, not user:bob", sqlstate="QG002"):
+        act(approval, "approve", as_="bob", roles=("x,approver",))
+    assert status(approval) == "open"
