@@ -9459,6 +9459,23 @@ $$;
 ALTER FUNCTION public.fn_worker_ref(p_worker_id text) OWNER TO queuegov_owner;
 
 --
+-- Name: fn_workflow_act_statuses(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_workflow_act_statuses(p_act text, p_step_kind text DEFAULT NULL::text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    -- cancel: a running workflow; retry: a failed job step (a step of another kind,
+    -- or of no kind given, is retried by nothing; NULL). NULL for an unknown act.
+    SELECT CASE p_act
+               WHEN 'cancel' THEN ARRAY['running']
+               WHEN 'retry' THEN CASE WHEN p_step_kind = 'job' THEN ARRAY['failed'] END
+           END
+$$;
+
+ALTER FUNCTION public.fn_workflow_act_statuses(p_act text, p_step_kind text) OWNER TO queuegov_owner;
+
+--
 -- Name: fn_workflow_add(bigint, text, integer, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
@@ -9540,6 +9557,8 @@ CREATE FUNCTION public.fn_workflow_cancel(p_workflow_id bigint, p_reason text) R
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
+-- (Replaces sql/workflows/0001's: which workflows cancel is fn_workflow_act_statuses,
+-- and the steps counted include those of workflows a job added.)
 -- A governed act (audited as workflow.cancel): {"status": "cancelled",
 -- "workflow_id", "steps_cancelled"} or {"status": "nothing_to_do", ...} for a
 -- workflow that is not running. Cancelling a sub-workflow cancels it alone; its
@@ -9557,7 +9576,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown_workflow: no workflow %', p_workflow_id USING ERRCODE = 'QG005';
     END IF;
-    IF v_status <> 'running' THEN
+    IF v_status <> ALL (fn_workflow_act_statuses('cancel')) THEN
         RETURN fn_act_audit(jsonb_build_object('status', 'nothing_to_do', 'workflow_id', p_workflow_id,
                                                'workflow_status', v_status),
                             'workflow.cancel', 'workflow', ARRAY[p_workflow_id::text], v_reason);
@@ -9567,8 +9586,7 @@ BEGIN
     WITH RECURSIVE tree AS (
         SELECT p_workflow_id AS id
         UNION ALL
-        SELECT s.child_workflow_id FROM tree JOIN workflow_step s ON s.workflow_id = tree.id
-         WHERE s.child_workflow_id IS NOT NULL
+        SELECT c.id FROM tree JOIN workflow_step s ON s.workflow_id = tree.id JOIN workflow c ON c.parent_step_id = s.id
     )
     SELECT count(*) INTO v_n FROM workflow_step s JOIN tree ON s.workflow_id = tree.id
      WHERE s.status = 'cancelled' AND s.finished_at = now();
@@ -10318,7 +10336,7 @@ ALTER FUNCTION public.fn_workflow_step_retry(p_step_id bigint, p_reason text) OW
 CREATE FUNCTION public.fn_workflow_step_retry_unaudited(p_step_id bigint, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql
     AS $$
--- (Replaces sql/workflows/0005's: a reset job step counts no added workflow.)
+-- (Replaces sql/workflows/0007's: which steps retry is fn_workflow_act_statuses.)
 DECLARE
     s workflow_step%ROWTYPE;
     w workflow%ROWTYPE;
@@ -10332,7 +10350,7 @@ BEGIN
     SELECT * INTO w FROM workflow WHERE id = s.workflow_id FOR UPDATE;
     PERFORM 1 FROM workflow_step WHERE workflow_id = w.id ORDER BY id FOR UPDATE;
     SELECT * INTO s FROM workflow_step WHERE id = p_step_id;
-    IF s.status <> 'failed' OR s.step_kind <> 'job' THEN
+    IF s.status <> ALL (coalesce(fn_workflow_act_statuses('retry', s.step_kind), '{}')) THEN
         RAISE EXCEPTION 'step_not_retryable: step % of workflow % is a % step that %; only a failed job step is retried',
                 s.name, w.id, s.step_kind, s.status
             USING ERRCODE = 'QG003';
@@ -18084,6 +18102,14 @@ GRANT ALL ON FUNCTION public.fn_vocabulary() TO queuegov_auditor;
 --
 
 REVOKE ALL ON FUNCTION public.fn_worker_ref(p_worker_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_workflow_act_statuses(p_act text, p_step_kind text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_workflow_act_statuses(p_act text, p_step_kind text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.fn_workflow_act_statuses(p_act text, p_step_kind text) TO queuegov_app;
+GRANT ALL ON FUNCTION public.fn_workflow_act_statuses(p_act text, p_step_kind text) TO queuegov_auditor;
 
 --
 -- Name: FUNCTION fn_workflow_add(p_job_id bigint, p_worker_id text, p_attempt integer, p_spec jsonb); Type: ACL; Schema: public; Owner: queuegov_owner

@@ -134,7 +134,7 @@ class WorkflowAdmin(GovernedAdmin):
         if name != "cancel":
             return True
         status = obj.status if obj is not None else request.GET.get("status__exact")
-        return status in (None, "running")
+        return status is None or status in db.workflow_act_statuses("cancel")
 
     @admin.action(description="Cancel selected workflows", permissions=["cancel"])
     def cancel(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
@@ -219,7 +219,9 @@ class WorkflowStepAdmin(GovernedAdmin):
         if name != "retry":
             return True
         status = obj.status if obj is not None else request.GET.get("status__exact")
-        return status in (None, "failed") and (obj is None or obj.step_kind == "job")
+        kind = obj.step_kind if obj is not None else request.GET.get("step_kind__exact", "job")
+        statuses = db.workflow_act_statuses("retry", kind)
+        return bool(statuses) and (status is None or status in statuses)
 
     @admin.action(description="Retry selected failed steps", permissions=["retry"])
     def retry(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:

@@ -72,6 +72,19 @@ def _task_act_statuses(act: str, kind: str) -> tuple[str, ...]:
         return tuple(cursor.fetchone()[0] or ())
 
 
+def workflow_act_statuses(act: str, step_kind: str | None = None) -> tuple[str, ...]:
+    """fn_workflow_act_statuses: the states a workflow (``cancel``) or a step of ``step_kind``
+    (``retry``) is in when the act applies; read once per process (IMMUTABLE)."""
+    return _workflow_act_statuses(act, step_kind)
+
+
+@functools.lru_cache(maxsize=16)
+def _workflow_act_statuses(act: str, step_kind: str | None) -> tuple[str, ...]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT fn_workflow_act_statuses(%s, %s)", [act, step_kind])
+        return tuple(cursor.fetchone()[0] or ())
+
+
 def task_overdue_tick() -> dict[str, Any]:
     """fn_task_overdue_tick: ``{"status": "raised" | "nothing_to_do", "tasks"}`` or gate_closed."""
     return call("SELECT fn_task_overdue_tick()", [])

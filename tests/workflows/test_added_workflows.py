@@ -235,3 +235,12 @@ def test_a_job_inside_an_added_workflow_adds_one_too_and_the_top_waits_for_both(
     # the top step's result carries the nested results
     nested = step_row(wf, "split")["result"]["workflows"]["level1"]["result"]["mid"]
     assert nested["workflows"]["level2"]["result"] == {"deep": {"done": "deep"}}
+
+
+def test_cancel_counts_the_steps_of_the_workflows_a_job_added(flow: Flow) -> None:
+    wf = flow.start("outer", step("split"), step("after", "split"))
+    split = claim_step(flow, "split")
+    add(split, "parts", step("p1"), step("p2", "p1"))
+    answer = json_value("SELECT fn_workflow_cancel(%s, 'not needed')", [wf])
+    # split (its running job), after, p1 (queued) and p2 (waiting)
+    assert answer["steps_cancelled"] == 4

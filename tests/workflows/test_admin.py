@@ -128,3 +128,15 @@ def test_a_step_s_page_lists_what_its_job_added_and_the_added_workflow_names_its
     child = client.get(reverse("admin:workflows_workflow_change", args=[added])).content.decode()
     assert "added by its job" in child
     assert f'href="{reverse("admin:jobs_job_change", args=[split["id"]])}"' in child
+
+
+def test_which_workflows_cancel_and_which_steps_retry_is_the_database_s_table(client, role_users, flow: Flow) -> None:
+    assert sql_value("SELECT fn_workflow_act_statuses('cancel')") == ["running"]
+    assert sql_value("SELECT fn_workflow_act_statuses('retry', 'job')") == ["failed"]
+    assert sql_value("SELECT fn_workflow_act_statuses('retry', 'task')") is None
+    wf = flow.start("w", step("a"))
+    flow.run_all()
+    a = sql_value("SELECT id FROM workflow_step WHERE workflow_id = %s AND name = 'a'", [wf])
+    client.force_login(role_users["operator"])
+    assert 'value="retry"' not in client.get(reverse("admin:workflows_workflowstep_change", args=[a])).content.decode()
+    assert 'value="cancel"' not in client.get(reverse("admin:workflows_workflow_change", args=[wf])).content.decode()
