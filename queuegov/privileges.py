@@ -65,8 +65,8 @@ FUNCTIONS: dict[str, str] = {
     "fn_workflow_step_retry": APP_API,
     "fn_task_create": APP_API,
     "fn_task_act": APP_API,
-    "fn_task_act_statuses": READER,
-    "fn_workflow_act_statuses": READER,  # which workflows cancel and which steps retry (the console reads it)  # which acts apply in which state (the console reads it)
+    "fn_task_act_statuses": READER,  # which acts apply in which state (the console reads it)
+    "fn_workflow_act_statuses": READER,  # which workflows cancel and which steps retry (the console reads it)
     "fn_task_overdue_tick": APP_API,
     "fn_message_post": APP_API,
     "fn_iu_staging_review_start": APP_API,  # the staging review as a workflow (docs/workflows.md)
