@@ -323,6 +323,7 @@ FUNCTIONS: dict[str, str] = {
             "fn_subject_exists",
             "fn_assignee_unknown",
             "fn_task_subject_decided",
+            "fn_task_subject_close",
         ),
         INTERNAL,
     ),

@@ -8743,7 +8743,9 @@ CREATE FUNCTION public.fn_task_act(p_task_id bigint, p_act text, p_reason text, 
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
--- (Replaces sql/workflows/0006's: applicability from fn_task_act_statuses, a
+-- (Replaces sql/workflows/0008's: an approval of a subject locks the subject's row
+-- before the task's, in the order a decision on the subject's own screen takes them.)
+-- (sql/workflows/0008: applicability from fn_task_act_statuses, a
 -- NULL act refused, membership never NULL, four-eyes from fn_task_doers at every
 -- decision, a rejected approval's subject told, and cancel.)
 -- One act of a person on a task: claim, release, start, complete, reject (a
@@ -8769,6 +8771,12 @@ BEGIN
     END IF;
     IF p_act IN ('complete', 'reject', 'approve', 'release', 'cancel') AND (v_reason IS NULL OR length(btrim(v_reason)) < 3) THEN
         RAISE EXCEPTION 'reason_required: to % a task needs a reason', p_act USING ERRCODE = 'QG008';
+    END IF;
+    SELECT * INTO t FROM human_task WHERE id = p_task_id;
+    IF t.approves AND t.subject_table = 'iu_staging_record' THEN
+        PERFORM 1 FROM iu_staging_record WHERE id = t.subject_ref::bigint FOR UPDATE;
+    ELSIF t.approves AND t.subject_table = 'gate_change_request' THEN
+        PERFORM 1 FROM gate_change_request WHERE id = t.subject_ref::bigint FOR UPDATE;
     END IF;
     t := fn_task_locked(p_task_id);
     v_statuses := fn_task_act_statuses(p_act, t.task_kind);
@@ -9176,7 +9184,9 @@ ALTER FUNCTION public.fn_task_finished(t public.human_task) OWNER TO queuegov_ow
 CREATE FUNCTION public.fn_task_insert(p_kind text, p_spec jsonb, p_step_id bigint, p_subject_table text, p_subject_ref text) RETURNS bigint
     LANGUAGE plpgsql
     AS $$
--- (Replaces sql/workflows/0005's: an approval's subject from "approves".)
+-- (Replaces sql/workflows/0005's: the approved subject's id stored canonically, so
+-- its own screen's decision finds the approval, and an approval of a subject
+-- already decided closes at once.)
 -- Writes a checked task spec and tells its assignee: task.assigned, delivered to
 -- the assignee's inbox at once (fn_event_addressed; with event.emit_enabled closed the task
 -- is only in the task list).
@@ -9191,7 +9201,8 @@ BEGIN
     VALUES (p_kind, btrim(p_spec ->> 'title'), coalesce(p_spec ->> 'description', ''), v_kind, v_who,
             CASE WHEN p_kind = 'approval' THEN coalesce((p_spec ->> 'required')::integer, 1) END,
             now() + make_interval(secs => (p_spec ->> 'due_in_seconds')::double precision),
-            coalesce(p_spec -> 'approves' ->> 'table', p_subject_table), coalesce(p_spec -> 'approves' ->> 'ref', p_subject_ref),
+            coalesce(p_spec -> 'approves' ->> 'table', p_subject_table),
+            coalesce(((p_spec -> 'approves' ->> 'ref')::bigint)::text, p_subject_ref),
             p_step_id,
             CASE WHEN p_step_id IS NULL THEN fn_actor()
                  ELSE (SELECT w.started_by FROM workflow_step s JOIN workflow w ON w.id = s.workflow_id
@@ -9202,6 +9213,9 @@ BEGIN
                              jsonb_build_object('task_id', v_id, 'task_kind', p_kind, 'title', btrim(p_spec ->> 'title'),
                                                 'assignee_kind', v_kind, 'assignee', v_who, 'workflow_step_id', p_step_id));
     PERFORM fn_event_addressed(v_event, jsonb_build_array(jsonb_build_object('kind', v_kind, 'ref', v_who)));
+    IF p_spec ? 'approves' THEN
+        PERFORM fn_task_subject_close(p_spec -> 'approves' ->> 'table', ((p_spec -> 'approves' ->> 'ref')::bigint)::text);
+    END IF;
     RETURN v_id;
 END;
 $$;
@@ -9377,43 +9391,63 @@ $_$;
 ALTER FUNCTION public.fn_task_spec_check(p_spec jsonb, p_kind text, p_what text) OWNER TO queuegov_owner;
 
 --
--- Name: fn_task_subject_decided(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+-- Name: fn_task_subject_close(text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
 --
 
-CREATE FUNCTION public.fn_task_subject_decided() RETURNS trigger
+CREATE FUNCTION public.fn_task_subject_close(p_table text, p_ref text) RETURNS void
     LANGUAGE plpgsql
     AS $$
--- AFTER UPDATE on a subject that approvals approve (a manifest, a gate change
--- request), when it leaves review: its open approvals close as it was decided
--- (approved: completed; rejected: rejected; withdrawn, expired or cut: cancelled),
--- by who decided it, and their workflow steps go on. The approval's own path has
--- already closed its task when it decides the subject.
+-- Closes the open approvals of a subject that is no longer under review, as it
+-- was decided (approved: completed; rejected: rejected; anything else:
+-- cancelled), by who decided it; their workflow steps go on. Nothing while the
+-- subject is still under review.
 DECLARE
     v_status text;
     v_by text;
     v_how text;
     t human_task;
 BEGIN
-    IF TG_TABLE_NAME = 'iu_staging_record' THEN
-        v_how := NEW.lifecycle_status;
-        v_status := CASE NEW.lifecycle_status WHEN 'approved' THEN 'completed' WHEN 'rejected' THEN 'rejected'
-                                              ELSE 'cancelled' END;
-        v_by := coalesce(CASE NEW.lifecycle_status WHEN 'approved' THEN NEW.approved_by
-                                                   WHEN 'rejected' THEN NEW.rejected_by END, fn_actor());
-    ELSE
-        v_how := NEW.status;
-        v_status := CASE NEW.status WHEN 'applied' THEN 'completed' WHEN 'rejected' THEN 'rejected' ELSE 'cancelled' END;
-        v_by := coalesce(NEW.decided_by, fn_actor());
+    IF p_table = 'iu_staging_record' THEN
+        SELECT r.lifecycle_status,
+               CASE r.lifecycle_status WHEN 'approved' THEN 'completed' WHEN 'rejected' THEN 'rejected' ELSE 'cancelled' END,
+               coalesce(CASE r.lifecycle_status WHEN 'approved' THEN r.approved_by WHEN 'rejected' THEN r.rejected_by END,
+                        fn_actor())
+          INTO v_how, v_status, v_by
+          FROM iu_staging_record r WHERE r.id = p_ref::bigint AND r.lifecycle_status <> 'pending_review';
+    ELSIF p_table = 'gate_change_request' THEN
+        SELECT g.status, CASE g.status WHEN 'applied' THEN 'completed' WHEN 'rejected' THEN 'rejected' ELSE 'cancelled' END,
+               coalesce(g.decided_by, fn_actor())
+          INTO v_how, v_status, v_by
+          FROM gate_change_request g WHERE g.id = p_ref::bigint AND g.status <> 'pending';
+    END IF;
+    IF v_status IS NULL THEN
+        RETURN;
     END IF;
     FOR t IN UPDATE human_task
                 SET status = v_status, finished_at = now(), finished_by = v_by,
-                    reason = format('%s %s on its own screen', TG_TABLE_NAME, v_how),
+                    reason = format('%s %s on its own screen', p_table, v_how),
                     result = CASE WHEN v_status = 'completed' THEN jsonb_build_object('approved_by', jsonb_build_array(v_by)) END
-              WHERE subject_table = TG_TABLE_NAME AND subject_ref = NEW.id::text AND approves
-                AND status IN ('open', 'claimed', 'started')
+              WHERE subject_table = p_table AND subject_ref = p_ref AND approves AND status IN ('open', 'claimed', 'started')
              RETURNING * LOOP
         PERFORM fn_task_finished(t);
     END LOOP;
+END;
+$$;
+
+ALTER FUNCTION public.fn_task_subject_close(p_table text, p_ref text) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_task_subject_decided(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_task_subject_decided() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+-- (Replaces sql/workflows/0008's: the closing is fn_task_subject_close, which an
+-- approval starting on a subject already decided uses too.)
+-- AFTER UPDATE on a subject that approvals approve, when it leaves review.
+BEGIN
+    PERFORM fn_task_subject_close(TG_TABLE_NAME, NEW.id::text);
     RETURN NULL;
 END;
 $$;
@@ -9483,7 +9517,9 @@ CREATE FUNCTION public.fn_workflow_add(p_job_id bigint, p_worker_id text, p_atte
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
--- (Replaces sql/workflows/0007's: the refusal names its rule, lease_lost.)
+-- (Replaces sql/workflows/0008's: only an active step whose job this is adds, and
+-- an approval the workflow's starter is the only one to decide is refused.)
+-- (sql/workflows/0008: the refusal names its rule, lease_lost.)
 -- A running job adds a workflow under its step (the spec as fn_workflow_create
 -- takes it). Fenced like an ack: the job must be running under this worker's
 -- lease at this attempt. {"status": "added", "workflow_id", "steps"},
@@ -9495,6 +9531,7 @@ DECLARE
     v_depth integer;
     v_total integer;
     v_id bigint;
+    v_bad text;
 BEGIN
     IF NOT fn_gate_open('queue.job_substrate.enabled') THEN
         RETURN fn_gate_closed_result('queue.job_substrate.enabled');
@@ -9513,6 +9550,12 @@ BEGIN
         RAISE EXCEPTION 'not_a_workflow_step: job % does not run a workflow step', p_job_id USING ERRCODE = 'QG005';
     END IF;
     SELECT * INTO s FROM workflow_step WHERE id = j.workflow_step_id FOR UPDATE;
+    IF s.status <> 'active' OR s.job_id IS DISTINCT FROM p_job_id THEN
+        RAISE EXCEPTION 'step_finished: step % of workflow % is %; job % adds nothing to it', s.name, s.workflow_id,
+                s.status || CASE WHEN s.job_id IS DISTINCT FROM p_job_id THEN format(' and runs job %s', s.job_id) ELSE '' END,
+                p_job_id
+            USING ERRCODE = 'QG003';
+    END IF;
     IF EXISTS (SELECT 1 FROM workflow WHERE id = s.workflow_id AND cancel_reason IS NOT NULL) THEN
         RAISE EXCEPTION 'workflow_cancelled: workflow % is being cancelled; its steps add nothing', s.workflow_id
             USING ERRCODE = 'QG003';
@@ -9528,6 +9571,23 @@ BEGIN
     IF v_total > 100000 THEN
         RAISE EXCEPTION 'too_many_steps: % steps in one workflow (sub-workflows included); at most 100000', v_total
             USING ERRCODE = 'QG004';
+    END IF;
+    -- an approval assigned to the workflow's starter alone could never be decided
+    SELECT x.name INTO v_bad FROM (
+        WITH RECURSIVE specs(spec) AS (
+            SELECT p_spec
+            UNION ALL
+            SELECT st -> 'workflow' FROM specs, jsonb_array_elements(specs.spec -> 'steps') st WHERE st ? 'workflow'
+        )
+        SELECT st ->> 'name' AS name FROM specs, jsonb_array_elements(specs.spec -> 'steps') st
+         WHERE st ? 'approval'
+           AND 'user:' || btrim(st -> 'approval' -> 'assignee' ->> 'user')
+               = (SELECT w.started_by FROM workflow w WHERE w.id = s.workflow_id)
+    ) x LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'four_eyes: % started workflow % and may not approve what it adds (step %); assign the approval to someone else',
+                (SELECT w.started_by FROM workflow w WHERE w.id = s.workflow_id), s.workflow_id, v_bad
+            USING ERRCODE = 'QG002';
     END IF;
     -- its name is a key of the step's result
     BEGIN
@@ -10336,7 +10396,8 @@ ALTER FUNCTION public.fn_workflow_step_retry(p_step_id bigint, p_reason text) OW
 CREATE FUNCTION public.fn_workflow_step_retry_unaudited(p_step_id bigint, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql
     AS $$
--- (Replaces sql/workflows/0007's: which steps retry is fn_workflow_act_statuses.)
+-- (Replaces sql/workflows/0009's: a workflow whose subject has another running
+-- workflow is not run again.)
 DECLARE
     s workflow_step%ROWTYPE;
     w workflow%ROWTYPE;
@@ -10357,6 +10418,13 @@ BEGIN
     END IF;
     IF w.cancel_reason IS NOT NULL THEN
         RAISE EXCEPTION 'workflow_cancelled: workflow % was cancelled (%); its steps are not retried', w.id, w.cancel_reason
+            USING ERRCODE = 'QG003';
+    END IF;
+    IF w.status <> 'running' AND w.subject_table IS NOT NULL
+       AND EXISTS (SELECT 1 FROM workflow o WHERE o.subject_table = w.subject_table AND o.subject_ref = w.subject_ref
+                      AND o.status = 'running' AND o.id <> w.id) THEN
+        RAISE EXCEPTION 'review_running: %:% has another running workflow; workflow % is not run again',
+                w.subject_table, w.subject_ref, w.id
             USING ERRCODE = 'QG003';
     END IF;
     IF w.status <> 'running' AND w.parent_step_id IS NOT NULL THEN
@@ -18082,6 +18150,12 @@ GRANT ALL ON FUNCTION public.fn_task_overdue_tick() TO queuegov_app;
 --
 
 REVOKE ALL ON FUNCTION public.fn_task_spec_check(p_spec jsonb, p_kind text, p_what text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_task_subject_close(p_table text, p_ref text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_task_subject_close(p_table text, p_ref text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_task_subject_decided(); Type: ACL; Schema: public; Owner: queuegov_owner

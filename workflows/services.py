@@ -44,8 +44,10 @@ def retry_step(actor: Actor, user: Any, step_id: int, reason: str) -> ActResult:
 #: Deciding an approval that approves a subject decides that subject: the person needs the
 #: permission its own screen asks for (the database adds four-eyes and the subject's rules).
 SUBJECT_DECISION_PERMISSIONS = {
-    "iu_staging_record": "staging.approve_stagingrecord",
-    "gate_change_request": "queuegov.approve_gatechangerequest",
+    ("iu_staging_record", "approve"): "staging.approve_stagingrecord",
+    ("iu_staging_record", "reject"): "staging.approve_stagingrecord",
+    ("gate_change_request", "approve"): "queuegov.approve_gatechangerequest",
+    ("gate_change_request", "reject"): "queuegov.reject_gatechangerequest",
 }
 
 
@@ -56,8 +58,8 @@ def task_act(actor: Actor, user: Any, task_id: int, act: str, reason: str, resul
 
     approves = HumanTask.objects.filter(pk=task_id, approves=True).values_list("subject_table", flat=True).first()
     permission = PERM_TASK
-    if approves is not None and act in ("approve", "reject"):
-        permission = SUBJECT_DECISION_PERMISSIONS.get(approves, PERM_TASK)
+    if approves is not None:
+        permission = SUBJECT_DECISION_PERMISSIONS.get((approves, act), PERM_TASK)
     return governed_act(
         actor,
         f"task.{act}",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import db_error, json_value, sql_value
+from tests.helpers import db_error, json_value, sql_value, use_actor
 from tests.workflows.conftest import Flow, job, step
 
 pytestmark = [pytest.mark.django_db]
@@ -244,3 +244,29 @@ def test_cancel_counts_the_steps_of_the_workflows_a_job_added(flow: Flow) -> Non
     answer = json_value("SELECT fn_workflow_cancel(%s, 'not needed')", [wf])
     # split (its running job), after, p1 (queued) and p2 (waiting)
     assert answer["steps_cancelled"] == 4
+
+
+def test_a_job_re_queued_after_its_step_ended_adds_nothing(flow: Flow) -> None:
+    wf = flow.start("outer", step("split"), step("after", "split"))
+    (split,) = flow.claim()
+    json_value("SELECT fn_job_cancel(%s, 'wrong input')", [split["id"]])
+    assert flow.steps(wf) == {"split": "cancelled", "after": "cancelled"}
+    json_value("SELECT fn_job_retry_now_many(ARRAY[%s]::bigint[], 'try again')", [split["id"]])
+    (again,) = flow.claim()
+    with db_error(
+        r"step_finished: step split of workflow \d+ is cancelled; job \d+ adds nothing to it", sqlstate="QG003"
+    ):
+        add(again, "parts", step("p1"))
+    assert sql_value("SELECT count(*) FROM workflow") == 1
+
+
+def test_an_added_approval_only_the_starter_could_decide_is_refused(flow: Flow) -> None:
+    use_actor("user:starter")
+    flow.start("outer", step("split"))
+    split = claim_step(flow, "split")
+    approval = {"name": "ok", "approval": {"title": "Approve", "assignee": {"user": "starter"}}}
+    inner = {"name": "inner", "steps": [approval]}
+    use_actor("worker:w1")  # the worker adds; the workflow's starter is its parent's
+    with db_error(r"four_eyes: user:starter started workflow \d+ and may not approve what it adds \(step ok\)"):
+        add(split, "parts", {"name": "sub", "workflow": inner})
+    assert sql_value("SELECT count(*) FROM workflow") == 1

@@ -202,3 +202,44 @@ def test_deciding_an_approval_of_a_manifest_needs_the_manifest_s_approve_permiss
     record.refresh_from_db()
     assert record.lifecycle_status == "pending_review"
     assert sql_value("SELECT status FROM human_task WHERE id = %s", [task]) == "open"
+
+
+def test_an_approval_of_a_manifest_decided_before_it_starts_closes_at_once(make_user, tmp_path: Path) -> None:
+    marker, record = _marked(make_user, tmp_path, "POL-7")
+    arne = make_user("arne", "approver")
+    approves = {"table": "iu_staging_record", "ref": f"0{record.pk}"}  # not canonical: stored as the id
+    approval = {"title": "Approve POL-7", "assignee": {"role": "approver"}, "approves": approves}
+    spec = {"name": "late", "steps": [
+        {"name": "wait", "job": {"job_kind": "queuegov.noop"}},
+        {"name": "appr", "depends_on": ["wait"], "approval": approval},
+        {"name": "after", "depends_on": ["appr"], "job": {"job_kind": "queuegov.noop"}}]}  # fmt: skip
+    with actor_context(Actor.for_user(marker)):
+        wf = json_value("SELECT fn_workflow_create(%s::jsonb)", [json.dumps(spec)])["workflow_id"]
+        standalone = json_value(
+            "SELECT fn_task_create(%s::jsonb)", [json.dumps({**approval, "title": "Approve POL-7 too", "required": 1})]
+        )["task_id"]
+    assert sql_value("SELECT subject_ref FROM human_task WHERE id = %s", [standalone]) == str(record.pk)
+    # the manifest is approved on its own screen before the workflow's approval step starts
+    assert staging_services.approve(Actor.for_user(arne), arne, record.pk, "DOC-7", "approved directly").ok
+    assert sql_value("SELECT status FROM human_task WHERE id = %s", [standalone]) == "completed"
+    drain()  # wait; the approval opens on a decided manifest and closes at once; after runs
+    steps = json_value("SELECT jsonb_object_agg(name, status) FROM workflow_step WHERE workflow_id = %s", [wf])
+    assert steps == {"wait": "succeeded", "appr": "succeeded", "after": "succeeded"}
+
+
+def test_a_failed_review_is_not_retried_while_a_newer_one_runs(make_user, tmp_path: Path) -> None:
+    marker, record = _marked(make_user, tmp_path, "POL-8")
+    with actor_context(Actor.for_user(marker)):
+        first = json_value("SELECT fn_iu_staging_review_start(%s, 'please review')", [record.pk])["workflow_id"]
+    claimed = json_value("SELECT fn_job_claim('w1', NULL, 10, 60, 'pg_worker')")["jobs"]
+    (job,) = [j for j in claimed if j["job_kind"] == "queuegov.staging_verify_mark"]
+    json_value("SELECT fn_job_fail_or_retry(%s, 'w1', 'broken', %s)", [job["id"], job["attempt"]])
+    assert sql_value("SELECT status FROM workflow WHERE id = %s", [first]) == "failed"
+    with actor_context(Actor.for_user(marker)):
+        json_value("SELECT fn_iu_staging_review_start(%s, 'again')", [record.pk])
+    step = sql_value("SELECT id FROM workflow_step WHERE workflow_id = %s AND name = 'verify_mark'", [first])
+    operator = make_user("olga", "operator")
+    refused = services.retry_step(Actor.for_user(operator), operator, step, "retry the first")
+    assert refused.outcome == "refused" and refused.message.startswith("review_running: iu_staging_record:"), (
+        refused.message
+    )
