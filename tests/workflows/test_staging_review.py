@@ -16,6 +16,7 @@ from jobs.worker import Worker
 from queuegov.actor import Actor, actor_context
 from staging import services as staging_services
 from staging.models import StagingRecord
+from tests.database import admin_connect
 from tests.helpers import json_value, sql_value, subprocess_database_url
 from tests.queuegov.conftest import make_user, roles  # noqa: F401  (fixtures)
 from workflows import services
@@ -243,3 +244,37 @@ def test_a_failed_review_is_not_retried_while_a_newer_one_runs(make_user, tmp_pa
     assert refused.outcome == "refused" and refused.message.startswith("review_running: iu_staging_record:"), (
         refused.message
     )
+
+
+def test_a_decision_on_the_approval_and_one_on_the_manifest_at_once_take_turns(make_user, tmp_path: Path) -> None:
+    """The manifest's own screen locks the manifest, then (its trigger) the approval; a person deciding the
+    approval takes them in the same order, so the two wait for each other instead of deadlocking."""
+    _, record = _marked(make_user, tmp_path, "POL-9")
+    otto = make_user("otto", "approver")
+    spec = {"title": "Approve POL-9", "assignee": {"role": "approver"}, "required": 1,
+            "approves": {"table": "iu_staging_record", "ref": str(record.pk)}}  # fmt: skip
+    with actor_context(Actor.for_user(otto)):
+        task = json_value("SELECT fn_task_create(%s::jsonb)", [json.dumps(spec)])["task_id"]
+    url = subprocess_database_url()
+    screen = admin_connect(autocommit=False)  # the migration login may lock the row, as the screen's function does
+    pool = ThreadPoolExecutor(1)
+    try:
+        screen.execute("SELECT set_config('queuegov.actor', 'user:arne', true)")
+        screen.execute("SELECT 1 FROM iu_staging_record WHERE id = %s FOR UPDATE", [record.pk])
+        decide = ("SELECT set_config('queuegov.actor', 'user:bea', false);"
+                  " SELECT set_config('queuegov.actor_roles', 'approver', false);"
+                  f" SELECT fn_task_act({task}, 'approve', 'passes') ->> 'status'")  # fmt: skip
+        outcome = pool.submit(_try_on_own_connection, url, decide)
+        wait_for(lambda: _waiting_on_lock() or outcome.done(), "the approval to wait for the manifest's row lock")
+        assert not outcome.done(), outcome.result()
+        answer = screen.execute(
+            "SELECT fn_iu_op_verify_mark(%s, true, 'DOC-9', 'approved on the staging screen', NULL) ->> 'status'",
+            [record.pk],
+        ).fetchone()[0]
+        assert answer == "approved"
+        screen.commit()
+        assert outcome.result(timeout=30) == f"task_not_open: task {task} is completed"
+    finally:
+        screen.close()
+        pool.shutdown()
+    assert sql_value("SELECT finished_by FROM human_task WHERE id = %s", [task]) == "user:arne"
