@@ -276,6 +276,7 @@ FUNCTIONS: dict[str, str] = {
             "fn_event_actor",
             "fn_event_pending_emit_batch",
             "fn_iu_route_deliver_set",
+            "fn_iu_route_batch",
             "fn_event_capture_attach",
             "fn_event_refs_pass",
             "fn_gate_create",

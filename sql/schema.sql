@@ -1685,6 +1685,7 @@ ALTER FUNCTION public.fn_event_outbox_ensure_partitions(p_months_ahead integer, 
 
 CREATE FUNCTION public.fn_event_pending_emit_batch(p_batch_size integer, p_now timestamp with time zone, OUT emitted integer, OUT duplicates integer) RETURNS record
     LANGUAGE plpgsql
+    SET enable_bitmapscan TO 'off'
     AS $$
 -- One set-based batch of the immediate lane: captures never failed before,
 -- oldest first, locked (SKIP LOCKED), each checked by fn_event_emit_check (a
@@ -4358,6 +4359,54 @@ $$;
 ALTER FUNCTION public.fn_iu_reject_manifest(p_record_id bigint, p_reason text, p_now timestamp with time zone) OWNER TO queuegov_owner;
 
 --
+-- Name: event_outbox; Type: TABLE; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TABLE public.event_outbox (
+    id bigint NOT NULL,
+    event_domain text NOT NULL,
+    event_stream public.qg_event_stream NOT NULL,
+    event_type text NOT NULL,
+    delivery_lane public.qg_delivery_lane NOT NULL,
+    severity public.qg_severity,
+    payload public.qg_safe_payload DEFAULT '{}'::jsonb NOT NULL,
+    payload_classification public.qg_payload_classification DEFAULT 'safe_metadata'::text NOT NULL,
+    event_subject_table text,
+    event_subject_ref text,
+    correlation_id text,
+    causation_id text,
+    actor text,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    tx_id xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    delivered_at timestamp with time zone
+)
+PARTITION BY RANGE (created_at);
+
+ALTER TABLE public.event_outbox OWNER TO queuegov_owner;
+
+--
+-- Name: fn_iu_route_batch(text, xid8, bigint, xid8, integer); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_iu_route_batch(p_domain text, p_last_tx_id xid8, p_last_event_id bigint, p_horizon xid8, p_batch_size integer) RETURNS public.event_outbox[]
+    LANGUAGE plpgsql STABLE
+    SET enable_sort TO 'off'
+    AS $$
+-- The next p_batch_size events of p_domain past the cursor (p_last_tx_id,
+-- p_last_event_id) committed before p_horizon, in commit-safe order (tx_id, id).
+BEGIN
+    RETURN (SELECT array_agg(e ORDER BY e.tx_id, e.id)
+              FROM (SELECT * FROM event_outbox
+                     WHERE event_domain = p_domain AND (tx_id, id) > (p_last_tx_id, p_last_event_id)
+                       AND tx_id < p_horizon
+                     ORDER BY tx_id, id LIMIT p_batch_size) e);
+END;
+$$;
+
+ALTER FUNCTION public.fn_iu_route_batch(p_domain text, p_last_tx_id xid8, p_last_event_id bigint, p_horizon xid8, p_batch_size integer) OWNER TO queuegov_owner;
+
+--
 -- Name: iu_route_worker_cursor; Type: TABLE; Schema: public; Owner: queuegov_owner
 --
 
@@ -4454,10 +4503,7 @@ BEGIN
         END CASE;
     END LOOP;
 
-    SELECT array_agg(e ORDER BY e.tx_id, e.id) INTO v_batch
-      FROM (SELECT * FROM event_outbox
-             WHERE event_domain = c.event_domain AND (tx_id, id) > (c.last_tx_id, c.last_event_id) AND tx_id < p_horizon
-             ORDER BY tx_id, id LIMIT p_batch_size) e;
+    v_batch := fn_iu_route_batch(c.event_domain, c.last_tx_id, c.last_event_id, p_horizon, p_batch_size);
 
     IF v_batch IS NOT NULL THEN
         FOR rt IN
@@ -4646,33 +4692,6 @@ END;
 $$;
 
 ALTER FUNCTION public.fn_iu_route_dead_letter_triage_unaudited(p_dead_letter_id bigint, p_triage_status text, p_note text) OWNER TO queuegov_owner;
-
---
--- Name: event_outbox; Type: TABLE; Schema: public; Owner: queuegov_owner
---
-
-CREATE TABLE public.event_outbox (
-    id bigint NOT NULL,
-    event_domain text NOT NULL,
-    event_stream public.qg_event_stream NOT NULL,
-    event_type text NOT NULL,
-    delivery_lane public.qg_delivery_lane NOT NULL,
-    severity public.qg_severity,
-    payload public.qg_safe_payload DEFAULT '{}'::jsonb NOT NULL,
-    payload_classification public.qg_payload_classification DEFAULT 'safe_metadata'::text NOT NULL,
-    event_subject_table text,
-    event_subject_ref text,
-    correlation_id text,
-    causation_id text,
-    actor text,
-    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    tx_id xid8 DEFAULT pg_current_xact_id() NOT NULL,
-    delivered_at timestamp with time zone
-)
-PARTITION BY RANGE (created_at);
-
-ALTER TABLE public.event_outbox OWNER TO queuegov_owner;
 
 --
 -- Name: fn_iu_route_deliver(public.event_outbox, public.iu_outbound_route, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -4898,7 +4917,7 @@ ALTER FUNCTION public.fn_iu_route_dispatch(p_event public.event_outbox, p_route 
 --
 
 CREATE FUNCTION public.fn_iu_route_job_spec(p_event public.event_outbox, p_route public.iu_outbound_route) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE sql STABLE
     AS $$
     -- The job an enqueue_job route makes of an event: references only, one per event and route.
     SELECT jsonb_strip_nulls(jsonb_build_object(
@@ -17232,6 +17251,19 @@ REVOKE ALL ON FUNCTION public.fn_iu_record_state(p_record_id bigint) FROM PUBLIC
 REVOKE ALL ON FUNCTION public.fn_iu_reject_manifest(p_record_id bigint, p_reason text, p_now timestamp with time zone) FROM PUBLIC;
 
 --
+-- Name: TABLE event_outbox; Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+GRANT SELECT ON TABLE public.event_outbox TO queuegov_app;
+GRANT SELECT ON TABLE public.event_outbox TO queuegov_auditor;
+
+--
+-- Name: FUNCTION fn_iu_route_batch(p_domain text, p_last_tx_id xid8, p_last_event_id bigint, p_horizon xid8, p_batch_size integer); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_iu_route_batch(p_domain text, p_last_tx_id xid8, p_last_event_id bigint, p_horizon xid8, p_batch_size integer) FROM PUBLIC;
+
+--
 -- Name: TABLE iu_route_worker_cursor; Type: ACL; Schema: public; Owner: queuegov_owner
 --
 
@@ -17269,13 +17301,6 @@ GRANT ALL ON FUNCTION public.fn_iu_route_dead_letter_triage(p_dead_letter_id big
 --
 
 REVOKE ALL ON FUNCTION public.fn_iu_route_dead_letter_triage_unaudited(p_dead_letter_id bigint, p_triage_status text, p_note text) FROM PUBLIC;
-
---
--- Name: TABLE event_outbox; Type: ACL; Schema: public; Owner: queuegov_owner
---
-
-GRANT SELECT ON TABLE public.event_outbox TO queuegov_app;
-GRANT SELECT ON TABLE public.event_outbox TO queuegov_auditor;
 
 --
 -- Name: FUNCTION fn_iu_route_deliver(p_event public.event_outbox, p_route public.iu_outbound_route, p_worker_name text); Type: ACL; Schema: public; Owner: queuegov_owner
