@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.events.conftest import owner_exec
+from tests.events.conftest import owner_exec, owner_value
 from tests.helpers import sql_exec, sql_value
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("emit_on")]
@@ -48,3 +48,44 @@ def test_a_batch_reads_its_captures_not_the_backlog_under_a_generic_plan(ev) -> 
     # Rows fetched from the heap: before the fix, every ready capture (100,000), read by a bitmap scan
     # and sorted. (Index entries are not counted: the planner's own probes of the index read them too.)
     assert rows <= 10 * BATCH, rows
+
+
+# Transaction ids far past any this server has given, so no committed event lies among them.
+FAKE_XID = 10**12
+# Events in the 'system' domain with the transaction ids given (a bulk load by the owner: the ids of
+# transactions that committed one after another, which a single test transaction cannot produce).
+INSERT_EVENTS = (
+    "INSERT INTO event_outbox (id, event_domain, event_stream, event_type, delivery_lane, severity,"
+    " event_subject_table, event_subject_ref, tx_id)"
+    " SELECT nextval('event_outbox_id_seq'), 'system', 'update', 'system.queue_worker_silent', 'immediate',"
+    " 'info', 'job_queue', g::text, (%s + g / %s)::text::xid8 FROM generate_series(1, %s) g"
+)
+
+
+def outbox_index_entries_read() -> int:
+    """Index entries read so far in this transaction, over every index of event_outbox's partitions."""
+    return sql_value(
+        "SELECT coalesce(sum(pg_stat_get_xact_tuples_returned(i.indexrelid)), 0)::bigint"
+        " FROM pg_inherits h JOIN pg_index i ON i.indrelid = h.inhrelid WHERE h.inhparent = 'event_outbox'::regclass"
+    )
+
+
+def test_a_route_batch_reads_its_events_not_the_backlog_under_stale_statistics() -> None:
+    """Statistics taken when the cursor had caught up, then a backlog past it: the planner expected
+    none past the cursor, appended the partitions unordered and sorted every event past it."""
+    owner_exec(INSERT_EVENTS, [FAKE_XID, 1, 2_000])  # 2,000 transactions of one event each
+    owner_exec("ANALYZE event_outbox")
+    cursor = owner_value(
+        "SELECT ARRAY[max(tx_id)::text, max(id)::text] FROM event_outbox WHERE tx_id > %s::text::xid8", [FAKE_XID]
+    )
+    owner_exec(INSERT_EVENTS, [FAKE_XID + 2_001, 100, BACKLOG // 2])  # then 500 of 100 events each
+    before = outbox_index_entries_read()
+    # The route worker's read, with a horizon past every event (the worker's own comes from pg_snapshot).
+    read = owner_value(
+        "SELECT cardinality(fn_iu_route_batch('system', %s::xid8, %s::bigint, %s::text::xid8, %s))",
+        [cursor[0], cursor[1], 2 * FAKE_XID, BATCH],
+    )
+    entries = outbox_index_entries_read() - before
+    assert read == BATCH
+    # Before the fix, every event past the cursor (50,000).
+    assert entries <= 10 * BATCH, entries
