@@ -8489,17 +8489,19 @@ ALTER FUNCTION public.fn_reason_checked(p_text text, p_what text) OWNER TO queue
 CREATE FUNCTION public.fn_registry_row_kept() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
--- job_queue names its queue and retry policy by key without a FOREIGN KEY (see
--- the top of this file), so the keys it names never go away. TG_ARGV[0]: the
--- key column; TG_ARGV[1]: what to do instead.
+-- Rows that name a registry row by key without a FOREIGN KEY (job_queue its
+-- queue and retry policy, a route's attempts and deliveries their route), so
+-- the keys they name never go away. TG_ARGV[0]: the key column; TG_ARGV[1]:
+-- what to do instead; TG_ARGV[2]: who names it (jobs when not given).
 DECLARE
     v_old text := to_jsonb(OLD) ->> TG_ARGV[0];
 BEGIN
     IF TG_OP = 'UPDATE' AND (to_jsonb(NEW) ->> TG_ARGV[0]) = v_old THEN
         RETURN NEW;
     END IF;
-    RAISE EXCEPTION 'registry_row_kept: % % cannot be %: jobs name it by key; %',
-            TG_TABLE_NAME, v_old, CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'renamed' END, TG_ARGV[1]
+    RAISE EXCEPTION 'registry_row_kept: % % cannot be %: % name it by key; %',
+            TG_TABLE_NAME, v_old, CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'renamed' END,
+            coalesce(TG_ARGV[2], 'jobs'), TG_ARGV[1]
         USING ERRCODE = 'restrict_violation', TABLE = TG_TABLE_NAME, COLUMN = TG_ARGV[0];
 END;
 $$;
@@ -14914,18 +14916,6 @@ CREATE INDEX event_outbox_undelivered ON ONLY public.event_outbox USING btree (i
 CREATE INDEX event_outbox_default_id_idx ON public.event_outbox_default USING btree (id) WHERE (delivered_at IS NULL);
 
 --
--- Name: event_outbox_id; Type: INDEX; Schema: public; Owner: queuegov_owner
---
-
-CREATE INDEX event_outbox_id ON ONLY public.event_outbox USING btree (id);
-
---
--- Name: event_outbox_default_id_idx1; Type: INDEX; Schema: public; Owner: queuegov_owner
---
-
-CREATE INDEX event_outbox_default_id_idx1 ON public.event_outbox_default USING btree (id);
-
---
 -- Name: event_pending_processed; Type: INDEX; Schema: public; Owner: queuegov_owner
 --
 
@@ -15220,12 +15210,6 @@ CREATE INDEX job_queue_status_created ON public.job_queue USING btree (status, c
 CREATE INDEX job_schedule_due ON public.job_schedule USING btree (next_run_at) WHERE enabled;
 
 --
--- Name: queue_metric_sample_at; Type: INDEX; Schema: public; Owner: queuegov_owner
---
-
-CREATE INDEX queue_metric_sample_at ON public.queue_metric_sample USING btree (sampled_at DESC);
-
---
 -- Name: subject_message_subject; Type: INDEX; Schema: public; Owner: queuegov_owner
 --
 
@@ -15346,12 +15330,6 @@ ALTER INDEX public.event_outbox_type_created ATTACH PARTITION public.event_outbo
 ALTER INDEX public.event_outbox_undelivered ATTACH PARTITION public.event_outbox_default_id_idx;
 
 --
--- Name: event_outbox_default_id_idx1; Type: INDEX ATTACH; Schema: public; Owner: queuegov_owner
---
-
-ALTER INDEX public.event_outbox_id ATTACH PARTITION public.event_outbox_default_id_idx1;
-
---
 -- Name: event_outbox_default_pkey; Type: INDEX ATTACH; Schema: public; Owner: queuegov_owner
 --
 
@@ -15444,6 +15422,12 @@ CREATE TRIGGER iu_event_capture_insert AFTER INSERT ON public.job_dead_letter RE
 --
 
 CREATE TRIGGER iu_event_capture_update AFTER UPDATE ON public.job_dead_letter REFERENCING NEW TABLE AS qg_rows FOR EACH STATEMENT EXECUTE FUNCTION public.fn_event_capture_trigger();
+
+--
+-- Name: iu_outbound_route iu_outbound_route_kept; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER iu_outbound_route_kept BEFORE DELETE OR UPDATE OF id ON public.iu_outbound_route FOR EACH ROW EXECUTE FUNCTION public.fn_registry_row_kept('id', 'disable the route instead (fn_iu_outbound_route_set)', 'its attempts and deliveries');
 
 --
 -- Name: iu_outbound_route iu_outbound_route_kind_check; Type: TRIGGER; Schema: public; Owner: queuegov_owner
@@ -16087,19 +16071,6 @@ ALTER TABLE ONLY public.iu_outbound_route
 COMMENT ON CONSTRAINT iu_outbound_route_retry_policy_fkey ON public.iu_outbound_route IS 'a route''s retry policy is one of retry_policy_registry: name an existing policy, or none for the event.retry.* defaults';
 
 --
--- Name: iu_route_attempt iu_route_attempt_route_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
---
-
-ALTER TABLE ONLY public.iu_route_attempt
-    ADD CONSTRAINT iu_route_attempt_route_id_fkey FOREIGN KEY (route_id) REFERENCES public.iu_outbound_route(id);
-
---
--- Name: CONSTRAINT iu_route_attempt_route_id_fkey ON iu_route_attempt; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT iu_route_attempt_route_id_fkey ON public.iu_route_attempt IS 'a route attempt belongs to an existing outbound route: the route worker records attempts, check the route id';
-
---
 -- Name: iu_route_dead_letter iu_route_dead_letter_route_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
 --
 
@@ -16111,19 +16082,6 @@ ALTER TABLE ONLY public.iu_route_dead_letter
 --
 
 COMMENT ON CONSTRAINT iu_route_dead_letter_route_id_fkey ON public.iu_route_dead_letter IS 'a route dead letter belongs to an existing outbound route: the route worker writes dead letters, check the route id';
-
---
--- Name: iu_route_delivery iu_route_delivery_route_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
---
-
-ALTER TABLE ONLY public.iu_route_delivery
-    ADD CONSTRAINT iu_route_delivery_route_id_fkey FOREIGN KEY (route_id) REFERENCES public.iu_outbound_route(id);
-
---
--- Name: CONSTRAINT iu_route_delivery_route_id_fkey ON iu_route_delivery; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT iu_route_delivery_route_id_fkey ON public.iu_route_delivery IS 'a route delivery belongs to an existing outbound route: create the route first (fn_iu_outbound_route_create), or check the route id';
 
 --
 -- Name: iu_route_worker_cursor iu_route_worker_cursor_event_domain_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
