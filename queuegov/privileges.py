@@ -273,6 +273,7 @@ FUNCTIONS: dict[str, str] = {
             "fn_sql_event_route_register",
             # --- events use cases (issue 16) ---
             "fn_event_emit_check",
+            "fn_event_emit_check_exact",
             "fn_event_actor",
             "fn_event_pending_emit_batch",
             "fn_iu_route_deliver_set",

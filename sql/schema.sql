@@ -1507,10 +1507,31 @@ COMMENT ON CONSTRAINT event_type_status_allowed ON public.event_type_registry IS
 --
 
 CREATE FUNCTION public.fn_event_emit_check(t public.event_type_registry, p_event_type text, p_subject_table text, p_subject_ref text, p_correlation_id text, p_causation_id text, p_fact_key text, p_payload jsonb) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT CASE WHEN t.event_type IS NOT NULL AND t.status = 'active'
+                     AND (p_subject_table IS NULL) = (p_subject_ref IS NULL)
+                     AND coalesce(length(p_subject_ref), 0) <= 200 AND coalesce(length(p_correlation_id), 0) <= 200
+                     AND coalesce(length(p_causation_id), 0) <= 200 AND coalesce(length(p_fact_key), 0) <= 200
+                     AND coalesce(octet_length(p_payload::text), 0) <= 256
+                THEN true
+                ELSE fn_event_emit_check_exact(t, p_event_type, p_subject_table, p_subject_ref, p_correlation_id,
+                                               p_causation_id, p_fact_key, p_payload)
+           END;
+$$;
+
+ALTER FUNCTION public.fn_event_emit_check(t public.event_type_registry, p_event_type text, p_subject_table text, p_subject_ref text, p_correlation_id text, p_causation_id text, p_fact_key text, p_payload jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_emit_check_exact(public.event_type_registry, text, text, text, text, text, text, jsonb); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_emit_check_exact(t public.event_type_registry, p_event_type text, p_subject_table text, p_subject_ref text, p_correlation_id text, p_causation_id text, p_fact_key text, p_payload jsonb) RETURNS boolean
     LANGUAGE plpgsql STABLE
     AS $$
--- The rules an event obeys before it is emitted, written once (fn_event_emit,
--- and each capture of a set-based batch): true, or the rule's error.
+-- The rules an event obeys before it is emitted, written once: true, or the
+-- rule's error. fn_event_emit_check decides the common case inline and calls
+-- this for the rest.
 BEGIN
     IF t.event_type IS NULL THEN
         RAISE EXCEPTION 'unknown_event_type: % is not in event_type_registry', p_event_type USING ERRCODE = 'QG005';
@@ -1535,7 +1556,7 @@ BEGIN
 END;
 $$;
 
-ALTER FUNCTION public.fn_event_emit_check(t public.event_type_registry, p_event_type text, p_subject_table text, p_subject_ref text, p_correlation_id text, p_causation_id text, p_fact_key text, p_payload jsonb) OWNER TO queuegov_owner;
+ALTER FUNCTION public.fn_event_emit_check_exact(t public.event_type_registry, p_event_type text, p_subject_table text, p_subject_ref text, p_correlation_id text, p_causation_id text, p_fact_key text, p_payload jsonb) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_event_horizon(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -16643,6 +16664,12 @@ GRANT SELECT ON TABLE public.event_type_registry TO queuegov_auditor;
 --
 
 REVOKE ALL ON FUNCTION public.fn_event_emit_check(t public.event_type_registry, p_event_type text, p_subject_table text, p_subject_ref text, p_correlation_id text, p_causation_id text, p_fact_key text, p_payload jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_event_emit_check_exact(t public.event_type_registry, p_event_type text, p_subject_table text, p_subject_ref text, p_correlation_id text, p_causation_id text, p_fact_key text, p_payload jsonb); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_emit_check_exact(t public.event_type_registry, p_event_type text, p_subject_table text, p_subject_ref text, p_correlation_id text, p_causation_id text, p_fact_key text, p_payload jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_event_horizon(); Type: ACL; Schema: public; Owner: queuegov_owner
