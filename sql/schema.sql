@@ -1790,7 +1790,8 @@ CREATE FUNCTION public.fn_event_pending_insert(p_event_type text, p_subject_tabl
 -- Internal: the L1 capture itself, for fn_event_capture and the trigger-IN
 -- capture, which both already run as the owner with a pinned search_path (a
 -- second definer hop per captured row cost a fifth of a bulk INSERT's speed).
--- O(1): the payload's key check runs in its DOMAIN, the type in its FOREIGN KEY.
+-- O(1): the payload's key check runs in its DOMAIN; the type is looked up here
+-- (captures name it by key: sql/events/0026).
 DECLARE
     v_id bigint;
 BEGIN
@@ -1799,6 +1800,9 @@ BEGIN
        OR length(p_source_document_ref) > 200 OR length(p_import_batch_ref) > 200 THEN
         PERFORM fn_event_refs_checked(p_subject_ref, p_correlation_id, p_causation_id, p_source_document_ref,
                                       p_import_batch_ref);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM event_type_registry WHERE event_type = p_event_type) THEN
+        RAISE EXCEPTION 'unknown_event_type: % is not in event_type_registry', p_event_type USING ERRCODE = 'QG005';
     END IF;
     INSERT INTO event_pending (event_type, event_subject_table, event_subject_ref, correlation_id, causation_id,
                                source_document_ref, import_batch_ref, capture_payload, actor)
@@ -15415,6 +15419,12 @@ CREATE TRIGGER dot_config_outbound_route_follow AFTER UPDATE OF value ON public.
 CREATE TRIGGER dot_config_sql_route_follow AFTER UPDATE OF value ON public.dot_config FOR EACH ROW WHEN ((new.key ~~ 'event.sql\_route.%'::text)) EXECUTE FUNCTION public.fn_sql_event_route_follow_gate();
 
 --
+-- Name: event_type_registry event_type_registry_kept; Type: TRIGGER; Schema: public; Owner: queuegov_owner
+--
+
+CREATE TRIGGER event_type_registry_kept BEFORE DELETE OR UPDATE OF event_type ON public.event_type_registry FOR EACH ROW EXECUTE FUNCTION public.fn_registry_row_kept('event_type', 'retire the type instead (status retired)', 'captures and events');
+
+--
 -- Name: gate_change_request gate_change_request_closes_approvals; Type: TRIGGER; Schema: public; Owner: queuegov_owner
 --
 
@@ -15921,19 +15931,6 @@ ALTER TABLE ONLY public.dot_iu_runtime_lease
 --
 
 COMMENT ON CONSTRAINT dot_iu_runtime_lease_run_id_fkey ON public.dot_iu_runtime_lease IS 'a runtime lease is held by an existing run: check the run id';
-
---
--- Name: event_pending event_pending_event_type_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner
---
-
-ALTER TABLE ONLY public.event_pending
-    ADD CONSTRAINT event_pending_event_type_fkey FOREIGN KEY (event_type) REFERENCES public.event_type_registry(event_type);
-
---
--- Name: CONSTRAINT event_pending_event_type_fkey ON event_pending; Type: COMMENT; Schema: public; Owner: queuegov_owner
---
-
-COMMENT ON CONSTRAINT event_pending_event_type_fkey ON public.event_pending IS 'a captured event names a type registered in event_type_registry: register the type first, or check its spelling';
 
 --
 -- Name: event_subscription event_subscription_event_domain_fkey; Type: FK CONSTRAINT; Schema: public; Owner: queuegov_owner

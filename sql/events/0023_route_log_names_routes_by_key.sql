@@ -6,7 +6,10 @@
 -- The rows are written only by the route worker's functions, with the id of the
 -- route row they read; a route is never deleted or renumbered (trigger below:
 -- disable it instead, fn_iu_outbound_route_set), so the id they name stays a
--- route's. Dead letters, written rarely, keep their FOREIGN KEY.
+-- route's. Dead letters, written rarely, keep their FOREIGN KEY. A TRUNCATE of
+-- iu_outbound_route (the owner's alone; row triggers do not fire on it) now
+-- reaches only the dead letters: truncate the attempts and deliveries with it,
+-- as tests/cleanup.py truncates every table in one statement.
 ALTER TABLE iu_route_attempt DROP CONSTRAINT iu_route_attempt_route_id_fkey;
 ALTER TABLE iu_route_delivery DROP CONSTRAINT iu_route_delivery_route_id_fkey;
 

@@ -94,7 +94,7 @@ def test_unknown_and_non_active_types_are_rejected(ev, emit_on, db_error) -> Non
     with db_error("event_type_not_active: job.replayed is retired", sqlstate="QG003"):
         ev.emit(TYPE, "job_dead_letter", "1")
     # capture: an unknown type never reaches event_pending
-    with db_error(sqlstate="23503"):
+    with db_error("^unknown_event_type: job.nope", sqlstate="QG005"):
         ev.capture("job.nope")
     assert outbox_count() == 0
 

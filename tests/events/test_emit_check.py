@@ -15,7 +15,7 @@ import pytest
 from django.db import DatabaseError, transaction
 
 from tests.database import as_owner
-from tests.helpers import sql_value
+from tests.helpers import sql_rows, sql_value
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +58,8 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
         {"event_type": ACTIVE, "table": None, "ref": None, "causation": LONG + "x"},
         "correlation_id_length",
     ),
+    "ref of 200": ({"event_type": ACTIVE, "table": "job_queue", "ref": LONG}, "true"),
+    "fact key of 200": ({"event_type": ACTIVE, "table": None, "ref": None, "fact": LONG}, "true"),
     "fact key of 201": ({"event_type": ACTIVE, "table": None, "ref": None, "fact": LONG + "x"}, "event_ref_too_long"),
     "payload of 300 bytes": ({"event_type": ACTIVE, "table": None, "ref": None, "payload": {"n": "y" * 290}}, "true"),
     "payload over the cap": (
@@ -65,6 +67,22 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
         "payload_too_large",
     ),
 }
+
+
+def payload_of(size: int) -> dict[str, str]:
+    """A payload whose jsonb text is exactly ``size`` bytes."""
+    payload = {"x": "a" * (size - len('{"x": ""}'))}
+    assert sql_value("SELECT octet_length(%s::jsonb::text)", [json.dumps(payload)]) == size
+    return payload
+
+
+@pytest.mark.parametrize(("size", "answer"), [(256, "true"), (257, "payload_too_large")])
+def test_the_payload_shortcut_holds_at_the_smallest_cap(set_config, size: int, answer: str) -> None:
+    # 256 bytes is the least queue.payload.max_bytes may be: the inline check passes no more than that.
+    set_config("queue.payload.max_bytes", 256)
+    question = {"event_type": ACTIVE, "table": None, "ref": None, "payload": payload_of(size)}
+    inline = ask("fn_event_emit_check", **question)
+    assert inline == ask("fn_event_emit_check_exact", **question) == answer
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -75,13 +93,15 @@ def test_the_inline_check_gives_the_exact_rules_answer(case: str) -> None:
     assert inline == answer
 
 
-def test_the_check_is_inlined_into_a_batch_statement() -> None:
-    # A SQL function the planner can inline: no SECURITY DEFINER, no SET, one SELECT, STABLE.
+def test_the_check_is_inlined_into_a_statement() -> None:
+    # The plan carries the check's CASE, not a call of the function.
     with as_owner():
-        row = sql_value(
-            "SELECT jsonb_build_object('lang', l.lanname, 'volatile', p.provolatile, 'definer', p.prosecdef,"
-            " 'config', p.proconfig) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang"
-            " WHERE p.oid = 'fn_event_emit_check'::regproc"
+        plan = "\n".join(
+            r[0]
+            for r in sql_rows(
+                "EXPLAIN (VERBOSE, COSTS OFF) SELECT p.id FROM event_pending p JOIN event_type_registry t"
+                " USING (event_type) WHERE fn_event_emit_check(t, p.event_type, p.event_subject_table,"
+                " p.event_subject_ref, p.correlation_id, p.causation_id, 'pending:' || p.id, p.capture_payload)"
+            )
         )
-    facts = json.loads(row) if isinstance(row, str) else row
-    assert facts == {"lang": "sql", "volatile": "s", "definer": False, "config": None}
+    assert "CASE WHEN" in plan and "fn_event_emit_check(" not in plan, plan

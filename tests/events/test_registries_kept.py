@@ -1,8 +1,10 @@
-"""A route is never deleted or renumbered: its attempts and deliveries name it by key.
+"""Routes and event types are never deleted or renamed: what is written per event names them by key.
 
-They carry no FOREIGN KEY (sql/events/0023): the RI check of each row locked the
-route's one row FOR KEY SHARE, twice per routed event. What the key kept is now
-kept by the route registry itself, as for the queues and retry policies jobs name.
+A route's attempts and deliveries (sql/events/0023) and the captures of an event
+type (sql/events/0026) carry no FOREIGN KEY: the RI check of each row locked the
+route's or the type's one row FOR KEY SHARE, once or twice per event. What the
+key kept is now kept by the registry itself, as for the queues and retry policies
+jobs name, and a capture of an unregistered type is refused by name.
 """
 
 from __future__ import annotations
@@ -50,5 +52,35 @@ def test_attempts_and_deliveries_carry_no_foreign_key() -> None:
             "SELECT count(*) FROM pg_constraint WHERE contype = 'f'"
             " AND conrelid IN ('iu_route_attempt'::regclass, 'iu_route_delivery'::regclass)"
         )
+        == 0
+    )
+
+
+@pytest.mark.parametrize(
+    ("sql", "match"),
+    [
+        ("DELETE FROM event_type_registry WHERE event_type = 'job.replayed'", "cannot be deleted"),
+        (
+            "UPDATE event_type_registry SET event_type = 'job.renamed' WHERE event_type = 'job.replayed'",
+            "cannot be renamed",
+        ),
+    ],
+)
+def test_an_event_type_is_kept_even_by_its_owner(sql: str, match: str) -> None:
+    kept = r"^registry_row_kept: event_type_registry job.replayed " + match + ": captures and events name it by key"
+    with as_owner(), db_error(sqlstate="23001", match=kept):
+        sql_exec(sql)
+    assert sql_value("SELECT count(*) FROM event_type_registry WHERE event_type = 'job.replayed'") == 1
+
+
+def test_a_capture_of_an_unregistered_type_is_refused_by_name(ev) -> None:
+    with db_error(sqlstate="QG005", match=r"^unknown_event_type: job.nope is not in event_type_registry"):
+        ev.capture("job.nope")
+    assert sql_value("SELECT count(*) FROM event_pending WHERE event_type = 'job.nope'") == 0
+
+
+def test_captures_carry_no_foreign_key() -> None:
+    assert (
+        sql_value("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = 'event_pending'::regclass")
         == 0
     )
