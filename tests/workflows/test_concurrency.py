@@ -76,26 +76,43 @@ def test_the_last_two_parents_finishing_at_once_start_their_child_exactly_once(t
 
 
 def run_workers_with_kills(spawn_worker, workflows: list[int], kills: int, timeout: float = 240) -> int:
-    """Four workers drain the workflows; one is SIGKILLed and replaced ``kills`` times while the test
-    reaps expired leases. Answers how many were killed."""
+    """Four workers drain the workflows; a worker holding leases of these workflows' jobs is SIGKILLed
+    and replaced ``kills`` times while the test reaps expired leases. Answers how many were killed.
+
+    Each kill waits for a condition, never for a time: a live worker holds a lease, and a step's job
+    has succeeded since the previous kill (so the kills fall at different points of the run however
+    fast the machine drains it)."""
     args = ("--no-listen", "--batch-size", "10", "--lease-seconds", "2", "--interval", "0.05")
-    workers = [spawn_worker(*args, "--worker-id", f"wf-{n}") for n in range(4)]
+    names = [f"wf-{n}" for n in range(4)]
+    workers = [spawn_worker(*args, "--worker-id", name) for name in names]
     killed = 0
     done = "SELECT count(*) FROM workflow WHERE id = ANY (%s) AND status <> 'running'"
+    holders = (
+        "SELECT DISTINCT j.lease_owner FROM job_queue j JOIN workflow_step s ON s.id = j.workflow_step_id"
+        " WHERE j.status = 'running' AND s.workflow_id = ANY (%s)"
+    )
+    succeeded = (
+        "SELECT count(*) FROM job_queue j JOIN workflow_step s ON s.id = j.workflow_step_id"
+        " WHERE j.status = 'succeeded' AND s.workflow_id = ANY (%s)"
+    )
     deadline = time.monotonic() + timeout
-    next_kill = time.monotonic() + 0.5
+    last_kill_at = -1
     while sql_value(done, [workflows]) < len(workflows):
         if time.monotonic() > deadline:
             pytest.fail(f"workflows not finished: {sql_rows('SELECT id, status, steps_open FROM workflow')}")
-        if killed < kills and time.monotonic() >= next_kill:
-            victim = random.randrange(len(workers))
-            os.kill(workers[victim].pid, signal.SIGKILL)
-            workers[victim].wait(10)
-            workers[victim] = spawn_worker(*args, "--worker-id", f"wf-{len(workers) + killed}")
-            killed += 1
-            next_kill = time.monotonic() + 0.7
+        if killed < kills and sql_value(succeeded, [workflows]) > last_kill_at:
+            owners = {owner.rsplit("/", 1)[-1] for (owner,) in sql_rows(holders, [workflows])}
+            busy = [n for n, name in enumerate(names) if name in owners]
+            if busy:
+                victim = random.choice(busy)
+                os.kill(workers[victim].pid, signal.SIGKILL)
+                workers[victim].wait(10)
+                last_kill_at = sql_value(succeeded, [workflows])
+                names[victim] = f"wf-{len(names) + killed}"
+                workers[victim] = spawn_worker(*args, "--worker-id", names[victim])
+                killed += 1
         sql_value("SELECT fn_job_lease_reaper()")
-        time.sleep(0.1)
+        time.sleep(0.02)
     return killed
 
 
