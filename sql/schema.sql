@@ -1290,6 +1290,7 @@ CREATE FUNCTION public.fn_event_capture_trigger() RETURNS trigger
 DECLARE
     v_actor text;
     r iu_sql_event_route%ROWTYPE;
+    v_drop text[];  -- the source table's columns the route does not copy into the payload
 BEGIN
     FOR r IN
         SELECT * FROM iu_sql_event_route
@@ -1297,13 +1298,18 @@ BEGIN
          ORDER BY id
     LOOP
         v_actor := coalesce(v_actor, fn_actor());
+        -- The payload is the row less the columns it does not copy: one operator per row, where
+        -- building it column by column ran a subquery per row.
+        v_drop := ARRAY(SELECT attname::text FROM pg_attribute
+                         WHERE attrelid = TG_RELID AND attnum > 0 AND NOT attisdropped
+                           AND attname <> ALL (coalesce(r.payload_columns, '{}')));
         IF r.enabled AND NOT r.dry_run THEN
             INSERT INTO event_pending (event_type, event_subject_table, event_subject_ref, correlation_id,
                                        capture_payload, actor)
             SELECT r.target_event_type, TG_TABLE_NAME, x.j ->> r.subject_column,
                    CASE WHEN r.correlation_column IS NOT NULL THEN x.j ->> r.correlation_column END,
                    jsonb_build_object('operation', TG_OP, 'source_table', TG_TABLE_NAME, 'route', r.route_name)
-                       || coalesce((SELECT jsonb_object_agg(col, x.j -> col) FROM unnest(r.payload_columns) AS col), '{}'),
+                       || (x.j - v_drop),
                    v_actor
               FROM qg_rows t CROSS JOIN LATERAL (SELECT to_jsonb(t) AS j) x
              WHERE x.j @> r.condition
@@ -1317,7 +1323,7 @@ BEGIN
             SELECT r.id, TG_TABLE_NAME, TG_OP, x.j ->> r.subject_column,
                    jsonb_build_object('event_type', r.target_event_type, 'payload',
                        jsonb_build_object('operation', TG_OP, 'source_table', TG_TABLE_NAME, 'route', r.route_name)
-                       || coalesce((SELECT jsonb_object_agg(col, x.j -> col) FROM unnest(r.payload_columns) AS col), '{}'))
+                       || (x.j - v_drop))
               FROM qg_rows t CROSS JOIN LATERAL (SELECT to_jsonb(t) AS j) x
              WHERE x.j @> r.condition;
         END IF;
