@@ -1717,7 +1717,8 @@ CREATE FUNCTION public.fn_event_pending_emit_batch(p_batch_size integer, p_now t
 -- One set-based batch of the immediate lane: captures never failed before,
 -- oldest first, locked (SKIP LOCKED), each checked by fn_event_emit_check (a
 -- broken rule raises and undoes the whole batch: the caller then goes row by
--- row). Answers how many became events and how many were already emitted.
+-- row). Answers how many became events (and 0 already emitted: such a capture's
+-- key makes the batch go one at a time).
 DECLARE
     v_domains text[];
     -- the immediate lane's types, so the batch is read in id order from the unprocessed
@@ -1741,22 +1742,11 @@ BEGIN
          ORDER BY b.id
     ), checked AS MATERIALIZED (
         SELECT o.*, nextval('event_outbox_id_seq') AS event_id FROM ordered o
-    ), keys AS (
+    ), keys AS (  -- a plain INSERT: a key already there (the capture emitted before) raises, and
+                  -- the caller then goes one at a time, where fn_event_emit answers that event
         INSERT INTO event_subject_key (event_domain, event_type, event_subject_table, event_subject_ref, fact_key, event_id)
         SELECT c.event_domain, c.event_type, c.event_subject_table, c.event_subject_ref, 'pending:' || c.id, c.event_id
           FROM checked c WHERE c.event_subject_ref IS NOT NULL
-        ON CONFLICT DO NOTHING
-        RETURNING event_id
-    ), earlier AS (  -- a capture emitted before (its key committed earlier): that event; probed only
-                     -- for keys this batch did not insert, so the cost never grows with the key table
-        SELECT c.id AS pending_id, k.event_id
-          FROM checked c
-          CROSS JOIN LATERAL (
-                SELECT k.event_id FROM event_subject_key k
-                 WHERE (k.event_domain, k.event_type, k.event_subject_table, k.event_subject_ref, k.fact_key)
-                     = (c.event_domain, c.event_type, c.event_subject_table, c.event_subject_ref, 'pending:' || c.id)
-                 LIMIT 1) k
-         WHERE c.event_subject_ref IS NOT NULL AND NOT EXISTS (SELECT 1 FROM keys WHERE keys.event_id = c.event_id)
     ), outbox AS (
         INSERT INTO event_outbox (id, event_domain, event_stream, event_type, delivery_lane, severity, payload,
                                   payload_classification, event_subject_table, event_subject_ref, correlation_id,
@@ -1766,17 +1756,15 @@ BEGIN
                c.event_subject_table, c.event_subject_ref, c.correlation_id, c.causation_id, fn_event_actor(c.actor),
                c.captured_at
           FROM checked c
-         WHERE NOT EXISTS (SELECT 1 FROM earlier e WHERE e.pending_id = c.id)
         RETURNING event_domain
     ), marked AS (
         UPDATE event_pending p
-           SET processed_at = p_now, emitted_event_id = coalesce(e.event_id, c.event_id)
-          FROM checked c LEFT JOIN earlier e ON e.pending_id = c.id
+           SET processed_at = p_now, emitted_event_id = c.event_id
+          FROM checked c
          WHERE p.id = c.id
-        RETURNING e.event_id IS NOT NULL AS duplicate
+        RETURNING 1
     )
-    SELECT (SELECT count(*) FILTER (WHERE NOT duplicate) FROM marked), (SELECT count(*) FILTER (WHERE duplicate) FROM marked),
-           (SELECT array_agg(DISTINCT event_domain) FROM outbox)
+    SELECT (SELECT count(*) FROM marked), 0, (SELECT array_agg(DISTINCT event_domain) FROM outbox)
       INTO emitted, duplicates, v_domains;
     IF v_domains IS NOT NULL AND fn_gate_open('queue.notify.enabled') THEN
         PERFORM pg_notify('queue_wake_' || d, 'batch') FROM unnest(v_domains) AS d;

@@ -184,3 +184,22 @@ def test_a_batch_of_several_types_gets_event_ids_in_capture_order(ev, emit_on, d
     emitted = sql_rows("SELECT p.id, p.emitted_event_id FROM event_pending p WHERE p.id = ANY(%s) ORDER BY p.id", [ids])
     event_ids = [e for _, e in emitted]
     assert event_ids == sorted(event_ids)  # capture order is event order
+
+
+def test_a_capture_emitted_before_answers_its_event_and_writes_no_other(ev, emit_on) -> None:
+    # Its once-per-subject key already names an event (written here by the owner, as an earlier
+    # processing of the same capture would have): the batch writes nothing new for it.
+    first = ev.capture(IMMEDIATE, "job_queue", "41")
+    second = ev.capture(IMMEDIATE, "job_queue", "42")
+    earlier = ev.emit(IMMEDIATE, "job_queue", "41", fact_key="the earlier one")["event_id"]
+    owner_exec(
+        "INSERT INTO event_subject_key (event_domain, event_type, event_subject_table, event_subject_ref, fact_key,"
+        " event_id) VALUES ('job', %s, 'job_queue', '41', %s, %s)",
+        [IMMEDIATE, f"pending:{first}", earlier],
+    )
+    answer = ev.process()
+    assert (answer["emitted"], answer["duplicates"]) == (1, 1), answer
+    emitted = dict(sql_rows("SELECT id, emitted_event_id FROM event_pending WHERE id IN (%s, %s)", [first, second]))
+    assert emitted[first] == earlier
+    assert sql_value("SELECT count(*) FROM event_outbox WHERE event_subject_ref = '41'") == 1
+    assert sql_value("SELECT event_subject_ref FROM event_outbox WHERE id = %s", [emitted[second]]) == "42"
