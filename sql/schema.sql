@@ -4415,11 +4415,11 @@ CREATE FUNCTION public.fn_iu_route_batch(p_domain text, p_last_tx_id xid8, p_las
 -- The next p_batch_size events of p_domain past the cursor (p_last_tx_id,
 -- p_last_event_id) committed before p_horizon, in commit-safe order (tx_id, id).
 BEGIN
-    RETURN (SELECT array_agg(e ORDER BY e.tx_id, e.id)
-              FROM (SELECT * FROM event_outbox
-                     WHERE event_domain = p_domain AND (tx_id, id) > (p_last_tx_id, p_last_event_id)
-                       AND tx_id < p_horizon
-                     ORDER BY tx_id, id LIMIT p_batch_size) e);
+    RETURN (SELECT array_agg(s.e ORDER BY (s.e).tx_id, (s.e).id)
+              FROM (SELECT e FROM event_outbox e
+                     WHERE e.event_domain = p_domain AND (e.tx_id, e.id) > (p_last_tx_id, p_last_event_id)
+                       AND e.tx_id < p_horizon
+                     ORDER BY e.tx_id, e.id LIMIT p_batch_size) s);
 END;
 $$;
 

@@ -15,6 +15,8 @@ physical size, so the failure showed in three of five runs before the fix
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.events.conftest import owner_exec, owner_value
@@ -105,3 +107,29 @@ def test_a_route_batch_reads_its_events_not_the_backlog_under_stale_statistics()
 def test_the_batch_readers_keep_their_planner_setting(function: str, setting: str) -> None:
     # A CREATE OR REPLACE of either function without its SET clause would drop the setting silently.
     assert sql_value("SELECT %s = ANY (proconfig) FROM pg_proc WHERE oid = %s::regprocedure", [setting, function])
+
+
+def test_a_route_batch_hands_back_the_events_as_stored() -> None:
+    # The batch is built in event_outbox's own type (sql/events/0029), in (tx_id, id) order; a payload
+    # with quotes, backslashes, commas and non-ASCII text comes back as it was written.
+    payload = {"q": 'say "hi", \\ (x, y)', "u": "Zürich ✓", "n": [1, None, {"a": "}"}]}
+    owner_exec(
+        "INSERT INTO event_outbox (id, event_domain, event_stream, event_type, delivery_lane, severity, payload,"
+        " event_subject_table, event_subject_ref, tx_id)"
+        " SELECT nextval('event_outbox_id_seq'), 'system', 'update', 'system.queue_worker_silent', 'immediate',"
+        " 'info', %s::jsonb, 'job_queue', g::text, (%s + 3 - g)::text::xid8 FROM generate_series(1, 3) g",
+        [json.dumps(payload), FAKE_XID],
+    )
+    rows = owner_value(
+        "SELECT jsonb_agg(jsonb_build_object('ref', e.event_subject_ref, 'payload', e.payload) ORDER BY n)"
+        " FROM unnest(fn_iu_route_batch('system', %s::text::xid8, 0, %s::text::xid8, 10)) WITH ORDINALITY AS e(id,"
+        " event_domain, event_stream, event_type, delivery_lane, severity, payload, payload_classification,"
+        " event_subject_table, event_subject_ref, correlation_id, causation_id, actor, occurred_at, created_at,"
+        " tx_id, delivered_at, n)",
+        [FAKE_XID, 2 * FAKE_XID],
+    )
+    rows = json.loads(rows) if isinstance(rows, str) else rows
+    assert [r["ref"] for r in rows] == ["3", "2", "1"]  # tx_id order: the third row's transaction came first
+    assert all(r["payload"] == payload for r in rows)
+    assert owner_value("SELECT fn_iu_route_batch('system', %s::text::xid8, 0, %s::text::xid8, 10)",
+                       [2 * FAKE_XID, 3 * FAKE_XID]) is None  # fmt: skip
