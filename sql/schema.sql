@@ -12394,6 +12394,7 @@ CREATE TABLE public.iu_sql_event_route (
     CONSTRAINT sql_route_condition_is_object CHECK ((jsonb_typeof(condition) = 'object'::text)),
     CONSTRAINT sql_route_name_format CHECK ((route_name ~ '^[a-z][a-z0-9_]{0,62}$'::text)),
     CONSTRAINT sql_route_operation_allowed CHECK ((operation = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text]))),
+    CONSTRAINT sql_route_payload_columns_named CHECK ((array_position(payload_columns, NULL::text) IS NULL)),
     CONSTRAINT sql_route_source_table_format CHECK ((source_table ~ '^[a-z_][a-z0-9_]{0,62}$'::text))
 );
 
@@ -12422,6 +12423,12 @@ COMMENT ON CONSTRAINT sql_route_name_format ON public.iu_sql_event_route IS 'a S
 --
 
 COMMENT ON CONSTRAINT sql_route_operation_allowed ON public.iu_sql_event_route IS 'a SQL event route fires on INSERT, UPDATE or DELETE: use one of those three';
+
+--
+-- Name: CONSTRAINT sql_route_payload_columns_named ON iu_sql_event_route; Type: COMMENT; Schema: public; Owner: queuegov_owner
+--
+
+COMMENT ON CONSTRAINT sql_route_payload_columns_named ON public.iu_sql_event_route IS 'a SQL event route copies named columns into its payload: list column names, never a null';
 
 --
 -- Name: CONSTRAINT sql_route_source_table_format ON iu_sql_event_route; Type: COMMENT; Schema: public; Owner: queuegov_owner

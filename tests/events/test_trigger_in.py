@@ -135,6 +135,14 @@ def test_a_route_that_is_not_enabled_must_be_dry_run(db_error) -> None:
     ]
 
 
+def test_a_route_copies_named_columns_only(db_error) -> None:
+    # A null among the payload columns would copy the whole row (the payload is the row less the
+    # columns not named, sql/events/0027): the owner, who may write the table, cannot store one.
+    refused = "UPDATE iu_sql_event_route SET payload_columns = '{job_id,NULL}' WHERE route_name = 'job_dead_lettered'"
+    with db_error(constraint="sql_route_payload_columns_named", sqlstate="23514"):
+        owner_exec(refused)
+
+
 @pytest.mark.parametrize("columns", [["secret"], ["doc_ref", "Token"]])
 def test_a_prohibited_column_cannot_be_copied_into_the_payload(source, db_error, columns) -> None:
     with db_error(f"^payload_prohibited_key: {columns[-1]}", constraint="payload_prohibited_key"):
