@@ -1781,9 +1781,9 @@ ALTER FUNCTION public.fn_event_pending_emit_batch(p_batch_size integer, p_now ti
 CREATE FUNCTION public.fn_event_pending_insert(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_correlation_id text, p_source_document_ref text, p_import_batch_ref text, p_causation_id text) RETURNS bigint
     LANGUAGE plpgsql
     AS $$
--- Internal: the L1 capture itself, for fn_event_capture and the trigger-IN
--- capture, which both already run as the owner with a pinned search_path (a
--- second definer hop per captured row cost a fifth of a bulk INSERT's speed).
+-- Internal: the L1 capture itself, for fn_event_capture, which already runs as
+-- the owner with a pinned search_path (a trigger-IN capture inserts its
+-- statement's rows itself, sql/events/0019).
 -- O(1): the payload's key check runs in its DOMAIN; the type is looked up here
 -- (captures name it by key: sql/events/0026).
 DECLARE
