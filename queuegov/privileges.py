@@ -274,6 +274,7 @@ FUNCTIONS: dict[str, str] = {
             # --- events use cases (issue 16) ---
             "fn_event_emit_check",
             "fn_event_emit_check_exact",
+            "fn_event_emit_keyed",
             "fn_event_actor",
             "fn_event_pending_emit_batch",
             "fn_iu_route_deliver_set",

@@ -1386,42 +1386,14 @@ CREATE FUNCTION public.fn_event_emit(p_event_type text, p_subject_table text DEF
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
--- {"status": "emitted" | "duplicate", "event_id": N} or gate_closed.
-DECLARE
-    t  event_type_registry%ROWTYPE;
-    v_id bigint;
-    v_existing bigint;
-    v_actor text := fn_event_actor(p_actor);
+-- {"status": "emitted" | "duplicate", "event_id": N} or gate_closed. The fact keys the
+-- pending processor gives captures are the engine's: a caller may not write one.
 BEGIN
-    IF NOT fn_gate_open('event.emit_enabled') THEN
-        RETURN fn_gate_closed_result('event.emit_enabled');
+    IF p_fact_key LIKE 'pending:%' OR p_fact_key LIKE 'group:%' THEN
+        RAISE EXCEPTION 'reserved_fact_key: % is a fact key the engine gives captures (pending:<id>, group:<id>); choose another',
+            p_fact_key USING ERRCODE = 'QG004';
     END IF;
-    SELECT * INTO t FROM event_type_registry WHERE event_type = p_event_type;
-    PERFORM fn_event_emit_check(t, p_event_type, p_subject_table, p_subject_ref, p_correlation_id, p_causation_id,
-                                p_fact_key, p_payload);
-    v_id := nextval('event_outbox_id_seq');
-    IF p_subject_ref IS NOT NULL THEN
-        INSERT INTO event_subject_key (event_domain, event_type, event_subject_table, event_subject_ref, fact_key, event_id)
-        VALUES (t.event_domain, p_event_type, p_subject_table, p_subject_ref, coalesce(p_fact_key, ''), v_id)
-        ON CONFLICT DO NOTHING;
-        IF NOT FOUND THEN
-            SELECT event_id INTO v_existing FROM event_subject_key
-             WHERE event_domain = t.event_domain AND event_type = p_event_type
-               AND event_subject_table = p_subject_table AND event_subject_ref = p_subject_ref
-               AND fact_key = coalesce(p_fact_key, '');
-            RETURN jsonb_build_object('status', 'duplicate', 'event_id', v_existing);
-        END IF;
-    END IF;
-    INSERT INTO event_outbox (id, event_domain, event_stream, event_type, delivery_lane, severity, payload,
-                              payload_classification, event_subject_table, event_subject_ref, correlation_id,
-                              causation_id, actor, occurred_at)
-    VALUES (v_id, t.event_domain, t.event_stream, p_event_type, t.delivery_lane, coalesce(p_severity, t.default_severity),
-            coalesce(p_payload, '{}'), coalesce(p_classification, 'safe_metadata'), p_subject_table, p_subject_ref,
-            p_correlation_id, p_causation_id, v_actor, coalesce(p_occurred_at, now()));
-    IF fn_gate_open('queue.notify.enabled') THEN
-        PERFORM pg_notify('queue_wake_' || t.event_domain, v_id::text);
-    END IF;
-    RETURN jsonb_build_object('status', 'emitted', 'event_id', v_id);
+    RETURN fn_event_emit_keyed(p_event_type, p_subject_table, p_subject_ref, p_payload, p_severity, p_correlation_id, p_causation_id, p_occurred_at, p_classification, p_fact_key, p_actor);
 END;
 $$;
 
@@ -1563,6 +1535,57 @@ END;
 $$;
 
 ALTER FUNCTION public.fn_event_emit_check_exact(t public.event_type_registry, p_event_type text, p_subject_table text, p_subject_ref text, p_correlation_id text, p_causation_id text, p_fact_key text, p_payload jsonb) OWNER TO queuegov_owner;
+
+--
+-- Name: fn_event_emit_keyed(text, text, text, jsonb, text, text, text, timestamp with time zone, text, text, text); Type: FUNCTION; Schema: public; Owner: queuegov_owner
+--
+
+CREATE FUNCTION public.fn_event_emit_keyed(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_severity text, p_correlation_id text, p_causation_id text, p_occurred_at timestamp with time zone, p_classification text, p_fact_key text, p_actor text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+-- fn_event_emit under any fact key, the engine's own included: for the pending
+-- processor (pending:<capture id>, group:<first capture id>). Internal: it runs
+-- in its caller's definer context.
+-- {"status": "emitted" | "duplicate", "event_id": N} or gate_closed.
+DECLARE
+    t  event_type_registry%ROWTYPE;
+    v_id bigint;
+    v_existing bigint;
+    v_actor text := fn_event_actor(p_actor);
+BEGIN
+    IF NOT fn_gate_open('event.emit_enabled') THEN
+        RETURN fn_gate_closed_result('event.emit_enabled');
+    END IF;
+    SELECT * INTO t FROM event_type_registry WHERE event_type = p_event_type;
+    PERFORM fn_event_emit_check(t, p_event_type, p_subject_table, p_subject_ref, p_correlation_id, p_causation_id,
+                                p_fact_key, p_payload);
+    v_id := nextval('event_outbox_id_seq');
+    IF p_subject_ref IS NOT NULL THEN
+        INSERT INTO event_subject_key (event_domain, event_type, event_subject_table, event_subject_ref, fact_key, event_id)
+        VALUES (t.event_domain, p_event_type, p_subject_table, p_subject_ref, coalesce(p_fact_key, ''), v_id)
+        ON CONFLICT DO NOTHING;
+        IF NOT FOUND THEN
+            SELECT event_id INTO v_existing FROM event_subject_key
+             WHERE event_domain = t.event_domain AND event_type = p_event_type
+               AND event_subject_table = p_subject_table AND event_subject_ref = p_subject_ref
+               AND fact_key = coalesce(p_fact_key, '');
+            RETURN jsonb_build_object('status', 'duplicate', 'event_id', v_existing);
+        END IF;
+    END IF;
+    INSERT INTO event_outbox (id, event_domain, event_stream, event_type, delivery_lane, severity, payload,
+                              payload_classification, event_subject_table, event_subject_ref, correlation_id,
+                              causation_id, actor, occurred_at)
+    VALUES (v_id, t.event_domain, t.event_stream, p_event_type, t.delivery_lane, coalesce(p_severity, t.default_severity),
+            coalesce(p_payload, '{}'), coalesce(p_classification, 'safe_metadata'), p_subject_table, p_subject_ref,
+            p_correlation_id, p_causation_id, v_actor, coalesce(p_occurred_at, now()));
+    IF fn_gate_open('queue.notify.enabled') THEN
+        PERFORM pg_notify('queue_wake_' || t.event_domain, v_id::text);
+    END IF;
+    RETURN jsonb_build_object('status', 'emitted', 'event_id', v_id);
+END;
+$$;
+
+ALTER FUNCTION public.fn_event_emit_keyed(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_severity text, p_correlation_id text, p_causation_id text, p_occurred_at timestamp with time zone, p_classification text, p_fact_key text, p_actor text) OWNER TO queuegov_owner;
 
 --
 -- Name: fn_event_horizon(); Type: FUNCTION; Schema: public; Owner: queuegov_owner
@@ -1877,9 +1900,9 @@ BEGIN
         FETCH v_rows INTO r;
         EXIT WHEN NOT FOUND;
         BEGIN
-            v_answer := fn_event_emit(r.event_type, r.event_subject_table, r.event_subject_ref, r.capture_payload,
-                                      NULL, r.correlation_id, r.causation_id, r.captured_at, 'safe_metadata',
-                                      'pending:' || r.id, r.actor);
+            v_answer := fn_event_emit_keyed(r.event_type, r.event_subject_table, r.event_subject_ref, r.capture_payload,
+                                            NULL, r.correlation_id, r.causation_id, r.captured_at, 'safe_metadata',
+                                            'pending:' || r.id, r.actor);
             IF v_answer ->> 'status' = 'gate_closed' THEN
                 RETURN v_answer;
             END IF;
@@ -1914,7 +1937,7 @@ BEGIN
         LOOP
             BEGIN
                 SELECT * INTO r FROM event_pending WHERE id = g.last_id;
-                v_answer := fn_event_emit(
+                v_answer := fn_event_emit_keyed(
                     g.event_type, r.event_subject_table, r.event_subject_ref,
                     r.capture_payload || jsonb_build_object('captures', g.n, 'first_captured_at', g.first_at,
                                                             'last_captured_at', g.last_at, 'stable_key', g.group_key),
@@ -16668,6 +16691,12 @@ REVOKE ALL ON FUNCTION public.fn_event_emit_check(t public.event_type_registry, 
 --
 
 REVOKE ALL ON FUNCTION public.fn_event_emit_check_exact(t public.event_type_registry, p_event_type text, p_subject_table text, p_subject_ref text, p_correlation_id text, p_causation_id text, p_fact_key text, p_payload jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fn_event_emit_keyed(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_severity text, p_correlation_id text, p_causation_id text, p_occurred_at timestamp with time zone, p_classification text, p_fact_key text, p_actor text); Type: ACL; Schema: public; Owner: queuegov_owner
+--
+
+REVOKE ALL ON FUNCTION public.fn_event_emit_keyed(p_event_type text, p_subject_table text, p_subject_ref text, p_payload jsonb, p_severity text, p_correlation_id text, p_causation_id text, p_occurred_at timestamp with time zone, p_classification text, p_fact_key text, p_actor text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fn_event_horizon(); Type: ACL; Schema: public; Owner: queuegov_owner

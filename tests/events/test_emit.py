@@ -147,3 +147,23 @@ def test_ensure_partitions_recovers_rows_that_landed_in_the_default_partition(ev
     assert sql_value("SELECT tableoid::regclass::text FROM event_outbox WHERE id = %s", [event_id]) == (
         "event_outbox_203103"
     )
+
+
+@pytest.mark.parametrize("engine_key", ["pending:{id}", "group:{id}"])
+def test_a_caller_cannot_take_the_fact_key_the_engine_gives_a_capture(ev, emit_on, db_error, engine_key) -> None:
+    # The pending processor emits a capture under 'pending:<capture id>' (a delayed group under
+    # 'group:<first id>'): a caller who wrote an event under that key first would have made the
+    # captured fact a duplicate of its own, with its own payload.
+    captured = ev.capture(TYPE, "job_dead_letter", "77", payload={"from": "capture"})
+    with db_error(f"^reserved_fact_key: {engine_key.format(id=captured)} ", sqlstate="QG004"):
+        ev.emit(TYPE, "job_dead_letter", "77", payload={"from": "forger"}, fact_key=engine_key.format(id=captured))
+    assert outbox_count("event_subject_ref = '77'") == 0
+    assert ev.process()["emitted"] == 1
+    captured_payload = sql_value(
+        "SELECT e.payload ->> 'from' FROM event_pending p JOIN event_outbox e ON e.id = p.emitted_event_id"
+        " WHERE p.id = %s",
+        [captured],
+    )
+    assert captured_payload == "capture"
+    # any other key is the caller's own
+    assert ev.emit(TYPE, "job_dead_letter", "77", fact_key=f"mine:pending:{captured}")["status"] == "emitted"
