@@ -6468,39 +6468,54 @@ ALTER FUNCTION public.fn_job_claim(p_worker_id text, p_queues text[], p_batch_si
 
 CREATE FUNCTION public.fn_job_claim_pick(p_worker_id text, p_queues text[], p_paused text[], p_executor_class text, p_job_kinds text[], p_limit integer, p_lease interval) RETURNS jsonb
     LANGUAGE plpgsql
-    SET plan_cache_mode TO 'force_custom_plan'
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_sort TO 'off'
     AS $$
 -- Pick up to p_limit queued jobs of the class in claim order (priority, run_at,
 -- id), skipping rows another claimer holds, and lease them to p_worker_id: the
 -- attempt number (the fencing token, docs/workers.md) goes up by one. Answers
 -- the leased jobs as a jsonb array in claim order.
 DECLARE
+    v_ids  bigint[];
     v_jobs jsonb;
 BEGIN
-    WITH picked AS (
-        SELECT id FROM job_queue
-         WHERE status = 'queued' AND run_at <= now() AND executor_class = p_executor_class
-           AND (p_queues IS NULL
-                OR (cardinality(p_queues) = 1 AND queue_name = p_queues[1])
-                OR (cardinality(p_queues) > 1 AND queue_name = ANY (p_queues)))
-           AND queue_name <> ALL (p_paused)
-           AND (p_job_kinds IS NULL OR job_kind = ANY (p_job_kinds))
-         ORDER BY priority DESC, run_at, id
-         LIMIT p_limit
-           FOR UPDATE SKIP LOCKED
-    ), claimed AS (
+    IF cardinality(p_queues) = 1 THEN  -- one queue: its own claim order in job_queue_claim
+        v_ids := ARRAY(
+            SELECT id FROM job_queue
+             WHERE status = 'queued' AND queue_name = p_queues[1] AND run_at <= now()
+               AND executor_class = p_executor_class AND queue_name <> ALL (p_paused)
+               AND (p_job_kinds IS NULL OR job_kind = ANY (p_job_kinds))
+             ORDER BY priority DESC, run_at, id
+             LIMIT p_limit
+               FOR UPDATE SKIP LOCKED);
+    ELSE  -- every queue, or several: the class's claim order in job_queue_ready
+        v_ids := ARRAY(
+            SELECT id FROM job_queue
+             WHERE status = 'queued' AND run_at <= now() AND executor_class = p_executor_class
+               AND (p_queues IS NULL OR queue_name = ANY (p_queues)) AND queue_name <> ALL (p_paused)
+               AND (p_job_kinds IS NULL OR job_kind = ANY (p_job_kinds))
+             ORDER BY priority DESC, run_at, id
+             LIMIT p_limit
+               FOR UPDATE SKIP LOCKED);
+    END IF;
+    IF cardinality(v_ids) = 0 THEN
+        RETURN '[]'::jsonb;
+    END IF;
+    WITH claimed AS (
         UPDATE job_queue j
            SET status = 'running', attempts = j.attempts + 1, lease_owner = p_worker_id,
                lease_until = now() + p_lease, started_at = now()
-         WHERE j.id = ANY (ARRAY(SELECT id FROM picked))
+         WHERE j.id = ANY (v_ids)
         RETURNING j.id, j.job_kind, j.queue_name, j.payload, j.attempts, j.max_attempts, j.lease_until,
                   j.correlation_id, j.priority, j.run_at
     )
-    SELECT coalesce(jsonb_agg(jsonb_build_object(
+    SELECT jsonb_agg(jsonb_build_object(
                'id', id, 'job_kind', job_kind, 'queue_name', queue_name, 'payload', payload,
                'attempt', attempts, 'max_attempts', max_attempts, 'lease_until', lease_until,
                'correlation_id', correlation_id, 'priority', priority)
-               ORDER BY priority DESC, run_at, id), '[]'::jsonb)
+               ORDER BY priority DESC, run_at, id)
       INTO v_jobs FROM claimed;
     RETURN v_jobs;
 END;

@@ -91,3 +91,57 @@ def test_a_claim_updates_its_picked_jobs_by_id_without_scanning_the_table(q: Sql
     before = sql_value("SELECT pg_stat_get_xact_numscans('job_queue'::regclass)")
     assert len(q.claim_ids("w1", batch=50)) == 50
     assert sql_value("SELECT pg_stat_get_xact_numscans('job_queue'::regclass)") == before
+
+
+def index_reads() -> int:
+    """Entries of the two claim indexes read so far in this transaction."""
+    return sql_value(
+        "SELECT pg_stat_get_xact_tuples_returned('job_queue_ready'::regclass)"
+        " + pg_stat_get_xact_tuples_returned('job_queue_claim'::regclass)"
+    )
+
+
+@pytest.fixture
+def other_queue_backlog(q: SqlApi) -> list[int]:
+    """2,000 queued jobs of queue default at priority 50, in front of 4 of queue maintenance
+    at 0, then ANALYZE; answers the maintenance jobs.
+
+    A first claim of each index's front marks what earlier tests rolled back there as dead
+    (autovacuum is off): only the measured claims' own reads are counted.
+    """
+    for _ in range(4):
+        q.enqueue_many([{"job_kind": "test.job", "priority": 50} for _ in range(500)])
+    mine = [q.enqueue("test.job", queue_name="maintenance")["job_id"] for _ in range(4)]
+    with as_owner():
+        sql_exec("ANALYZE job_queue")
+    assert len(q.claim_ids("w1", batch=1)) == 1
+    assert q.claim_ids("w1", batch=1, queues=["maintenance"]) == mine[:1]
+    return mine[1:]
+
+
+def test_a_claim_of_one_queue_reads_that_queue_s_jobs_only(q: SqlApi, other_queue_backlog) -> None:
+    """The claim has one plan for every call (planning it for its arguments cost a pickup
+    0.5 ms), so one queue is a plan of its own: walking the class's ready index and skipping
+    the other queue's jobs would read the 2,000 entries in front of them."""
+    mine = other_queue_backlog
+    scans = sql_value("SELECT pg_stat_get_xact_numscans('job_queue'::regclass)")
+    for i in range(7):  # past the plan cache's first calls
+        before = index_reads()
+        assert q.claim_ids("w1", batch=1, queues=["maintenance"]) == mine[i : i + 1]
+        read = index_reads() - before  # what it claimed before, still in the index until VACUUM
+        assert read <= 10, f"a claim of queue maintenance read {read} index entries behind 2,000 of queue default"
+    # no queue, or several, read the jobs in claim order from the class's index
+    before = index_reads()
+    assert len(q.claim_ids("w1", batch=5, queues=["default", "maintenance"])) == 5
+    assert len(q.claim_ids("w1", batch=5)) == 5
+    assert index_reads() - before <= 30
+    assert sql_value("SELECT pg_stat_get_xact_numscans('job_queue'::regclass)") == scans, "a claim scanned job_queue"
+
+
+def test_repeated_claims_never_scan_the_table(q: SqlApi, other_queue_backlog) -> None:
+    before = sql_value("SELECT pg_stat_get_xact_numscans('job_queue'::regclass)")
+    for _ in range(8):
+        assert len(q.claim_ids("w1", batch=50, queues=["default"])) == 50
+        assert q.claim("w1", batch=50, queues=["dot"])["status"] == "empty"
+    scans = sql_value("SELECT pg_stat_get_xact_numscans('job_queue'::regclass)") - before
+    assert scans == 0, f"16 claims made {scans} sequential scans of job_queue"
