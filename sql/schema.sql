@@ -6481,7 +6481,9 @@ DECLARE
     v_ids  bigint[];
     v_jobs jsonb;
 BEGIN
-    IF cardinality(p_queues) = 1 THEN  -- one queue: its own claim order in job_queue_claim
+    IF cardinality(p_queues) = 0 THEN  -- an empty list names no queue (a generic plan would walk them all)
+        RETURN '[]'::jsonb;
+    ELSIF cardinality(p_queues) = 1 THEN  -- one queue: its own claim order in job_queue_claim
         v_ids := ARRAY(
             SELECT id FROM job_queue
              WHERE status = 'queued' AND queue_name = p_queues[1] AND run_at <= now()
@@ -6511,11 +6513,11 @@ BEGIN
         RETURNING j.id, j.job_kind, j.queue_name, j.payload, j.attempts, j.max_attempts, j.lease_until,
                   j.correlation_id, j.priority, j.run_at
     )
-    SELECT jsonb_agg(jsonb_build_object(
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
                'id', id, 'job_kind', job_kind, 'queue_name', queue_name, 'payload', payload,
                'attempt', attempts, 'max_attempts', max_attempts, 'lease_until', lease_until,
                'correlation_id', correlation_id, 'priority', priority)
-               ORDER BY priority DESC, run_at, id)
+               ORDER BY priority DESC, run_at, id), '[]'::jsonb)
       INTO v_jobs FROM claimed;
     RETURN v_jobs;
 END;

@@ -3,10 +3,10 @@
 -- predicate (no queue, one queue, several) into the index each case walks
 -- (sql/jobs/0010). Planning that statement (a pick, an UPDATE and the jsonb
 -- answer over a table with nine indexes) took 0.1 ms of a claim on a busy
--- backend and 0.5 ms on one that had been waiting for work: measured in the
--- worker, a claim after a wake-up took 1.80 ms planned per call and 1.30 ms
--- with one plan kept (pickup p50 1.74 ms → 1.10 ms), and pickup is where a
--- waiting worker spends it.
+-- backend and about 0.5 ms on one that had been waiting for work, which is
+-- where a woken worker claims: in bench/queue_bench.py (d), alternating runs
+-- before and after this file, pickup p50 went from 1.87 and 2.17 ms to 1.35
+-- and 1.69 ms (bench/README.md).
 --
 -- Each statement now has one plan for every call (force_generic_plan): the pick
 -- is written in two forms, one queue (walks job_queue_claim) and no queue or
@@ -21,7 +21,8 @@
 -- sequential scans (enable_sort, enable_bitmapscan, enable_seqscan off): what
 -- is left is the ordered index walk that stops at the LIMIT, and the primary
 -- key (tests/jobs/test_stale_statistics.py counts the scans and the index
--- entries each claim reads). An empty poll now stops after the pick.
+-- entries each claim reads). A claim of no queue at all (an empty list) reads
+-- nothing, and an empty poll stops after the pick.
 CREATE OR REPLACE FUNCTION fn_job_claim_pick(p_worker_id text, p_queues text[], p_paused text[], p_executor_class text, p_job_kinds text[], p_limit integer, p_lease interval) RETURNS jsonb
     LANGUAGE plpgsql
     SET plan_cache_mode TO 'force_generic_plan'
@@ -37,7 +38,9 @@ DECLARE
     v_ids  bigint[];
     v_jobs jsonb;
 BEGIN
-    IF cardinality(p_queues) = 1 THEN  -- one queue: its own claim order in job_queue_claim
+    IF cardinality(p_queues) = 0 THEN  -- an empty list names no queue (a generic plan would walk them all)
+        RETURN '[]'::jsonb;
+    ELSIF cardinality(p_queues) = 1 THEN  -- one queue: its own claim order in job_queue_claim
         v_ids := ARRAY(
             SELECT id FROM job_queue
              WHERE status = 'queued' AND queue_name = p_queues[1] AND run_at <= now()
@@ -67,11 +70,11 @@ BEGIN
         RETURNING j.id, j.job_kind, j.queue_name, j.payload, j.attempts, j.max_attempts, j.lease_until,
                   j.correlation_id, j.priority, j.run_at
     )
-    SELECT jsonb_agg(jsonb_build_object(
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
                'id', id, 'job_kind', job_kind, 'queue_name', queue_name, 'payload', payload,
                'attempt', attempts, 'max_attempts', max_attempts, 'lease_until', lease_until,
                'correlation_id', correlation_id, 'priority', priority)
-               ORDER BY priority DESC, run_at, id)
+               ORDER BY priority DESC, run_at, id), '[]'::jsonb)
       INTO v_jobs FROM claimed;
     RETURN v_jobs;
 END;

@@ -149,16 +149,27 @@ def test_ensure_partitions_recovers_rows_that_landed_in_the_default_partition(ev
     )
 
 
-@pytest.mark.parametrize("engine_key", ["pending:{id}", "group:{id}"])
-def test_a_caller_cannot_take_the_fact_key_the_engine_gives_a_capture(ev, emit_on, db_error, engine_key) -> None:
-    # The pending processor emits a capture under 'pending:<capture id>' (a delayed group under
-    # 'group:<first id>'): a caller who wrote an event under that key first would have made the
-    # captured fact a duplicate of its own, with its own payload.
-    captured = ev.capture(TYPE, "job_dead_letter", "77", payload={"from": "capture"})
-    with db_error(f"^reserved_fact_key: {engine_key.format(id=captured)} ", sqlstate="QG004"):
-        ev.emit(TYPE, "job_dead_letter", "77", payload={"from": "forger"}, fact_key=engine_key.format(id=captured))
+@pytest.mark.parametrize("lane", ["immediate", "delayed"])
+def test_a_caller_cannot_take_the_fact_key_the_engine_gives_a_capture(ev, emit_on, db_error, lane) -> None:
+    # The pending processor emits a capture under 'pending:<capture id>', a debounced group
+    # under 'group:<first capture id>': a caller who wrote an event under that key first
+    # would have made the captured fact a duplicate of its own, with its own payload.
+    event_type, prefix = TYPE, "pending"
+    if lane == "delayed":
+        event_type, prefix = "job.test_debounced", "group"
+        owner_exec(
+            "INSERT INTO event_type_registry (event_type, event_domain, event_stream, delivery_lane,"
+            " default_severity, status, producer_ref, description) VALUES (%s, 'job', 'update', 'delayed', 'info',"
+            " 'active', 'tests', 'a debounced test fact')",
+            [event_type],
+        )
+    captured = ev.capture(event_type, "job_dead_letter", "77", payload={"from": "capture"}, correlation_id="c-77")
+    engine_key = f"{prefix}:{captured}"
+    with db_error(f"^reserved_fact_key: {engine_key} ", sqlstate="QG004"):
+        ev.emit(event_type, "job_dead_letter", "77", payload={"from": "forger"}, fact_key=engine_key)
     assert outbox_count("event_subject_ref = '77'") == 0
-    assert ev.process()["emitted"] == 1
+    # past the delayed lane's quiet window (event.debounce_seconds, 90 as migrated)
+    assert ev.process(now_offset=3600)["emitted"] == 1
     captured_payload = sql_value(
         "SELECT e.payload ->> 'from' FROM event_pending p JOIN event_outbox e ON e.id = p.emitted_event_id"
         " WHERE p.id = %s",
@@ -166,4 +177,4 @@ def test_a_caller_cannot_take_the_fact_key_the_engine_gives_a_capture(ev, emit_o
     )
     assert captured_payload == "capture"
     # any other key is the caller's own
-    assert ev.emit(TYPE, "job_dead_letter", "77", fact_key=f"mine:pending:{captured}")["status"] == "emitted"
+    assert ev.emit(event_type, "job_dead_letter", "77", fact_key=f"mine:{engine_key}")["status"] == "emitted"

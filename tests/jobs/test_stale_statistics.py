@@ -135,6 +135,10 @@ def test_a_claim_of_one_queue_reads_that_queue_s_jobs_only(q: SqlApi, other_queu
     assert len(q.claim_ids("w1", batch=5, queues=["default", "maintenance"])) == 5
     assert len(q.claim_ids("w1", batch=5)) == 5
     assert index_reads() - before <= 30
+    # an empty list of queues names none: nothing is read
+    before = index_reads()
+    assert q.claim("w1", batch=5, queues=[])["status"] == "empty"
+    assert index_reads() - before == 0
     assert sql_value("SELECT pg_stat_get_xact_numscans('job_queue'::regclass)") == scans, "a claim scanned job_queue"
 
 
