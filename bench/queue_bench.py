@@ -529,6 +529,8 @@ def child_main(kind: str, args: argparse.Namespace) -> None:
         raw_drain(args.mode, args.batch)
     elif kind == "raw-listen":
         raw_listen()
+    elif kind == "table-listen":
+        raw_listen(on_job_queue=True)
     else:
         raise SystemExit(f"unknown child {kind}")
 
@@ -577,12 +579,16 @@ def raw_drain(mode: str, batch: int) -> None:
     conn.close()
 
 
-def raw_listen() -> None:
-    """A minimal raw LISTEN/NOTIFY worker: wake, claim with SKIP LOCKED (committed), start the handler."""
+def raw_listen(on_job_queue: bool = False) -> None:
+    """A minimal raw LISTEN/NOTIFY worker: wake, claim with SKIP LOCKED (committed), start the handler.
+
+    ``on_job_queue``: the same worker on job_queue itself, woken by fn_job_enqueue's NOTIFY and
+    claiming with the raw statements of (c) (no function, gate or fencing): the table's own pickup.
+    """
     url = os.environ["DATABASE_URL"]
     listen = connect(url)
     work = connect(url)
-    listen.execute(f"LISTEN {RAW_CHANNEL}")
+    listen.execute(f"LISTEN {'queue_wake_default' if on_job_queue else RAW_CHANNEL}")
     print("ready", flush=True)
     while True:
         woke = None
@@ -593,14 +599,17 @@ def raw_listen() -> None:
         for _ in listen.notifies(timeout=0.0):
             pass
         while True:
-            rows = work.execute(RAW_CLAIM_BATCH, ["default", 50]).fetchall()
+            if on_job_queue:
+                rows = work.execute(TABLE_CLAIM_BATCH, [50]).fetchall()
+            else:
+                rows = work.execute(RAW_CLAIM_BATCH, ["default", 50]).fetchall()
             if not rows:
                 break
             for job_id, row_payload in rows:
                 started = time.monotonic()
                 print(f"start {job_id} {started!r} {woke!r}", flush=True)
                 noop_handler(row_payload)
-            work.execute(RAW_DONE_BATCH, [[r[0] for r in rows]])
+            work.execute(TABLE_DONE_BATCH if on_job_queue else RAW_DONE_BATCH, [[r[0] for r in rows]])
 
 
 # ---------------------------------------------------------------------------
@@ -678,7 +687,7 @@ def bench_latency(url: str, samples: int) -> dict[str, dict[str, float]]:
         conn.execute("VACUUM ANALYZE job_queue")
         conn.execute("VACUUM ANALYZE bench_raw_queue")
     rng = random.Random(7)
-    results: dict[str, list[float]] = {"governed": [], "raw_notify": [], "raw_pickup": []}
+    results: dict[str, list[float]] = {"governed": [], "raw_notify": [], "raw_pickup": [], "table_pickup": []}
     producer = connect(url)
     gov_producer = connect(app_url(url))
     gov_producer.execute("SELECT set_config('queuegov.actor', 'bench:producer', false)")
@@ -686,14 +695,16 @@ def bench_latency(url: str, samples: int) -> dict[str, dict[str, float]]:
         "WITH ins AS (INSERT INTO bench_raw_queue (queue, payload) VALUES ('default', %s::jsonb) RETURNING id) "
         f"SELECT id, pg_notify('{RAW_CHANNEL}', id::text) FROM ins"
     )
-    blocks, warmup = 4, 10
-    per_block = max(1, samples * 2 // blocks)
+    sides = ("raw", "governed", "table")
+    blocks, warmup = 6, 10
+    per_block = max(1, samples * len(sides) // blocks)
+    listeners = {"raw": "raw-listen", "governed": "gov-listen", "table": "table-listen"}
     for block in range(blocks):
-        side = "raw" if block % 2 == 0 else "governed"
-        with children("raw-listen" if side == "raw" else "gov-listen", url, 1) as (child,):
+        side = sides[block % len(sides)]
+        with children(listeners[side], url, 1) as (child,):
             time.sleep(0.5)  # in its LISTEN wait
             for i in range(warmup + per_block):
-                if side == "governed":
+                if side != "raw":  # the table's own worker is woken by the governed enqueue's NOTIFY
                     answer = gov_producer.execute(GOV_ENQUEUE, [NOOP, payload(i), None, 0, None, None, None, None])
                     job_id = answer.fetchone()[0]["job_id"]
                 else:
@@ -703,8 +714,10 @@ def bench_latency(url: str, samples: int) -> dict[str, dict[str, float]]:
                 if int(fields[1]) != job_id:
                     raise RuntimeError(f"{side} worker started {fields[1]}, expected {job_id}")
                 if i >= warmup:
-                    if side == "governed":
-                        results["governed"].append(float(fields[2]) - committed)
+                    if side != "raw":
+                        results["governed" if side == "governed" else "table_pickup"].append(
+                            float(fields[2]) - committed
+                        )
                     else:
                         results["raw_pickup"].append(float(fields[2]) - committed)
                         results["raw_notify"].append(float(fields[3]) - committed)
@@ -937,7 +950,7 @@ def main() -> None:
     if "d" in sections:
         print("(d) pickup latency …", flush=True)
         lat = bench_latency(url, args.latency_samples)
-        g, rn, rp = lat["governed"], lat["raw_notify"], lat["raw_pickup"]
+        g, rn, rp, tp = lat["governed"], lat["raw_notify"], lat["raw_pickup"], lat["table_pickup"]
         ratio = g["p50"] / rp["p50"]
         rows.append(
             (
@@ -957,11 +970,21 @@ def main() -> None:
                 verdict(ratio, TARGETS["latency"], higher_is_better=False),
             )
         )
+        rows.append(
+            (
+                "(d) raw pickup on job_queue itself p50/p95",
+                f"{tp['p50']:.2f} / {tp['p95']:.2f} ms",
+                f"{tp['p50'] / rp['p50']:.2f}x raw (the table's own cost)",
+                "",
+                "",
+            )
+        )
         details.append(
             f"  (d) {g['n']} probes per side, in alternating blocks with one listener alive at a time; from the"
             " producer's commit returning to the handler starting. Raw round trip: INSERT + pg_notify"
             " committed, the raw worker wakes on LISTEN, claims with SKIP LOCKED (committed), starts the"
-            f" handler. Bare notification delivery p50 {rn['p50']:.2f} ms"
+            " handler; on job_queue itself the same worker is woken by fn_job_enqueue and claims with (c)'s raw"
+            f" statements. Bare notification delivery p50 {rn['p50']:.2f} ms"
             " (it can arrive before the producer's commit reply)."
         )
 
