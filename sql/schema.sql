@@ -1736,6 +1736,7 @@ ALTER FUNCTION public.fn_event_outbox_ensure_partitions(p_months_ahead integer, 
 CREATE FUNCTION public.fn_event_pending_emit_batch(p_batch_size integer, p_now timestamp with time zone, OUT emitted integer, OUT duplicates integer) RETURNS record
     LANGUAGE plpgsql
     SET enable_bitmapscan TO 'off'
+    SET jit TO 'off'
     AS $$
 -- One set-based batch of the immediate lane: captures never failed before,
 -- oldest first, locked (SKIP LOCKED), each checked by fn_event_emit_check (a
@@ -4434,6 +4435,7 @@ ALTER TABLE public.event_outbox OWNER TO queuegov_owner;
 CREATE FUNCTION public.fn_iu_route_batch(p_domain text, p_last_tx_id xid8, p_last_event_id bigint, p_horizon xid8, p_batch_size integer) RETURNS public.event_outbox[]
     LANGUAGE plpgsql STABLE
     SET enable_sort TO 'off'
+    SET jit TO 'off'
     AS $$
 -- The next p_batch_size events of p_domain past the cursor (p_last_tx_id,
 -- p_last_event_id) committed before p_horizon, in commit-safe order (tx_id, id).
@@ -6472,6 +6474,7 @@ CREATE FUNCTION public.fn_job_claim_pick(p_worker_id text, p_queues text[], p_pa
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
     SET enable_sort TO 'off'
+    SET jit TO 'off'
     AS $$
 -- Pick up to p_limit queued jobs of the class in claim order (priority, run_at,
 -- id), skipping rows another claimer holds, and lease them to p_worker_id: the

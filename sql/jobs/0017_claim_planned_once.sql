@@ -22,13 +22,17 @@
 -- is left is the ordered index walk that stops at the LIMIT, and the primary
 -- key (tests/jobs/test_stale_statistics.py counts the scans and the index
 -- entries each claim reads). A claim of no queue at all (an empty list) reads
--- nothing, and an empty poll stops after the pick.
+-- nothing, and an empty poll stops after the pick. JIT is off too: a method
+-- turned off is still possible at a cost of 10^10, and a plan that used one
+-- would cost more than jit_above_cost and be compiled with LLVM on every call
+-- (7.6 ms a claim, measured with jit_above_cost 0; tests/queuegov/test_planner_settings.py).
 CREATE OR REPLACE FUNCTION fn_job_claim_pick(p_worker_id text, p_queues text[], p_paused text[], p_executor_class text, p_job_kinds text[], p_limit integer, p_lease interval) RETURNS jsonb
     LANGUAGE plpgsql
     SET plan_cache_mode TO 'force_generic_plan'
     SET enable_seqscan TO 'off'
     SET enable_bitmapscan TO 'off'
     SET enable_sort TO 'off'
+    SET jit TO 'off'
     AS $$
 -- Pick up to p_limit queued jobs of the class in claim order (priority, run_at,
 -- id), skipping rows another claimer holds, and lease them to p_worker_id: the
